@@ -1,0 +1,22 @@
+package ids
+
+import "testing"
+
+func TestValidate(t *testing.T) {
+	good := []string{"default", "a", "user-42", "A.b_c-9", "x" + string(make([]byte, 0))}
+	for _, id := range good {
+		if err := Validate("workspace", id); err != nil {
+			t.Errorf("Validate(%q) = %v, want nil", id, err)
+		}
+	}
+	long := make([]byte, 129)
+	for i := range long {
+		long[i] = 'a'
+	}
+	bad := []string{"", ".", "..", "../x", "a/b", "-x", ".hidden", "a..b", "a b", "é", string(long), "a\x00"}
+	for _, id := range bad {
+		if err := Validate("session", id); err == nil {
+			t.Errorf("Validate(%q) = nil, want error", id)
+		}
+	}
+}
