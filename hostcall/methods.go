@@ -1,0 +1,101 @@
+package hostcall
+
+import (
+	"encoding/json"
+
+	"github.com/bulkhead-dev/bulkhead/chat"
+)
+
+// The methods of version 1. Each lists its payload and result types.
+const (
+	// MethodRunStart: payload {} → RunStart. The first call of an agent
+	// guest: what to do and with which history.
+	MethodRunStart = "run.start"
+	// MethodLLMComplete: payload chat.Request → chat.Response. One model
+	// turn, made by the host with credentials the guest never sees.
+	MethodLLMComplete = "llm.complete"
+	// MethodTranscriptAppend: payload Append → {}. Persists messages to the
+	// session transcript (fsync'd before the call returns).
+	MethodTranscriptAppend = "transcript.append"
+	// MethodToolCall: payload ToolCall → ToolResult. Runs a tool served by
+	// the host (bash, memory, custom host tools) by name.
+	MethodToolCall = "tool.call"
+	// MethodEventEmit: payload Event → {}. Reports progress of tools that
+	// the guest runs itself.
+	MethodEventEmit = "event.emit"
+	// MethodRunFinish: payload Finish → {}. The guest's final answer; the
+	// last call of an agent guest.
+	MethodRunFinish = "run.finish"
+)
+
+// RunStart is the result of run.start.
+//
+// Messages is the whole conversation so far, ending with the new user
+// message; Cursor is the number of leading messages already in the
+// transcript (the guest appends everything after it). Together they are all
+// the state the loop needs, so a guest can be released while it waits on the
+// model and resumed from the transcript.
+type RunStart struct {
+	Model     string         `json:"model"`
+	System    string         `json:"system"`
+	Messages  []chat.Message `json:"messages"`
+	Cursor    int            `json:"cursor"`
+	MaxTurns  int            `json:"max_turns"`
+	MaxTokens int            `json:"max_tokens,omitempty"`
+	// HostTools are the tools served by tool.call, offered to the model
+	// besides the guest's built-in tools.
+	HostTools []chat.Tool `json:"host_tools"`
+}
+
+// Append is the payload of transcript.append.
+type Append struct {
+	Messages []chat.Message `json:"messages"`
+}
+
+// ToolCall is the payload of tool.call: one tool_use block from the model.
+type ToolCall struct {
+	ID    string          `json:"id"`
+	Name  string          `json:"name"`
+	Input json.RawMessage `json:"input"`
+}
+
+// ToolResult is the result of tool.call, and what the guest reports for
+// its built-in tools. Text is what the model sees.
+type ToolResult struct {
+	Text    string `json:"text"`
+	IsError bool   `json:"is_error,omitempty"`
+}
+
+// EventType names the kind of an Event.
+type EventType string
+
+// The events a guest may emit.
+const (
+	EventToolStart EventType = "tool_start"
+	EventToolEnd   EventType = "tool_end"
+)
+
+// Event is the payload of event.emit. Result is set for EventToolEnd.
+type Event struct {
+	Type   EventType       `json:"type"`
+	ID     string          `json:"id"`
+	Name   string          `json:"name"`
+	Input  json.RawMessage `json:"input,omitempty"`
+	Result *ToolResult     `json:"result,omitempty"`
+}
+
+// FinishReason says why the loop ended.
+type FinishReason string
+
+// The reasons a run finishes.
+const (
+	FinishEndTurn  FinishReason = "end_turn"
+	FinishMaxTurns FinishReason = "max_turns"
+)
+
+// Finish is the payload of run.finish.
+type Finish struct {
+	Response string       `json:"response"`
+	Reason   FinishReason `json:"reason"`
+	Turns    int          `json:"turns"`
+}

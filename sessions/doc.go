@@ -1,0 +1,82 @@
+// Package sessions stores a workspace's conversation transcripts and the
+// index that lists them.
+//
+// # Layout
+//
+// A Store owns these paths inside a workspace directory (the "State
+// directory" contract of the architecture document):
+//
+//	<workspaceDir>/sessions.json            index: one entry per session
+//	<workspaceDir>/sessions.json.lock       flock(2) guarding sessions.json
+//	<workspaceDir>/sessions/                directory, mode 0700
+//	<workspaceDir>/sessions/<id>.jsonl      transcript, mode 0600
+//	<workspaceDir>/sessions/<id>.lock       session lock taken by Store.Lock
+//
+// Session ids follow internal/ids: ^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$
+// without "..". Every method rejects other ids before touching the disk.
+//
+// # Transcript format
+//
+// A transcript is JSON Lines (https://jsonlines.org/): one chat.Message per
+// line, wrapped in a record that carries the format version, the time the
+// message was appended (RFC 3339 with nanoseconds, UTC) and the model the
+// caller named when appending it:
+//
+//	{"v":1,"time":"2025-01-02T03:04:05.123456789Z","model":"m","message":{"role":"user","content":[...]}}
+//
+// Readers accept unknown fields in a version 1 record, so fields can be added
+// without a version change. A record with a higher version is never skipped
+// or truncated: Load reports it as corruption and Append refuses to write
+// after it, so an older binary cannot damage a newer transcript.
+//
+// # Crashes and recovery
+//
+// Append writes all lines of a call with one write(2) and fsyncs the file
+// before it returns (fsync(2)). A crash during that write can leave a torn
+// final line. The final line is torn when it has no trailing newline, exceeds
+// the line limit, or is not a valid record. Load skips a torn final line and
+// reports it as a Warning; the next Append truncates it before writing, so
+// new lines are never glued to a fragment. An invalid line anywhere before
+// the final one is corruption: Load fails with a *CorruptError naming the
+// line.
+//
+// The index is rewritten atomically (internal/atomicfile.WriteFile) after
+// every Append and Delete. Each entry records how many bytes of the
+// transcript it accounts for; when that does not match the transcript (a
+// crash between the transcript write and the index update, a truncated torn
+// tail, a transcript without an entry), Append recounts the transcript. When
+// sessions.json is missing or is not valid JSON, List, Get, Append and Delete
+// rebuild it from the transcripts: created and updated come from the first
+// and last valid line, the model from the last line that names one, and the
+// count from the valid lines. A transcript without valid lines is listed with
+// its modification time. An index with a higher version is an error, never
+// overwritten.
+//
+// # Concurrency
+//
+// Different sessions of one workspace may be written by different
+// processes at once. Three flock(2) locks (via github.com/gofrs/flock) keep
+// the files consistent, always taken in this order:
+//
+//  1. The session lock (<id>.lock), taken by Store.Lock for the whole of a
+//     run so that two runs on one session never interleave. Delete refuses a
+//     session whose lock is held.
+//  2. The transcript itself, locked by Append and Delete while they change
+//     it, so appends to one session are serialised even without the session
+//     lock.
+//  3. sessions.json.lock, held while the index is read, rebuilt or replaced.
+//
+// A lock is taken on an open file; after acquiring it the Store checks that
+// the path still names that file, and retries otherwise, so removing a lock
+// file while holding its lock (as Delete does) is safe.
+//
+// Load reads without locks: run it while holding the session lock to get a
+// history no other writer is extending.
+//
+// # Limits
+//
+// Limits bounds the length of a line Load accepts (default 16 MiB), the
+// encoded size of a message Append accepts (default 8 MiB) and how long
+// Append, Delete, List and Get wait for a transcript or index lock
+// (default 30 s). Store.Lock waits as long as its context allows.
+package sessions

@@ -1,0 +1,31 @@
+// Package builtin implements the file tools the agent loop runs inside its
+// WebAssembly guest (GOOS=wasip1): read, write, edit, ls, find and grep, with
+// the names and JSON parameters fixed by the architecture's tool contract.
+//
+// A [Toolbox] maps the virtual directory /workspace (the guest's only
+// preopen) onto its Root directory. Every call opens Root as an [os.Root],
+// so each file operation is resolved beneath it: tool paths that escape
+// /workspace by "..", by an absolute path elsewhere or through a symbolic
+// link are refused with the error "path escapes the workspace". The host's
+// file system layer confines the guest as well; this package is defence in
+// depth and exists to give the model clear errors.
+//
+// # Notes
+//
+//   - Tool errors come back as a [Result] with IsError set, never as a Go
+//     error or a panic; a panic inside a tool is recovered and reported.
+//   - Unknown JSON parameters are ignored (models add stray keys); wrongly
+//     typed or missing required parameters are errors.
+//   - Every output is bounded by [Limits]; when a result is cut, it ends with
+//     a bracketed notice that says how to get the rest.
+//   - Walks (find, grep) visit entries in lexical order, do not follow
+//     symbolic links and skip the contents of directories named ".git".
+//   - write and edit replace a file's content in place (truncate, write,
+//     fsync) rather than by temporary file and rename: WASI preview 1 has no
+//     chmod, so a renamed replacement would reset every edited file's mode
+//     to 0600 and drop the executable bits the bash tool relies on. A crash
+//     in the middle of a write can therefore leave a torn file; workspace
+//     files are the model's working copy, not acknowledged runtime state.
+//   - The package uses only the standard library and package chat, and
+//     compiles for the host and for GOOS=wasip1 GOARCH=wasm.
+package builtin
