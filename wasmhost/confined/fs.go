@@ -1,0 +1,98 @@
+//go:build linux
+
+package confined
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+
+	experimentalsys "github.com/tetratelabs/wazero/experimental/sys"
+	"github.com/tetratelabs/wazero/sys"
+)
+
+// rootFS is the experimentalsys.FS returned by New.
+type rootFS struct {
+	experimentalsys.UnimplementedFS
+
+	root *os.Root
+}
+
+var (
+	_ experimentalsys.FS = (*rootFS)(nil)
+	_ io.Closer          = (*rootFS)(nil)
+)
+
+// New opens dir (following symlinks in dir itself, which the host chose) and
+// returns a file system confined to it under the rules in the package doc.
+// Every name passed to the result is relative to dir.
+//
+// The result is safe for concurrent use. It also implements io.Closer: Close
+// releases the directory descriptor and makes every later call fail with
+// EBADF; call it only after every module that mounts the file system has
+// been closed (wazero panics if its preopen cannot be opened). Without
+// Close the descriptor is released when the result is garbage collected.
+//
+// Errors: dir does not exist or is not a directory (*os.PathError, wrapped).
+func New(dir string) (experimentalsys.FS, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("confined: open workspace root: %w", err)
+	}
+	return &rootFS{root: root}, nil
+}
+
+// Close releases the root directory's descriptor.
+func (c *rootFS) Close() error {
+	return c.root.Close()
+}
+
+// Lstat implements experimentalsys.FS.Lstat: the status of name itself,
+// without following a symlink in its last component.
+func (c *rootFS) Lstat(name string) (sys.Stat_t, experimentalsys.Errno) {
+	return statWith(name, c.root.Lstat)
+}
+
+// Stat implements experimentalsys.FS.Stat: the status of what name resolves
+// to, following symlinks beneath the root.
+func (c *rootFS) Stat(name string) (sys.Stat_t, experimentalsys.Errno) {
+	return statWith(name, c.root.Stat)
+}
+
+// statWith checks name and converts the result of statFn(name), one of
+// os.Root's Stat and Lstat.
+func statWith(name string, statFn func(string) (fs.FileInfo, error)) (sys.Stat_t, experimentalsys.Errno) {
+	name, errno := checkName(name)
+	if errno != 0 {
+		return sys.Stat_t{}, errno
+	}
+	fi, err := statFn(name)
+	if err != nil {
+		return sys.Stat_t{}, toErrno(err)
+	}
+	return sys.NewStat_t(fi), 0
+}
+
+// Mkdir implements experimentalsys.FS.Mkdir with perm masked to 0o777.
+func (c *rootFS) Mkdir(name string, perm fs.FileMode) experimentalsys.Errno {
+	name, errno := checkName(name)
+	if errno != 0 {
+		return errno
+	}
+	return toErrno(c.root.Mkdir(name, perm&fs.ModePerm))
+}
+
+// Readlink implements experimentalsys.FS.Readlink: the target text of the
+// symlink name, which is not followed.
+func (c *rootFS) Readlink(name string) (string, experimentalsys.Errno) {
+	name, errno := checkName(name)
+	if errno != 0 {
+		return "", errno
+	}
+	target, err := c.root.Readlink(name)
+	if err != nil {
+		return "", toErrno(err)
+	}
+	return target, 0
+}

@@ -1,0 +1,13 @@
+// Package wasmhost hosts WebAssembly guests in-process with wazero
+// (https://wazero.io): it compiles the embedded agent module once per
+// process (with wazero's compilation cache, in memory and on disk), serves
+// the host-call interface of package hostcall to each instance, and
+// instantiates one guest per run with the run's workspace as its only
+// preopen, mounted at /workspace through package confined.
+//
+// Every run is bounded: a deadline (the guest is interrupted when its
+// context ends, even inside an endless loop), a linear memory page limit,
+// per-method rate limits, and caps on host-call payload and result sizes.
+// A guest that breaks a bound is stopped with an error saying which; the
+// host process stays healthy.
+package wasmhost
