@@ -1,0 +1,70 @@
+package providers
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/bulkhead-dev/bulkhead/chat"
+)
+
+// CassetteVersion is the cassette format version this package writes and
+// reads; see the package documentation for the format.
+const CassetteVersion = 1
+
+// Errors a replaying Provider wraps, for errors.Is.
+var (
+	// ErrCassetteMismatch: the run sent a request other than the recorded one.
+	ErrCassetteMismatch = errors.New("request differs from the recording")
+	// ErrCassetteExhausted: the run asked for more turns than were recorded.
+	ErrCassetteExhausted = errors.New("no more recorded interactions")
+)
+
+// cassette is the file format: a version and the interactions in call order.
+type cassette struct {
+	Version      int           `json:"version"`
+	Interactions []interaction `json:"interactions"`
+}
+
+// interaction is one recorded Complete call: the request, the text deltas
+// streamed to onText in order, and either the response or the error.
+type interaction struct {
+	Request  chat.Request   `json:"request"`
+	Deltas   []string       `json:"deltas"`
+	Response *chat.Response `json:"response,omitempty"`
+	Error    *recordedError `json:"error,omitempty"`
+}
+
+// recordedError is an *Error as stored in a cassette.
+type recordedError struct {
+	Provider string `json:"provider"`
+	Status   int    `json:"status,omitempty"`
+	Kind     Kind   `json:"kind"`
+	Message  string `json:"message"`
+}
+
+// loadCassette reads and validates a cassette file.
+func loadCassette(path string) (*cassette, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cassette: %w", err)
+	}
+	var c cassette
+	if err := json.Unmarshal(data, &c); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return nil, fmt.Errorf("cassette %s: invalid or torn JSON at byte %d of %d: %w", path, se.Offset, len(data), err)
+		}
+		return nil, fmt.Errorf("cassette %s: invalid JSON: %w", path, err)
+	}
+	if c.Version != CassetteVersion {
+		return nil, fmt.Errorf("cassette %s: version %d, want %d", path, c.Version, CassetteVersion)
+	}
+	for i, in := range c.Interactions {
+		if (in.Response == nil) == (in.Error == nil) {
+			return nil, fmt.Errorf("cassette %s: interactions[%d] must hold exactly one of response and error", path, i)
+		}
+	}
+	return &c, nil
+}

@@ -1,0 +1,98 @@
+package providers
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// exchange observes one HTTP attempt from inside an SDK, through the SDK's
+// middleware hook, so that failures are classified from what went over the
+// wire rather than from each SDK's error types.
+type exchange struct {
+	// limit caps the bytes read from a response body.
+	limit int64
+	// status and header are those of the response, when one arrived.
+	status int
+	header http.Header
+	// body is the (capped) body of an error response (status >= 400).
+	body []byte
+}
+
+// observe is the middleware: it passes the request on and keeps a copy of
+// an error response's body, putting an identical body back for the SDK.
+func (ex *exchange) observe(req *http.Request, next func(*http.Request) (*http.Response, error)) (*http.Response, error) {
+	resp, err := next(req)
+	if err != nil || resp == nil {
+		return resp, err
+	}
+	ex.status, ex.header = resp.StatusCode, resp.Header
+	if resp.StatusCode >= 400 {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		resp.Body.Close()
+		ex.body = body
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		return resp, nil
+	}
+	resp.Body = &cappedBody{ReadCloser: resp.Body, left: ex.limit, limit: ex.limit}
+	return resp, nil
+}
+
+// cappedBody fails reads once limit bytes have been read.
+type cappedBody struct {
+	io.ReadCloser
+	left, limit int64
+}
+
+func (b *cappedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, fmt.Errorf("response body reached the %d-byte limit", b.limit)
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.ReadCloser.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+// failure turns the error of one attempt into an *Error. attempt is the
+// attempt's context (carrying the per-attempt timeout), host names the
+// endpoint for network errors. Errors that already are *Error (built by the
+// adapters) pass through.
+func (ex *exchange) failure(err error, attempt context.Context, host string, timeout time.Duration) *Error {
+	var pe *Error
+	switch {
+	case errors.As(err, &pe):
+		return pe
+	case ex.status >= 400:
+		return statusError(ex.status, ex.header, ex.body)
+	case errors.Is(attempt.Err(), context.DeadlineExceeded):
+		return &Error{Kind: KindNetwork, Message: fmt.Sprintf("no complete answer from %s within %s", host, timeout)}
+	}
+	var ue *url.Error
+	if ex.status == 0 && errors.As(err, &ue) {
+		return &Error{Kind: KindNetwork, Message: fmt.Sprintf("cannot reach %s: %s", host, netCause(ue.Err))}
+	}
+	return badResponse("reading response: %s", shorten(err.Error()))
+}
+
+// netCause returns the innermost useful text of a transport error, e.g.
+// "connect: connection refused", without the URL the SDK request had.
+func netCause(err error) string {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		return op.Op + ": " + op.Err.Error()
+	}
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return "lookup " + dns.Name + ": " + dns.Err
+	}
+	return err.Error()
+}
