@@ -8,13 +8,10 @@ import (
 	"github.com/tetratelabs/wazero/api"
 )
 
-// dispatcherKey carries the run's dispatcher in the context that wazero
-// hands to host functions (the context the module was instantiated with).
-type dispatcherKey struct{}
-
 // instantiateHostModule defines the hostcall.ModuleName import module on rt.
-// The functions find the calling run's dispatcher in their context, so one
-// module definition serves every instance.
+// The functions find the instance's slot in their context (the context the
+// module was instantiated with), and through it the run's dispatcher, so
+// one module definition serves every instance.
 func instantiateHostModule(ctx context.Context, rt wazero.Runtime) error {
 	i32 := api.ValueTypeI32
 	_, err := rt.NewHostModuleBuilder(hostcall.ModuleName).
@@ -33,7 +30,15 @@ func instantiateHostModule(ctx context.Context, rt wazero.Runtime) error {
 // hostCall implements call(method_ptr, method_len, payload_ptr,
 // payload_len, result_len_ptr) -> status.
 func hostCall(ctx context.Context, mod api.Module, stack []uint64) {
-	d, _ := ctx.Value(dispatcherKey{}).(*dispatcher)
+	var d *dispatcher
+	if s, ok := ctx.Value(slotKey{}).(*slot); ok {
+		if ready, ok := ctx.Value(readyKey{}).(func()); ok && s.bound.Load() == nil {
+			ready() // a warm guest is initialised and waits for its run here
+		}
+		if b := s.wait(ctx); b != nil {
+			d, ctx = b.d, b.ctx
+		}
+	}
 	mem := mod.Memory()
 	methodPtr, methodLen := api.DecodeU32(stack[0]), api.DecodeU32(stack[1])
 	payloadPtr, payloadLen := api.DecodeU32(stack[2]), api.DecodeU32(stack[3])
@@ -42,7 +47,7 @@ func hostCall(ctx context.Context, mod api.Module, stack []uint64) {
 	status := hostcall.BadRequest
 	switch {
 	case d == nil:
-		status = hostcall.UnknownMethod
+		status = hostcall.Canceled
 	case mem == nil:
 	default:
 		method, ok1 := mem.Read(methodPtr, methodLen)
@@ -68,7 +73,12 @@ func hostCall(ctx context.Context, mod api.Module, stack []uint64) {
 // bytes of the pending answer to buf_ptr, clears the answer, and returns
 // the number of bytes copied, or hostcall.NoAnswer.
 func hostTake(ctx context.Context, mod api.Module, stack []uint64) {
-	d, _ := ctx.Value(dispatcherKey{}).(*dispatcher)
+	var d *dispatcher
+	if s, ok := ctx.Value(slotKey{}).(*slot); ok {
+		if b := s.bound.Load(); b != nil {
+			d = b.d
+		}
+	}
 	bufPtr, bufLen := api.DecodeU32(stack[0]), api.DecodeU32(stack[1])
 	result := hostcall.NoAnswer
 	if d != nil {

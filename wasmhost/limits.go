@@ -22,11 +22,11 @@ type Limits struct {
 
 // Defaults of Limits.
 const (
-	DefaultTimeout     = 30 * time.Minute
-	DefaultMaxPayload  = 16 << 20
-	DefaultMaxResult   = 16 << 20
-	DefaultRate        = rate.Limit(200)
-	DefaultBurst       = 400
+	DefaultTimeout    = 30 * time.Minute
+	DefaultMaxPayload = 16 << 20
+	DefaultMaxResult  = 16 << 20
+	DefaultRate       = rate.Limit(200)
+	DefaultBurst      = 400
 )
 
 // withDefaults returns l with zero fields set to their defaults.

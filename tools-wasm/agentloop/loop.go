@@ -35,6 +35,7 @@ type Tools interface {
 // the host fails (a provider error, a cancelled run); tool failures go back
 // to the model as error results.
 func Run(host Host, tools Tools) error {
+	specs := tools.Specs() // before run.start: a warm guest has them ready
 	rs, err := host.RunStart()
 	if err != nil {
 		return err
@@ -43,15 +44,14 @@ func Run(host Host, tools Tools) error {
 		return fmt.Errorf("run.start: cursor %d outside 0..%d", rs.Cursor, len(rs.Messages))
 	}
 	msgs := rs.Messages
-	if pending := msgs[rs.Cursor:]; len(pending) > 0 {
-		if err := host.Append(pending...); err != nil {
-			return err
-		}
-	}
+	// The new messages are persisted together with the first answer: the
+	// first model request leaves without waiting for a disk flush, and a
+	// run whose first model call fails leaves the transcript unchanged.
+	pending := msgs[rs.Cursor:]
 	req := chat.Request{
 		Model:     rs.Model,
 		System:    rs.System,
-		Tools:     append(tools.Specs(), rs.HostTools...),
+		Tools:     append(specs, rs.HostTools...),
 		MaxTokens: rs.MaxTokens,
 	}
 	var last string
@@ -62,9 +62,10 @@ func Run(host Host, tools Tools) error {
 			return err
 		}
 		msgs = append(msgs, resp.Message)
-		if err := host.Append(resp.Message); err != nil {
+		if err := host.Append(append(pending, resp.Message)...); err != nil {
 			return err
 		}
+		pending = nil
 		last = resp.Message.Text()
 		uses := resp.Message.ToolUses()
 		if len(uses) == 0 {

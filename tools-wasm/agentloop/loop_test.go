@@ -163,6 +163,9 @@ func TestProviderErrorAborts(t *testing.T) {
 	if err := Run(h, echoTools{}); err == nil || h.finish != nil {
 		t.Fatalf("err = %v, finish = %+v", err, h.finish)
 	}
+	if len(h.appended) != 0 {
+		t.Fatalf("a failed first turn appended %d messages", len(h.appended))
+	}
 }
 
 func TestBadCursor(t *testing.T) {
