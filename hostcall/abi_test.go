@@ -54,3 +54,14 @@ func TestPayloadFieldNames(t *testing.T) {
 		}
 	}
 }
+
+func TestEncodeAppend(t *testing.T) {
+	raw := []json.RawMessage{json.RawMessage(`{"role":"user","content":[]}`), json.RawMessage(`{"role":"assistant","content":[]}`)}
+	var a Append
+	if err := json.Unmarshal(EncodeAppend(raw), &a); err != nil || len(a.Messages) != 2 || a.Messages[1].Role != "assistant" {
+		t.Fatalf("EncodeAppend round trip: %+v, %v", a, err)
+	}
+	if string(EncodeAppend(nil)) != `{"messages":[]}` {
+		t.Fatalf("empty = %s", EncodeAppend(nil))
+	}
+}

@@ -52,6 +52,19 @@ type Append struct {
 	Messages []chat.Message `json:"messages"`
 }
 
+// EncodeAppend returns the JSON of an Append whose messages are already
+// encoded, without decoding them again: {"messages":[m1,m2,…]}.
+func EncodeAppend(msgs []json.RawMessage) []byte {
+	b := append([]byte(nil), `{"messages":[`...)
+	for i, m := range msgs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, m...)
+	}
+	return append(b, "]}"...)
+}
+
 // ToolCall is the payload of tool.call: one tool_use block from the model.
 type ToolCall struct {
 	ID    string          `json:"id"`

@@ -9,11 +9,14 @@ import (
 	"github.com/bulkhead-dev/bulkhead/hostcall"
 )
 
-// Host is what the loop needs from the host: the version 1 host calls.
+// Host is what the loop needs from the host: the version 1 host calls. The
+// two calls of every turn take payloads the loop encodes itself (see
+// conversation): Complete the JSON of a chat.Request, Append the JSON of
+// messages.
 type Host interface {
 	RunStart() (*hostcall.RunStart, error)
-	Complete(req chat.Request) (*chat.Response, error)
-	Append(msgs ...chat.Message) error
+	Complete(request []byte) (*chat.Response, error)
+	Append(msgs []json.RawMessage) error
 	CallTool(call hostcall.ToolCall) (*hostcall.ToolResult, error)
 	Emit(ev hostcall.Event) error
 	Finish(f hostcall.Finish) error
@@ -35,7 +38,9 @@ type Tools interface {
 // the host fails (a provider error, a cancelled run); tool failures go back
 // to the model as error results.
 func Run(host Host, tools Tools) error {
-	specs := tools.Specs() // before run.start: a warm guest has them ready
+	// Before run.start, which a warm guest waits in: work that needs no run.
+	specs := tools.Specs()
+	warmCodecs()
 	rs, err := host.RunStart()
 	if err != nil {
 		return err
@@ -43,26 +48,33 @@ func Run(host Host, tools Tools) error {
 	if rs.Cursor < 0 || rs.Cursor > len(rs.Messages) {
 		return fmt.Errorf("run.start: cursor %d outside 0..%d", rs.Cursor, len(rs.Messages))
 	}
-	msgs := rs.Messages
+	toolsRaw, err := toolsJSON(specs, rs.HostTools)
+	if err != nil {
+		return err
+	}
+	conv, err := newConversation(rs, toolsRaw)
+	if err != nil {
+		return err
+	}
 	// The new messages are persisted together with the first answer: the
 	// first model request leaves without waiting for a disk flush, and a
 	// run whose first model call fails leaves the transcript unchanged.
-	pending := msgs[rs.Cursor:]
-	req := chat.Request{
-		Model:     rs.Model,
-		System:    rs.System,
-		Tools:     append(specs, rs.HostTools...),
-		MaxTokens: rs.MaxTokens,
+	pending, err := conv.add(rs.Messages...)
+	if err != nil {
+		return err
 	}
+	pending = pending[rs.Cursor:]
 	var last string
 	for turn := 1; turn <= rs.MaxTurns; turn++ {
-		req.Messages = msgs
-		resp, err := host.Complete(req)
+		resp, err := host.Complete(conv.request())
 		if err != nil {
 			return err
 		}
-		msgs = append(msgs, resp.Message)
-		if err := host.Append(append(pending, resp.Message)...); err != nil {
+		answer, err := conv.add(resp.Message)
+		if err != nil {
+			return err
+		}
+		if err := host.Append(append(pending, answer...)); err != nil {
 			return err
 		}
 		pending = nil
@@ -81,9 +93,11 @@ func Run(host Host, tools Tools) error {
 				Type: chat.BlockToolResult, ToolUseID: use.ID, Text: res.Text, IsError: res.IsError,
 			})
 		}
-		toolMsg := chat.Message{Role: chat.RoleUser, Content: results}
-		msgs = append(msgs, toolMsg)
-		if err := host.Append(toolMsg); err != nil {
+		encoded, err := conv.add(chat.Message{Role: chat.RoleUser, Content: results})
+		if err != nil {
+			return err
+		}
+		if err := host.Append(encoded); err != nil {
 			return err
 		}
 	}

@@ -24,8 +24,11 @@ type fakeHost struct {
 
 func (h *fakeHost) RunStart() (*hostcall.RunStart, error) { return &h.start, nil }
 
-func (h *fakeHost) Complete(req chat.Request) (*chat.Response, error) {
-	req.Messages = append([]chat.Message(nil), req.Messages...)
+func (h *fakeHost) Complete(request []byte) (*chat.Response, error) {
+	var req chat.Request
+	if err := json.Unmarshal(request, &req); err != nil {
+		return nil, err
+	}
 	h.requests = append(h.requests, req)
 	if len(h.turns) == 0 {
 		return nil, &hostcall.Error{Method: hostcall.MethodLLMComplete, Status: hostcall.Failed, Message: "script exhausted"}
@@ -35,8 +38,12 @@ func (h *fakeHost) Complete(req chat.Request) (*chat.Response, error) {
 	return &chat.Response{Message: m}, nil
 }
 
-func (h *fakeHost) Append(msgs ...chat.Message) error {
-	h.appended = append(h.appended, msgs...)
+func (h *fakeHost) Append(raw []json.RawMessage) error {
+	var p hostcall.Append
+	if err := json.Unmarshal(hostcall.EncodeAppend(raw), &p); err != nil {
+		return err
+	}
+	h.appended = append(h.appended, p.Messages...)
 	return nil
 }
 
@@ -172,5 +179,32 @@ func TestBadCursor(t *testing.T) {
 	h := &fakeHost{start: hostcall.RunStart{MaxTurns: 1, Cursor: 2, Messages: []chat.Message{chat.UserText("go")}}}
 	if err := Run(h, echoTools{}); err == nil {
 		t.Fatal("want error for cursor beyond messages")
+	}
+}
+
+// TestRequestEncoding checks the incrementally built request against
+// encoding/json's encoding of the same chat.Request.
+func TestRequestEncoding(t *testing.T) {
+	rs := &hostcall.RunStart{Model: "m", System: "s\"q", MaxTokens: 9}
+	tools, err := toolsJSON([]chat.Tool{{Name: "a", Parameters: json.RawMessage(`{"type":"object"}`)}}, []chat.Tool{{Name: "b"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv, err := newConversation(rs, tools)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := []chat.Message{chat.UserText("hi"), assistant(toolUse("1", "a", `{"x":[1,2]}`))}
+	conv.add(msgs...)
+	var got chat.Request
+	if err := json.Unmarshal(conv.request(), &got); err != nil {
+		t.Fatalf("request is not JSON: %v\n%s", err, conv.request())
+	}
+	want := chat.Request{Model: "m", System: "s\"q", MaxTokens: 9, Messages: msgs,
+		Tools: []chat.Tool{{Name: "a", Parameters: json.RawMessage(`{"type":"object"}`)}, {Name: "b"}}}
+	gotJSON, _ := json.Marshal(got)
+	wantJSON, _ := json.Marshal(want)
+	if string(gotJSON) != string(wantJSON) {
+		t.Fatalf("request\n got %s\nwant %s", gotJSON, wantJSON)
 	}
 }

@@ -16,6 +16,11 @@ func Call(method string, req, resp any) error {
 	if err != nil {
 		return fmt.Errorf("host call %s: encode payload: %w", method, err)
 	}
+	return CallRaw(method, payload, resp)
+}
+
+// CallRaw is Call with a payload already encoded as JSON.
+func CallRaw(method string, payload []byte, resp any) error {
 	status, answer := rawCall(method, payload)
 	if status != hostcall.OK {
 		return &hostcall.Error{Method: method, Status: status, Message: string(answer)}
@@ -42,18 +47,18 @@ func (Host) RunStart() (*hostcall.RunStart, error) {
 	return &rs, nil
 }
 
-// Complete calls llm.complete.
-func (Host) Complete(req chat.Request) (*chat.Response, error) {
+// Complete calls llm.complete with request, the JSON of a chat.Request.
+func (Host) Complete(request []byte) (*chat.Response, error) {
 	var resp chat.Response
-	if err := Call(hostcall.MethodLLMComplete, req, &resp); err != nil {
+	if err := CallRaw(hostcall.MethodLLMComplete, request, &resp); err != nil {
 		return nil, err
 	}
 	return &resp, nil
 }
 
-// Append calls transcript.append.
-func (Host) Append(msgs ...chat.Message) error {
-	return Call(hostcall.MethodTranscriptAppend, hostcall.Append{Messages: msgs}, nil)
+// Append calls transcript.append with messages already encoded as JSON.
+func (Host) Append(msgs []json.RawMessage) error {
+	return CallRaw(hostcall.MethodTranscriptAppend, hostcall.EncodeAppend(msgs), nil)
 }
 
 // CallTool calls tool.call.
