@@ -39,7 +39,10 @@ type Tools interface {
 // to the model as error results.
 func Run(host Host, tools Tools) error {
 	// Before run.start, which a warm guest waits in: work that needs no run.
-	specs := tools.Specs()
+	guestTools, err := encodeTools(tools.Specs())
+	if err != nil {
+		return err
+	}
 	warmCodecs()
 	rs, err := host.RunStart()
 	if err != nil {
@@ -48,11 +51,11 @@ func Run(host Host, tools Tools) error {
 	if rs.Cursor < 0 || rs.Cursor > len(rs.Messages) {
 		return fmt.Errorf("run.start: cursor %d outside 0..%d", rs.Cursor, len(rs.Messages))
 	}
-	toolsRaw, err := toolsJSON(specs, rs.HostTools)
+	hostTools, err := encodeTools(rs.HostTools)
 	if err != nil {
 		return err
 	}
-	conv, err := newConversation(rs, toolsRaw)
+	conv, err := newConversation(rs, joinArrays(guestTools, hostTools))
 	if err != nil {
 		return err
 	}

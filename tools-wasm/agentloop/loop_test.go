@@ -186,10 +186,16 @@ func TestBadCursor(t *testing.T) {
 // encoding/json's encoding of the same chat.Request.
 func TestRequestEncoding(t *testing.T) {
 	rs := &hostcall.RunStart{Model: "m", System: "s\"q", MaxTokens: 9}
-	tools, err := toolsJSON([]chat.Tool{{Name: "a", Parameters: json.RawMessage(`{"type":"object"}`)}}, []chat.Tool{{Name: "b"}})
+	a, err := encodeTools([]chat.Tool{{Name: "a", Parameters: json.RawMessage(`{"type":"object"}`)}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	b, _ := encodeTools([]chat.Tool{{Name: "b"}})
+	none, _ := encodeTools(nil)
+	if string(joinArrays(none, b)) != string(b) || string(joinArrays(a, none)) != string(a) {
+		t.Fatalf("joinArrays with an empty array: %s, %s", joinArrays(none, b), joinArrays(a, none))
+	}
+	tools := joinArrays(a, b)
 	conv, err := newConversation(rs, tools)
 	if err != nil {
 		t.Fatal(err)
@@ -206,5 +212,16 @@ func TestRequestEncoding(t *testing.T) {
 	wantJSON, _ := json.Marshal(want)
 	if string(gotJSON) != string(wantJSON) {
 		t.Fatalf("request\n got %s\nwant %s", gotJSON, wantJSON)
+	}
+}
+
+func TestRequestEncodingMinimal(t *testing.T) {
+	none, _ := encodeTools(nil)
+	conv, err := newConversation(&hostcall.RunStart{Model: "m"}, none)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(conv.request()); got != `{"model":"m","tools":[],"messages":[]}` {
+		t.Fatalf("request = %s", got)
 	}
 }

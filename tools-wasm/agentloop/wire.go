@@ -3,6 +3,7 @@ package agentloop
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 
 	"github.com/bulkhead-dev/bulkhead/chat"
 	"github.com/bulkhead-dev/bulkhead/hostcall"
@@ -19,18 +20,27 @@ type conversation struct {
 }
 
 // newConversation encodes the constant part of every request: model,
-// system prompt, token limit and tools (tools is a JSON array).
+// system prompt, token limit and tools (tools is a JSON array). The head is
+// assembled around the already encoded tools, which encoding/json would
+// otherwise scan again.
 func newConversation(rs *hostcall.RunStart, tools json.RawMessage) (*conversation, error) {
-	head, err := json.Marshal(struct {
-		Model     string          `json:"model"`
-		System    string          `json:"system,omitempty"`
-		MaxTokens int             `json:"max_tokens,omitempty"`
-		Tools     json.RawMessage `json:"tools"`
-	}{rs.Model, rs.System, rs.MaxTokens, tools})
+	model, err := json.Marshal(rs.Model)
 	if err != nil {
 		return nil, fmt.Errorf("encode request: %w", err)
 	}
-	head = append(head[:len(head)-1], `,"messages":[`...)
+	head := append([]byte(`{"model":`), model...)
+	if rs.System != "" {
+		system, err := json.Marshal(rs.System)
+		if err != nil {
+			return nil, fmt.Errorf("encode request: %w", err)
+		}
+		head = append(append(head, `,"system":`...), system...)
+	}
+	if rs.MaxTokens > 0 {
+		head = strconv.AppendInt(append(head, `,"max_tokens":`...), int64(rs.MaxTokens), 10)
+	}
+	head = append(append(head, `,"tools":`...), tools...)
+	head = append(head, `,"messages":[`...)
 	return &conversation{head: head}, nil
 }
 
@@ -70,13 +80,29 @@ func appendJoined(b []byte, items []json.RawMessage) []byte {
 	return b
 }
 
-// toolsJSON encodes the guest's and the host's tool schemas as one array.
-func toolsJSON(guest, host []chat.Tool) (json.RawMessage, error) {
-	b, err := json.Marshal(append(append([]chat.Tool(nil), guest...), host...))
+// encodeTools encodes tool schemas as a JSON array.
+func encodeTools(tools []chat.Tool) (json.RawMessage, error) {
+	if tools == nil {
+		tools = []chat.Tool{}
+	}
+	b, err := json.Marshal(tools)
 	if err != nil {
 		return nil, fmt.Errorf("encode tools: %w", err)
 	}
 	return b, nil
+}
+
+// joinArrays concatenates two encoded JSON arrays into one.
+func joinArrays(a, b json.RawMessage) json.RawMessage {
+	switch {
+	case len(a) <= 2:
+		return b
+	case len(b) <= 2:
+		return a
+	}
+	out := append([]byte(nil), a[:len(a)-1]...)
+	out = append(append(out, ','), b[1:]...)
+	return out
 }
 
 // warmCodecs runs encoding/json once over every type the loop encodes or
