@@ -3,12 +3,14 @@
 // the names and JSON parameters fixed by the architecture's tool contract.
 //
 // A [Toolbox] maps the virtual directory /workspace (the guest's only
-// preopen) onto its Root directory. Every call opens Root as an [os.Root],
-// so each file operation is resolved beneath it: tool paths that escape
-// /workspace by "..", by an absolute path elsewhere or through a symbolic
-// link are refused with the error "path escapes the workspace". The host's
-// file system layer confines the guest as well; this package is defence in
-// depth and exists to give the model clear errors.
+// preopen) onto its Root directory. It opens Root as an [os.Root] on its
+// first call and keeps it while Root names the same directory, so each file
+// operation is resolved beneath it: tool paths that escape /workspace by
+// "..", by an absolute path elsewhere or through a symbolic link are refused
+// with the error "path escapes the workspace". The host's file system layer
+// (package wasmhost/confined) confines the guest as well; this package is
+// defence in depth and exists to give the model clear errors, including
+// why the host refused a file (several hard links, a special file).
 //
 // # Notes
 //
@@ -18,6 +20,11 @@
 //     typed or missing required parameters are errors.
 //   - Every output is bounded by [Limits]; when a result is cut, it ends with
 //     a bracketed notice that says how to get the rest.
+//   - The guest runs this code compiled to WebAssembly, several times slower
+//     than native code, and every WASI call crosses into the host: read
+//     opens a file before checking it (fstat on the descriptor, one path
+//     resolution), reuses its buffers between calls and formats line
+//     numbers without package fmt.
 //   - Walks (find, grep) visit entries in lexical order, do not follow
 //     symbolic links and skip the contents of directories named ".git".
 //   - write and edit replace a file's content in place (truncate, write,

@@ -45,7 +45,7 @@ func (c *call) edit(input json.RawMessage) (string, error) {
 	case errors.Is(err, fs.ErrNotExist):
 		return "", fmt.Errorf("edit %s: no such file; use write to create a file", shown(name))
 	case err != nil:
-		return "", fsError("edit", name, err)
+		return "", c.fsError("edit", name, err)
 	case !info.Mode().IsRegular():
 		return "", fmt.Errorf("edit %s: not a regular file", shown(name))
 	case info.Size() > int64(c.lim.WriteBytes):
@@ -53,7 +53,7 @@ func (c *call) edit(input json.RawMessage) (string, error) {
 	}
 	data, err := c.root.ReadFile(name)
 	if err != nil {
-		return "", fsError("edit", name, err)
+		return "", c.fsError("edit", name, err)
 	}
 	content := string(data)
 	summary := make([]string, 0, len(in.Edits)+1)
@@ -86,7 +86,7 @@ func (c *call) edit(input json.RawMessage) (string, error) {
 		return "", fmt.Errorf("edit %s: the result would be %d bytes, over the limit of %s. No changes were written", shown(name), len(content), size(int64(c.lim.WriteBytes)))
 	}
 	if err := c.replace(name, []byte(content)); err != nil {
-		return "", fsError("edit", name, err)
+		return "", c.fsError("edit", name, err)
 	}
 	head := fmt.Sprintf("edited %s: %s applied, %d bytes now", shown(name), count(len(in.Edits), "edit", "edits"), len(content))
 	return strings.Join(append([]string{head}, summary...), "\n"), nil

@@ -38,7 +38,7 @@ func (c *call) find(input json.RawMessage) (string, error) {
 	}
 	info, err := c.root.Stat(base)
 	if err != nil {
-		return "", fsError("find", base, err)
+		return "", c.fsError("find", base, err)
 	}
 	if !info.IsDir() {
 		return "", fmt.Errorf("find %s: not a directory", shown(base))

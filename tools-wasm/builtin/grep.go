@@ -74,7 +74,7 @@ func (c *call) grep(input json.RawMessage) (string, error) {
 	}
 	info, err := c.root.Stat(base)
 	if err != nil {
-		return "", fsError("grep", base, err)
+		return "", c.fsError("grep", base, err)
 	}
 	g := &grepRun{c: c, re: re, context: in.Context, limit: capped(in.Limit, c.lim.Matches), out: output{max: c.lim.OutputBytes}}
 	visitLimit := false
@@ -110,7 +110,7 @@ func (g *grepRun) file(name string, size int64) error {
 	}
 	data, err := g.c.root.ReadFile(name)
 	if err != nil {
-		return fsError("grep", name, err)
+		return g.c.fsError("grep", name, err)
 	}
 	if isBinary(data[:min(len(data), sniffBytes)]) {
 		g.binary++
@@ -131,7 +131,7 @@ func (g *grepRun) file(name string, size int64) error {
 				return nil
 			}
 			start := max(i-g.context, last+1)
-			if g.context > 0 && g.out.b.Len() > 0 && (last < 0 || start > last+1) {
+			if g.context > 0 && len(g.out.b) > 0 && (last < 0 || start > last+1) {
 				g.out.line("--")
 			}
 			for j := start; j < i; j++ {

@@ -29,14 +29,14 @@ func (c *call) ls(input json.RawMessage) (string, error) {
 	}
 	info, err := c.root.Stat(name)
 	if err != nil {
-		return "", fsError("ls", name, err)
+		return "", c.fsError("ls", name, err)
 	}
 	if !info.IsDir() {
 		return "", fmt.Errorf("ls %s: not a directory; use read to view a file", shown(name))
 	}
 	entries, err := fs.ReadDir(c.root.FS(), name)
 	if err != nil {
-		return "", fsError("ls", name, err)
+		return "", c.fsError("ls", name, err)
 	}
 	if len(entries) == 0 {
 		return fmt.Sprintf("%s is an empty directory", shown(name)), nil

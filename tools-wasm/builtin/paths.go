@@ -66,11 +66,6 @@ func describe(err error) string {
 	return msg
 }
 
-// fsError formats a failed file operation on the resolved name.
-func fsError(op, name string, err error) error {
-	return fmt.Errorf("%s %s: %s", op, shown(name), describe(err))
-}
-
 // shown is how a resolved name appears in messages and listings: the path
 // relative to /workspace, or "/workspace" for the workspace itself.
 func shown(name string) string {

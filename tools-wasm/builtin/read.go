@@ -1,11 +1,9 @@
 package builtin
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"unicode/utf8"
 )
@@ -21,7 +19,8 @@ type readInput struct {
 // read shows a text file with numbered lines ("%6d\t" and the text, like
 // cat -n), from offset for at most limit lines and OutputBytes bytes. The
 // whole file is scanned to count its lines, so a cut result names the total
-// and the offset to continue from.
+// and the offset to continue from. The file is opened before it is checked
+// (with fstat on the descriptor), so its path is resolved once.
 func (c *call) read(input json.RawMessage) (string, error) {
 	var in readInput
 	if err := decode(input, &in); err != nil {
@@ -37,49 +36,52 @@ func (c *call) read(input json.RawMessage) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("read: %w", err)
 	}
-	info, err := c.root.Stat(name)
+	f, err := c.root.OpenFile(name, readFlags, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("read %s: no such file; use ls or find to locate files", shown(name))
+	}
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return "", fmt.Errorf("read %s: no such file; use ls or find to locate files", shown(name))
-		}
-		return "", fsError("read", name, err)
-	}
-	if info.IsDir() {
-		return "", fmt.Errorf("read %s: is a directory; use ls to list it", shown(name))
-	}
-	if !info.Mode().IsRegular() {
-		return "", fmt.Errorf("read %s: not a regular file (%s)", shown(name), info.Mode().Type())
-	}
-	f, err := c.root.Open(name)
-	if err != nil {
-		return "", fsError("read", name, err)
+		return "", c.fsError("read", name, err)
 	}
 	defer f.Close()
-	br := bufio.NewReaderSize(f, 64<<10)
-	if head, _ := br.Peek(sniffBytes); isBinary(head) {
+	info, err := f.Stat()
+	switch {
+	case err != nil:
+		return "", c.fsError("read", name, err)
+	case info.IsDir():
+		return "", fmt.Errorf("read %s: is a directory; use ls to list it", shown(name))
+	case !info.Mode().IsRegular():
+		return "", notRegular("read", name, info)
+	}
+	bufs := getReadBuffers()
+	out := output{b: bufs.out[:0], max: c.lim.OutputBytes}
+	defer func() { bufs.put(out.b) }()
+	lr := newLineReader(f, bufs.file)
+	if isBinary(lr.peek(sniffBytes)) {
 		return fmt.Sprintf("binary file (%d bytes), not shown", info.Size()), nil
 	}
 
 	first := max(in.Offset, 1)
 	limit := capped(in.Limit, c.lim.ReadLines)
-	out := output{max: c.lim.OutputBytes}
 	keep := c.lim.LineBytes + utf8.UTFMax
-	buf := make([]byte, 0, keep)
+	num := newLineNumber(first)
 	last, total := 0, 0 // last line shown, lines in the file
 	for {
-		line, full, ok, err := scanLine(br, buf, keep)
-		if err != nil {
-			return "", fsError("read", name, err)
-		}
+		show := total+1 >= first && total+1 < first+limit && !out.full
+		line, full, ok := lr.next(keepIf(show, keep))
 		if !ok {
 			break
 		}
 		total++
-		if total >= first && total < first+limit && !out.full {
-			if out.line(fmt.Sprintf("%6d\t%s", total, cutLine(line, full, c.lim.LineBytes))) {
+		if show {
+			if out.numbered(num, line, full, c.lim.LineBytes) {
 				last = total
 			}
+			num.next()
 		}
+	}
+	if err := lr.Err(); err != nil {
+		return "", c.fsError("read", name, err)
 	}
 	switch {
 	case total == 0:
@@ -95,28 +97,10 @@ func (c *call) read(input json.RawMessage) (string, error) {
 	return out.text(fmt.Sprintf("[showing lines %d-%d of %d; call read with offset=%d to continue]", first, last, total, last+1)), nil
 }
 
-// scanLine reads the next line from br. It returns the line's first keep
-// bytes (stored in buf, without the newline), the line's full length, and ok
-// false at the end of the input.
-func scanLine(br *bufio.Reader, buf []byte, keep int) (line []byte, full int, ok bool, err error) {
-	line = buf[:0]
-	for {
-		frag, err := br.ReadSlice('\n')
-		if err == nil {
-			frag = frag[:len(frag)-1]
-		}
-		full += len(frag)
-		if room := keep - len(line); room > 0 {
-			line = append(line, frag[:min(room, len(frag))]...)
-		}
-		switch {
-		case err == nil:
-			return line, full, true, nil
-		case errors.Is(err, bufio.ErrBufferFull):
-		case errors.Is(err, io.EOF):
-			return line, full, full > 0, nil
-		default:
-			return nil, 0, false, err
-		}
+// keepIf returns keep when the line is shown and 0 when it is only counted.
+func keepIf(show bool, keep int) int {
+	if show {
+		return keep
 	}
+	return 0
 }

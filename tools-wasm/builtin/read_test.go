@@ -1,6 +1,7 @@
 package builtin
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -129,4 +130,37 @@ func atoiPrefix(s string) int {
 		n = n*10 + int(c-'0')
 	}
 	return n
+}
+
+// TestReadAcrossBuffers reads a file several times larger than the read
+// buffer, with lines of every length up to a few hundred bytes, some long
+// enough to be cut and some short ones ending in CRLF, and compares a
+// window from its middle with fmt's rendering of the same lines.
+func TestReadAcrossBuffers(t *testing.T) {
+	const lines, first, limit = 2500, 1200, 900
+	lim := Limits{LineBytes: 300, OutputBytes: 1 << 20}
+	var content strings.Builder
+	text := make([]string, lines+1)
+	for i := 1; i <= lines; i++ {
+		text[i] = strings.Repeat(string(rune('a'+i%26)), i%397)
+		content.WriteString(text[i])
+		if i%7 == 0 && len(text[i]) <= lim.LineBytes {
+			content.WriteByte('\r')
+		}
+		content.WriteByte('\n')
+	}
+	if content.Len() < 3*readBufferBytes {
+		t.Fatalf("test file of %d bytes is too small", content.Len())
+	}
+	var want strings.Builder
+	for i := first; i < first+limit; i++ {
+		line := text[i]
+		if len(line) > lim.LineBytes {
+			line = fmt.Sprintf("%s… [line cut, %d bytes in all]", line[:lim.LineBytes], len(line))
+		}
+		fmt.Fprintf(&want, "%6d\t%s\n", i, line)
+	}
+	want.WriteString(fmt.Sprintf("\n[showing lines %d-%d of %d; call read with offset=%d to continue]", first, first+limit-1, lines, first+limit))
+	tb := newBox(t, lim, map[string]string{"big.txt": content.String()})
+	wantOK(t, run(t, tb, "read", map[string]any{"path": "big.txt", "offset": first, "limit": limit}), want.String())
 }

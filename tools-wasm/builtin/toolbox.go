@@ -9,13 +9,20 @@ import (
 
 // Toolbox runs the built-in file tools against one directory tree. The zero
 // value serves the guest's /workspace preopen with the default Limits.
-// A Toolbox is not modified by calls and may be used by several goroutines.
+//
+// A Toolbox keeps Root open as an [os.Root] from its first call on and
+// reuses it while Root still names the same directory (see workspace), so
+// it holds one directory descriptor for as long as it lives. It may be used
+// by several goroutines, but must not be copied after its first call, nor
+// its fields changed.
 type Toolbox struct {
 	// Root is the real directory that the virtual path /workspace maps to;
 	// empty means "/workspace" itself, as seen inside the guest.
 	Root string
 	// Limits bounds each call; zero fields take their defaults.
 	Limits Limits
+
+	ws workspace
 }
 
 // Result is the outcome of one tool call as the model sees it: Text is the
@@ -66,12 +73,12 @@ func (t *Toolbox) Call(name string, input json.RawMessage) (res Result) {
 	if dir == "" {
 		dir = Mount
 	}
-	root, err := os.OpenRoot(dir)
+	ref, err := t.ws.acquire(dir)
 	if err != nil {
 		return Result{Text: fmt.Sprintf("%s: cannot open the workspace: %v", name, err), IsError: true}
 	}
-	defer root.Close()
-	text, err := run(&call{root: root, lim: t.Limits.withDefaults()}, input)
+	defer t.ws.release(ref)
+	text, err := run(&call{root: ref.root, lim: t.Limits.withDefaults()}, input)
 	if err != nil {
 		return Result{Text: err.Error(), IsError: true}
 	}

@@ -43,17 +43,17 @@ func (c *call) write(input json.RawMessage) (string, error) {
 	case existed && info.IsDir():
 		return "", fmt.Errorf("write %s: is a directory", shown(name))
 	case existed && !info.Mode().IsRegular():
-		return "", fmt.Errorf("write %s: not a regular file (%s)", shown(name), info.Mode().Type())
+		return "", notRegular("write", name, info)
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
-		return "", fsError("write", name, err)
+		return "", c.fsError("write", name, err)
 	}
 	if dir := path.Dir(name); !existed && dir != "." {
 		if err := c.root.MkdirAll(dir, 0o755); err != nil {
-			return "", fsError("write: create parent directories of", name, err)
+			return "", c.fsError("write: create parent directories of", name, err)
 		}
 	}
 	if err := c.replace(name, data); err != nil {
-		return "", fsError("write", name, err)
+		return "", c.fsError("write", name, err)
 	}
 	if existed {
 		return fmt.Sprintf("wrote %d bytes to %s (replaced its content)", len(data), shown(name)), nil

@@ -64,6 +64,12 @@
 //     following the link. With O_NOFOLLOW such a symlink fails with ELOOP,
 //     except in a name ending in "/", which Linux resolves as the directory
 //     the link points to.
+//   - An entry of the root itself needs no walk: New keeps an O_PATH
+//     descriptor of the root for the *at system calls on its entries. Opening
+//     such a file takes fstatat, openat, fstat and two fcntl(2) calls
+//     (clearing O_NONBLOCK, and os.NewFile reading the flags back). The new
+//     descriptor is checked and made blocking before it is wrapped in an
+//     *os.File, so Go's poller never tries to register it.
 //   - O_TRUNC without write access fails with EINVAL (POSIX leaves it
 //     undefined); O_DIRECTORY with write access fails with EISDIR.
 //   - Creation modes keep only the permission bits (0o777): a guest cannot

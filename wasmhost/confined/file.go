@@ -33,15 +33,15 @@ type file struct {
 
 var _ experimentalsys.File = (*file)(nil)
 
-// newFile wraps f, opened with flag, whose fstat result is st.
-func newFile(f *os.File, flag experimentalsys.Oflag, st sys.Stat_t) *file {
+// newFile wraps f, opened with flag, whose fstat(2) status is st.
+func newFile(f *os.File, flag experimentalsys.Oflag, st *unix.Stat_t) *file {
 	return &file{
 		f:     f,
 		fd:    int(f.Fd()),
 		flag:  flag,
-		dev:   st.Dev,
+		dev:   uint64(st.Dev),
 		ino:   st.Ino,
-		isDir: st.Mode.IsDir(),
+		isDir: st.Mode&unix.S_IFMT == unix.S_IFDIR,
 	}
 }
 

@@ -3,6 +3,7 @@
 package confined
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -10,6 +11,7 @@ import (
 
 	experimentalsys "github.com/tetratelabs/wazero/experimental/sys"
 	"github.com/tetratelabs/wazero/sys"
+	"golang.org/x/sys/unix"
 )
 
 // rootFS is the experimentalsys.FS returned by New.
@@ -17,6 +19,10 @@ type rootFS struct {
 	experimentalsys.UnimplementedFS
 
 	root *os.Root
+	// dir is the root directory opened with O_PATH: the directory
+	// descriptor for *at system calls on the root's own entries, the
+	// commonest case, which then need no os.Root walk (see inParent).
+	dir *os.File
 }
 
 var (
@@ -28,11 +34,12 @@ var (
 // returns a file system confined to it under the rules in the package doc.
 // Every name passed to the result is relative to dir.
 //
-// The result is safe for concurrent use. It also implements io.Closer: Close
-// releases the directory descriptor and makes every later call fail with
-// EBADF; call it only after every module that mounts the file system has
-// been closed (wazero panics if its preopen cannot be opened). Without
-// Close the descriptor is released when the result is garbage collected.
+// The result is safe for concurrent use. It holds two descriptors of dir
+// (the os.Root and an O_PATH one). It also implements io.Closer: Close
+// releases them and makes every later call fail with EBADF; call it only
+// after every module that mounts the file system has been closed (wazero
+// panics if its preopen cannot be opened). Without Close the descriptors
+// are released when the result is garbage collected.
 //
 // Errors: dir does not exist or is not a directory (*os.PathError, wrapped).
 func New(dir string) (experimentalsys.FS, error) {
@@ -40,12 +47,17 @@ func New(dir string) (experimentalsys.FS, error) {
 	if err != nil {
 		return nil, fmt.Errorf("confined: open workspace root: %w", err)
 	}
-	return &rootFS{root: root}, nil
+	pathDir, err := root.OpenFile(".", os.O_RDONLY|unix.O_PATH|unix.O_DIRECTORY, 0)
+	if err != nil {
+		root.Close()
+		return nil, fmt.Errorf("confined: open workspace root: %w", err)
+	}
+	return &rootFS{root: root, dir: pathDir}, nil
 }
 
-// Close releases the root directory's descriptor.
+// Close releases the root directory's descriptors.
 func (c *rootFS) Close() error {
-	return c.root.Close()
+	return errors.Join(c.root.Close(), c.dir.Close())
 }
 
 // Lstat implements experimentalsys.FS.Lstat: the status of name itself,

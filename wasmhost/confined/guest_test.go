@@ -34,10 +34,17 @@ type guestResult struct {
 // temporary directory and returns the module bytes.
 func buildGuest(t *testing.T) []byte {
 	t.Helper()
+	return buildGuestPackage(t, "./testdata/guest")
+}
+
+// buildGuestPackage compiles the command in pkg (a directory below this
+// package) for GOOS=wasip1 GOARCH=wasm and returns the module bytes.
+func buildGuestPackage(t *testing.T, pkg string) []byte {
+	t.Helper()
 	goBin, err := exec.LookPath("go")
 	must(t, err)
 	out := filepath.Join(t.TempDir(), "guest.wasm")
-	cmd := exec.Command(goBin, "build", "-o", out, "./testdata/guest")
+	cmd := exec.Command(goBin, "build", "-o", out, pkg)
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("build guest: %v\n%s", err, msg)

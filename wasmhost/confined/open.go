@@ -38,13 +38,16 @@ func (c *rootFS) OpenFile(name string, flag experimentalsys.Oflag, perm fs.FileM
 		return nil, errno
 	}
 	perm &= fs.ModePerm
-	var f *os.File
-	var err error
-	if e.isRoot() || e.trailingSlash {
-		f, err = c.openFollowing(e.name, flag, osFlag, perm)
-	} else if f, err = c.openEntry(e, flag, osFlag, perm); errors.Is(err, errFollow) {
-		f, err = c.openFollowing(e.name, flag, osFlag, perm)
+	if !e.isRoot() && !e.trailingSlash {
+		fd, err := c.openEntry(e, flag, osFlag, perm)
+		if err == nil {
+			return finishOpenFd(fd, e.base, flag)
+		}
+		if !errors.Is(err, errFollow) {
+			return nil, openErrno(err)
+		}
 	}
+	f, err := c.openFollowing(e.name, flag, osFlag, perm)
 	if err != nil {
 		return nil, openErrno(err)
 	}
@@ -115,12 +118,13 @@ func isCreateExcl(flag experimentalsys.Oflag) bool {
 
 // openEntry is the usual way in: it resolves the parent of e through os.Root,
 // checks the last component with fstatat(2) without following it, and opens
-// it with openat(2) and O_NOFOLLOW, so the path is walked once. When the
-// last component is a symlink and flag has no O_NOFOLLOW it returns
-// errFollow, and OpenFile lets os.Root follow it.
-func (c *rootFS) openEntry(e entry, flag experimentalsys.Oflag, osFlag int, perm fs.FileMode) (*os.File, error) {
+// it with openat(2) and O_NOFOLLOW, so the path is walked once. It returns
+// the new descriptor, which finishOpenFd must check. When the last
+// component is a symlink and flag has no O_NOFOLLOW it returns errFollow,
+// and OpenFile lets os.Root follow it.
+func (c *rootFS) openEntry(e entry, flag experimentalsys.Oflag, osFlag int, perm fs.FileMode) (int, error) {
 	noFollow := flag&experimentalsys.O_NOFOLLOW != 0
-	var f *os.File
+	fd := -1
 	err := c.inParent(e, func(dirfd int, base string) error {
 		if !isCreateExcl(flag) {
 			var st unix.Stat_t
@@ -139,17 +143,14 @@ func (c *rootFS) openEntry(e entry, flag experimentalsys.Oflag, osFlag int, perm
 				}
 			}
 		}
-		fd, err := unix.Openat(dirfd, base, osFlag|unix.O_NOFOLLOW|unix.O_CLOEXEC, uint32(perm))
+		var err error
+		fd, err = unix.Openat(dirfd, base, osFlag|unix.O_NOFOLLOW|unix.O_CLOEXEC, uint32(perm))
 		if (err == unix.ELOOP || err == unix.ENOTDIR) && !noFollow {
 			return errFollow // swapped for a symlink since fstatat
 		}
-		if err != nil {
-			return err
-		}
-		f = os.NewFile(uintptr(fd), base)
-		return nil
+		return err
 	})
-	return f, err
+	return fd, err
 }
 
 // openFollowing opens name through os.Root, which follows symlinks beneath
@@ -178,33 +179,70 @@ func (c *rootFS) openFollowing(name string, flag experimentalsys.Oflag, osFlag i
 	return c.root.OpenFile(name, osFlag, perm)
 }
 
-// finishOpen applies checkOpenable to the opened descriptor, which holds
-// whatever was swapped in after the first check, then restores blocking
-// mode unless flag asks for O_NONBLOCK, then applies O_TRUNC, and wraps f.
-// On error it closes f.
+// finishOpen applies checkOpened to f, a file opened through os.Root, and
+// wraps it. On error it closes f.
 func finishOpen(f *os.File, flag experimentalsys.Oflag) (experimentalsys.File, experimentalsys.Errno) {
-	st, errno := fstat(f)
-	if errno == 0 {
-		errno = checkOpenable(st.Mode, st.Nlink, flag)
+	st, errno := checkOpened(int(f.Fd()), flag)
+	if errno != 0 {
+		_ = f.Close()
+		return nil, errno
 	}
-	if errno == 0 && flag&experimentalsys.O_NONBLOCK == 0 {
+	return newFile(f, flag, &st), 0
+}
+
+// finishOpenFd applies checkOpened to fd, a descriptor from openat(2), and
+// only then wraps it in an *os.File named base: os.NewFile then sees a
+// blocking descriptor and does not try to register it with Go's network
+// poller, which would fail for a regular file or a directory anyway. On
+// error it closes fd.
+func finishOpenFd(fd int, base string, flag experimentalsys.Oflag) (experimentalsys.File, experimentalsys.Errno) {
+	st, errno := checkOpened(fd, flag)
+	if errno != 0 {
+		_ = unix.Close(fd)
+		return nil, errno
+	}
+	return newFile(os.NewFile(uintptr(fd), base), flag, &st), 0
+}
+
+// checkOpened applies checkOpenable to the opened descriptor fd, which
+// holds whatever was swapped in after the first check, then restores
+// blocking mode unless flag asks for O_NONBLOCK, then applies O_TRUNC. It
+// returns fd's fstat(2) status.
+func checkOpened(fd int, flag experimentalsys.Oflag) (unix.Stat_t, experimentalsys.Errno) {
+	var st unix.Stat_t
+	if err := ignoringEINTR(func() error { return unix.Fstat(fd, &st) }); err != nil {
+		return st, toErrno(err)
+	}
+	if errno := checkOpenable(fileMode(st.Mode), uint64(st.Nlink), flag); errno != 0 {
+		return st, errno
+	}
+	if flag&experimentalsys.O_NONBLOCK == 0 {
 		// O_APPEND is the only other file status flag OpenFile sets; see
 		// fcntl(2), F_SETFL.
 		status := 0
 		if flag&experimentalsys.O_APPEND != 0 {
 			status = unix.O_APPEND
 		}
-		_, err := unix.FcntlInt(f.Fd(), unix.F_SETFL, status)
-		errno = toErrno(err)
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFL, status); err != nil {
+			return st, toErrno(err)
+		}
 	}
-	if errno == 0 && flag&experimentalsys.O_TRUNC != 0 && st.Size > 0 {
-		errno = toErrno(f.Truncate(0))
+	if flag&experimentalsys.O_TRUNC != 0 && st.Size > 0 {
+		if err := ignoringEINTR(func() error { return unix.Ftruncate(fd, 0) }); err != nil {
+			return st, toErrno(err)
+		}
 	}
-	if errno != 0 {
-		_ = f.Close()
-		return nil, errno
+	return st, 0
+}
+
+// ignoringEINTR calls fn until it fails with something other than EINTR,
+// as package os does around system calls that signals can interrupt.
+func ignoringEINTR(fn func() error) error {
+	for {
+		if err := fn(); err != unix.EINTR {
+			return err
+		}
 	}
-	return newFile(f, flag, st), 0
 }
 
 // checkOpenable is rules 3 and 4 of the package doc for a file of the given

@@ -3,6 +3,7 @@
 package confined
 
 import (
+	"io/fs"
 	"os"
 	"path"
 	"strings"
@@ -61,21 +62,28 @@ func (e entry) isRoot() bool {
 
 // inParent resolves e.dir through os.Root (following symlinks only beneath
 // the root), opens it with O_PATH, and calls fn with that descriptor and
-// e.base. fn must pass base only to *at system calls with flags that do not
-// follow a symlink in the last component.
+// e.base. When e.dir is the root itself, fn gets the root's O_PATH
+// descriptor, opened once by New, so an entry of the root costs no extra
+// open and close. fn must pass base only to *at system calls with flags
+// that do not follow a symlink in the last component. After Close it fails
+// with fs.ErrClosed.
 func (c *rootFS) inParent(e entry, fn func(dirfd int, base string) error) error {
-	dir, err := c.root.OpenFile(e.dir, os.O_RDONLY|unix.O_PATH|unix.O_DIRECTORY, 0)
-	if err != nil {
-		return err
+	dir := c.dir
+	if e.dir != "." {
+		d, err := c.root.OpenFile(e.dir, os.O_RDONLY|unix.O_PATH|unix.O_DIRECTORY, 0)
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		dir = d
 	}
-	defer dir.Close()
 	raw, err := dir.SyscallConn()
 	if err != nil {
 		return err
 	}
 	var opErr error
 	if err := raw.Control(func(fd uintptr) { opErr = fn(int(fd), e.base) }); err != nil {
-		return err
+		return fs.ErrClosed // Control fails only on a closed descriptor
 	}
 	return opErr
 }
