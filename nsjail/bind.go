@@ -1,0 +1,210 @@
+package nsjail
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/bulkhead-dev/bulkhead/nsjail/internal/stage"
+)
+
+// builtinProtected are host paths no bind may expose (see Config.Binds):
+// kernel interfaces, boot files, home directories, runtime sockets (Docker,
+// containerd, CRI-O and Podman sockets all live under /run), password and
+// sudo databases, SSH host keys, and container runtime state.
+var builtinProtected = []string{
+	"/proc", "/sys", "/dev", "/boot", "/root", "/home", "/run", "/var/run",
+	"/etc/shadow", "/etc/gshadow", "/etc/sudoers", "/etc/sudoers.d", "/etc/ssh",
+	"/var/lib/docker", "/var/lib/containerd", "/var/lib/containers",
+}
+
+// workspaceForbiddenTrees are host trees the workspace may not lie in.
+var workspaceForbiddenTrees = []string{"/proc", "/sys", "/dev", "/boot", "/run", "/var/run"}
+
+// reservedTargets are the jail's own directories; no bind goes in them.
+var reservedTargets = []string{
+	"/proc", "/dev", "/sys", "/etc", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
+	"/tmp", stage.WorkspaceDir, stage.OldRootDir, "/newroot",
+}
+
+// resolvedMount is a validated caller mount.
+type resolvedMount struct {
+	source   string // host path, every symlink resolved
+	target   string // path in the jail
+	readOnly bool
+	dir      bool
+}
+
+// resolvedBuiltins are builtinProtected with their symlinks resolved, once
+// per process: /var/run is usually a symlink to /run.
+var resolvedBuiltins = sync.OnceValue(func() []string {
+	return resolveAll(builtinProtected)
+})
+
+// protectedPaths returns every protected host path for c, resolved.
+func (c Config) protectedPaths() ([]string, error) {
+	extra := slices.Clone(c.ProtectedPaths)
+	for _, p := range extra {
+		if !filepath.IsAbs(p) {
+			return nil, fmt.Errorf("%w: ProtectedPaths: %q is not an absolute path", ErrInvalidConfig, p)
+		}
+	}
+	if dir := stateDir(); dir != "" {
+		extra = append(extra, dir)
+	}
+	return append(resolveAll(extra), resolvedBuiltins()...), nil
+}
+
+// stateDir is the default state directory of the CLI and package runtime
+// (ARCHITECTURE.md, "State directory"): $BULKHEAD_STATE_DIR, else
+// $XDG_STATE_HOME/bulkhead, else ~/.local/state/bulkhead; "" when none can
+// be named.
+func stateDir() string {
+	if d := os.Getenv("BULKHEAD_STATE_DIR"); filepath.IsAbs(d) {
+		return d
+	}
+	if d := os.Getenv("XDG_STATE_HOME"); filepath.IsAbs(d) {
+		return filepath.Join(d, "bulkhead")
+	}
+	if home, err := os.UserHomeDir(); err == nil && filepath.IsAbs(home) {
+		return filepath.Join(home, ".local", "state", "bulkhead")
+	}
+	return ""
+}
+
+// resolveAll resolves each path's symlinks; a path that does not exist is
+// kept as given (cleaned), so it stays protected if it appears later.
+func resolveAll(paths []string) []string {
+	out := make([]string, 0, 2*len(paths))
+	for _, p := range paths {
+		p = filepath.Clean(p)
+		out = append(out, p)
+		if r, err := filepath.EvalSymlinks(p); err == nil && r != p {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// resolveMounts validates the workspace and the binds and returns them,
+// the workspace first.
+func (c Config) resolveMounts() ([]resolvedMount, error) {
+	protected, err := c.protectedPaths()
+	if err != nil {
+		return nil, err
+	}
+	ws, err := resolveWorkspace(c.Workspace, protected)
+	if err != nil {
+		return nil, err
+	}
+	mounts := []resolvedMount{ws}
+	if len(c.Binds) > MaxBinds {
+		return nil, fmt.Errorf("%w: Binds: %d binds, more than %d", ErrInvalidConfig, len(c.Binds), MaxBinds)
+	}
+	for i, b := range c.Binds {
+		m, err := resolveBind(b, protected)
+		if err != nil {
+			return nil, fmt.Errorf("%w: Binds[%d]: %w", ErrInvalidConfig, i, err)
+		}
+		for _, prev := range mounts[1:] {
+			if within(m.target, prev.target) || within(prev.target, m.target) {
+				return nil, fmt.Errorf("%w: Binds[%d]: target %q overlaps target %q", ErrInvalidConfig, i, m.target, prev.target)
+			}
+		}
+		mounts = append(mounts, m)
+	}
+	return mounts, nil
+}
+
+// resolveWorkspace checks Config.Workspace and resolves its symlinks, so
+// the mount is made from the real directory.
+func resolveWorkspace(path string, protected []string) (resolvedMount, error) {
+	fail := func(format string, args ...any) (resolvedMount, error) {
+		return resolvedMount{}, fmt.Errorf("%w: Workspace "+format, append([]any{ErrInvalidConfig}, args...)...)
+	}
+	if path == "" {
+		return fail("is empty")
+	}
+	if !filepath.IsAbs(path) {
+		return fail("%q is not an absolute path", path)
+	}
+	resolved, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return fail("%w", err)
+	}
+	fi, err := os.Stat(resolved)
+	if err != nil {
+		return fail("%w", err)
+	}
+	if !fi.IsDir() {
+		return fail("%q is not a directory", path)
+	}
+	if resolved == "/" {
+		return fail("%q is the host root", path)
+	}
+	for _, tree := range resolveAll(workspaceForbiddenTrees) {
+		if within(resolved, tree) {
+			return fail("%q lies under %s", path, tree)
+		}
+	}
+	for _, p := range protected {
+		if within(p, resolved) {
+			return fail("%q contains the protected path %s", path, p)
+		}
+	}
+	return resolvedMount{source: resolved, target: stage.WorkspaceDir, dir: true}, nil
+}
+
+// resolveBind checks one bind and resolves its source.
+func resolveBind(b Bind, protected []string) (resolvedMount, error) {
+	if !filepath.IsAbs(b.Source) {
+		return resolvedMount{}, fmt.Errorf("source %q is not an absolute path", b.Source)
+	}
+	fi, err := os.Lstat(b.Source)
+	if err != nil {
+		return resolvedMount{}, fmt.Errorf("source: %w", err)
+	}
+	if fi.Mode()&os.ModeSymlink != 0 {
+		return resolvedMount{}, fmt.Errorf("source %q is a symlink", b.Source)
+	}
+	if !fi.IsDir() && !fi.Mode().IsRegular() {
+		return resolvedMount{}, fmt.Errorf("source %q is neither a directory nor a regular file", b.Source)
+	}
+	resolved, err := filepath.EvalSymlinks(b.Source)
+	if err != nil {
+		return resolvedMount{}, fmt.Errorf("source: %w", err)
+	}
+	for _, p := range protected {
+		if within(resolved, p) || within(p, resolved) {
+			return resolvedMount{}, fmt.Errorf("source %q resolves to %s, which exposes the protected path %s", b.Source, resolved, p)
+		}
+	}
+	if err := validateTarget(b.Target); err != nil {
+		return resolvedMount{}, err
+	}
+	return resolvedMount{source: resolved, target: b.Target, readOnly: b.ReadOnly, dir: fi.IsDir()}, nil
+}
+
+// validateTarget checks a bind target (see Config.Binds).
+func validateTarget(t string) error {
+	if !filepath.IsAbs(t) || filepath.Clean(t) != t || slices.Contains(strings.Split(t, "/"), "..") {
+		return fmt.Errorf("target %q is not a clean absolute path", t)
+	}
+	if t == "/" {
+		return fmt.Errorf("target %q is the jail's root", t)
+	}
+	for _, r := range reservedTargets {
+		if within(t, r) {
+			return fmt.Errorf("target %q lies in the jail's own %s", t, r)
+		}
+	}
+	return nil
+}
+
+// within reports whether path is dir or lies under it.
+func within(path, dir string) bool {
+	return path == dir || dir == "/" || strings.HasPrefix(path, dir+"/")
+}

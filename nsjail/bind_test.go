@@ -1,0 +1,131 @@
+package nsjail
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestValidateBinds(t *testing.T) {
+	ws := t.TempDir()
+	src := t.TempDir()
+	file := filepath.Join(src, "file")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(t.TempDir(), "link")
+	if err := os.Symlink(src, link); err != nil {
+		t.Fatal(err)
+	}
+	viaLink := filepath.Join(t.TempDir(), "dir")
+	if err := os.Symlink("/etc", viaLink); err != nil {
+		t.Fatal(err)
+	}
+	stateDir := t.TempDir()
+	t.Setenv("BULKHEAD_STATE_DIR", stateDir)
+	tests := []struct {
+		name    string
+		binds   []Bind
+		extra   []string
+		wantErr string // "" means valid
+	}{
+		{"directory read-write", []Bind{{Source: src, Target: "/data"}}, nil, ""},
+		{"file read-only", []Bind{{Source: file, Target: "/opt/tool/config", ReadOnly: true}}, nil, ""},
+		{"two binds", []Bind{{Source: src, Target: "/a"}, {Source: file, Target: "/b"}}, nil, ""},
+		{"relative source", []Bind{{Source: "rel", Target: "/data"}}, nil, "not an absolute path"},
+		{"missing source", []Bind{{Source: filepath.Join(src, "missing"), Target: "/data"}}, nil, "no such file"},
+		{"symlink source", []Bind{{Source: link, Target: "/data"}}, nil, "is a symlink"},
+		{"source under a symlinked directory resolving to /etc", []Bind{{Source: viaLink + "/shadow", Target: "/data"}}, nil, "protected path /etc/shadow"},
+		{"source with .. into /etc", []Bind{{Source: src + "/../../../etc/shadow", Target: "/data"}}, nil, "protected path /etc/shadow"},
+		{"device node", []Bind{{Source: "/dev/null", Target: "/data"}}, nil, "neither a directory nor a regular file"},
+		{"proc", []Bind{{Source: "/proc/self", Target: "/data"}}, nil, "is a symlink"},
+		{"proc directory", []Bind{{Source: "/proc/1", Target: "/data"}}, nil, "protected path /proc"},
+		{"sys", []Bind{{Source: "/sys/kernel", Target: "/data"}}, nil, "protected path /sys"},
+		{"boot", []Bind{{Source: "/boot", Target: "/data"}}, nil, "protected path"},
+		{"root's home", []Bind{{Source: "/root", Target: "/data"}}, nil, "protected path"},
+		{"home", []Bind{{Source: "/home", Target: "/data"}}, nil, "protected path /home"},
+		{"run", []Bind{{Source: "/run", Target: "/data"}}, nil, "protected path /run"},
+		{"var/run", []Bind{{Source: "/var/run", Target: "/data"}}, nil, "is a symlink"},
+		{"etc contains shadow", []Bind{{Source: "/etc", Target: "/data"}}, nil, "protected path"},
+		{"shadow", []Bind{{Source: "/etc/shadow", Target: "/data"}}, nil, "protected path /etc/shadow"},
+		{"host root", []Bind{{Source: "/", Target: "/data"}}, nil, "protected path"},
+		{"var contains /var/lib/docker", []Bind{{Source: "/var", Target: "/data"}}, nil, "protected path"},
+		{"state directory", []Bind{{Source: stateDir, Target: "/data"}}, nil, "protected path " + stateDir},
+		{"caller's protected path", []Bind{{Source: src, Target: "/data"}}, []string{src}, "protected path " + src},
+		{"ancestor of caller's protected path", []Bind{{Source: filepath.Dir(src), Target: "/data"}}, []string{src}, "protected path " + src},
+		{"relative target", []Bind{{Source: src, Target: "data"}}, nil, "not a clean absolute path"},
+		{"target with ..", []Bind{{Source: src, Target: "/data/../etc"}}, nil, "not a clean absolute path"},
+		{"target ending in ..", []Bind{{Source: src, Target: "/data/.."}}, nil, "not a clean absolute path"},
+		{"unclean target", []Bind{{Source: src, Target: "/data//x"}}, nil, "not a clean absolute path"},
+		{"target root", []Bind{{Source: src, Target: "/"}}, nil, "jail's root"},
+		{"target etc", []Bind{{Source: src, Target: "/etc/passwd"}}, nil, "jail's own /etc"},
+		{"target usr", []Bind{{Source: src, Target: "/usr/local"}}, nil, "jail's own /usr"},
+		{"target proc", []Bind{{Source: src, Target: "/proc"}}, nil, "jail's own /proc"},
+		{"target bin", []Bind{{Source: src, Target: "/bin/x"}}, nil, "jail's own /bin"},
+		{"target workspace", []Bind{{Source: src, Target: "/workspace/sub"}}, nil, "jail's own /workspace"},
+		{"target tmp", []Bind{{Source: src, Target: "/tmp/x"}}, nil, "jail's own /tmp"},
+		{"nested targets", []Bind{{Source: src, Target: "/data"}, {Source: file, Target: "/data/f"}}, nil, "overlaps"},
+		{"same target twice", []Bind{{Source: src, Target: "/data"}, {Source: src, Target: "/data"}}, nil, "overlaps"},
+		{"too many", make([]Bind, MaxBinds+1), nil, "more than"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := Config{Workspace: ws, Binds: tc.binds, ProtectedPaths: tc.extra}.Validate()
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatalf("Validate() = %v, want nil", err)
+				}
+				return
+			}
+			if err == nil || !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("Validate() = %v, want ErrInvalidConfig containing %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestResolveMountsOrderAndKinds(t *testing.T) {
+	ws, src := t.TempDir(), t.TempDir()
+	file := filepath.Join(src, "f")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mounts, err := Config{Workspace: ws, Binds: []Bind{{Source: src, Target: "/d", ReadOnly: true}, {Source: file, Target: "/f"}}}.resolveMounts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []resolvedMount{
+		{source: ws, target: "/workspace", dir: true},
+		{source: src, target: "/d", readOnly: true, dir: true},
+		{source: file, target: "/f"},
+	}
+	if len(mounts) != len(want) {
+		t.Fatalf("mounts = %+v, want %+v", mounts, want)
+	}
+	for i := range want {
+		if mounts[i] != want[i] {
+			t.Errorf("mounts[%d] = %+v, want %+v", i, mounts[i], want[i])
+		}
+	}
+}
+
+func TestStateDir(t *testing.T) {
+	tests := []struct {
+		stateEnv, xdgEnv, home, want string
+	}{
+		{"/srv/bulkhead", "/xdg", "/home/u", "/srv/bulkhead"},
+		{"", "/xdg", "/home/u", "/xdg/bulkhead"},
+		{"", "", "/home/u", "/home/u/.local/state/bulkhead"},
+		{"relative", "also-relative", "/home/u", "/home/u/.local/state/bulkhead"},
+	}
+	for _, tc := range tests {
+		t.Setenv("BULKHEAD_STATE_DIR", tc.stateEnv)
+		t.Setenv("XDG_STATE_HOME", tc.xdgEnv)
+		t.Setenv("HOME", tc.home)
+		if got := stateDir(); got != tc.want {
+			t.Errorf("stateDir() with %+v = %q, want %q", tc, got, tc.want)
+		}
+	}
+}

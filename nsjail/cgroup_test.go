@@ -1,0 +1,265 @@
+package nsjail
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// Mount tables of the three host kinds, in /proc/self/mountinfo format.
+const (
+	mountinfoHybrid = `24 30 0:21 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw
+33 24 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
+34 33 0:29 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw
+35 33 0:30 / /sys/fs/cgroup/cpu,cpuacct rw,relatime - cgroup cgroup rw,cpu,cpuacct
+36 33 0:31 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory
+37 33 0:32 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids
+38 33 0:33 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,xattr,name=systemd`
+	mountinfoV2 = `24 30 0:21 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw
+31 24 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:9 - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot`
+	mountinfoNoPids = `35 33 0:30 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu
+36 33 0:31 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory`
+	mountinfoEscaped = `40 33 0:40 / /mnt/cgroup\040v2 rw,relatime - cgroup2 cgroup2 rw`
+)
+
+func TestDetectHierarchy(t *testing.T) {
+	controllers := map[string][]string{
+		"/sys/fs/cgroup/unified": {"hugetlb"},
+		"/sys/fs/cgroup":         {"cpuset", "cpu", "io", "memory", "pids"},
+		"/mnt/cgroup v2":         {"memory"},
+	}
+	read := func(dir string) ([]string, error) {
+		c, ok := controllers[dir]
+		if !ok {
+			return nil, os.ErrNotExist
+		}
+		return c, nil
+	}
+	tests := []struct {
+		name      string
+		mountinfo string
+		want      cgroupHierarchy
+	}{
+		{"hybrid", mountinfoHybrid, cgroupHierarchy{
+			v2: "/sys/fs/cgroup/unified", v2Controllers: []string{"hugetlb"},
+			v1: map[string]string{"cpu": "/sys/fs/cgroup/cpu,cpuacct", "cpuacct": "/sys/fs/cgroup/cpu,cpuacct", "memory": "/sys/fs/cgroup/memory", "pids": "/sys/fs/cgroup/pids"},
+		}},
+		{"pure v2", mountinfoV2, cgroupHierarchy{
+			v2: "/sys/fs/cgroup", v2Controllers: []string{"cpuset", "cpu", "io", "memory", "pids"}, v1: map[string]string{},
+		}},
+		{"escaped mount point", mountinfoEscaped, cgroupHierarchy{v2: "/mnt/cgroup v2", v2Controllers: []string{"memory"}, v1: map[string]string{}}},
+		{"garbage lines", "\nnot a mountinfo line\n1 2 3\n", cgroupHierarchy{v1: map[string]string{}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := detectHierarchy([]byte(tc.mountinfo), read)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("detectHierarchy =\n%+v\nwant\n%+v", got, tc.want)
+			}
+		})
+	}
+	if _, err := detectHierarchy([]byte(`1 2 0:1 / /gone rw - cgroup2 cgroup2 rw`), read); err == nil {
+		t.Errorf("unreadable cgroup.controllers: want an error")
+	}
+}
+
+func TestChoosePlan(t *testing.T) {
+	hybrid, _ := detectHierarchy([]byte(mountinfoHybrid), func(string) ([]string, error) { return []string{"hugetlb"}, nil })
+	pureV2, _ := detectHierarchy([]byte(mountinfoV2), func(string) ([]string, error) { return []string{"cpu", "memory", "pids"}, nil })
+	v2MissingPids, _ := detectHierarchy([]byte(mountinfoV2), func(string) ([]string, error) { return []string{"cpu", "memory"}, nil })
+	noPids, _ := detectHierarchy([]byte(mountinfoNoPids), nil)
+	tests := []struct {
+		name        string
+		h           cgroupHierarchy
+		mode        CgroupMode
+		wantVersion int
+		wantParents map[string]string
+		wantErr     string
+	}{
+		{"hybrid auto picks v1", hybrid, CgroupAuto, 1, map[string]string{
+			"memory": "/sys/fs/cgroup/memory/bulkhead", "pids": "/sys/fs/cgroup/pids/bulkhead", "cpu": "/sys/fs/cgroup/cpu,cpuacct/bulkhead",
+		}, ""},
+		{"hybrid v1", hybrid, CgroupV1, 1, nil, ""},
+		{"hybrid v2 refused", hybrid, CgroupV2, 0, nil, `cgroup v2: controller memory is not available in /sys/fs/cgroup/unified (cgroup.controllers: "hugetlb")`},
+		{"pure v2 auto picks v2", pureV2, CgroupAuto, 2, map[string]string{
+			"memory": "/sys/fs/cgroup/bulkhead", "pids": "/sys/fs/cgroup/bulkhead", "cpu": "/sys/fs/cgroup/bulkhead",
+		}, ""},
+		{"pure v2 v1 refused", pureV2, CgroupV1, 0, nil, "cgroup v1: controller memory is not mounted"},
+		{"v2 without pids, no v1", v2MissingPids, CgroupAuto, 0, nil, "cgroup v1: controller memory is not mounted"},
+		{"v2 without pids, v2 asked", v2MissingPids, CgroupV2, 0, nil, "controller pids is not available"},
+		{"v1 without pids", noPids, CgroupAuto, 0, nil, `cgroup v1: controller pids is not mounted (v1 controllers: "cpu memory"; cgroup v2: not mounted)`},
+		{"v1 without pids, v2 asked", noPids, CgroupV2, 0, nil, "cgroup v2: no cgroup2 filesystem is mounted"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := choosePlan(tc.h, tc.mode, cgroupControllers)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("choosePlan = %+v, %v; want error containing %q", p, err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.version != tc.wantVersion {
+				t.Errorf("version = %d, want %d", p.version, tc.wantVersion)
+			}
+			if tc.wantParents != nil && !reflect.DeepEqual(p.parents, tc.wantParents) {
+				t.Errorf("parents = %v, want %v", p.parents, tc.wantParents)
+			}
+		})
+	}
+}
+
+func TestCgroupFileFormats(t *testing.T) {
+	if got := cpuQuota(1); got != 100_000 {
+		t.Errorf("cpuQuota(1) = %d", got)
+	}
+	if got := cpuQuota(0.5); got != 50_000 {
+		t.Errorf("cpuQuota(0.5) = %d", got)
+	}
+	if got := cpuQuota(0.001); got != minCPUQuota {
+		t.Errorf("cpuQuota(0.001) = %d, want the kernel minimum %d", got, minCPUQuota)
+	}
+	l := cgroupLimits{memory: 256 << 20, pids: 64, cpuQuota: 50_000}
+	want := [][2]string{{"memory.max", "268435456"}, {"memory.swap.max", "0"}, {"pids.max", "64"}, {"cpu.max", "50000 100000"}}
+	if got := v2LimitWrites(cgroupControllers, l, true); !reflect.DeepEqual(got, want) {
+		t.Errorf("v2LimitWrites = %q, want %q", got, want)
+	}
+	if got := v2LimitWrites(cgroupControllers, l, false); len(got) != 3 || got[1][0] != "pids.max" {
+		t.Errorf("v2LimitWrites without swap accounting = %q", got)
+	}
+	if got := v2LimitWrites(nil, l, true); len(got) != 0 {
+		t.Errorf("v2LimitWrites with no controller = %q, want none", got)
+	}
+	adds := []struct {
+		enabled, want []string
+		out           string
+	}{
+		{nil, cgroupControllers, "+memory +pids +cpu"},
+		{[]string{"cpu", "memory", "io"}, cgroupControllers, "+pids"},
+		{[]string{"pids", "cpu", "memory"}, cgroupControllers, ""},
+	}
+	for _, a := range adds {
+		if got := subtreeControlAdd(a.enabled, a.want); got != a.out {
+			t.Errorf("subtreeControlAdd(%v) = %q, want %q", a.enabled, got, a.out)
+		}
+	}
+	const oomControl = "oom_kill_disable 0\nunder_oom 0\noom_kill 3\n"
+	const memoryEvents = "low 0\nhigh 0\nmax 12\noom 2\noom_kill 1\noom_group_kill 0\n"
+	for _, kv := range []struct {
+		data, key string
+		want      int64
+	}{{oomControl, "oom_kill", 3}, {memoryEvents, "oom_kill", 1}, {memoryEvents, "max", 12}} {
+		if got, err := keyedValue(kv.data, kv.key); err != nil || got != kv.want {
+			t.Errorf("keyedValue(%q) = %d, %v; want %d", kv.key, got, err, kv.want)
+		}
+	}
+	if _, err := keyedValue(memoryEvents, "oom_kill_disable"); err == nil {
+		t.Errorf("keyedValue of a missing key: want an error")
+	}
+}
+
+func TestCheckMembership(t *testing.T) {
+	const v1 = "9:name=systemd:/\n8:pids:/bulkhead/x\n4:memory:/bulkhead/x\n1:cpu,cpuacct:/bulkhead/x\n0::/\n"
+	for _, c := range cgroupControllers {
+		if err := checkMembership(v1, func(l string) bool { return hasController(l, c) }, "/bulkhead/x"); err != nil {
+			t.Errorf("%s: %v", c, err)
+		}
+	}
+	if err := checkMembership(v1, func(l string) bool { return hasController(l, "memory") }, "/bulkhead/y"); err == nil {
+		t.Errorf("wrong leaf: want an error")
+	}
+	if err := checkMembership(v1, func(l string) bool { return hasController(l, "blkio") }, "/bulkhead/x"); err == nil {
+		t.Errorf("missing hierarchy: want an error")
+	}
+	if err := checkMembership("0::/bulkhead/x\n", func(l string) bool { return l == "" }, "/bulkhead/x"); err != nil {
+		t.Errorf("v2: %v", err)
+	}
+}
+
+func TestLeafNames(t *testing.T) {
+	stat := "1234 (my (odd) name) S 1 1234 1234 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 100"
+	if got := parseStartTime(stat); got != 987654 {
+		t.Errorf("parseStartTime = %d, want 987654", got)
+	}
+	if got := parseStartTime("garbage"); got != 0 {
+		t.Errorf("parseStartTime(garbage) = %d", got)
+	}
+	name := newLeafName()
+	if !leafOwnerAlive(name, processStartTime) {
+		t.Errorf("own leaf %q reported as stale", name)
+	}
+	starts := map[int]uint64{42: 100}
+	startOf := func(pid int) uint64 { return starts[pid] }
+	tests := []struct {
+		name  string
+		alive bool
+	}{
+		{"42-100-7", true},
+		{"42-99-7", false}, // pid reused by another process
+		{"43-100-1", false},
+		{"someone-elses", true},
+		{"x-100-1", true},
+	}
+	for _, tc := range tests {
+		if got := leafOwnerAlive(tc.name, startOf); got != tc.alive {
+			t.Errorf("leafOwnerAlive(%q) = %v, want %v", tc.name, got, tc.alive)
+		}
+	}
+}
+
+// deadProcess returns the pid and start time of a process that has exited.
+func deadProcess(t *testing.T) (int, uint64) {
+	t.Helper()
+	cmd := exec.Command("/bin/true")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := cmd.Process.Pid
+	start := processStartTime(pid)
+	if err := cmd.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	return pid, start
+}
+
+func TestCleanStale(t *testing.T) {
+	plan, err := planCgroups(CgroupAuto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, start := deadProcess(t)
+	for _, c := range plan.controllers {
+		parent := plan.parents[c]
+		if err := mkdirCgroup(parent, true); err != nil {
+			t.Fatal(err)
+		}
+		stale := filepath.Join(parent, strconv.Itoa(pid)+"-"+strconv.FormatUint(start, 10)+"-1")
+		live := filepath.Join(parent, newLeafName())
+		for _, d := range []string{stale, live} {
+			if err := mkdirCgroup(d, false); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cleanStale(parent)
+		if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s: stale leaf %s still there (%v)", c, stale, err)
+		}
+		if _, err := os.Stat(live); err != nil {
+			t.Errorf("%s: live leaf %s removed: %v", c, live, err)
+		}
+		if err := removeCgroupDir(live); err != nil {
+			t.Error(err)
+		}
+	}
+}

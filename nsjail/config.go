@@ -1,0 +1,297 @@
+package nsjail
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"regexp"
+	"time"
+)
+
+// Defaults applied to zero fields of [Config]. The bash tool of package
+// runtime and `bulkhead sandbox exec` leave these fields zero, so both run
+// the same jail.
+const (
+	// DefaultHostname is the jail's hostname.
+	DefaultHostname = "bulkhead"
+	// DefaultTimeout is the wall-clock limit of one call.
+	DefaultTimeout = 120 * time.Second
+	// DefaultOutputLimit is the number of bytes kept per stream (stdout and
+	// stderr each).
+	DefaultOutputLimit int64 = 10 << 20
+	// DefaultTmpSize is the size limit in bytes of /tmp and of /dev/shm.
+	DefaultTmpSize int64 = 64 << 20
+	// DefaultMemory is the memory limit in bytes of the whole jail (every
+	// process, page cache and kernel memory charged to its cgroup); swap
+	// is not allowed on top.
+	DefaultMemory int64 = 512 << 20
+	// DefaultPids is the limit on processes and threads in the jail,
+	// the init stage's included.
+	DefaultPids = 256
+	// DefaultCPU is the CPU limit in cores (CPU time per wall-clock time).
+	DefaultCPU = 1.0
+	// DefaultOpenFiles is RLIMIT_NOFILE of the command.
+	DefaultOpenFiles = 1024
+	// DefaultFileSize is RLIMIT_FSIZE of the command: the largest file in
+	// bytes it may write.
+	DefaultFileSize int64 = 1 << 30
+)
+
+// Bounds of [Config] fields beyond "not negative".
+const (
+	// MinMemory is the smallest memory limit: the init stage and a shell
+	// need a few MiB each.
+	MinMemory int64 = 16 << 20
+	// MinPids is the smallest pids limit: the init stage's threads and a
+	// shell.
+	MinPids = 16
+	// MaxCPU is the largest CPU limit in cores.
+	MaxCPU = 1024
+	// MaxOpenFiles is the largest RLIMIT_NOFILE (the kernel's default
+	// fs.nr_open).
+	MaxOpenFiles = 1 << 20
+	// MaxBinds is the largest number of caller bind mounts.
+	MaxBinds = 32
+)
+
+// Network selects the jail's network namespace setup.
+type Network string
+
+const (
+	// NetworkLoopback (the default) brings the jail's own loopback
+	// interface up: 127.0.0.1 and ::1 reach servers inside the same jail,
+	// nothing else is reachable.
+	NetworkLoopback Network = "loopback"
+	// NetworkNone leaves the jail's network namespace without any usable
+	// interface.
+	NetworkNone Network = "none"
+)
+
+// CgroupMode selects the cgroup hierarchy that enforces memory, pids and
+// CPU limits.
+type CgroupMode string
+
+const (
+	// CgroupAuto (the default) uses cgroup v2 when its hierarchy has the
+	// memory, pids and cpu controllers, else cgroup v1 when each of them
+	// is mounted as a v1 hierarchy.
+	CgroupAuto CgroupMode = "auto"
+	// CgroupV2 requires cgroup v2.
+	CgroupV2 CgroupMode = "v2"
+	// CgroupV1 requires cgroup v1.
+	CgroupV1 CgroupMode = "v1"
+)
+
+// ErrInvalidConfig is wrapped by every error [Config.Validate] returns.
+var ErrInvalidConfig = errors.New("nsjail: invalid config")
+
+// Config describes one jailed call. The zero value of every field except
+// Workspace is valid and means the documented default. A Config is not
+// modified by [Run] and may be reused for many calls.
+type Config struct {
+	// Workspace is the absolute host path of an existing directory, bound
+	// read-write, nosuid and nodev at /workspace and used as the working
+	// directory. Its symlinks are resolved on the host first. It must not
+	// lie under /proc, /sys, /dev, /boot or /run, and must not contain a
+	// protected path (see Binds), so "/", "/etc" or the state directory
+	// are refused. Files in it keep their host owners: host root's files
+	// appear as owned by root inside, and the jail's files belong to host
+	// root (an idmapped mount, see doc.go).
+	Workspace string
+
+	// Binds are extra host paths mounted in the jail, at most MaxBinds.
+	// Each Source must exist, must not itself be a symlink, and must
+	// resolve outside every protected path and not be an ancestor of one:
+	// /proc, /sys, /dev, /boot, /root, /home, /run, /var/run,
+	// /etc/shadow, /etc/gshadow, /etc/sudoers, /etc/sudoers.d, /etc/ssh,
+	// container runtime state (/var/lib/docker, /var/lib/containerd,
+	// /var/lib/containers), the state directory ($BULKHEAD_STATE_DIR or
+	// $XDG_STATE_HOME/bulkhead) and ProtectedPaths. Each Target must be a
+	// clean absolute path without "..", outside the jail's own directories
+	// (/proc, /dev, /etc, /usr, /bin, /sbin, /lib*, /tmp, /workspace) and
+	// not inside another bind's target.
+	Binds []Bind
+
+	// ProtectedPaths are host paths added to the built-in protected list
+	// (see Binds); each must be absolute.
+	ProtectedPaths []string
+
+	// Env holds extra environment variables (name → value) added to the
+	// fixed allowlisted environment (see env.go). Names must match
+	// ^[A-Za-z_][A-Za-z0-9_]*$ (at most 128 bytes), must not name a loader,
+	// shell or interpreter hook (LD_*, BASH_ENV, ENV, NODE_OPTIONS,
+	// PYTHON*, PERL5OPT, …) and must not be PATH or HOME. Values must not
+	// contain NUL and are at most 64 KiB; at most 128 variables.
+	Env map[string]string
+
+	// Hostname is the jail's hostname, an RFC 1123 host name of at most 64
+	// bytes. Empty means DefaultHostname.
+	Hostname string
+
+	// Network selects the network setup; empty means NetworkLoopback.
+	Network Network
+
+	// Timeout is the wall-clock limit of the call, counted from the start of
+	// the jail. When it expires the whole process tree is killed and
+	// Result.TimedOut is set. Zero means DefaultTimeout.
+	Timeout time.Duration
+
+	// OutputLimit is the number of bytes kept (or streamed, see Stdout) of
+	// each of stdout and stderr. Output beyond it is read and discarded, so
+	// the command never blocks on a full pipe, and a notice is appended
+	// (see Result). Zero means DefaultOutputLimit.
+	OutputLimit int64
+
+	// TmpSize is the size limit in bytes of the private /tmp tmpfs (also of
+	// /dev/shm). Zero means DefaultTmpSize.
+	TmpSize int64
+
+	// Memory is the memory limit in bytes of the whole jail, at least
+	// MinMemory; swap is not allowed on top. A process the kernel kills
+	// for it sets Result.OOMKilled. Zero means DefaultMemory.
+	Memory int64
+
+	// Pids is the limit on processes and threads in the jail, at least
+	// MinPids. Zero means DefaultPids. RLIMIT_NPROC is set to the same
+	// number as a second line.
+	Pids int
+
+	// CPU is the CPU limit in cores, in (0, MaxCPU]; 0.5 means half of one
+	// CPU's time. Zero means DefaultCPU.
+	CPU float64
+
+	// OpenFiles is RLIMIT_NOFILE, at most MaxOpenFiles. Zero means
+	// DefaultOpenFiles.
+	OpenFiles int
+
+	// FileSize is RLIMIT_FSIZE in bytes. Zero means DefaultFileSize.
+	FileSize int64
+
+	// Cgroup selects the cgroup hierarchy; empty means CgroupAuto.
+	Cgroup CgroupMode
+
+	// Stdin is the command's standard input; nil means /dev/null. An
+	// *os.File is passed to the command directly; any other reader is copied
+	// through a pipe.
+	Stdin io.Reader
+
+	// Stdout and Stderr, when set, receive the command's output as it is
+	// produced (at most OutputLimit bytes each, then the truncation notice)
+	// instead of Result.Stdout and Result.Stderr.
+	Stdout, Stderr io.Writer
+}
+
+// Bind is a host path mounted in the jail (see Config.Binds).
+type Bind struct {
+	// Source is the absolute host path of a directory or file.
+	Source string
+	// Target is the absolute path in the jail.
+	Target string
+	// ReadOnly makes the mount read-only; it is nosuid and nodev always.
+	ReadOnly bool
+}
+
+// hostnamePattern is an RFC 1123 host name: dot-separated labels of letters,
+// digits and inner hyphens, each 1-63 bytes.
+var hostnamePattern = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$`)
+
+// maxHostname is HOST_NAME_MAX on Linux (see sethostname(2)).
+const maxHostname = 64
+
+// Validate reports whether c can be used for [Run], without creating any
+// namespace: the workspace and binds (see Config.Binds), the environment,
+// the hostname, the enumerations and every limit. Every error wraps
+// [ErrInvalidConfig] and names the offending field.
+func (c Config) Validate() error {
+	_, err := c.validate()
+	return err
+}
+
+// validate is Validate returning the resolved mounts, the workspace first.
+func (c Config) validate() ([]resolvedMount, error) {
+	mounts, err := c.resolveMounts()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.validateFields(); err != nil {
+		return nil, err
+	}
+	return mounts, nil
+}
+
+// validateFields checks everything but the mounts.
+func (c Config) validateFields() error {
+	if err := validateEnv(c.Env); err != nil {
+		return fmt.Errorf("%w: Env: %w", ErrInvalidConfig, err)
+	}
+	if c.Hostname != "" && (len(c.Hostname) > maxHostname || !hostnamePattern.MatchString(c.Hostname)) {
+		return fmt.Errorf("%w: Hostname %q is not an RFC 1123 host name of at most %d bytes", ErrInvalidConfig, c.Hostname, maxHostname)
+	}
+	switch c.Network {
+	case "", NetworkLoopback, NetworkNone:
+	default:
+		return fmt.Errorf("%w: Network %q is not %q or %q", ErrInvalidConfig, c.Network, NetworkLoopback, NetworkNone)
+	}
+	switch c.Cgroup {
+	case "", CgroupAuto, CgroupV2, CgroupV1:
+	default:
+		return fmt.Errorf("%w: Cgroup %q is not %q, %q or %q", ErrInvalidConfig, c.Cgroup, CgroupAuto, CgroupV2, CgroupV1)
+	}
+	return c.validateLimits()
+}
+
+// validateLimits checks the numeric fields: zero is the default, negative
+// is invalid, and some have a floor or a ceiling.
+func (c Config) validateLimits() error {
+	checks := []struct {
+		field string
+		bad   bool
+		want  string
+	}{
+		{"Timeout", c.Timeout < 0, "not negative"},
+		{"OutputLimit", c.OutputLimit < 0, "not negative"},
+		{"TmpSize", c.TmpSize < 0, "not negative"},
+		{"Memory", c.Memory < 0 || (c.Memory > 0 && c.Memory < MinMemory), fmt.Sprintf("0 or at least %d bytes", MinMemory)},
+		{"Pids", c.Pids < 0 || (c.Pids > 0 && c.Pids < MinPids), fmt.Sprintf("0 or at least %d", MinPids)},
+		{"CPU", c.CPU < 0 || c.CPU > MaxCPU || math.IsNaN(c.CPU), fmt.Sprintf("0 or in (0, %d] cores", MaxCPU)},
+		{"OpenFiles", c.OpenFiles < 0 || c.OpenFiles > MaxOpenFiles, fmt.Sprintf("in [0, %d]", MaxOpenFiles)},
+		{"FileSize", c.FileSize < 0, "not negative"},
+	}
+	for _, ch := range checks {
+		if ch.bad {
+			return fmt.Errorf("%w: %s must be %s", ErrInvalidConfig, ch.field, ch.want)
+		}
+	}
+	return nil
+}
+
+// withDefaults returns a copy of c with zero fields set to their defaults.
+func (c Config) withDefaults() Config {
+	if c.Hostname == "" {
+		c.Hostname = DefaultHostname
+	}
+	if c.Network == "" {
+		c.Network = NetworkLoopback
+	}
+	if c.Cgroup == "" {
+		c.Cgroup = CgroupAuto
+	}
+	setDefault(&c.Timeout, DefaultTimeout)
+	setDefault(&c.OutputLimit, DefaultOutputLimit)
+	setDefault(&c.TmpSize, DefaultTmpSize)
+	setDefault(&c.Memory, DefaultMemory)
+	setDefault(&c.Pids, DefaultPids)
+	setDefault(&c.CPU, DefaultCPU)
+	setDefault(&c.OpenFiles, DefaultOpenFiles)
+	setDefault(&c.FileSize, DefaultFileSize)
+	return c
+}
+
+// setDefault sets *v to def when it is zero.
+func setDefault[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
+}

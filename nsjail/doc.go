@@ -1,0 +1,101 @@
+// Package nsjail runs a command (the agent's bash tool calls, native
+// skills, later MCP servers) in a fresh Linux jail: every call is a new
+// process in new user, mount, PID, network, IPC, UTS and cgroup
+// namespaces, pivoted into a minimal read-only root, limited by a cgroup
+// (memory without swap, pids, CPU) and resource limits, with no
+// capabilities, no_new_privs and a seccomp filter, an allowlisted
+// environment, a timeout and capped output.
+//
+// [Run] takes a validated [Config] (zero fields mean the documented
+// defaults, so callers that set only Workspace, like the bash tool and
+// `bulkhead sandbox exec`, get the same jail) and returns a [Result] with
+// the exit status or signal, the timeout and OOM flags, the resource
+// usage and the captured output. Every layer is requested by the
+// configuration and applied before the command starts; one that cannot be
+// applied stops the call with a *[SetupError] naming the layer and the
+// system call (fail closed). [Check] reports which layers a host supports.
+//
+// # Layers, in the order they are applied
+//
+// On the host (package nsjail):
+//
+//	config.go, bind.go  validation: workspace, binds against a protected-path
+//	                    list, environment, limits (before anything is made)
+//	cgroup*.go          a leaf cgroup per call: v2 when its hierarchy has the
+//	                    memory, pids and cpu controllers, else v1
+//	spawn.go            clone(2) of the init stage into new user, mount,
+//	                    PID, network, IPC and UTS namespaces (with cgroup v2,
+//	                    straight into the leaf with clone3 CLONE_INTO_CGROUP)
+//	user.go             uid/gid maps: root inside is JailHostID outside
+//	idmap.go            the workspace and binds as detached mounts, idmapped
+//	                    with the jail's user namespace, nosuid, nodev
+//	seccomp.go          the seccomp filter program
+//	rlimit.go           the resource limits
+//
+// Inside, in the init stage (package internal/stage, one file per step):
+// cgroup (join the v1 leaves, new cgroup namespace), mnt (tmpfs root,
+// read-only system binds, the caller's mounts, /proc with hidepid, a
+// minimal /dev, size-limited /tmp and /dev/shm, pivot_root, old root
+// detached), uts (hostname), net (loopback up, or nothing), rlimit, caps
+// (securebits, all five capability sets emptied, not dumpable), seccomp
+// (no_new_privs, then the filter), verify (every layer read back from
+// inside), then the command. Teardown: the command's exit ends the init
+// stage, PID 1, so the kernel kills the rest of the namespace; a timeout or
+// a cancelled context kills the leaf's processes and the init stage; the
+// leaf is removed before Run returns, and leaves a crashed host process
+// left behind are removed by the next process that uses the same
+// hierarchy.
+//
+// # The init stage
+//
+// Go cannot enter a new user namespace from its multithreaded runtime, so
+// [Run] clones a child by re-executing the current binary
+// (/proc/self/exe) with argv[0] set to "bulkhead-jail-init". The stage
+// package's init function recognises that marker and runs the jail's setup
+// instead of the program's main, so any binary that imports nsjail — the
+// CLI, a service, the test binary of any package — can serve as the init
+// stage without extra code. The stage package imports only early standard
+// packages, so Go initialises it before most of the importing binary's
+// dependencies; the importer's other init functions that sort before it
+// still run once per jailed call, so keep them cheap. The init stage
+// refuses to do anything unless it is PID 1 of a new PID namespace, so
+// invoking a binary with that argv[0] by hand cannot touch the host's
+// mounts. The spec travels over a socket pair, with the mount trees as
+// SCM_RIGHTS; the outcome comes back over a pipe.
+//
+// # Inside the jail
+//
+// The root is a read-only tmpfs holding: /usr (read-only bind of the
+// host's); /bin, /lib, /lib64, /sbin (symlinks into usr on a merged-usr
+// host, else read-only binds); /etc with only passwd, group, hosts,
+// resolv.conf, nsswitch.conf, ld.so.cache, ssl/certs and alternatives; a
+// new /proc for the PID namespace (hidepid=invisible; its sys, irq and bus
+// entries read-only); a minimal /dev; a private /tmp and /dev/shm (default
+// 64 MiB each); the workspace, read-write, at /workspace, which is the
+// working directory; and the caller's binds. There is no /sys, no /home,
+// no /root. The command runs as uid 0 inside, host uid JailHostID
+// outside, with no capability. The only network interface is loopback.
+//
+// # Host requirements
+//
+// Linux 5.14 or later (mount_setattr, cgroup.kill), run as root: the jail
+// maps its root to an unprivileged host uid, creates idmapped mounts and
+// writes cgroups. The workspace must be on a filesystem that supports
+// idmapped mounts (ext4, xfs, btrfs, tmpfs since 6.3). Leaf cgroups live
+// in a "bulkhead" directory at the top of each hierarchy
+// (/sys/fs/cgroup/<controller>/bulkhead/ with v1,
+// /sys/fs/cgroup/bulkhead/ with v2).
+//
+// # Testing on a pure cgroup v2 host
+//
+// The tests run on whatever hierarchy the host has. On a host whose
+// cgroup2 mount has the memory, pids and cpu controllers (systemd's
+// unified layout, kernel 5.14 or later), `go test ./nsjail/...` as root
+// runs every jail through cgroup v2 (CgroupAuto picks it),
+// TestCgroupLimitsApplied reads memory.max, pids.max and cpu.max of a live
+// leaf, TestCgroupV2 runs a full CgroupV2 jail and TestFailClosedCgroupMode
+// checks that asking for v1 is refused. On a hybrid host the v1 path runs
+// and TestCgroupV2 still exercises clone3 placement, cgroup.kill and leaf
+// removal on the controller-less cgroup2 mount; the decision logic and
+// file formats are unit-tested either way.
+package nsjail
