@@ -1,0 +1,157 @@
+package memory
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// analyzerVersion names the index-text format produced by indexText. A store
+// whose full-text index was built with another version is re-indexed when
+// opened (see migrate.go).
+const analyzerVersion = "1"
+
+// tokenKind classifies a token by the script rules that apply to it.
+type tokenKind int
+
+const (
+	wordToken   tokenKind = iota // letters, digits and marks of space-separated scripts (Latin, Cyrillic, …)
+	cjkToken                     // a run of Han, Hiragana, Katakana or Hangul
+	arabicToken                  // a run of Arabic letters, marks and digits
+)
+
+type token struct {
+	kind tokenKind
+	text string
+}
+
+// runeKind returns the kind of token r belongs to, and false for
+// separators.
+func runeKind(r rune) (tokenKind, bool) {
+	switch {
+	case isCJK(r):
+		return cjkToken, true
+	case r == 0x0640 || (unicode.Is(unicode.Arabic, r) && (unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsDigit(r))):
+		return arabicToken, true // with the tatweel, which is in the Common script
+	case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r):
+		return wordToken, true
+	}
+	return 0, false
+}
+
+// isCJK reports whether r is written without spaces between words in the
+// CJK languages: Han (with the iteration mark 々), Hiragana, Katakana (with
+// the prolonged sound mark ー) and Hangul.
+func isCJK(r rune) bool {
+	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul) || r == 'ー' || r == '々'
+}
+
+// tokenize splits s into maximal runs of runes of one kind; everything else
+// (spaces, punctuation, symbols) separates tokens. Combining marks (Arabic
+// harakat are in the Inherited script) continue the token they follow.
+func tokenize(s string) []token {
+	var out []token
+	start, cur := -1, tokenKind(0)
+	for i, r := range s {
+		k, ok := runeKind(r)
+		if ok && start >= 0 && unicode.IsMark(r) {
+			k = cur
+		}
+		if start >= 0 && (!ok || k != cur) {
+			out = append(out, token{cur, s[start:i]})
+			start = -1
+		}
+		if ok && start < 0 {
+			start, cur = i, k
+		}
+	}
+	if start >= 0 {
+		out = append(out, token{cur, s[start:]})
+	}
+	return out
+}
+
+// indexText returns the text given to the FTS5 unicode61 tokenizer for a
+// memory: words of space-separated scripts unchanged (the tokenizer folds
+// case and removes diacritics), each CJK run replaced by its overlapping
+// character bigrams (see bigrams), and each Arabic word normalised and
+// light-stemmed (see arabicStem), so that queries analysed the same way
+// match.
+func indexText(text string) string {
+	var b strings.Builder
+	b.Grow(len(text) + len(text)/2)
+	for _, t := range tokenize(text) {
+		switch t.kind {
+		case cjkToken:
+			for _, g := range bigrams(t.text) {
+				b.WriteString(g)
+				b.WriteByte(' ')
+			}
+		case arabicToken:
+			b.WriteString(arabicStem(arabicNormalize(t.text)))
+			b.WriteByte(' ')
+		default:
+			b.WriteString(t.text)
+			b.WriteByte(' ')
+		}
+	}
+	return b.String()
+}
+
+// bigrams returns the overlapping two-character sequences of a CJK run
+// ("東京都" → "東京", "京都"), or the run itself when it is one character.
+// Indexing overlapping bigrams is the standard dictionary-free way to search
+// CJK text (Kwok, "Comparing representations in Chinese information
+// retrieval", SIGIR 1997; the CJK bigram analyzers of Lucene and
+// Elasticsearch do the same).
+func bigrams(run string) []string {
+	n := utf8.RuneCountInString(run)
+	if n <= 1 {
+		return []string{run}
+	}
+	out := make([]string, 0, n-1)
+	first := 0
+	for first < len(run) {
+		_, w1 := utf8.DecodeRuneInString(run[first:])
+		second := first + w1
+		if second >= len(run) {
+			break
+		}
+		_, w2 := utf8.DecodeRuneInString(run[second:])
+		out = append(out, run[first:second+w2])
+		first = second
+	}
+	return out
+}
+
+// fold lower-cases s and removes the diacritics of Latin letters used in
+// English, Spanish and Portuguese, as the unicode61 tokenizer does with
+// remove_diacritics 2, so that stopword lists can be compared with user text.
+func fold(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range strings.ToLower(s) {
+		if base, ok := latinBase[r]; ok {
+			r = base
+		}
+		if unicode.Is(unicode.Mn, r) {
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// latinBase maps accented lower-case Latin letters to their base letter.
+var latinBase = func() map[rune]rune {
+	m := map[rune]rune{}
+	for base, accented := range map[rune]string{
+		'a': "àáâãäåāăą", 'c': "çćĉċč", 'e': "èéêëēĕėęě", 'i': "ìíîïĩīĭįı",
+		'n': "ñńņňŉ", 'o': "òóôõöøōŏő", 'u': "ùúûüũūŭůűų", 'y': "ýÿŷ",
+	} {
+		for _, r := range accented {
+			m[r] = base
+		}
+	}
+	return m
+}()

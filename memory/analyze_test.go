@@ -1,0 +1,100 @@
+package memory
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+func TestTokenize(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string // kind:text tokens joined by spaces
+	}{
+		{"Project uses React 18.", "w:Project w:uses w:React w:18"},
+		{"node_modules/v1.2", "w:node w:modules w:v1 w:2"},
+		{"東京都の事務所", "c:東京都の事務所"},
+		{"React를 사용합니다", "w:React c:를 c:사용합니다"},
+		{"Vue 3和Vite构建。", "w:Vue w:3 c:和 w:Vite c:构建"},
+		{"مُحَمَّد café", "a:مُحَمَّد w:café"},
+		{"フレームワーク", "c:フレームワーク"},
+		{"", ""},
+	}
+	kinds := map[tokenKind]string{wordToken: "w", cjkToken: "c", arabicToken: "a"}
+	for _, tt := range tests {
+		var got []string
+		for _, tok := range tokenize(tt.in) {
+			got = append(got, kinds[tok.kind]+":"+tok.text)
+		}
+		if strings.Join(got, " ") != tt.want {
+			t.Errorf("tokenize(%q) = %q, want %q", tt.in, strings.Join(got, " "), tt.want)
+		}
+	}
+}
+
+func TestBigrams(t *testing.T) {
+	tests := map[string]string{
+		"東京都":    "東京 京都",
+		"日":      "日",
+		"데이터베이스": "데이 이터 터베 베이 이스",
+		"ab":     "ab",
+	}
+	for in, want := range tests {
+		if got := strings.Join(bigrams(in), " "); got != want {
+			t.Errorf("bigrams(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestIndexText(t *testing.T) {
+	tests := map[string]string{
+		"Project uses React":         "Project uses React",
+		"우리 프로젝트는 React를":            "우리 프로 로젝 젝트 트는 React 를",
+		"東京都の事務所":                    "東京 京都 都の の事 事務 務所",
+		"والكتاب الجديد":             "كتاب جديد",
+		"Configuración del servidor": "Configuración del servidor",
+	}
+	for in, want := range tests {
+		if got := strings.Join(strings.Fields(indexText(in)), " "); got != want {
+			t.Errorf("indexText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestFold(t *testing.T) {
+	tests := map[string]string{
+		"Configuración": "configuracion",
+		"São Paulo":     "sao paulo",
+		"ÉCOLE Ñandú":   "ecole nandu",
+		"Ação é já":     "acao e ja",
+		"cafe\u0301":    "cafe", // decomposed accent
+		"東京":            "東京",
+	}
+	for in, want := range tests {
+		if got := fold(in); got != want {
+			t.Errorf("fold(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func ExampleDetectLanguage() {
+	for _, s := range []string{
+		"What framework do we use?",
+		"¿Qué base de datos usamos?",
+		"Qual banco de dados usamos em produção?",
+		"我们用什么数据库？",
+		"本番のデータベースは何ですか？",
+		"데이터베이스는 뭐예요?",
+		"ما هي قاعدة البيانات؟",
+	} {
+		fmt.Println(DetectLanguage(s))
+	}
+	// Output:
+	// en
+	// es
+	// pt
+	// zh
+	// ja
+	// ko
+	// ar
+}

@@ -1,0 +1,50 @@
+// Package memory is a workspace's long-term memory: facts an agent or a user
+// stored, chunks of the workspace's MEMORY.md and memory/*.md files, and the
+// turns of earlier sessions, searchable by keywords and, with an embedding
+// provider, by meaning.
+//
+// Each workspace has its own SQLite database, <workspaceDir>/memory/memory.db
+// (see DatabasePath): tenants are separated by file, not by a WHERE clause.
+// The database uses github.com/ncruces/go-sqlite3 (pure Go) with its FTS5
+// extension, in WAL mode with synchronous=FULL: a memory is durable when
+// Store returns. The schema is versioned (PRAGMA user_version) and migrated
+// by Open.
+//
+// # Search pipeline
+//
+// Each stage is a small file whose comment cites its source:
+//
+//  1. Query expansion (expand.go, lang.go, stopwords/): the query's language
+//     is detected by script and stopword evidence (English, Spanish,
+//     Portuguese, Chinese, Japanese, Korean, Arabic); stopwords, particles
+//     and filler are removed so a conversational question searches for its
+//     content words.
+//  2. Keyword (keyword.go): FTS5 BM25 over the unicode61 tokenizer with
+//     diacritics removal and the porter stemmer; CJK text is indexed as
+//     overlapping character bigrams and Arabic is normalised and
+//     light-stemmed before indexing (analyze.go, arabic.go).
+//  3. Vector (vector.go, vecindex.go): cosine similarity against the
+//     memories embedded by the same model as the query, kept in memory;
+//     exhaustive up to Options.ExactVectorLimit vectors, above it a binary
+//     sign-bit prefilter and exact rescoring.
+//  4. Fusion (fuse.go): weighted sum of normalised scores, or reciprocal rank
+//     fusion.
+//  5. Temporal decay (decay.go): exponential with a half-life, except for
+//     evergreen memories.
+//  6. Diversity (mmr.go): Maximal Marginal Relevance re-ranking.
+//
+// Without an embedding provider the pipeline is keyword-only; that is the
+// default. With one (package embed), memories are embedded when stored
+// (through an embedding cache keyed by model and content hash), a failing
+// provider leaves them to a background backfill and degrades search to
+// keyword-only with a warning, and memories embedded by another model are
+// re-embedded rather than compared.
+//
+// # Agent and user surfaces
+//
+// ToolSpecs and Store.CallTool serve the agent's memory_store and
+// memory_search tools. IndexFiles and IndexSessions (and Watch, which runs
+// them on file changes) index a workspace's memory files and the finished
+// turns of its transcripts. The bulkhead CLI's memory command is built on
+// OpenWorkspace and the Format functions.
+package memory

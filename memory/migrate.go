@@ -1,0 +1,152 @@
+package memory
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// migrations are the schema versions, applied in order; the database's
+// PRAGMA user_version counts those applied (https://sqlite.org/pragma.html#pragma_user_version).
+// Never edit a released migration: append a new one.
+var migrations = []string{
+	// 1: memories, full-text index, embeddings with their change log,
+	// embedding cache, indexer progress, metadata.
+	`
+CREATE TABLE memories (
+	id         INTEGER PRIMARY KEY AUTOINCREMENT,
+	text       TEXT    NOT NULL,
+	source     TEXT    NOT NULL,
+	tags       TEXT    NOT NULL DEFAULT '[]',
+	evergreen  INTEGER NOT NULL DEFAULT 0,
+	created_at INTEGER NOT NULL,
+	updated_at INTEGER NOT NULL,
+	hash       BLOB    NOT NULL
+);
+CREATE INDEX memories_source ON memories(source, id);
+CREATE INDEX memories_hash ON memories(hash);
+
+CREATE VIRTUAL TABLE memories_fts USING fts5(
+	body,
+	content = '',
+	contentless_delete = 1,
+	tokenize = 'porter unicode61 remove_diacritics 2'
+);
+
+CREATE TABLE embeddings (
+	memory_id INTEGER PRIMARY KEY REFERENCES memories(id) ON DELETE CASCADE,
+	model     TEXT NOT NULL,
+	vector    BLOB NOT NULL
+);
+-- Every change to embeddings appends its memory id here, in the same
+-- transaction (logVectorChanges; triggers did the same at twice the cost of
+-- an insert).
+CREATE TABLE vector_changes (
+	seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+	memory_id INTEGER NOT NULL
+);
+
+CREATE TABLE embedding_cache (
+	id      INTEGER PRIMARY KEY,
+	model   TEXT    NOT NULL,
+	hash    BLOB    NOT NULL,
+	vector  BLOB    NOT NULL,
+	used_at INTEGER NOT NULL,
+	UNIQUE (model, hash)
+);
+CREATE INDEX embedding_cache_lru ON embedding_cache(used_at);
+
+CREATE TABLE index_state (
+	source   TEXT PRIMARY KEY,
+	position INTEGER NOT NULL DEFAULT 0,
+	hash     BLOB
+) WITHOUT ROWID;
+
+CREATE TABLE meta (
+	key   TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+) WITHOUT ROWID;
+`,
+}
+
+// ErrSchemaTooNew is returned by Open for a database written by a newer
+// build.
+var ErrSchemaTooNew = errors.New("memory database schema is newer than this build")
+
+// migrate brings the schema to len(migrations) and rebuilds the full-text
+// index when it was built by another analyzer version, all in one write
+// transaction.
+func (s *Store) migrate(ctx context.Context) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var version int
+		if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
+			return fmt.Errorf("read schema version: %w", err)
+		}
+		if version > len(migrations) {
+			return fmt.Errorf("%w: version %d, this build knows %d", ErrSchemaTooNew, version, len(migrations))
+		}
+		for v := version; v < len(migrations); v++ {
+			if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
+				return fmt.Errorf("migrate schema to version %d: %w", v+1, err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, len(migrations))); err != nil {
+			return fmt.Errorf("set schema version: %w", err)
+		}
+		var analyzer string
+		err := tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'analyzer'`).Scan(&analyzer)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("read analyzer version: %w", err)
+		}
+		if analyzer == analyzerVersion {
+			return nil
+		}
+		if err := reindexFTS(ctx, tx); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES ('analyzer', ?)
+			ON CONFLICT(key) DO UPDATE SET value = excluded.value`, analyzerVersion)
+		return err
+	})
+}
+
+// reindexFTS rebuilds the full-text index from the memories' text, reading
+// them in pages of 500.
+func reindexFTS(ctx context.Context, tx *sql.Tx) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO memories_fts(memories_fts) VALUES ('delete-all')`); err != nil {
+		return fmt.Errorf("clear full-text index: %w", err)
+	}
+	type doc struct {
+		id   int64
+		text string
+	}
+	for after := int64(0); ; {
+		rows, err := tx.QueryContext(ctx, `SELECT id, text FROM memories WHERE id > ? ORDER BY id LIMIT 500`, after)
+		if err != nil {
+			return fmt.Errorf("rebuild full-text index: %w", err)
+		}
+		var docs []doc
+		for rows.Next() {
+			var d doc
+			if err := rows.Scan(&d.id, &d.text); err != nil {
+				rows.Close()
+				return fmt.Errorf("rebuild full-text index: %w", err)
+			}
+			docs = append(docs, d)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("rebuild full-text index: %w", err)
+		}
+		if len(docs) == 0 {
+			return nil
+		}
+		for _, d := range docs {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO memories_fts(rowid, body) VALUES (?, ?)`, d.id, indexText(d.text)); err != nil {
+				return fmt.Errorf("rebuild full-text index: %w", err)
+			}
+		}
+		after = docs[len(docs)-1].id
+	}
+}

@@ -1,0 +1,112 @@
+package memory
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestReopenAndSchemaVersion(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m", "memory.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := storeTexts(t, s, "persisted fact")[0]
+	s.Close()
+	s, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v int
+	s.db.QueryRow(`PRAGMA user_version`).Scan(&v)
+	if v != len(migrations) {
+		t.Errorf("user_version %d, want %d", v, len(migrations))
+	}
+	var mode string
+	s.db.QueryRow(`PRAGMA journal_mode`).Scan(&mode)
+	if mode != "wal" {
+		t.Errorf("journal_mode %s, want wal", mode)
+	}
+	if m, err := s.Get(context.Background(), id); err != nil || m.Text != "persisted fact" {
+		t.Fatalf("after reopen: %+v, %v", m, err)
+	}
+	if _, err := s.db.Exec(`PRAGMA user_version = 99`); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if _, err := Open(path, Options{}); !errors.Is(err, ErrSchemaTooNew) {
+		t.Fatalf("Open of a newer schema = %v, want ErrSchemaTooNew", err)
+	}
+}
+
+// TestAnalyzerUpgradeReindexes: a database indexed by another analyzer
+// version gets its full-text index rebuilt on open.
+func TestAnalyzerUpgradeReindexes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "memory.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for range 1200 { // more than one page of the rebuild
+		texts = append(texts, "filler")
+	}
+	storeTexts(t, s, texts...)
+	id := storeTexts(t, s, "東京都の事務所")[0]
+	s.db.Exec(`INSERT INTO memories_fts(memories_fts) VALUES ('delete-all')`)
+	s.db.Exec(`UPDATE meta SET value = 'old' WHERE key = 'analyzer'`)
+	if rs, _ := s.Search(context.Background(), "事務所", SearchOptions{}); len(rs) != 0 {
+		t.Fatal("index not cleared")
+	}
+	s.Close()
+	s, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rs, err := s.Search(context.Background(), "事務所", SearchOptions{})
+	if err != nil || len(rs) != 1 || rs[0].ID != id {
+		t.Fatalf("after reindex: %+v, %v", rs, err)
+	}
+	if rs, _ := s.Search(context.Background(), "filler", SearchOptions{MaxResults: 100}); len(rs) != 100 {
+		t.Errorf("filler memories found: %d", len(rs))
+	}
+}
+
+func TestOpenWorkspace(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := OpenWorkspace(filepath.Join(dir, "missing"), Options{}); !errors.Is(err, ErrNoWorkspace) {
+		t.Fatalf("missing workspace: %v", err)
+	}
+	s, err := OpenWorkspace(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.Path() != filepath.Join(dir, "memory", "memory.db") {
+		t.Errorf("path %s", s.Path())
+	}
+}
+
+func TestOpenOddPath(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "dir with space?#%41", "memory.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	storeTexts(t, s, "odd path")
+	s.Close()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatalf("database not at the literal path: %v", err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("database mode %v, want 0600", fi.Mode().Perm())
+	}
+	if di, _ := os.Stat(filepath.Dir(path)); di.Mode().Perm() != 0o700 {
+		t.Errorf("directory mode %v, want 0700", di.Mode().Perm())
+	}
+}

@@ -1,0 +1,134 @@
+package memory
+
+import (
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/bulkhead-dev/bulkhead/memory/embed"
+)
+
+// Default limits and settings; see Limits and Options.
+const (
+	DefaultMaxMemoryBytes    = 1 << 20 // 1 MiB of UTF-8 per memory
+	DefaultMaxQueryChars     = 10_000  // characters (runes) per query
+	DefaultMaxTags           = 32
+	DefaultMaxTagBytes       = 64
+	DefaultMaxResults        = 100    // results one search may return
+	DefaultMaxBatch          = 10_000 // memories per StoreBatch
+	DefaultKeywordBudget     = 1_000  // matching rows one query scores with BM25
+	DefaultMaxFileBytes      = 4 << 20
+	DefaultEmbedConcurrency  = 2
+	DefaultEmbedCacheEntries = 10_000
+	DefaultBusyTimeout       = 10 * time.Second
+	DefaultMaxConns          = 4
+	DefaultExactVectorLimit  = 4_096 // vectors scanned exactly before the binary prefilter is used
+)
+
+// Limits bounds what a Store accepts and how much work a search may do. A
+// zero field takes its Default* value.
+type Limits struct {
+	MaxMemoryBytes int // bytes of text per memory
+	MaxQueryChars  int // characters per query
+	MaxTags        int // tags per memory
+	MaxTagBytes    int // bytes per tag
+	MaxResults     int // results per search
+	MaxBatch       int // memories per StoreBatch
+	MaxQueryTerms  int // full-text terms per query (DefaultMaxQueryTerms)
+	// KeywordBudget bounds the rows the keyword stage scores. BM25 costs a
+	// few microseconds per matching row in this SQLite build, so a query
+	// whose terms match more rows drops its most common terms (which add
+	// least to BM25) and, if one term alone matches more, scores its newest
+	// KeywordBudget rows.
+	KeywordBudget int
+	MaxFileBytes  int64 // bytes per file the file indexer reads
+	MaxFiles      int   // memory files the file indexer reads (DefaultMaxMemoryFiles)
+}
+
+func (l Limits) withDefaults() Limits {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&l.MaxMemoryBytes, DefaultMaxMemoryBytes)
+	def(&l.MaxQueryChars, DefaultMaxQueryChars)
+	def(&l.MaxTags, DefaultMaxTags)
+	def(&l.MaxTagBytes, DefaultMaxTagBytes)
+	def(&l.MaxResults, DefaultMaxResults)
+	def(&l.MaxBatch, DefaultMaxBatch)
+	def(&l.MaxQueryTerms, DefaultMaxQueryTerms)
+	def(&l.KeywordBudget, DefaultKeywordBudget)
+	def(&l.MaxFiles, DefaultMaxMemoryFiles)
+	if l.MaxFileBytes <= 0 {
+		l.MaxFileBytes = DefaultMaxFileBytes
+	}
+	return l
+}
+
+// Options configures a Store. The zero value is a keyword-only store with
+// the default limits.
+type Options struct {
+	// Embedder, when set, embeds every memory and query and enables the
+	// vector stage. Without it search is keyword-only.
+	Embedder embed.Embedder
+	// EmbedBatchSize is the number of texts per embedding request (default
+	// and cap: Embedder.MaxBatch()); EmbedConcurrency the number of
+	// requests in flight (default DefaultEmbedConcurrency).
+	EmbedBatchSize   int
+	EmbedConcurrency int // see EmbedBatchSize
+	// EmbedCacheEntries bounds the embedding cache, which keeps the vectors
+	// of deleted and changed memories, evicting the least recently used
+	// entries (default DefaultEmbedCacheEntries). Stored memories' vectors
+	// are reused without it.
+	EmbedCacheEntries int
+	// DisableBackfill stops Open from embedding, in the background, the
+	// memories that have no vector of the Embedder's model (stored while the
+	// provider failed, or under another model). EmbedPending does the same
+	// on demand.
+	DisableBackfill bool
+	// ExactVectorLimit is the number of vectors of one model up to which the
+	// vector stage compares the query with every vector; above it, a binary
+	// (sign-bit) prefilter picks candidates that are then scored exactly
+	// (default DefaultExactVectorLimit).
+	ExactVectorLimit int
+
+	Limits Limits // input and work limits
+	// Search holds the defaults for SearchOptions fields left zero.
+	Search SearchOptions
+
+	BusyTimeout time.Duration // SQLite busy timeout (default DefaultBusyTimeout)
+	MaxConns    int           // open SQLite connections (default DefaultMaxConns)
+
+	// Logger receives warnings (a failing embedding provider, a skipped
+	// file). The zero Logger discards them.
+	Logger zerolog.Logger
+	// Now is the clock (default time.Now), for tests of temporal decay.
+	Now func() time.Time
+}
+
+func (o Options) withDefaults() Options {
+	o.Limits = o.Limits.withDefaults()
+	if o.EmbedConcurrency <= 0 {
+		o.EmbedConcurrency = DefaultEmbedConcurrency
+	}
+	if o.Embedder != nil && (o.EmbedBatchSize <= 0 || o.EmbedBatchSize > o.Embedder.MaxBatch()) {
+		o.EmbedBatchSize = o.Embedder.MaxBatch()
+	}
+	if o.EmbedCacheEntries <= 0 {
+		o.EmbedCacheEntries = DefaultEmbedCacheEntries
+	}
+	if o.ExactVectorLimit <= 0 {
+		o.ExactVectorLimit = DefaultExactVectorLimit
+	}
+	if o.BusyTimeout <= 0 {
+		o.BusyTimeout = DefaultBusyTimeout
+	}
+	if o.MaxConns <= 0 {
+		o.MaxConns = DefaultMaxConns
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}

@@ -1,0 +1,111 @@
+package memory
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Default and largest page sizes of List.
+const (
+	DefaultListLimit = 100
+	MaxListLimit     = 1000
+)
+
+// memoryColumns selects a Memory, joined with its embedding's model.
+const memoryColumns = `m.id, m.text, m.source, m.tags, m.evergreen, m.created_at, m.updated_at, coalesce(e.model, '')
+	FROM memories m LEFT JOIN embeddings e ON e.memory_id = m.id`
+
+// scanMemory reads one row selected with memoryColumns.
+func scanMemory(row interface{ Scan(...any) error }) (Memory, error) {
+	var (
+		m                Memory
+		tags             string
+		created, updated int64
+	)
+	if err := row.Scan(&m.ID, &m.Text, &m.Source, &tags, &m.Evergreen, &created, &updated, &m.Model); err != nil {
+		return Memory{}, err
+	}
+	if err := json.Unmarshal([]byte(tags), &m.Tags); err != nil {
+		return Memory{}, fmt.Errorf("memory %d: bad tags: %w", m.ID, err)
+	}
+	if len(m.Tags) == 0 {
+		m.Tags = nil
+	}
+	m.Created, m.Updated = fromMillis(created), fromMillis(updated)
+	return m, nil
+}
+
+// Get returns memory id. Errors: ErrNotFound, database errors.
+func (s *Store) Get(ctx context.Context, id int64) (Memory, error) {
+	m, err := scanMemory(s.db.QueryRowContext(ctx, `SELECT `+memoryColumns+` WHERE m.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Memory{}, fmt.Errorf("%w: id %d", ErrNotFound, id)
+	}
+	if err != nil {
+		return Memory{}, fmt.Errorf("get memory %d: %w", id, err)
+	}
+	return m, nil
+}
+
+// ListOptions selects a page of memories.
+type ListOptions struct {
+	// Source keeps memories with this exact source, or, when it ends with
+	// ':' ("file:", "session:"), with this source prefix. Empty: all.
+	Source string
+	// BeforeID keeps memories with smaller ids, for paging (0: from the
+	// newest).
+	BeforeID int64
+	// Limit is the page size (default DefaultListLimit, at most
+	// MaxListLimit).
+	Limit int
+}
+
+// List returns memories newest first (by id). Errors: database errors.
+func (s *Store) List(ctx context.Context, o ListOptions) ([]Memory, error) {
+	limit := o.Limit
+	if limit <= 0 {
+		limit = DefaultListLimit
+	}
+	limit = min(limit, MaxListLimit)
+	var where []string
+	var args []any
+	switch {
+	case strings.HasSuffix(o.Source, ":"):
+		where = append(where, `substr(m.source, 1, ?) = ?`)
+		args = append(args, len(o.Source), o.Source)
+	case o.Source != "":
+		where = append(where, `m.source = ?`)
+		args = append(args, o.Source)
+	}
+	if o.BeforeID > 0 {
+		where = append(where, `m.id < ?`)
+		args = append(args, o.BeforeID)
+	}
+	q := `SELECT ` + memoryColumns
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	q += ` ORDER BY m.id DESC LIMIT ?`
+	args = append(args, limit)
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list memories: %w", err)
+	}
+	defer rows.Close()
+	var out []Memory
+	for rows.Next() {
+		m, err := scanMemory(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list memories: %w", err)
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list memories: %w", err)
+	}
+	return out, nil
+}

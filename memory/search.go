@@ -1,0 +1,261 @@
+package memory
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Defaults of SearchOptions.
+const (
+	DefaultSearchResults = 10
+	DefaultKeywordWeight = 0.3
+	DefaultVectorWeight  = 0.7
+	DefaultRRFConstant   = 60
+)
+
+// SearchOptions tunes one search. Zero fields take the Store's
+// Options.Search value, and then the Default* value.
+type SearchOptions struct {
+	MaxResults    int     // results returned (default DefaultSearchResults, at most Limits.MaxResults)
+	MinScore      float64 // results with a lower final score are dropped
+	Fusion        Fusion  // FusionWeighted (default) or FusionRRF
+	KeywordWeight float64 // weight of the keyword score in FusionWeighted
+	VectorWeight  float64 // weight of the vector score in FusionWeighted
+	RRFConstant   float64 // k of FusionRRF
+	// HalfLife of temporal decay (default DefaultHalfLife); negative turns
+	// decay off.
+	HalfLife time.Duration
+	// MMRLambda is λ of the diversity stage in (0, 1] (default
+	// DefaultMMRLambda); 1 keeps the score order.
+	MMRLambda float64
+	// Candidates is how many results each stage passes on (default
+	// max(4·MaxResults, 20)).
+	Candidates int
+	// KeywordOnly skips the vector stage even when the Store has an
+	// Embedder.
+	KeywordOnly bool
+}
+
+// resolve fills zero fields from the store defaults d, then the package
+// defaults, and applies the limits.
+func (o SearchOptions) resolve(d SearchOptions, l Limits) SearchOptions {
+	pickInt := func(v, dv, def int) int {
+		switch {
+		case v != 0:
+			return v
+		case dv != 0:
+			return dv
+		}
+		return def
+	}
+	pickF := func(v, dv, def float64) float64 {
+		switch {
+		case v != 0:
+			return v
+		case dv != 0:
+			return dv
+		}
+		return def
+	}
+	o.MaxResults = min(max(pickInt(o.MaxResults, d.MaxResults, DefaultSearchResults), 1), l.MaxResults)
+	o.MinScore = pickF(o.MinScore, d.MinScore, 0)
+	if o.Fusion == "" {
+		o.Fusion = d.Fusion
+	}
+	if o.Fusion != FusionRRF {
+		o.Fusion = FusionWeighted
+	}
+	o.KeywordWeight = pickF(o.KeywordWeight, d.KeywordWeight, DefaultKeywordWeight)
+	o.VectorWeight = pickF(o.VectorWeight, d.VectorWeight, DefaultVectorWeight)
+	o.RRFConstant = pickF(o.RRFConstant, d.RRFConstant, DefaultRRFConstant)
+	if o.HalfLife == 0 {
+		o.HalfLife = d.HalfLife
+	}
+	if o.HalfLife == 0 {
+		o.HalfLife = DefaultHalfLife
+	}
+	o.MMRLambda = min(pickF(o.MMRLambda, d.MMRLambda, DefaultMMRLambda), 1)
+	o.Candidates = max(pickInt(o.Candidates, d.Candidates, 0), 4*o.MaxResults, 20)
+	o.KeywordOnly = o.KeywordOnly || d.KeywordOnly
+	return o
+}
+
+// Result is one search result: the memory, its final score and the score of
+// every stage, so a caller can see why it ranked where it did.
+type Result struct {
+	Memory
+	Score  float64     `json:"score"`  // final score: fused · decay
+	Stages StageScores `json:"stages"` // the score of every stage
+}
+
+// StageScores are a result's per-stage scores (see the package
+// documentation, "Search pipeline").
+type StageScores struct {
+	BM25        float64 `json:"bm25"`                   // FTS5 BM25, higher is better; 0 when not a keyword hit
+	Keyword     float64 `json:"keyword"`                // BM25 / best BM25 of the query, in [0, 1]
+	KeywordRank int     `json:"keyword_rank,omitempty"` // 1-based rank in the keyword stage
+	Vector      float64 `json:"vector"`                 // cosine similarity; 0 when not a vector hit
+	VectorRank  int     `json:"vector_rank,omitempty"`  // 1-based rank in the vector stage
+	Fused       float64 `json:"fused"`                  // after fusion, in [0, 1]
+	Decay       float64 `json:"decay"`                  // temporal decay multiplier in (0, 1]
+	MMR         float64 `json:"mmr"`                    // MMR objective when picked
+}
+
+// Search finds the memories that best answer query. The pipeline (see the
+// package documentation): query expansion, keyword search (BM25) and, with
+// an Embedder, vector search run concurrently; fusion; temporal decay;
+// MMR diversity; MinScore. A failing embedding provider degrades the search
+// to keyword-only with a logged warning.
+//
+// Errors: ErrInvalid for an empty query or one longer than
+// Limits.MaxQueryChars; database errors.
+func (s *Store) Search(ctx context.Context, query string, opts SearchOptions) ([]Result, error) {
+	o := opts.resolve(s.opts.Search, s.opts.Limits)
+	switch {
+	case strings.TrimSpace(query) == "":
+		return nil, fmt.Errorf("%w: empty query", ErrInvalid)
+	case !utf8.ValidString(query):
+		return nil, fmt.Errorf("%w: query is not valid UTF-8", ErrInvalid)
+	case utf8.RuneCountInString(query) > s.opts.Limits.MaxQueryChars:
+		return nil, fmt.Errorf("%w: query of %d characters exceeds the limit of %d", ErrInvalid, utf8.RuneCountInString(query), s.opts.Limits.MaxQueryChars)
+	}
+	exp := expandQuery(query, s.opts.Limits.MaxQueryTerms)
+
+	type vectorResult struct {
+		hits  []vectorHit
+		model string
+		ran   bool
+	}
+	vecCh := make(chan vectorResult, 1)
+	if s.opts.Embedder != nil && !o.KeywordOnly {
+		go func() {
+			hits, model, ran := s.vectorStage(ctx, query, o.Candidates)
+			vecCh <- vectorResult{hits, model, ran}
+		}()
+	} else {
+		vecCh <- vectorResult{}
+	}
+	var kw []keywordHit
+	var err error
+	if len(exp.terms) > 0 {
+		kw, _, err = keywordSearch(ctx, s.st, exp.terms, o.Candidates, s.opts.Limits.KeywordBudget)
+	}
+	vr := <-vecCh
+	if err != nil {
+		return nil, err
+	}
+
+	cands := fuse(kw, vr.hits, o, vr.ran)
+	model := ""
+	if vr.ran {
+		model = vr.model
+	}
+	cands, err = s.attach(ctx, cands, model)
+	if err != nil {
+		return nil, err
+	}
+	now := s.opts.Now()
+	kept := cands[:0]
+	for _, c := range cands {
+		c.decay = decayFactor(now.Sub(c.mem.Updated), o.HalfLife, c.mem.Evergreen)
+		c.score = c.fused * c.decay
+		if c.score >= o.MinScore && c.score > 0 {
+			kept = append(kept, c)
+		}
+	}
+	sort.SliceStable(kept, func(i, j int) bool { return kept[i].score > kept[j].score })
+	picked := mmr(kept, o.MaxResults, o.MMRLambda)
+	out := make([]Result, len(picked))
+	for i, c := range picked {
+		out[i] = Result{Memory: c.mem, Score: c.score, Stages: StageScores{
+			BM25: c.bm25, Keyword: c.keyword, KeywordRank: c.keywordRank,
+			Vector: c.vector, VectorRank: c.vectorRank,
+			Fused: c.fused, Decay: c.decay, MMR: c.mmr,
+		}}
+	}
+	return out, nil
+}
+
+// vectorStage embeds the query and returns the k nearest memories of the
+// Embedder's model. ran is false when the stage could not run (provider or
+// database failure, logged) or the model has no vectors yet.
+func (s *Store) vectorStage(ctx context.Context, query string, k int) (hits []vectorHit, model string, ran bool) {
+	model = s.opts.Embedder.Model()
+	if err := s.vec.sync(ctx, s.db, s.st.vectorBounds); err != nil {
+		s.opts.Logger.Warn().Err(err).Msg("memory: vector index unavailable; keyword-only search")
+		return nil, model, false
+	}
+	if s.vec.count(model) == 0 {
+		return nil, model, false
+	}
+	q, err := s.embedQuery(ctx, query)
+	if err != nil {
+		s.opts.Logger.Warn().Err(err).Msg("memory: embedding provider failed; keyword-only search")
+		return nil, model, false
+	}
+	return s.vec.search(model, q, k, s.opts.ExactVectorLimit), model, true
+}
+
+// attach loads the candidates' memories, dropping any deleted meanwhile,
+// and, for the diversity stage, their vectors of model (when the vector
+// stage ran). With an Embedder the memories' models come from the vector
+// index, which the vector stage has just synced, sparing a join with the
+// embeddings table.
+func (s *Store) attach(ctx context.Context, cands []*candidate, model string) ([]*candidate, error) {
+	if len(cands) == 0 {
+		return nil, nil
+	}
+	ids := make([]int64, len(cands))
+	args := make([]any, len(cands))
+	for i, c := range cands {
+		ids[i], args[i] = c.id, c.id
+	}
+	cols, fromIndex := memoryColumns, s.opts.Embedder != nil
+	if fromIndex {
+		cols = `m.id, m.text, m.source, m.tags, m.evergreen, m.created_at, m.updated_at, '' FROM memories m`
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+cols+` WHERE m.id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("load results: %w", err)
+	}
+	defer rows.Close()
+	mems := map[int64]Memory{}
+	for rows.Next() {
+		m, err := scanMemory(rows)
+		if err != nil {
+			return nil, fmt.Errorf("load results: %w", err)
+		}
+		mems[m.ID] = m
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load results: %w", err)
+	}
+	var vecs [][]float32
+	if model != "" {
+		vecs = s.vec.vectors(model, ids)
+	}
+	var models []string
+	if fromIndex {
+		models = s.vec.modelsOf(ids)
+	}
+	out := cands[:0]
+	for i, c := range cands {
+		m, ok := mems[c.id]
+		if !ok {
+			continue
+		}
+		if fromIndex {
+			m.Model = models[i]
+		}
+		c.mem = m
+		if vecs != nil {
+			c.vec = vecs[i]
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}

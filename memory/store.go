@@ -1,0 +1,171 @@
+package memory
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/ncruces/go-sqlite3"
+	"github.com/ncruces/go-sqlite3/driver"
+	"github.com/ncruces/go-sqlite3/ext/fts5"
+)
+
+// Store is one workspace's memory: a SQLite database holding the memories,
+// their full-text index, their embeddings and the embedding cache.
+//
+// # Notes
+//
+// A Store is safe for concurrent use. Several Stores, in one process or
+// several, may open the same file: SQLite's write-ahead log serialises
+// writers, and each Store's in-memory vector index follows the others'
+// changes (see vectorIndex). Close stops the background embedding backfill
+// and closes the database.
+type Store struct {
+	db    *sql.DB
+	st    *stmts
+	path  string
+	opts  Options
+	vec   *vectorIndex
+	query *queryCache
+
+	bgCancel context.CancelFunc
+	bgWake   chan struct{}
+	bgDone   sync.WaitGroup
+}
+
+// DatabasePath returns the memory database of a workspace directory,
+// <workspaceDir>/memory/memory.db.
+func DatabasePath(workspaceDir string) string {
+	return filepath.Join(workspaceDir, "memory", "memory.db")
+}
+
+// Open opens (creating it and its directory if needed) the memory database at
+// path, migrates its schema to the current version and, when opts has an
+// Embedder, starts embedding the memories that lack its vectors (unless
+// opts.DisableBackfill).
+//
+// The database runs in WAL mode with synchronous=FULL, so a memory is durable
+// once Store returns (https://sqlite.org/wal.html,
+// https://sqlite.org/pragma.html#pragma_synchronous). Errors: the directory
+// or file cannot be created, the file is not a SQLite database, or its
+// schema is newer than this build.
+func Open(path string, opts Options) (*Store, error) {
+	opts = opts.withDefaults()
+	path, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open memory store: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("open memory store: %w", err)
+	}
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", opts.BusyTimeout.Milliseconds()))
+	q.Add("_pragma", "journal_mode(wal)")
+	q.Add("_pragma", "synchronous(full)")
+	q.Add("_pragma", "foreign_keys(on)")
+	dsn := (&url.URL{Scheme: "file", OmitHost: true, Path: path, RawQuery: q.Encode()}).String()
+	db, err := driver.Open(dsn, func(c *sqlite3.Conn) error { return fts5.Register(c) })
+	if err != nil {
+		return nil, fmt.Errorf("open memory store %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(opts.MaxConns)
+	db.SetMaxIdleConns(opts.MaxConns)
+	s := &Store{db: db, path: path, opts: opts, vec: newVectorIndex(), query: newQueryCache(256)}
+	if err := s.migrate(context.Background()); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open memory store %s: %w", path, err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open memory store: %w", err)
+	}
+	if s.st, err = prepare(db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open memory store %s: %w", path, err)
+	}
+	if opts.Embedder != nil && !opts.DisableBackfill {
+		s.startBackfill()
+	}
+	return s, nil
+}
+
+// Path returns the database file's path.
+func (s *Store) Path() string { return s.path }
+
+// Close stops background work and closes the database. Calls after the first
+// return an error from database/sql.
+func (s *Store) Close() error {
+	if s.bgCancel != nil {
+		s.bgCancel()
+		s.bgDone.Wait()
+	}
+	s.st.close()
+	return s.db.Close()
+}
+
+// ErrNotFound is returned for a memory id that does not exist.
+var ErrNotFound = errors.New("memory not found")
+
+// ErrInvalid marks input the Store refuses: an empty or oversized memory or
+// query, bad tags, an unknown source form.
+var ErrInvalid = errors.New("invalid memory input")
+
+// stmts are the statements every search runs, prepared once:
+// this SQLite driver does not cache statements, and preparing one costs
+// more than running it (database/sql re-prepares them per connection as
+// needed).
+type stmts struct {
+	vectorBounds *sql.Stmt // first and last entry of the vector change log
+	scoreBM25    *sql.Stmt // newest matching rows with their BM25 score
+	countMatches *sql.Stmt // rows matching an FTS5 query, up to a limit
+}
+
+func prepare(db *sql.DB) (*stmts, error) {
+	st := &stmts{}
+	for _, p := range []struct {
+		dst **sql.Stmt
+		sql string
+	}{
+		// Two subqueries, so that each uses the primary key instead of a
+		// scan (https://sqlite.org/optoverview.html#minmax).
+		{&st.vectorBounds, `SELECT coalesce((SELECT max(seq) FROM vector_changes), 0),
+			coalesce((SELECT min(seq) FROM vector_changes), 0)`},
+		{&st.scoreBM25, `SELECT rowid, -bm25(memories_fts) FROM memories_fts
+			WHERE memories_fts MATCH ? ORDER BY rowid DESC LIMIT ?`},
+		{&st.countMatches, `SELECT count(*) FROM (SELECT 1 FROM memories_fts WHERE memories_fts MATCH ? LIMIT ?)`},
+	} {
+		var err error
+		if *p.dst, err = db.Prepare(p.sql); err != nil {
+			st.close()
+			return nil, fmt.Errorf("prepare statement: %w", err)
+		}
+	}
+	return st, nil
+}
+
+func (st *stmts) close() {
+	for _, s := range []*sql.Stmt{st.vectorBounds, st.scoreBM25, st.countMatches} {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
+// inTx runs fn in a write transaction (BEGIN IMMEDIATE, the driver's
+// default) and commits it.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
