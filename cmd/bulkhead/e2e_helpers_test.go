@@ -1,0 +1,85 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// binary is the bulkhead binary built once by TestMain.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "bulkhead-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "bulkhead")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build bulkhead: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// result is one finished bulkhead process.
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// cli runs the binary with a clean environment: no provider variables, the
+// state directory given, plus env.
+func cli(t *testing.T, stateDir string, env []string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append([]string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + os.Getenv("HOME"),
+		"BULKHEAD_STATE_DIR=" + stateDir,
+	}, env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		code = exit.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{stdout.String(), stderr.String(), code}
+}
+
+// copyProject copies testdata/project into a temporary directory.
+func copyProject(t *testing.T) string {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), "project")
+	if err := os.CopyFS(dst, os.DirFS("../../testdata/project")); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// wantOneLineError checks a failed command printed one clear line.
+func wantOneLineError(t *testing.T, r result, want string) {
+	t.Helper()
+	if r.code != 1 {
+		t.Errorf("exit code %d, want 1 (stderr %q)", r.code, r.stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+	if len(lines) != 1 || !strings.HasPrefix(lines[0], "bulkhead: ") || !strings.Contains(lines[0], want) {
+		t.Errorf("stderr = %q, want one line with %q", r.stderr, want)
+	}
+	if strings.Contains(r.stderr, "goroutine") || strings.Contains(r.stderr, "panic") {
+		t.Errorf("stack trace on stderr: %q", r.stderr)
+	}
+}

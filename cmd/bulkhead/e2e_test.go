@@ -1,0 +1,209 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bulkhead-dev/bulkhead/internal/fakellm"
+	"github.com/bulkhead-dev/bulkhead/runtime"
+	"github.com/bulkhead-dev/bulkhead/sessions"
+)
+
+// TestFixProject runs the bundled task with the real binary against a
+// scripted model over each protocol, streaming and not: the agent fixes the
+// bug with the built-in tools and runs the project's tests in the jail.
+// A second run on the same session must send the whole history.
+func TestFixProject(t *testing.T) {
+	cases := []struct {
+		provider string
+		stream   bool
+	}{{"anthropic", true}, {"anthropic", false}, {"openai", true}, {"openai", false}}
+	for _, c := range cases {
+		name := c.provider + map[bool]string{true: "-stream", false: "-whole"}[c.stream]
+		t.Run(name, func(t *testing.T) {
+			srv := fakellm.New(append(taskSteps(), fakellm.Step{Text: "I changed one line in pagination.py."})...)
+			defer srv.Close()
+			state, project := t.TempDir(), copyProject(t)
+			base := srv.AnthropicBaseURL()
+			if c.provider == "openai" {
+				base = srv.OpenAIBaseURL()
+			}
+			args := []string{"run", "-m", taskMessage, "--provider", c.provider, "--model", "test-model",
+				"--base-url", base, "--workspace", project, "--session", "fix-1"}
+			if !c.stream {
+				args = append(args, "--no-stream")
+			}
+			key := strings.ToUpper(c.provider) + "_API_KEY=sk-e2e-secret"
+			r := cli(t, state, []string{key}, args...)
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			if strings.TrimSpace(r.stdout) != taskAnswer {
+				t.Fatalf("stdout = %q", r.stdout)
+			}
+			checkProjectFixed(t, project)
+			reqs := srv.Requests()
+			if len(reqs) != 9 {
+				t.Fatalf("%d model requests, want 9", len(reqs))
+			}
+			for _, req := range reqs {
+				if req.Stream != c.stream {
+					t.Fatalf("request stream = %v, want %v", req.Stream, c.stream)
+				}
+			}
+			// The tests ran inside the jail: failing before the edit, passing after.
+			if got := reqs[4].LastToolResults()[0].Text; !strings.Contains(got, "FAILED (failures=2, errors=2)") {
+				t.Errorf("first test run = %q", got)
+			}
+			if got := reqs[6].LastToolResults()[0].Text; !strings.HasPrefix(got, "OK\n") {
+				t.Errorf("second test run = %q", got)
+			}
+			// The transcript is complete and holds no key.
+			ws := filepath.Join(state, "workspaces", "default")
+			raw, err := os.ReadFile(filepath.Join(ws, "sessions", "fix-1.jsonl"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(string(raw), "sk-e2e-secret") {
+				t.Fatal("transcript holds the API key")
+			}
+			if n := strings.Count(string(raw), "\n"); n != 18 {
+				t.Errorf("transcript has %d lines, want 18", n)
+			}
+			// Second run on the same session.
+			args = append(args[:0:0], args...)
+			args[2] = "What did you change?"
+			r = cli(t, state, []string{key}, args...)
+			if r.code != 0 || !strings.Contains(r.stdout, "one line") {
+				t.Fatalf("second run: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+			}
+			history := srv.Requests()[9].Messages()
+			if len(history) != 19 || history[0].Text() != taskMessage || history[18].Text() != "What did you change?" {
+				t.Fatalf("second run sent %d messages", len(history))
+			}
+			st, _ := sessions.Open(ws)
+			if info, err := st.Get("fix-1"); err != nil || info.Messages != 20 {
+				t.Fatalf("session index = %+v, %v", info, err)
+			}
+		})
+	}
+}
+
+// checkProjectFixed asserts the agent's changes to the project on the host.
+func checkProjectFixed(t *testing.T, project string) {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join(project, "inventory", "pagination.py"))
+	if err != nil || !strings.Contains(string(src), fixNew) || strings.Contains(string(src), fixOld) {
+		t.Fatalf("pagination.py not fixed (err %v)", err)
+	}
+	if _, err := os.Stat(filepath.Join(project, "CHANGELOG.md")); err != nil {
+		t.Fatalf("CHANGELOG.md: %v", err)
+	}
+}
+
+func TestJSONEvents(t *testing.T) {
+	srv := fakellm.New(fakellm.Step{ToolCalls: []fakellm.ToolCall{{Name: "ls"}}}, fakellm.Step{Text: "listed"})
+	defer srv.Close()
+	r := cli(t, t.TempDir(), []string{"ANTHROPIC_API_KEY=k", "ANTHROPIC_BASE_URL=" + srv.AnthropicBaseURL()},
+		"run", "-m", "list files", "--json", "--workspace", t.TempDir())
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var types []runtime.EventType
+	var last runtime.Event
+	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		var ev runtime.Event
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("not a JSON line: %q", line)
+		}
+		types = append(types, ev.Type)
+		last = ev
+	}
+	if types[0] != runtime.EventRunStart || last.Type != runtime.EventDone || last.Result.Response != "listed" {
+		t.Fatalf("events %v, last %+v", types, last)
+	}
+	if !containsType(types, runtime.EventToolStart) || !containsType(types, runtime.EventToolEnd) || !containsType(types, runtime.EventTextDelta) {
+		t.Fatalf("events %v", types)
+	}
+}
+
+func containsType(list []runtime.EventType, t runtime.EventType) bool {
+	for _, x := range list {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+func TestRunErrors(t *testing.T) {
+	state := t.TempDir()
+	file := filepath.Join(t.TempDir(), "f")
+	os.WriteFile(file, nil, 0o644)
+	cases := []struct {
+		name string
+		env  []string
+		args []string
+		want string
+	}{
+		{"no message", nil, []string{"run"}, "no message"},
+		{"no key", nil, []string{"run", "-m", "hi"}, "ANTHROPIC_API_KEY"},
+		{"no openai key", nil, []string{"run", "-m", "hi", "--provider", "openai"}, "OPENAI_API_KEY"},
+		{"unreachable", []string{"ANTHROPIC_API_KEY=k"}, []string{"run", "-m", "hi", "--base-url", "http://127.0.0.1:1"}, "127.0.0.1:1"},
+		{"missing dir", []string{"ANTHROPIC_API_KEY=k"}, []string{"run", "-m", "hi", "--workspace", "/does/not/exist"}, "workspace directory"},
+		{"file as dir", []string{"ANTHROPIC_API_KEY=k"}, []string{"run", "-m", "hi", "--workspace", file}, "not a directory"},
+		{"bad session", []string{"ANTHROPIC_API_KEY=k"}, []string{"run", "-m", "hi", "--session", "../x"}, "invalid session id"},
+		{"bad workspace id", nil, []string{"run", "-m", "hi", "--workspace-id", "a/b"}, "invalid workspace id"},
+		{"unknown workspace", nil, []string{"run", "-m", "hi", "--workspace-id", "ghost"}, "bulkhead workspace create ghost"},
+		{"unknown provider", []string{"ANTHROPIC_API_KEY=k"}, []string{"run", "-m", "hi", "--provider", "nope"}, "nope"},
+		{"record and replay", nil, []string{"run", "-m", "hi", "--record", "a", "--replay", "b"}, "exclude"},
+		{"missing cassette", nil, []string{"run", "-m", "hi", "--replay", "/no/such/cassette.json"}, "cassette"},
+		{"bad log level", []string{"BULKHEAD_LOG_LEVEL=loud"}, []string{"workspace", "list"}, "BULKHEAD_LOG_LEVEL"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			wantOneLineError(t, cli(t, state, c.env, c.args...), c.want)
+		})
+	}
+}
+
+func TestWorkspaceAndSessionCommands(t *testing.T) {
+	state := t.TempDir()
+	if r := cli(t, state, nil, "workspace", "create", "acme", "--model", "m1"); r.code != 0 {
+		t.Fatalf("create: %s", r.stderr)
+	}
+	wantOneLineError(t, cli(t, state, nil, "workspace", "create", "acme"), "already exists")
+	wantOneLineError(t, cli(t, state, nil, "workspace", "create", "../evil"), "invalid workspace id")
+	if r := cli(t, state, nil, "workspace", "list"); strings.TrimSpace(r.stdout) != "acme" {
+		t.Fatalf("list = %q", r.stdout)
+	}
+	srv := fakellm.New(fakellm.Step{Text: "hello there"})
+	defer srv.Close()
+	r := cli(t, state, []string{"ANTHROPIC_API_KEY=k"}, "run", "-m", "hi", "--workspace-id", "acme", "--session", "s1", "--base-url", srv.AnthropicBaseURL())
+	if r.code != 0 || strings.TrimSpace(r.stdout) != "hello there" {
+		t.Fatalf("run: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	if got := srv.Requests()[0].Model(); got != "m1" {
+		t.Errorf("model = %q, want the workspace's m1", got)
+	}
+	if r := cli(t, state, nil, "workspace", "show", "acme"); !strings.Contains(r.stdout, "sessions   1") && !strings.Contains(r.stdout, "sessions  1") {
+		t.Errorf("show = %q", r.stdout)
+	}
+	if r := cli(t, state, nil, "session", "list", "--workspace-id", "acme"); !strings.Contains(r.stdout, "s1") || !strings.Contains(r.stdout, "m1") {
+		t.Errorf("session list = %q", r.stdout)
+	}
+	if r := cli(t, state, nil, "session", "show", "s1", "--workspace-id", "acme"); !strings.Contains(r.stdout, "[user] hi") || !strings.Contains(r.stdout, "[assistant] hello there") {
+		t.Errorf("session show = %q", r.stdout)
+	}
+	wantOneLineError(t, cli(t, state, nil, "session", "show", "nope", "--workspace-id", "acme"), "not found")
+	if r := cli(t, state, nil, "workspace", "delete", "acme"); r.code != 0 {
+		t.Fatalf("delete: %s", r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(state, "workspaces", "acme")); !os.IsNotExist(err) {
+		t.Fatalf("workspace directory still there: %v", err)
+	}
+	wantOneLineError(t, cli(t, state, nil, "workspace", "show", "acme"), "not found")
+}

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/bulkhead-dev/bulkhead/runtime"
+	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
+)
+
+// globals holds the flags every subcommand shares.
+type globals struct {
+	stateDir string
+	verbose  bool
+}
+
+func newRootCmd() *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:           "bulkhead",
+		Short:         "Run AI agents in isolated per-tenant workspaces",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().StringVar(&g.stateDir, "state-dir", "", "state directory (default $BULKHEAD_STATE_DIR, else $XDG_STATE_HOME/bulkhead)")
+	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log diagnostics to stderr (also BULKHEAD_LOG_LEVEL=debug|info|warn|error)")
+	root.AddCommand(newRunCmd(g), newWorkspaceCmd(g), newSessionCmd(g), newMemoryCmd(g.resolveStateDir), newSandboxCmd())
+	return root
+}
+
+// resolveStateDir returns --state-dir or the default state directory.
+func (g *globals) resolveStateDir() (string, error) {
+	if g.stateDir != "" {
+		return g.stateDir, nil
+	}
+	return runtime.DefaultStateDir()
+}
+
+// logger returns the CLI's logger: warnings and errors on stderr by
+// default, debug with --verbose, or the level in BULKHEAD_LOG_LEVEL.
+func (g *globals) logger() (zerolog.Logger, error) {
+	level := zerolog.WarnLevel
+	if s := os.Getenv("BULKHEAD_LOG_LEVEL"); s != "" {
+		l, err := zerolog.ParseLevel(strings.ToLower(s))
+		if err != nil {
+			return zerolog.Nop(), fmt.Errorf("BULKHEAD_LOG_LEVEL: unknown level %q", s)
+		}
+		level = l
+	}
+	if g.verbose {
+		level = zerolog.DebugLevel
+	}
+	return zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr, NoColor: true}).Level(level).With().Timestamp().Logger(), nil
+}
+
+// platform opens the platform at the resolved state directory.
+func (g *globals) platform() (*runtime.Platform, error) {
+	dir, err := g.resolveStateDir()
+	if err != nil {
+		return nil, err
+	}
+	log, err := g.logger()
+	if err != nil {
+		return nil, err
+	}
+	return runtime.NewPlatform(runtime.Options{StateDir: dir, Logger: &log})
+}

@@ -1,0 +1,256 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/bulkhead-dev/bulkhead/nsjail"
+	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
+)
+
+// Exit statuses of `bulkhead sandbox exec` besides the command's own
+// (they follow timeout(1) and env(1)).
+const (
+	exitTimedOut    = 124 // the timeout killed the jail
+	exitSetupFailed = 125 // the jail could not be set up
+	exitCannotExec  = 126 // the command exists but could not be executed
+	exitNotFound    = 127 // the command was not found
+	exitUsage       = 2   // invalid flags or configuration
+	exitSignalBase  = 128 // plus the signal number, as shells report it
+)
+
+func newSandboxCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "sandbox",
+		Short: "Check the jail, or run a command in the same jail the bash tool uses",
+	}
+	cmd.AddCommand(newSandboxCheckCmd(), newSandboxExecCmd())
+	return cmd
+}
+
+func newSandboxCheckCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "check",
+		Short: "Report, one line per layer, whether this host can run the jail",
+		Long: "Prints one line per layer (kernel, root, user namespaces, cgroups, idmapped mounts, seccomp) saying\n" +
+			"whether it is available and why, then runs /bin/true in a default jail. Exits non-zero if that fails.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			statuses := nsjail.Check(cmd.Context())
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			jailOK := false
+			for _, s := range statuses {
+				state := "ok"
+				if !s.OK {
+					state = "FAIL"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", s.Layer, state, s.Detail)
+				if s.Layer == "jail" {
+					jailOK = s.OK
+				}
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			if !jailOK {
+				return errors.New("sandbox: the default jail cannot run on this host")
+			}
+			return nil
+		},
+	}
+}
+
+// execFlags are the flags of `bulkhead sandbox exec`; zero values mean the
+// jail's defaults, the same the bash tool gets.
+type execFlags struct {
+	workspace string
+	memory    string
+	pids      int
+	cpu       float64
+	timeout   time.Duration
+	network   string
+	binds     []string
+}
+
+func newSandboxExecCmd() *cobra.Command {
+	var f execFlags
+	cmd := &cobra.Command{
+		Use:   "exec [flags] -- CMD [ARG...]",
+		Short: "Run a command in the jail the bash tool uses",
+		Long: "Runs CMD in a new jail with the bash tool's defaults, passing its stdin, stdout, stderr and exit\n" +
+			"status through. A timeout exits 124, a jail that cannot be set up 125, a command that cannot be\n" +
+			"executed 126, one not found 127, one killed by a signal 128+N; out-of-memory kills and timeouts\n" +
+			"are reported on stderr. Each of stdout and stderr is capped at " + strconv.FormatInt(nsjail.DefaultOutputLimit>>20, 10) + " MiB.",
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := f.config()
+			if err != nil {
+				fmt.Fprintln(cmd.ErrOrStderr(), "bulkhead: sandbox:", err)
+				os.Exit(exitUsage)
+			}
+			cfg.Stdin, cfg.Stdout, cfg.Stderr = os.Stdin, cmd.OutOrStdout(), cmd.ErrOrStderr()
+			os.Exit(runSandbox(cmd.Context(), cfg, args, cmd.ErrOrStderr()))
+			return nil
+		},
+	}
+	cmd.Flags().SetInterspersed(false)
+	fl := cmd.Flags()
+	fl.StringVar(&f.workspace, "workspace", ".", "host directory mounted read-write at /workspace")
+	fl.StringVar(&f.memory, "memory", "", "memory limit of the whole jail, e.g. 256M or 1G (K, M, G are powers of 1024; default "+formatSize(nsjail.DefaultMemory)+")")
+	fl.IntVar(&f.pids, "pids", 0, "limit on processes and threads in the jail (default "+strconv.Itoa(nsjail.DefaultPids)+")")
+	fl.Float64Var(&f.cpu, "cpu", 0, "CPU limit in cores, e.g. 0.5 (default "+strconv.FormatFloat(nsjail.DefaultCPU, 'g', -1, 64)+")")
+	fl.DurationVar(&f.timeout, "timeout", 0, "wall-clock limit, e.g. 30s (default "+nsjail.DefaultTimeout.String()+")")
+	fl.StringVar(&f.network, "net", string(nsjail.NetworkLoopback), "network: none, or loopback (the jail's own 127.0.0.1 only)")
+	fl.StringArrayVar(&f.binds, "bind", nil, "mount host path SRC at DST in the jail, read-write, or read-only with :ro (SRC:DST[:ro]); repeatable")
+	return cmd
+}
+
+// config turns the flags into a jail configuration, validated.
+func (f execFlags) config() (nsjail.Config, error) {
+	ws, err := filepath.Abs(f.workspace)
+	if err != nil {
+		return nsjail.Config{}, fmt.Errorf("--workspace: %w", err)
+	}
+	cfg := nsjail.Config{Workspace: ws, Pids: f.pids, CPU: f.cpu, Timeout: f.timeout, Network: nsjail.Network(f.network)}
+	if f.memory != "" {
+		if cfg.Memory, err = parseSize(f.memory); err != nil {
+			return nsjail.Config{}, fmt.Errorf("--memory: %w", err)
+		}
+	}
+	for _, b := range f.binds {
+		bind, err := parseBind(b)
+		if err != nil {
+			return nsjail.Config{}, fmt.Errorf("--bind: %w", err)
+		}
+		cfg.Binds = append(cfg.Binds, bind)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nsjail.Config{}, err
+	}
+	return cfg, nil
+}
+
+// runSandbox runs argv in the jail and returns the exit status to use,
+// reporting timeouts, OOM kills, signals and setup failures on stderr.
+func runSandbox(ctx context.Context, cfg nsjail.Config, argv []string, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	res, err := nsjail.Run(ctx, cfg, argv)
+	if res == nil {
+		fmt.Fprintln(stderr, "bulkhead: sandbox:", err)
+		return setupExitCode(err)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "bulkhead: sandbox: interrupted; every process of the jail was killed")
+		return exitSignalBase + int(syscall.SIGINT)
+	}
+	if res.OOMKilled {
+		limit := cfg.Memory
+		if limit == 0 {
+			limit = nsjail.DefaultMemory
+		}
+		fmt.Fprintf(stderr, "bulkhead: sandbox: out of memory: the jail reached its limit of %s and the kernel killed a process\n", formatSize(limit))
+	}
+	switch {
+	case res.TimedOut:
+		timeout := cfg.Timeout
+		if timeout == 0 {
+			timeout = nsjail.DefaultTimeout
+		}
+		fmt.Fprintf(stderr, "bulkhead: sandbox: timed out after %v; every process of the jail was killed\n", timeout)
+		return exitTimedOut
+	case res.Signal != "":
+		if !res.OOMKilled {
+			fmt.Fprintf(stderr, "bulkhead: sandbox: command killed by %s\n", res.Signal)
+		}
+		return exitSignalBase + int(unix.SignalNum(res.Signal))
+	}
+	return res.ExitCode
+}
+
+// setupExitCode maps a failed Run to an exit status: usage errors, a
+// command that was not found or not executable, or any other setup failure.
+func setupExitCode(err error) int {
+	var se *nsjail.SetupError
+	switch {
+	case errors.Is(err, nsjail.ErrInvalidConfig):
+		return exitUsage
+	case errors.As(err, &se) && se.Step == "exec" && errors.Is(err, syscall.ENOENT):
+		return exitNotFound
+	case errors.As(err, &se) && se.Step == "exec":
+		return exitCannotExec
+	}
+	return exitSetupFailed
+}
+
+// sizeUnits are the suffixes parseSize accepts, powers of 1024 as in
+// docker run --memory.
+var sizeUnits = []struct {
+	suffix string
+	shift  uint
+}{
+	{"kib", 10}, {"mib", 20}, {"gib", 30}, {"tib", 40},
+	{"kb", 10}, {"mb", 20}, {"gb", 30}, {"tb", 40},
+	{"k", 10}, {"m", 20}, {"g", 30}, {"t", 40},
+	{"b", 0},
+}
+
+// parseSize parses a byte count such as "512", "256M", "1.5G" or "64MiB".
+func parseSize(s string) (int64, error) {
+	lower := strings.ToLower(strings.TrimSpace(s))
+	shift := uint(0)
+	for _, u := range sizeUnits {
+		if strings.HasSuffix(lower, u.suffix) {
+			lower, shift = strings.TrimSuffix(lower, u.suffix), u.shift
+			break
+		}
+	}
+	v, err := strconv.ParseFloat(lower, 64)
+	if err != nil || v < 0 || v*float64(int64(1)<<shift) >= 1<<62 {
+		return 0, fmt.Errorf("%q is not a size such as 512K, 256M or 1G", s)
+	}
+	return int64(v * float64(int64(1)<<shift)), nil
+}
+
+// formatSize renders a byte count with the largest exact binary unit.
+func formatSize(n int64) string {
+	for _, u := range []struct {
+		name  string
+		shift uint
+	}{{"G", 30}, {"M", 20}, {"K", 10}} {
+		if n > 0 && n%(1<<u.shift) == 0 {
+			return strconv.FormatInt(n>>u.shift, 10) + u.name
+		}
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+// parseBind parses SRC:DST[:ro|:rw].
+func parseBind(s string) (nsjail.Bind, error) {
+	parts := strings.Split(s, ":")
+	var b nsjail.Bind
+	switch {
+	case len(parts) == 2:
+	case len(parts) == 3 && (parts[2] == "ro" || parts[2] == "rw"):
+		b.ReadOnly = parts[2] == "ro"
+	default:
+		return b, fmt.Errorf("%q is not SRC:DST[:ro]", s)
+	}
+	src, err := filepath.Abs(parts[0])
+	if err != nil || parts[0] == "" || parts[1] == "" {
+		return b, fmt.Errorf("%q is not SRC:DST[:ro]", s)
+	}
+	b.Source, b.Target = src, parts[1]
+	return b, nil
+}

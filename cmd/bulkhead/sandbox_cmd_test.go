@@ -1,0 +1,170 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bulkhead-dev/bulkhead/nsjail"
+)
+
+// envSandboxCLI makes this test binary act as `bulkhead sandbox` with its
+// arguments, so the tests drive the command in a process of its own, as a
+// user would, whether or not the root command lists it yet.
+const envSandboxCLI = "BULKHEAD_TEST_SANDBOX_CLI"
+
+func init() {
+	if os.Getenv(envSandboxCLI) == "" {
+		return
+	}
+	cmd := newSandboxCmd()
+	cmd.SetArgs(os.Args[1:])
+	cmd.SilenceUsage = true
+	if err := cmd.Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "bulkhead:", err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+// sandboxCLI runs `bulkhead sandbox ARGS…` in dir with stdin and returns
+// stdout, stderr and the exit status.
+func sandboxCLI(t *testing.T, dir, stdin string, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), envSandboxCLI+"=1")
+	cmd.Dir = dir
+	cmd.Stdin = strings.NewReader(stdin)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		t.Fatal(err)
+	}
+	return stdout.String(), stderr.String(), cmd.ProcessState.ExitCode()
+}
+
+func TestSandboxExec(t *testing.T) {
+	t.Parallel()
+	ws := t.TempDir()
+	if err := os.WriteFile(filepath.Join(ws, "in.txt"), []byte("workspace file\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	data := t.TempDir()
+	if err := os.WriteFile(filepath.Join(data, "f"), []byte("bound\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name       string
+		stdin      string
+		args       []string
+		wantOut    string
+		wantErr    string // substring of stderr
+		wantStatus int
+	}{
+		{"streams and status", "", []string{"exec", "--", "/bin/sh", "-c", "echo out; echo err >&2; exit 7"}, "out\n", "err\n", 7},
+		{"stdin", "hello\n", []string{"exec", "--", "cat"}, "hello\n", "", 0},
+		{"workspace defaults to the current directory", "", []string{"exec", "--", "sh", "-c", "pwd; cat in.txt"}, "/workspace\nworkspace file\n", "", 0},
+		{"limits reach the jail", "", []string{"exec", "--pids", "32", "--memory", "64M", "--cpu", "0.5", "--", "bash", "-c", "ulimit -u"}, "32\n", "", 0},
+		{"read-only bind", "", []string{"exec", "--bind", data + ":/data:ro", "--", "sh", "-c", "cat /data/f; echo x > /data/f"}, "bound\n", "Read-only file system", 2},
+		{"network none", "", []string{"exec", "--net", "none", "--", "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/1"}, "", "Network is unreachable", 1},
+		{"timeout", "", []string{"exec", "--timeout", "500ms", "--", "sleep", "30"}, "", "timed out after 500ms", exitTimedOut},
+		{"out of memory", "", []string{"exec", "--memory", "32M", "--", "sh", "-c", "head -c 512M /dev/zero | tail"}, "", "out of memory: the jail reached its limit of 32M", 137},
+		{"signal", "", []string{"exec", "--", "sh", "-c", "kill -TERM $$"}, "", "command killed by SIGTERM", 143},
+		{"command not found", "", []string{"exec", "--", "no-such-command-xyz"}, "", "no-such-command-xyz", exitNotFound},
+		{"invalid network", "", []string{"exec", "--net", "host", "--", "true"}, "", "Network", exitUsage},
+		{"invalid memory", "", []string{"exec", "--memory", "lots", "--", "true"}, "", "--memory", exitUsage},
+		{"protected bind", "", []string{"exec", "--bind", "/etc:/data", "--", "true"}, "", "protected path", exitUsage},
+		{"no command", "", []string{"exec"}, "", "requires at least 1 arg", 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			out, errOut, status := sandboxCLI(t, ws, tc.stdin, tc.args...)
+			if out != tc.wantOut || !strings.Contains(errOut, tc.wantErr) || status != tc.wantStatus {
+				t.Errorf("stdout %q stderr %q status %d, want stdout %q stderr containing %q status %d", out, errOut, status, tc.wantOut, tc.wantErr, tc.wantStatus)
+			}
+		})
+	}
+}
+
+func TestSandboxCheck(t *testing.T) {
+	t.Parallel()
+	out, errOut, status := sandboxCLI(t, t.TempDir(), "", "check")
+	if status != 0 {
+		t.Fatalf("check exited %d: %s%s", status, out, errOut)
+	}
+	for _, layer := range []string{"kernel", "root", "userns", "cgroup", "idmap", "seccomp", "jail"} {
+		found := false
+		for _, line := range strings.Split(out, "\n") {
+			if f := strings.Fields(line); len(f) >= 2 && f[0] == layer && f[1] == "ok" {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no ok line for %s in:\n%s", layer, out)
+		}
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"512", 512, true},
+		{"256M", 256 << 20, true},
+		{"256m", 256 << 20, true},
+		{"64MiB", 64 << 20, true},
+		{"1G", 1 << 30, true},
+		{"1.5G", 3 << 29, true},
+		{"512k", 512 << 10, true},
+		{"2KB", 2048, true},
+		{"100b", 100, true},
+		{"", 0, false},
+		{"M", 0, false},
+		{"-1M", 0, false},
+		{"lots", 0, false},
+		{"1e30G", 0, false},
+	}
+	for _, tc := range tests {
+		got, err := parseSize(tc.in)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d, ok %v", tc.in, got, err, tc.want, tc.ok)
+		}
+	}
+	for n, want := range map[int64]string{512 << 20: "512M", 1 << 30: "1G", 1536: "1536", 3 << 10: "3K", 1000: "1000"} {
+		if got := formatSize(n); got != want {
+			t.Errorf("formatSize(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+func TestParseBind(t *testing.T) {
+	tests := []struct {
+		in   string
+		want nsjail.Bind
+		ok   bool
+	}{
+		{"/srv/data:/data", nsjail.Bind{Source: "/srv/data", Target: "/data"}, true},
+		{"/srv/data:/data:ro", nsjail.Bind{Source: "/srv/data", Target: "/data", ReadOnly: true}, true},
+		{"/srv/data:/data:rw", nsjail.Bind{Source: "/srv/data", Target: "/data"}, true},
+		{"/srv/data", nsjail.Bind{}, false},
+		{"/srv/data:/data:rx", nsjail.Bind{}, false},
+		{":/data", nsjail.Bind{}, false},
+		{"/srv/data:", nsjail.Bind{}, false},
+	}
+	for _, tc := range tests {
+		got, err := parseBind(tc.in)
+		if (err == nil) != tc.ok || (tc.ok && got != tc.want) {
+			t.Errorf("parseBind(%q) = %+v, %v; want %+v, ok %v", tc.in, got, err, tc.want, tc.ok)
+		}
+	}
+}

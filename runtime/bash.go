@@ -1,0 +1,83 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/bulkhead-dev/bulkhead/chat"
+	"github.com/bulkhead-dev/bulkhead/nsjail"
+)
+
+// Limits of the bash tool.
+const (
+	DefaultBashTimeout = 120 * time.Second
+	MaxBashTimeout     = 30 * time.Minute
+)
+
+var bashSpec = chat.Tool{
+	Name: "bash",
+	Description: "Run a bash command in an isolated Linux jail whose working directory is /workspace " +
+		"(read-write). No network beyond loopback. Returns stdout, stderr and the exit code. " +
+		"Default timeout 120 seconds.",
+	Parameters: json.RawMessage(`{"type":"object","properties":{` +
+		`"command":{"type":"string","description":"The command, run with bash -c"},` +
+		`"timeout":{"type":"number","description":"Timeout in seconds (default 120)"}},` +
+		`"required":["command"]}`),
+}
+
+// bashTool returns the bash tool for a run whose /workspace is dir: each
+// call is a fresh jail (package nsjail).
+func bashTool(dir string) hostTool {
+	return func(ctx context.Context, input json.RawMessage) (string, bool) {
+		var in struct {
+			Command string   `json:"command"`
+			Timeout *float64 `json:"timeout"`
+		}
+		if err := json.Unmarshal(input, &in); err != nil {
+			return "invalid arguments: " + err.Error(), true
+		}
+		if strings.TrimSpace(in.Command) == "" {
+			return "command is required", true
+		}
+		timeout := DefaultBashTimeout
+		if in.Timeout != nil {
+			if *in.Timeout <= 0 {
+				return "timeout must be a positive number of seconds", true
+			}
+			timeout = min(time.Duration(*in.Timeout*float64(time.Second)), MaxBashTimeout)
+		}
+		res, err := nsjail.Bash(ctx, nsjail.Config{Workspace: dir, Timeout: timeout}, in.Command)
+		if err != nil {
+			return "jail failed: " + err.Error(), true
+		}
+		return formatBash(res, timeout), res.ExitCode != 0 || res.TimedOut
+	}
+}
+
+// formatBash renders a jail result for the model.
+func formatBash(res *nsjail.Result, timeout time.Duration) string {
+	var b strings.Builder
+	b.Write(res.Stdout)
+	if len(res.Stderr) > 0 {
+		if b.Len() > 0 && !strings.HasSuffix(b.String(), "\n") {
+			b.WriteByte('\n')
+		}
+		b.WriteString("[stderr]\n")
+		b.Write(res.Stderr)
+	}
+	if b.Len() > 0 && !strings.HasSuffix(b.String(), "\n") {
+		b.WriteByte('\n')
+	}
+	switch {
+	case res.TimedOut:
+		fmt.Fprintf(&b, "[timed out after %s; the command and its children were killed]", timeout)
+	case res.Signal != "":
+		fmt.Fprintf(&b, "[killed by signal %s]", res.Signal)
+	default:
+		fmt.Fprintf(&b, "[exit code %d]", res.ExitCode)
+	}
+	return b.String()
+}

@@ -1,0 +1,155 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	"github.com/bulkhead-dev/bulkhead/chat"
+	"github.com/bulkhead-dev/bulkhead/hostcall"
+	"github.com/bulkhead-dev/bulkhead/providers"
+	"github.com/bulkhead-dev/bulkhead/sessions"
+)
+
+// run is the host side of one agent run: it serves the guest's host calls
+// (wasmhost.Handler) and gathers the result.
+type run struct {
+	sessionID string
+	model     string
+	system    string
+	maxTurns  int
+	history   []chat.Message // prior transcript
+	message   chat.Message   // the new user message
+	llm       providers.Provider
+	store     *sessions.Store
+	tools     map[string]hostTool
+	toolSpecs []chat.Tool
+	emit      func(Event)
+
+	mu       sync.Mutex
+	result   RunResult
+	finished bool
+	llmErr   error // first provider failure, reported as the run's error
+	pending  map[string]*ToolCall
+}
+
+// hostTool is a tool served by tool.call.
+type hostTool func(ctx context.Context, input json.RawMessage) (text string, isError bool)
+
+// HandleHostCall implements wasmhost.Handler.
+func (r *run) HandleHostCall(ctx context.Context, method string, payload []byte) ([]byte, error) {
+	switch method {
+	case hostcall.MethodRunStart:
+		msgs := append(append([]chat.Message(nil), r.history...), r.message)
+		return json.Marshal(hostcall.RunStart{
+			Model: r.model, System: r.system, Messages: msgs, Cursor: len(r.history),
+			MaxTurns: r.maxTurns, HostTools: r.toolSpecs,
+		})
+	case hostcall.MethodLLMComplete:
+		var req chat.Request
+		if err := decode(payload, &req); err != nil {
+			return nil, err
+		}
+		return r.complete(ctx, req)
+	case hostcall.MethodTranscriptAppend:
+		var a hostcall.Append
+		if err := decode(payload, &a); err != nil {
+			return nil, err
+		}
+		if err := r.store.Append(r.sessionID, r.model, a.Messages...); err != nil {
+			return nil, fmt.Errorf("transcript: %w", err)
+		}
+		return []byte("{}"), nil
+	case hostcall.MethodToolCall:
+		var c hostcall.ToolCall
+		if err := decode(payload, &c); err != nil {
+			return nil, err
+		}
+		tool, ok := r.tools[c.Name]
+		if !ok {
+			return nil, hostcall.Errorf(hostcall.Failed, "unknown tool %q", c.Name)
+		}
+		text, isErr := tool(ctx, c.Input)
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		return json.Marshal(hostcall.ToolResult{Text: text, IsError: isErr})
+	case hostcall.MethodEventEmit:
+		var ev hostcall.Event
+		if err := decode(payload, &ev); err != nil {
+			return nil, err
+		}
+		r.toolEvent(ev)
+		return []byte("{}"), nil
+	case hostcall.MethodRunFinish:
+		var f hostcall.Finish
+		if err := decode(payload, &f); err != nil {
+			return nil, err
+		}
+		r.mu.Lock()
+		r.result.Response, r.result.Turns, r.result.Reason = f.Response, f.Turns, f.Reason
+		r.finished = true
+		r.mu.Unlock()
+		return []byte("{}"), nil
+	}
+	return nil, hostcall.Errorf(hostcall.UnknownMethod, "no method %q", method)
+}
+
+// complete makes one model turn on the host, streaming text deltas as
+// events. The model and system prompt are the run's, whatever the guest
+// sent: the guest chooses the conversation, not the account it is billed to.
+func (r *run) complete(ctx context.Context, req chat.Request) ([]byte, error) {
+	req.Model, req.System = r.model, r.system
+	req.Messages = chat.Coalesce(req.Messages)
+	resp, err := r.llm.Complete(ctx, req, func(delta string) {
+		r.emit(Event{Type: EventTextDelta, Text: delta})
+	})
+	if err != nil {
+		r.mu.Lock()
+		if r.llmErr == nil {
+			r.llmErr = err
+		}
+		r.mu.Unlock()
+		return nil, err
+	}
+	r.mu.Lock()
+	r.result.Usage = r.result.Usage.Add(resp.Usage)
+	r.mu.Unlock()
+	usage := resp.Usage
+	r.emit(Event{Type: EventUsage, Usage: &usage})
+	return json.Marshal(resp)
+}
+
+// toolEvent records a tool's start or end and forwards it to the caller.
+func (r *run) toolEvent(ev hostcall.Event) {
+	r.mu.Lock()
+	call, ok := r.pending[ev.ID]
+	switch {
+	case ev.Type == hostcall.EventToolStart:
+		call = &ToolCall{ID: ev.ID, Name: ev.Name, Input: ev.Input}
+		r.pending[ev.ID] = call
+	case ev.Type == hostcall.EventToolEnd && ok && ev.Result != nil:
+		call.Output, call.IsError = ev.Result.Text, ev.Result.IsError
+		r.result.ToolCalls = append(r.result.ToolCalls, *call)
+		delete(r.pending, ev.ID)
+	default:
+		r.mu.Unlock()
+		return
+	}
+	snapshot := *call
+	r.mu.Unlock()
+	typ := EventToolStart
+	if ev.Type == hostcall.EventToolEnd {
+		typ = EventToolEnd
+	}
+	r.emit(Event{Type: typ, Tool: &snapshot})
+}
+
+// decode unmarshals a host-call payload, answering BadRequest on failure.
+func decode(payload []byte, v any) error {
+	if err := json.Unmarshal(payload, v); err != nil {
+		return hostcall.Errorf(hostcall.BadRequest, "invalid payload: %v", err)
+	}
+	return nil
+}

@@ -1,0 +1,76 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+
+	"github.com/bulkhead-dev/bulkhead/memory"
+)
+
+// Memory returns the workspace's memory store (<dir>/memory/memory.db),
+// opening it on first use. The platform keeps it open, shared by the
+// workspace's runs, until DeleteWorkspace or Close.
+func (w *Workspace) Memory() (*memory.Store, error) {
+	w.p.memMu.Lock()
+	defer w.p.memMu.Unlock()
+	if st, ok := w.p.mem[w.id]; ok {
+		return st, nil
+	}
+	st, err := memory.OpenWorkspace(w.dir, memory.Options{Logger: w.p.log})
+	if err != nil {
+		return nil, fmt.Errorf("memory of workspace %s: %w", w.id, err)
+	}
+	w.p.mem[w.id] = st
+	return st, nil
+}
+
+// closeMemory closes the memory store of workspace id, if open.
+func (p *Platform) closeMemory(id string) error {
+	p.memMu.Lock()
+	defer p.memMu.Unlock()
+	st, ok := p.mem[id]
+	if !ok {
+		return nil
+	}
+	delete(p.mem, id)
+	return st.Close()
+}
+
+// memoryTools returns the memory_store and memory_search tools of the
+// workspace, served by its own database.
+func (w *Workspace) memoryTools(tools map[string]hostTool) error {
+	st, err := w.Memory()
+	if err != nil {
+		return err
+	}
+	for _, spec := range memory.ToolSpecs() {
+		name := spec.Name
+		tools[name] = func(ctx context.Context, input json.RawMessage) (string, bool) {
+			out, err := st.CallTool(ctx, name, input)
+			if err != nil {
+				return err.Error(), true
+			}
+			return out, false
+		}
+	}
+	return nil
+}
+
+// indexMemory brings the workspace's memory up to date after a run: the
+// finished turns of its transcripts and its memory files (MEMORY.md,
+// memory/*.md) in files/. Failures are logged: indexing never fails a run.
+func (w *Workspace) indexMemory(ctx context.Context) {
+	st, err := w.Memory()
+	if err != nil {
+		w.p.log.Warn().Err(err).Msg("memory index")
+		return
+	}
+	if _, err := st.IndexSessions(ctx, filepath.Join(w.dir, "sessions")); err != nil {
+		w.p.log.Warn().Err(err).Str("workspace", w.id).Msg("index sessions")
+	}
+	if _, err := st.IndexFiles(ctx, w.FilesDir()); err != nil {
+		w.p.log.Warn().Err(err).Str("workspace", w.id).Msg("index memory files")
+	}
+}

@@ -1,0 +1,131 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/bulkhead-dev/bulkhead/memory"
+	"github.com/bulkhead-dev/bulkhead/wasmhost"
+	"github.com/rs/zerolog"
+)
+
+// Options configure a Platform. The zero value uses DefaultStateDir.
+type Options struct {
+	// StateDir is the root of all state. Default DefaultStateDir().
+	StateDir string
+	// Logger receives diagnostics. Default: disabled.
+	Logger *zerolog.Logger
+	// WasmCacheDir holds the compiled agent module across processes.
+	// Default: wasmhost's default ($XDG_CACHE_HOME/bulkhead/wazero).
+	WasmCacheDir string
+	// HTTPClient is used for provider calls. Default http.DefaultClient.
+	HTTPClient *http.Client
+}
+
+// Platform is the root of a state directory: it creates, opens, lists and
+// deletes workspaces and shares one WebAssembly host among their runs. It
+// is safe for concurrent use.
+type Platform struct {
+	stateDir string
+	log      zerolog.Logger
+	http     *http.Client
+	cacheDir string
+
+	hostMu sync.Mutex
+	host   *wasmhost.Host // created by the first run
+
+	memMu sync.Mutex
+	mem   map[string]*memory.Store // open memory stores by workspace id
+}
+
+// DefaultStateDir returns $BULKHEAD_STATE_DIR, else $XDG_STATE_HOME/bulkhead,
+// else ~/.local/state/bulkhead.
+func DefaultStateDir() (string, error) {
+	if d := os.Getenv("BULKHEAD_STATE_DIR"); d != "" {
+		return d, nil
+	}
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "bulkhead"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("no state directory: set BULKHEAD_STATE_DIR: %w", err)
+	}
+	return filepath.Join(home, ".local", "state", "bulkhead"), nil
+}
+
+// NewPlatform opens (creating if needed) the state directory. The
+// WebAssembly host is prepared by the first run (compiling the agent module,
+// or loading it from the compilation cache). Close the platform when done.
+func NewPlatform(opts Options) (*Platform, error) {
+	dir := opts.StateDir
+	if dir == "" {
+		d, err := DefaultStateDir()
+		if err != nil {
+			return nil, err
+		}
+		dir = d
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("state directory %q: %w", dir, err)
+	}
+	if err := os.MkdirAll(filepath.Join(abs, "workspaces"), 0o700); err != nil {
+		return nil, fmt.Errorf("state directory: %w", err)
+	}
+	p := &Platform{stateDir: abs, log: zerolog.Nop(), http: opts.HTTPClient, cacheDir: opts.WasmCacheDir, mem: map[string]*memory.Store{}}
+	if opts.Logger != nil {
+		p.log = *opts.Logger
+	}
+	if p.http == nil {
+		p.http = http.DefaultClient
+	}
+	return p, nil
+}
+
+// wasmHost returns the shared WebAssembly host, creating it on first use.
+func (p *Platform) wasmHost(ctx context.Context) (*wasmhost.Host, error) {
+	p.hostMu.Lock()
+	defer p.hostMu.Unlock()
+	if p.host == nil {
+		h, err := wasmhost.New(ctx, wasmhost.Config{CacheDir: p.cacheDir})
+		if err != nil {
+			return nil, err
+		}
+		p.host = h
+	}
+	return p.host, nil
+}
+
+// StateDir returns the absolute state directory.
+func (p *Platform) StateDir() string { return p.stateDir }
+
+// Close releases the WebAssembly host and the open memory stores. Runs
+// still in progress are stopped.
+func (p *Platform) Close() error {
+	var errs []error
+	p.memMu.Lock()
+	for id, st := range p.mem {
+		errs = append(errs, st.Close())
+		delete(p.mem, id)
+	}
+	p.memMu.Unlock()
+	p.hostMu.Lock()
+	defer p.hostMu.Unlock()
+	if p.host != nil {
+		errs = append(errs, p.host.Close(context.Background()))
+		p.host = nil
+	}
+	return errors.Join(errs...)
+}
+
+// ErrWorkspaceNotFound is returned for a workspace id with no directory.
+var ErrWorkspaceNotFound = errors.New("workspace not found")
+
+// ErrWorkspaceExists is returned by CreateWorkspace for an existing id.
+var ErrWorkspaceExists = errors.New("workspace already exists")

@@ -1,0 +1,95 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/bulkhead-dev/bulkhead/chat"
+	"github.com/bulkhead-dev/bulkhead/hostcall"
+	"github.com/bulkhead-dev/bulkhead/providers"
+)
+
+// RunRequest is one agent run. Only Message is required.
+type RunRequest struct {
+	// Message is the user's message. Required.
+	Message string
+	// SessionID continues a session (its whole history goes to the model)
+	// or names a new one. Empty: a new id is generated.
+	SessionID string
+	// SystemPrompt overrides the workspace's. Empty: workspace, then
+	// DefaultSystemPrompt.
+	SystemPrompt string
+	// Provider and Model override the workspace's. Defaults: anthropic and
+	// the provider's default model.
+	Provider string
+	Model    string
+	// APIKey and BaseURL override the provider's usual environment
+	// variables (see providers.ResolveKey and providers.ResolveBaseURL).
+	// The key stays in the host: never in the guest, transcript or logs.
+	APIKey  string
+	BaseURL string
+	// NoStream asks the provider for whole responses instead of streams;
+	// EventTextDelta then carries each turn's text at once.
+	NoStream bool
+	// LLM, if set, is used instead of building a provider from Provider,
+	// APIKey and BaseURL: a cassette replay, a recorder, a test double.
+	LLM providers.Provider
+	// WorkspaceDir is the host directory mounted at /workspace. It must be
+	// an existing directory. Empty: the workspace's files/ directory.
+	WorkspaceDir string
+	// MaxTurns caps model turns. Default: workspace config, then
+	// DefaultMaxTurns.
+	MaxTurns int
+	// Timeout caps the whole run. Default DefaultRunTimeout.
+	Timeout time.Duration
+	// Tools are custom tools served by the host, in Go.
+	Tools []Tool
+	// OnEvent, if set, receives progress events synchronously, in order.
+	OnEvent func(Event)
+}
+
+// Tool is a custom tool served by the host process: the model sees its name,
+// description and JSON Schema parameters; Run receives the model's
+// arguments (a JSON object) and returns the text the model sees. An error
+// is shown to the model as an error result; it does not fail the run.
+type Tool struct {
+	Name        string
+	Description string
+	Parameters  json.RawMessage
+	Run         func(ctx context.Context, input json.RawMessage) (string, error)
+}
+
+// Defaults of RunRequest.
+const (
+	DefaultProvider     = "anthropic"
+	DefaultMaxTurns     = 50
+	DefaultRunTimeout   = 30 * time.Minute
+	DefaultSystemPrompt = "You are a careful software agent working in the directory /workspace. " +
+		"Use the tools to inspect and change files and to run commands; paths are relative to /workspace. " +
+		"When the task is done, answer with a short summary of what you did."
+)
+
+// ToolCall is one tool call made during a run, as reported in RunResult.
+type ToolCall struct {
+	ID      string          `json:"id"`
+	Name    string          `json:"name"`
+	Input   json.RawMessage `json:"input"`
+	Output  string          `json:"output"`
+	IsError bool            `json:"is_error,omitempty"`
+}
+
+// RunResult is the outcome of a run.
+type RunResult struct {
+	// Response is the model's final answer.
+	Response string `json:"response"`
+	// SessionID names the session the run appended to.
+	SessionID string `json:"session_id"`
+	// Usage sums the tokens of every model turn.
+	Usage chat.Usage `json:"usage"`
+	// ToolCalls lists the tool calls in the order they ran.
+	ToolCalls []ToolCall `json:"tool_calls"`
+	// Turns counts model turns; Reason says why the loop ended.
+	Turns  int                   `json:"turns"`
+	Reason hostcall.FinishReason `json:"reason"`
+}

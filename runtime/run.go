@@ -1,0 +1,218 @@
+package runtime
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"iter"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/bulkhead-dev/bulkhead/chat"
+	"github.com/bulkhead-dev/bulkhead/internal/ids"
+	"github.com/bulkhead-dev/bulkhead/providers"
+	"github.com/bulkhead-dev/bulkhead/wasmhost"
+)
+
+// Run runs the agent on req and returns its result. Errors name what
+// failed: a missing message, an invalid id or directory, a missing key, a
+// provider failure, or a guest stopped by its limits. Tool failures are not
+// errors: they go back to the model.
+func (w *Workspace) Run(ctx context.Context, req RunRequest) (*RunResult, error) {
+	emit := req.OnEvent
+	if emit == nil {
+		emit = func(Event) {}
+	}
+	res, err := w.run(ctx, req, emit)
+	if err != nil {
+		emit(Event{Type: EventError, Error: err.Error()})
+		return nil, err
+	}
+	emit(Event{Type: EventDone, SessionID: res.SessionID, Result: res})
+	return res, nil
+}
+
+// Stream runs the agent on req and yields its events as they happen; the
+// last one is EventDone or, with a non-nil error, the failure. Stopping the
+// iteration early cancels the run. req.OnEvent is ignored.
+func (w *Workspace) Stream(ctx context.Context, req RunRequest) iter.Seq2[Event, error] {
+	return func(yield func(Event, error) bool) {
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		events := make(chan Event, 64)
+		done := make(chan error, 1)
+		req.OnEvent = func(ev Event) {
+			if ev.Type == EventError {
+				return // delivered with the error below
+			}
+			select {
+			case events <- ev:
+			case <-ctx.Done():
+			}
+		}
+		go func() {
+			_, err := w.Run(ctx, req)
+			done <- err
+		}()
+		for {
+			select {
+			case ev := <-events:
+				if !yield(ev, nil) {
+					cancel()
+					<-done
+					return
+				}
+			case err := <-done:
+				for len(events) > 0 {
+					if !yield(<-events, nil) {
+						return
+					}
+				}
+				if err != nil {
+					yield(Event{Type: EventError, Error: err.Error()}, err)
+				}
+				return
+			}
+		}
+	}
+}
+
+func (w *Workspace) run(ctx context.Context, req RunRequest, emit func(Event)) (*RunResult, error) {
+	r, dir, err := w.prepare(req, emit)
+	if err != nil {
+		return nil, err
+	}
+	timeout := req.Timeout
+	if timeout <= 0 {
+		timeout = DefaultRunTimeout
+	}
+	unlock, err := w.sessions.Lock(ctx, r.sessionID)
+	if err != nil {
+		return nil, fmt.Errorf("lock session %s: %w", r.sessionID, err)
+	}
+	defer unlock()
+	history, warnings, err := w.sessions.Load(r.sessionID)
+	if err != nil {
+		return nil, fmt.Errorf("load session %s: %w", r.sessionID, err)
+	}
+	for _, warn := range warnings {
+		w.p.log.Warn().Str("session", r.sessionID).Msg(warn.String())
+	}
+	r.history = history
+	r.tools, r.toolSpecs, err = w.hostTools(req.Tools, dir)
+	if err != nil {
+		return nil, err
+	}
+	host, err := w.p.wasmHost(ctx)
+	if err != nil {
+		return nil, err
+	}
+	emit(Event{Type: EventRunStart, SessionID: r.sessionID})
+	err = host.RunAgent(ctx, wasmhost.RunSpec{
+		Workspace: dir,
+		Handler:   r,
+		Limits:    wasmhost.Limits{Timeout: timeout},
+		Stderr:    logWriter{w.p.log},
+	})
+	w.indexMemory(context.WithoutCancel(ctx))
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.llmErr != nil {
+		return nil, r.llmErr
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !r.finished {
+		return nil, errors.New("agent guest exited without a final answer")
+	}
+	res := r.result
+	res.SessionID = r.sessionID
+	return &res, nil
+}
+
+// prepare validates req and resolves it against the workspace's config and
+// the environment. It returns the run and the directory to mount.
+func (w *Workspace) prepare(req RunRequest, emit func(Event)) (*run, string, error) {
+	if strings.TrimSpace(req.Message) == "" {
+		return nil, "", errors.New("no message: a run needs a message")
+	}
+	sessionID := req.SessionID
+	if sessionID == "" {
+		sessionID = NewSessionID()
+	} else if err := ids.Validate("session", sessionID); err != nil {
+		return nil, "", err
+	}
+	dir := req.WorkspaceDir
+	if dir == "" {
+		dir = w.FilesDir()
+	}
+	if fi, err := os.Stat(dir); err != nil {
+		return nil, "", fmt.Errorf("workspace directory: %w", err)
+	} else if !fi.IsDir() {
+		return nil, "", fmt.Errorf("workspace directory %s: not a directory", dir)
+	}
+	provider := first(req.Provider, w.cfg.Provider, DefaultProvider)
+	model := first(req.Model, w.cfg.Model, providers.DefaultModel(provider))
+	llm := req.LLM
+	if llm == nil {
+		var err error
+		if llm, err = w.p.Provider(provider, req.APIKey, req.BaseURL, req.NoStream); err != nil {
+			return nil, "", err
+		}
+	}
+	maxTurns := req.MaxTurns
+	if maxTurns <= 0 {
+		maxTurns = w.cfg.MaxTurns
+	}
+	if maxTurns <= 0 {
+		maxTurns = DefaultMaxTurns
+	}
+	return &run{
+		sessionID: sessionID,
+		model:     model,
+		system:    first(req.SystemPrompt, w.cfg.SystemPrompt, DefaultSystemPrompt),
+		maxTurns:  maxTurns,
+		message:   chat.UserText(req.Message),
+		llm:       llm,
+		store:     w.sessions,
+		emit:      emit,
+		pending:   map[string]*ToolCall{},
+	}, dir, nil
+}
+
+// Provider builds the named provider (see providers.Names) with the key and
+// base URL resolved from the explicit values or the provider's usual
+// environment variables; noStream asks for whole responses.
+func (p *Platform) Provider(name, key, baseURL string, noStream bool) (providers.Provider, error) {
+	key, err := providers.ResolveKey(name, key, os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	baseURL, err = providers.ResolveBaseURL(name, baseURL, os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	return providers.New(providers.Config{Name: name, APIKey: key, BaseURL: baseURL, HTTPClient: p.http, NoStream: noStream})
+}
+
+// NewSessionID returns a fresh session id: UTC time and 6 random hex digits,
+// e.g. "20261129-152311-a1b2c3".
+func NewSessionID() string {
+	var b [3]byte
+	rand.Read(b[:])
+	return time.Now().UTC().Format("20060102-150405") + "-" + hex.EncodeToString(b[:])
+}
+
+// first returns the first non-empty string.
+func first(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,63 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/bulkhead-dev/bulkhead/chat"
+	"github.com/bulkhead-dev/bulkhead/memory"
+	"github.com/rs/zerolog"
+)
+
+// builtinNames are the tools the guest runs itself; custom tools may not
+// shadow them or the host's own.
+var builtinNames = map[string]bool{
+	"read": true, "write": true, "edit": true, "ls": true, "find": true, "grep": true,
+	"bash": true, "memory_store": true, "memory_search": true,
+	"skill_execute": true, "skill_read": true, "subagent": true,
+}
+
+// hostTools returns the tools served by tool.call for a run mounted at dir:
+// bash, the workspace's memory tools, then the request's custom tools, with
+// their schemas.
+func (w *Workspace) hostTools(custom []Tool, dir string) (map[string]hostTool, []chat.Tool, error) {
+	tools := map[string]hostTool{"bash": bashTool(dir)}
+	specs := append([]chat.Tool{bashSpec}, memory.ToolSpecs()...)
+	if err := w.memoryTools(tools); err != nil {
+		return nil, nil, err
+	}
+	for _, t := range custom {
+		if t.Name == "" || t.Run == nil {
+			return nil, nil, fmt.Errorf("custom tool %q: needs a name and a Run function", t.Name)
+		}
+		if builtinNames[t.Name] || tools[t.Name] != nil {
+			return nil, nil, fmt.Errorf("custom tool %q: name already taken", t.Name)
+		}
+		params := t.Parameters
+		if len(params) == 0 {
+			params = json.RawMessage(`{"type":"object","properties":{}}`)
+		}
+		if !json.Valid(params) {
+			return nil, nil, fmt.Errorf("custom tool %q: parameters are not valid JSON", t.Name)
+		}
+		run := t.Run
+		tools[t.Name] = func(ctx context.Context, input json.RawMessage) (string, bool) {
+			out, err := run(ctx, input)
+			if err != nil {
+				return err.Error(), true
+			}
+			return out, false
+		}
+		specs = append(specs, chat.Tool{Name: t.Name, Description: t.Description, Parameters: params})
+	}
+	return tools, specs, nil
+}
+
+// logWriter forwards the guest's standard error to the log at debug level.
+type logWriter struct{ log zerolog.Logger }
+
+func (l logWriter) Write(p []byte) (int, error) {
+	l.log.Debug().Str("guest", "agent").Msg(string(p))
+	return len(p), nil
+}

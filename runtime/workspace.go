@@ -1,0 +1,180 @@
+package runtime
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/bulkhead-dev/bulkhead/internal/atomicfile"
+	"github.com/bulkhead-dev/bulkhead/internal/ids"
+	"github.com/bulkhead-dev/bulkhead/sessions"
+)
+
+// WorkspaceConfig is a workspace's config.json: run defaults, never
+// secrets. Zero fields fall back to the run request or built-in defaults.
+type WorkspaceConfig struct {
+	Provider     string    `json:"provider,omitempty"`
+	Model        string    `json:"model,omitempty"`
+	SystemPrompt string    `json:"system_prompt,omitempty"`
+	MaxTurns     int       `json:"max_turns,omitempty"`
+	Created      time.Time `json:"created"`
+}
+
+// Workspace is one tenant: its own directory of config, sessions and files.
+type Workspace struct {
+	p        *Platform
+	id       string
+	dir      string
+	cfg      WorkspaceConfig
+	sessions *sessions.Store
+}
+
+// ID returns the workspace id.
+func (w *Workspace) ID() string { return w.id }
+
+// Dir returns the workspace's state directory.
+func (w *Workspace) Dir() string { return w.dir }
+
+// FilesDir returns the directory mounted at /workspace when a run names no
+// other: <dir>/files.
+func (w *Workspace) FilesDir() string { return filepath.Join(w.dir, "files") }
+
+// Config returns the workspace's configuration.
+func (w *Workspace) Config() WorkspaceConfig { return w.cfg }
+
+// Sessions returns the workspace's session store.
+func (w *Workspace) Sessions() *sessions.Store { return w.sessions }
+
+func (p *Platform) workspaceDir(id string) string {
+	return filepath.Join(p.stateDir, "workspaces", id)
+}
+
+// CreateWorkspace creates workspace id with cfg (its Created time is set
+// now). It returns ErrWorkspaceExists if the id is taken and an error for
+// an invalid id.
+func (p *Platform) CreateWorkspace(id string, cfg WorkspaceConfig) (*Workspace, error) {
+	if err := ids.Validate("workspace", id); err != nil {
+		return nil, err
+	}
+	dir := p.workspaceDir(id)
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return nil, fmt.Errorf("%w: %s", ErrWorkspaceExists, id)
+		}
+		return nil, fmt.Errorf("create workspace %s: %w", id, err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "files"), 0o755); err != nil {
+		return nil, fmt.Errorf("create workspace %s: %w", id, err)
+	}
+	cfg.Created = time.Now().UTC()
+	data, err := json.MarshalIndent(cfg, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	if err := atomicfile.WriteFile(filepath.Join(dir, "config.json"), append(data, '\n'), 0o600); err != nil {
+		return nil, fmt.Errorf("create workspace %s: %w", id, err)
+	}
+	if err := atomicfile.SyncDir(filepath.Dir(dir)); err != nil {
+		return nil, err
+	}
+	return p.Workspace(id)
+}
+
+// Workspace opens an existing workspace. It returns ErrWorkspaceNotFound
+// if there is none with that id.
+func (p *Platform) Workspace(id string) (*Workspace, error) {
+	if err := ids.Validate("workspace", id); err != nil {
+		return nil, err
+	}
+	dir := p.workspaceDir(id)
+	data, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s", ErrWorkspaceNotFound, id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open workspace %s: %w", id, err)
+	}
+	var cfg WorkspaceConfig
+	if err := json.Unmarshal(data, &cfg); err != nil {
+		return nil, fmt.Errorf("open workspace %s: config.json: %w", id, err)
+	}
+	st, err := sessions.Open(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open workspace %s: %w", id, err)
+	}
+	return &Workspace{p: p, id: id, dir: dir, cfg: cfg, sessions: st}, nil
+}
+
+// OpenOrCreateWorkspace opens workspace id, creating it with cfg if missing.
+func (p *Platform) OpenOrCreateWorkspace(id string, cfg WorkspaceConfig) (*Workspace, error) {
+	w, err := p.Workspace(id)
+	if errors.Is(err, ErrWorkspaceNotFound) {
+		w, err = p.CreateWorkspace(id, cfg)
+		if errors.Is(err, ErrWorkspaceExists) {
+			return p.Workspace(id)
+		}
+	}
+	return w, err
+}
+
+// Workspaces returns the ids of all workspaces, sorted.
+func (p *Platform) Workspaces() ([]string, error) {
+	entries, err := os.ReadDir(filepath.Join(p.stateDir, "workspaces"))
+	if err != nil {
+		return nil, fmt.Errorf("list workspaces: %w", err)
+	}
+	var out []string
+	for _, e := range entries {
+		if e.IsDir() && ids.Validate("workspace", e.Name()) == nil {
+			out = append(out, e.Name())
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// DeleteWorkspace removes workspace id and everything in it: config,
+// sessions, memory (its database is closed first), credentials and files. The directory is first renamed
+// out of the namespace of ids (atomically), so a crash midway leaves no
+// half-deleted workspace visible; the leftovers are removed by the next
+// DeleteWorkspace. Runs of the workspace should be stopped first.
+func (p *Platform) DeleteWorkspace(id string) error {
+	if err := ids.Validate("workspace", id); err != nil {
+		return err
+	}
+	dir := p.workspaceDir(id)
+	if _, err := os.Stat(filepath.Join(dir, "config.json")); errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("%w: %s", ErrWorkspaceNotFound, id)
+	}
+	if err := p.closeMemory(id); err != nil {
+		return fmt.Errorf("delete workspace %s: close memory: %w", id, err)
+	}
+	root := filepath.Join(p.stateDir, "workspaces")
+	grave, err := os.MkdirTemp(root, ".deleted-")
+	if err != nil {
+		return fmt.Errorf("delete workspace %s: %w", id, err)
+	}
+	if err := os.Rename(dir, filepath.Join(grave, id)); err != nil {
+		os.Remove(grave)
+		return fmt.Errorf("delete workspace %s: %w", id, err)
+	}
+	if err := atomicfile.SyncDir(root); err != nil {
+		return err
+	}
+	return p.removeGraves(root)
+}
+
+// removeGraves removes every renamed-away workspace under root.
+func (p *Platform) removeGraves(root string) error {
+	graves, _ := filepath.Glob(filepath.Join(root, ".deleted-*"))
+	for _, g := range graves {
+		if err := os.RemoveAll(g); err != nil {
+			return fmt.Errorf("delete workspace: %w", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,133 @@
+package runtime
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/bulkhead-dev/bulkhead/chat"
+)
+
+func TestWorkspaceLifecycle(t *testing.T) {
+	p := newTestPlatform(t)
+	ws, err := p.CreateWorkspace("acme", WorkspaceConfig{Model: "m", MaxTurns: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(ws.FilesDir()); err != nil || !fi.IsDir() {
+		t.Fatalf("files dir: %v", err)
+	}
+	if _, err := p.CreateWorkspace("acme", WorkspaceConfig{}); !errors.Is(err, ErrWorkspaceExists) {
+		t.Fatalf("second create: %v", err)
+	}
+	p.CreateWorkspace("beta", WorkspaceConfig{})
+	got, err := p.Workspaces()
+	if err != nil || !slices.Equal(got, []string{"acme", "beta"}) {
+		t.Fatalf("Workspaces = %v, %v", got, err)
+	}
+	again, err := p.Workspace("acme")
+	if err != nil || again.Config().Model != "m" || again.Config().MaxTurns != 7 || again.Config().Created.IsZero() {
+		t.Fatalf("reopen: %+v, %v", again.Config(), err)
+	}
+	raw, _ := os.ReadFile(filepath.Join(ws.Dir(), "config.json"))
+	if !strings.Contains(string(raw), `"model": "m"`) {
+		t.Fatalf("config.json = %s", raw)
+	}
+	// Delete removes every file of the workspace, and only that workspace.
+	writeFile(t, filepath.Join(ws.FilesDir(), "deep", "file.txt"), "x")
+	if err := ws.Sessions().Append("s1", "m", chat.UserText("hi")); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.DeleteWorkspace("acme"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(ws.Dir()); !os.IsNotExist(err) {
+		t.Fatalf("workspace dir still exists: %v", err)
+	}
+	entries, _ := os.ReadDir(filepath.Join(p.StateDir(), "workspaces"))
+	if len(entries) != 1 || entries[0].Name() != "beta" {
+		t.Fatalf("left in workspaces/: %v", entries)
+	}
+	if _, err := p.Workspace("acme"); !errors.Is(err, ErrWorkspaceNotFound) {
+		t.Fatalf("open deleted: %v", err)
+	}
+	if err := p.DeleteWorkspace("acme"); !errors.Is(err, ErrWorkspaceNotFound) {
+		t.Fatalf("delete twice: %v", err)
+	}
+}
+
+func TestWorkspaceInvalidIDs(t *testing.T) {
+	p := newTestPlatform(t)
+	for _, id := range []string{"", ".", "..", "../x", "a/b", ".hidden", strings.Repeat("a", 129)} {
+		if _, err := p.CreateWorkspace(id, WorkspaceConfig{}); err == nil {
+			t.Errorf("CreateWorkspace(%q) succeeded", id)
+		}
+		if _, err := p.Workspace(id); err == nil || errors.Is(err, ErrWorkspaceNotFound) {
+			t.Errorf("Workspace(%q) = %v, want an invalid id error", id, err)
+		}
+		if err := p.DeleteWorkspace(id); err == nil {
+			t.Errorf("DeleteWorkspace(%q) succeeded", id)
+		}
+	}
+	entries, _ := os.ReadDir(filepath.Join(p.StateDir(), "workspaces"))
+	if len(entries) != 0 {
+		t.Fatalf("created: %v", entries)
+	}
+}
+
+func TestTenantsAreSeparate(t *testing.T) {
+	p := newTestPlatform(t)
+	a, _ := p.CreateWorkspace("a", WorkspaceConfig{})
+	b, _ := p.CreateWorkspace("b", WorkspaceConfig{})
+	a.Sessions().Append("shared-name", "m", chat.UserText("a's secret"))
+	if msgs, _, err := b.Sessions().Load("shared-name"); err != nil || len(msgs) != 0 {
+		t.Fatalf("b sees a's session: %v, %v", msgs, err)
+	}
+	if a.FilesDir() == b.FilesDir() {
+		t.Fatal("workspaces share a files directory")
+	}
+}
+
+func TestDefaultStateDir(t *testing.T) {
+	t.Setenv("BULKHEAD_STATE_DIR", "/x/state")
+	if d, _ := DefaultStateDir(); d != "/x/state" {
+		t.Errorf("with BULKHEAD_STATE_DIR: %q", d)
+	}
+	t.Setenv("BULKHEAD_STATE_DIR", "")
+	t.Setenv("XDG_STATE_HOME", "/xdg")
+	if d, _ := DefaultStateDir(); d != "/xdg/bulkhead" {
+		t.Errorf("with XDG_STATE_HOME: %q", d)
+	}
+	t.Setenv("XDG_STATE_HOME", "")
+	t.Setenv("HOME", "/home/u")
+	if d, _ := DefaultStateDir(); d != "/home/u/.local/state/bulkhead" {
+		t.Errorf("from HOME: %q", d)
+	}
+}
+
+func TestSingleUserRuntime(t *testing.T) {
+	r, err := New(Options{StateDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if r.Default().ID() != DefaultWorkspaceID {
+		t.Fatalf("default workspace = %q", r.Default().ID())
+	}
+	res, err := r.Run(bg, RunRequest{Message: "hi", LLM: &scriptLLM{turns: []chat.Message{textTurn("hello")}}})
+	if err != nil || res.Response != "hello" {
+		t.Fatalf("Run = %+v, %v", res, err)
+	}
+	// A second Runtime on the same state directory reuses the workspace.
+	r2, err := New(Options{StateDir: r.StateDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r2.Close()
+	if infos, _ := r2.Default().Sessions().List(); len(infos) != 1 {
+		t.Fatalf("sessions = %+v", infos)
+	}
+}
