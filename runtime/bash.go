@@ -44,10 +44,11 @@ func bashTool(dir string) hostTool {
 		}
 		timeout := DefaultBashTimeout
 		if in.Timeout != nil {
-			if *in.Timeout <= 0 {
+			if !(*in.Timeout > 0) {
 				return "timeout must be a positive number of seconds", true
 			}
-			timeout = min(time.Duration(*in.Timeout*float64(time.Second)), MaxBashTimeout)
+			// Clamp in seconds first: a huge float overflows a Duration.
+			timeout = time.Duration(min(*in.Timeout, MaxBashTimeout.Seconds()) * float64(time.Second))
 		}
 		res, err := nsjail.Bash(ctx, nsjail.Config{Workspace: dir, Timeout: timeout}, in.Command)
 		if err != nil {

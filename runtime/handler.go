@@ -74,7 +74,7 @@ func (r *run) HandleHostCall(ctx context.Context, method string, payload []byte)
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		return json.Marshal(hostcall.ToolResult{Text: text, IsError: isErr})
+		return json.Marshal(hostcall.ToolResult{Text: capResult(text, DefaultToolResultBytes), IsError: isErr})
 	case hostcall.MethodEventEmit:
 		var ev hostcall.Event
 		if err := decode(payload, &ev); err != nil {

@@ -127,5 +127,9 @@ func (p *Platform) Close() error {
 // ErrWorkspaceNotFound is returned for a workspace id with no directory.
 var ErrWorkspaceNotFound = errors.New("workspace not found")
 
+// ErrWorkspaceBusy is returned by DeleteWorkspace while runs of the
+// workspace are in progress.
+var ErrWorkspaceBusy = errors.New("workspace has runs in progress")
+
 // ErrWorkspaceExists is returned by CreateWorkspace for an existing id.
 var ErrWorkspaceExists = errors.New("workspace already exists")

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"iter"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -89,6 +90,11 @@ func (w *Workspace) run(ctx context.Context, req RunRequest, emit func(Event)) (
 	if timeout <= 0 {
 		timeout = DefaultRunTimeout
 	}
+	release, err := w.acquireRun()
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	unlock, err := w.sessions.Lock(ctx, r.sessionID)
 	if err != nil {
 		return nil, fmt.Errorf("lock session %s: %w", r.sessionID, err)
@@ -100,6 +106,12 @@ func (w *Workspace) run(ctx context.Context, req RunRequest, emit func(Event)) (
 	}
 	for _, warn := range warnings {
 		w.p.log.Warn().Str("session", r.sessionID).Msg(warn.String())
+	}
+	if fix, ok := answerInterrupted(history); ok {
+		if err := w.sessions.Append(r.sessionID, r.model, fix); err != nil {
+			return nil, fmt.Errorf("session %s: record interrupted tool calls: %w", r.sessionID, err)
+		}
+		history = append(history, fix)
 	}
 	r.history = history
 	r.tools, r.toolSpecs, err = w.hostTools(req.Tools, dir)
@@ -140,26 +152,23 @@ func (w *Workspace) prepare(req RunRequest, emit func(Event)) (*run, string, err
 	if strings.TrimSpace(req.Message) == "" {
 		return nil, "", errors.New("no message: a run needs a message")
 	}
+	if req.MaxTurns < 0 {
+		return nil, "", fmt.Errorf("max turns must not be negative (got %d)", req.MaxTurns)
+	}
 	sessionID := req.SessionID
 	if sessionID == "" {
 		sessionID = NewSessionID()
 	} else if err := ids.Validate("session", sessionID); err != nil {
 		return nil, "", err
 	}
-	dir := req.WorkspaceDir
-	if dir == "" {
-		dir = w.FilesDir()
-	}
-	if fi, err := os.Stat(dir); err != nil {
-		return nil, "", fmt.Errorf("workspace directory: %w", err)
-	} else if !fi.IsDir() {
-		return nil, "", fmt.Errorf("workspace directory %s: not a directory", dir)
+	dir, err := w.mountDir(req.WorkspaceDir)
+	if err != nil {
+		return nil, "", err
 	}
 	provider := first(req.Provider, w.cfg.Provider, DefaultProvider)
 	model := first(req.Model, w.cfg.Model, providers.DefaultModel(provider))
 	llm := req.LLM
 	if llm == nil {
-		var err error
 		if llm, err = w.p.Provider(provider, req.APIKey, req.BaseURL, req.NoStream); err != nil {
 			return nil, "", err
 		}
@@ -215,4 +224,45 @@ func first(vals ...string) string {
 		}
 	}
 	return ""
+}
+
+// mountDir checks the directory a run mounts at /workspace: an existing
+// directory (default: the workspace's files/), not the host's root, and
+// neither inside nor around the state directory unless it is this
+// workspace's own files/, so that no run can reach another tenant's state.
+func (w *Workspace) mountDir(dir string) (string, error) {
+	if dir == "" {
+		dir = w.FilesDir()
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return "", fmt.Errorf("workspace directory: %w", err)
+	}
+	if !fi.IsDir() {
+		return "", fmt.Errorf("workspace directory %s: not a directory", dir)
+	}
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return "", fmt.Errorf("workspace directory: %w", err)
+	}
+	real, _ = filepath.Abs(real)
+	state, err := filepath.EvalSymlinks(w.p.stateDir)
+	if err != nil {
+		return "", fmt.Errorf("state directory: %w", err)
+	}
+	own, _ := filepath.EvalSymlinks(w.FilesDir())
+	switch {
+	case real == "/":
+		return "", errors.New("workspace directory /: refusing to give the agent the host's root")
+	case real == own:
+	case within(real, state) || within(state, real):
+		return "", fmt.Errorf("workspace directory %s: overlaps the state directory %s", dir, w.p.stateDir)
+	}
+	return real, nil
+}
+
+// within reports whether path is dir or below it.
+func within(path, dir string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../")
 }

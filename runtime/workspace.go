@@ -7,12 +7,31 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"syscall"
 	"time"
 
 	"github.com/bulkhead-dev/bulkhead/internal/atomicfile"
 	"github.com/bulkhead-dev/bulkhead/internal/ids"
 	"github.com/bulkhead-dev/bulkhead/sessions"
+	"github.com/gofrs/flock"
 )
+
+// runsLockName is the lock file that every run of a workspace holds shared
+// and DeleteWorkspace takes exclusively.
+const runsLockName = ".runs.lock"
+
+// acquireRun takes the workspace's runs lock shared, for one run.
+func (w *Workspace) acquireRun() (release func(), err error) {
+	lk := flock.New(filepath.Join(w.dir, runsLockName))
+	ok, err := lk.TryRLock()
+	if err != nil {
+		return nil, fmt.Errorf("workspace %s: %w", w.id, err)
+	}
+	if !ok {
+		return nil, fmt.Errorf("workspace %s is being deleted", w.id)
+	}
+	return func() { lk.Unlock() }, nil
+}
 
 // WorkspaceConfig is a workspace's config.json: run defaults, never
 // secrets. Zero fields fall back to the run request or built-in defaults.
@@ -55,19 +74,23 @@ func (p *Platform) workspaceDir(id string) string {
 
 // CreateWorkspace creates workspace id with cfg (its Created time is set
 // now). It returns ErrWorkspaceExists if the id is taken and an error for
-// an invalid id.
+// an invalid id. The workspace is assembled in a temporary directory and
+// renamed into place, so other processes see it whole or not at all.
 func (p *Platform) CreateWorkspace(id string, cfg WorkspaceConfig) (*Workspace, error) {
 	if err := ids.Validate("workspace", id); err != nil {
 		return nil, err
 	}
 	dir := p.workspaceDir(id)
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		if errors.Is(err, os.ErrExist) {
-			return nil, fmt.Errorf("%w: %s", ErrWorkspaceExists, id)
-		}
+	if _, err := os.Lstat(dir); err == nil {
+		return nil, fmt.Errorf("%w: %s", ErrWorkspaceExists, id)
+	}
+	root := filepath.Dir(dir)
+	tmp, err := os.MkdirTemp(root, ".creating-")
+	if err != nil {
 		return nil, fmt.Errorf("create workspace %s: %w", id, err)
 	}
-	if err := os.Mkdir(filepath.Join(dir, "files"), 0o755); err != nil {
+	defer os.RemoveAll(tmp) // a no-op once renamed
+	if err := os.Mkdir(filepath.Join(tmp, "files"), 0o755); err != nil {
 		return nil, fmt.Errorf("create workspace %s: %w", id, err)
 	}
 	cfg.Created = time.Now().UTC()
@@ -75,10 +98,16 @@ func (p *Platform) CreateWorkspace(id string, cfg WorkspaceConfig) (*Workspace, 
 	if err != nil {
 		return nil, err
 	}
-	if err := atomicfile.WriteFile(filepath.Join(dir, "config.json"), append(data, '\n'), 0o600); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(tmp, "config.json"), append(data, '\n'), 0o600); err != nil {
 		return nil, fmt.Errorf("create workspace %s: %w", id, err)
 	}
-	if err := atomicfile.SyncDir(filepath.Dir(dir)); err != nil {
+	if err := os.Rename(tmp, dir); err != nil {
+		if errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, syscall.EEXIST) {
+			return nil, fmt.Errorf("%w: %s", ErrWorkspaceExists, id)
+		}
+		return nil, fmt.Errorf("create workspace %s: %w", id, err)
+	}
+	if err := atomicfile.SyncDir(root); err != nil {
 		return nil, err
 	}
 	return p.Workspace(id)
@@ -138,7 +167,9 @@ func (p *Platform) Workspaces() ([]string, error) {
 }
 
 // DeleteWorkspace removes workspace id and everything in it: config,
-// sessions, memory (its database is closed first), credentials and files. The directory is first renamed
+// sessions, memory (its database is closed first), credentials and files.
+// It refuses, with ErrWorkspaceBusy, while runs of the workspace are in
+// progress in any process; runs that start while it works fail. The directory is first renamed
 // out of the namespace of ids (atomically), so a crash midway leaves no
 // half-deleted workspace visible; the leftovers are removed by the next
 // DeleteWorkspace. Runs of the workspace should be stopped first.
@@ -150,6 +181,13 @@ func (p *Platform) DeleteWorkspace(id string) error {
 	if _, err := os.Stat(filepath.Join(dir, "config.json")); errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("%w: %s", ErrWorkspaceNotFound, id)
 	}
+	runs := flock.New(filepath.Join(dir, runsLockName))
+	if ok, err := runs.TryLock(); err != nil {
+		return fmt.Errorf("delete workspace %s: %w", id, err)
+	} else if !ok {
+		return fmt.Errorf("%w: %s", ErrWorkspaceBusy, id)
+	}
+	defer runs.Unlock()
 	if err := p.closeMemory(id); err != nil {
 		return fmt.Errorf("delete workspace %s: close memory: %w", id, err)
 	}
@@ -168,9 +206,16 @@ func (p *Platform) DeleteWorkspace(id string) error {
 	return p.removeGraves(root)
 }
 
-// removeGraves removes every renamed-away workspace under root.
+// removeGraves removes every renamed-away workspace under root, and
+// workspaces whose creation a crash interrupted more than an hour ago.
 func (p *Platform) removeGraves(root string) error {
 	graves, _ := filepath.Glob(filepath.Join(root, ".deleted-*"))
+	creating, _ := filepath.Glob(filepath.Join(root, ".creating-*"))
+	for _, c := range creating {
+		if fi, err := os.Stat(c); err == nil && time.Since(fi.ModTime()) > time.Hour {
+			graves = append(graves, c)
+		}
+	}
 	for _, g := range graves {
 		if err := os.RemoveAll(g); err != nil {
 			return fmt.Errorf("delete workspace: %w", err)

@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/bulkhead-dev/bulkhead/hostcall"
 	"github.com/bulkhead-dev/bulkhead/providers"
 	"github.com/bulkhead-dev/bulkhead/runtime"
 	"github.com/spf13/cobra"
@@ -94,6 +95,9 @@ func runAgent(ctx context.Context, g *globals, f *runFlags) error {
 	}
 	if !f.json {
 		fmt.Println(res.Response)
+	}
+	if res.Reason == hostcall.FinishMaxTurns {
+		fmt.Fprintf(os.Stderr, "bulkhead: stopped after %d turns (the --max-turns limit); the work may be unfinished: continue with --session %s\n", res.Turns, res.SessionID)
 	}
 	return nil
 }

@@ -1,6 +1,9 @@
 package ids
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestValidate(t *testing.T) {
 	good := []string{"default", "a", "user-42", "A.b_c-9", "x" + string(make([]byte, 0))}
@@ -18,5 +21,12 @@ func TestValidate(t *testing.T) {
 		if err := Validate("session", id); err == nil {
 			t.Errorf("Validate(%q) = nil, want error", id)
 		}
+	}
+}
+
+func TestValidateShortensLongIDs(t *testing.T) {
+	err := Validate("session", strings.Repeat("/", 5000))
+	if err == nil || len(err.Error()) > 300 {
+		t.Fatalf("error of %d bytes: %v", len(err.Error()), err)
 	}
 }

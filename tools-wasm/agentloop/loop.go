@@ -115,7 +115,7 @@ func runTool(host Host, tools Tools, use chat.Block) (hostcall.ToolResult, error
 	if len(input) == 0 {
 		input = json.RawMessage("{}")
 	}
-	if err := host.Emit(hostcall.Event{Type: hostcall.EventToolStart, ID: use.ID, Name: use.Name, Input: input}); err != nil {
+	if err := emit(host, hostcall.Event{Type: hostcall.EventToolStart, ID: use.ID, Name: use.Name, Input: input}); err != nil {
 		return hostcall.ToolResult{}, err
 	}
 	var res hostcall.ToolResult
@@ -133,8 +133,19 @@ func runTool(host Host, tools Tools, use chat.Block) (hostcall.ToolResult, error
 			return hostcall.ToolResult{}, err
 		}
 	}
-	if err := host.Emit(hostcall.Event{Type: hostcall.EventToolEnd, ID: use.ID, Name: use.Name, Result: &res}); err != nil {
+	if err := emit(host, hostcall.Event{Type: hostcall.EventToolEnd, ID: use.ID, Name: use.Name, Result: &res}); err != nil {
 		return hostcall.ToolResult{}, err
 	}
 	return res, nil
+}
+
+// emit reports a progress event. Events are progress, not results: one the
+// host's rate limit refuses is dropped rather than failing the run.
+func emit(host Host, ev hostcall.Event) error {
+	err := host.Emit(ev)
+	var hcErr *hostcall.Error
+	if errors.As(err, &hcErr) && hcErr.Status == hostcall.RateLimited {
+		return nil
+	}
+	return err
 }

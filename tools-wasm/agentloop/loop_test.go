@@ -19,6 +19,7 @@ type fakeHost struct {
 	events    []hostcall.Event
 	toolCalls []hostcall.ToolCall
 	toolErr   error
+	emitErr   error
 	finish    *hostcall.Finish
 }
 
@@ -55,7 +56,13 @@ func (h *fakeHost) CallTool(c hostcall.ToolCall) (*hostcall.ToolResult, error) {
 	return &hostcall.ToolResult{Text: "host:" + c.Name}, nil
 }
 
-func (h *fakeHost) Emit(ev hostcall.Event) error { h.events = append(h.events, ev); return nil }
+func (h *fakeHost) Emit(ev hostcall.Event) error {
+	if h.emitErr != nil {
+		return h.emitErr
+	}
+	h.events = append(h.events, ev)
+	return nil
+}
 
 func (h *fakeHost) Finish(f hostcall.Finish) error { h.finish = &f; return nil }
 
@@ -223,5 +230,24 @@ func TestRequestEncodingMinimal(t *testing.T) {
 	}
 	if got := string(conv.request()); got != `{"model":"m","tools":[],"messages":[]}` {
 		t.Fatalf("request = %s", got)
+	}
+}
+
+func TestRateLimitedEventsAreDropped(t *testing.T) {
+	h := &fakeHost{
+		start:   hostcall.RunStart{MaxTurns: 3, Messages: []chat.Message{chat.UserText("go")}},
+		turns:   []chat.Message{assistant(toolUse("x", "read", `{}`)), assistant(chat.Block{Type: chat.BlockText, Text: "ok"})},
+		emitErr: &hostcall.Error{Status: hostcall.RateLimited, Message: "slow down"},
+	}
+	if err := Run(h, echoTools{}); err != nil || h.finish == nil || h.finish.Response != "ok" {
+		t.Fatalf("err = %v, finish = %+v", err, h.finish)
+	}
+	h = &fakeHost{
+		start:   hostcall.RunStart{MaxTurns: 3, Messages: []chat.Message{chat.UserText("go")}},
+		turns:   []chat.Message{assistant(toolUse("x", "read", `{}`))},
+		emitErr: &hostcall.Error{Status: hostcall.Canceled, Message: "gone"},
+	}
+	if err := Run(h, echoTools{}); err == nil {
+		t.Fatal("a cancelled emit must end the run")
 	}
 }
