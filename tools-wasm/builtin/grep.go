@@ -155,7 +155,7 @@ func (g *grepRun) file(name string, size int64) error {
 
 // print adds one line of output; sep is ':' for a match, '-' for context.
 func (g *grepRun) print(name string, i int, sep byte, line []byte) bool {
-	return g.out.line(fmt.Sprintf("%s%c%d%c %s", name, sep, i+1, sep, cutLine(line, len(line), g.c.lim.LineBytes)))
+	return g.out.line(fmt.Sprintf("%s%c%d%c %s", displayName(name), sep, i+1, sep, cutLine(line, len(line), g.c.lim.LineBytes)))
 }
 
 // result formats the collected lines with notices about limits and skipped

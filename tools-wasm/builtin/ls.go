@@ -59,6 +59,7 @@ func (c *call) ls(input json.RawMessage) (string, error) {
 // entryName is how a listing shows an entry: with '/' after a directory
 // and '@' after a symbolic link.
 func entryName(name string, d fs.DirEntry) string {
+	name = displayName(name)
 	switch {
 	case d.Type()&fs.ModeSymlink != 0:
 		return name + "@"

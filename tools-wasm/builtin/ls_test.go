@@ -1,8 +1,10 @@
 package builtin
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -51,5 +53,25 @@ func TestLsErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			wantErr(t, run(t, tb, "ls", tt.args), tt.want)
 		})
+	}
+}
+
+func TestListingEscapesControlCharacters(t *testing.T) {
+	dir := t.TempDir()
+	weird := "weird\nname\u202e.txt"
+	if err := os.WriteFile(filepath.Join(dir, weird), []byte("x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "plain é.txt"), []byte("x\n"), 0o644)
+	tb := &Toolbox{Root: dir}
+	for _, tool := range []string{"ls", "find"} {
+		input := `{}`
+		if tool == "find" {
+			input = `{"pattern":"*.txt"}`
+		}
+		res := tb.Call(tool, json.RawMessage(input))
+		if res.IsError || strings.Count(res.Text, "\n") != 1 || !strings.Contains(res.Text, `"weird\nname\u202e.txt"`) || !strings.Contains(res.Text, "plain é.txt") {
+			t.Errorf("%s = %q", tool, res.Text)
+		}
 	}
 }

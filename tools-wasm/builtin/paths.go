@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"strconv"
 	"strings"
+	"unicode"
 )
 
 // Mount is the virtual directory under which the model sees the workspace.
@@ -71,6 +73,19 @@ func describe(err error) string {
 func shown(name string) string {
 	if name == "." || name == "" {
 		return Mount
+	}
+	return name
+}
+
+// displayName is how a listing shows a file name: as is, unless it holds a
+// control character (a newline would split one entry into two lines) or a
+// bidirectional override (which can make a name read as another); then it
+// is quoted with Go escapes, e.g. "weird\nname\u202e.txt".
+func displayName(name string) string {
+	for _, r := range name {
+		if unicode.IsControl(r) || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) {
+			return strconv.QuoteToASCII(name)
+		}
 	}
 	return name
 }
