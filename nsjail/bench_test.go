@@ -2,6 +2,9 @@ package nsjail
 
 import (
 	"context"
+	"flag"
+	"fmt"
+	"os/exec"
 	"slices"
 	"testing"
 	"time"
@@ -9,7 +12,9 @@ import (
 
 // benchRun runs argv b.N times in fresh jails and reports the p50 and p99
 // latency of one call (nearest-rank percentiles) besides ns/op, and the
-// median of every host phase and init stage step in microseconds.
+// median of every host phase and init stage step in microseconds. Calls
+// are spaced by benchPause, untimed, as a tool's calls are by the model
+// turns between them.
 func benchRun(b *testing.B, argv []string) {
 	cfg := Config{Workspace: b.TempDir()}
 	ctx := context.Background()
@@ -29,6 +34,7 @@ func benchRun(b *testing.B, argv []string) {
 		for _, s := range append(res.hostSteps, res.steps...) {
 			steps[s.Name] = append(steps[s.Name], time.Duration(s.Micros)*time.Microsecond)
 		}
+		pause(b)
 	}
 	b.StopTimer()
 	slices.Sort(durations)
@@ -37,6 +43,20 @@ func benchRun(b *testing.B, argv []string) {
 	for name, d := range steps {
 		slices.Sort(d)
 		b.ReportMetric(float64(percentile(d, 50).Microseconds()), name+"-p50-µs")
+	}
+}
+
+// benchPause is the untimed gap between calls: long enough for the next
+// init stage to be started ahead (pool.go) on an idle machine. Zero runs
+// calls back to back (-benchpause=0).
+var benchPause = flag.Duration("benchpause", 30*time.Millisecond, "untimed pause between jailed calls in benchmarks")
+
+// pause sleeps benchPause with the timer stopped.
+func pause(b *testing.B) {
+	if *benchPause > 0 {
+		b.StopTimer()
+		time.Sleep(*benchPause)
+		b.StartTimer()
 	}
 }
 
@@ -56,6 +76,58 @@ func BenchmarkBashTrue(b *testing.B) {
 // bench/jail-vs-bwrap.sh comparison runs in bubblewrap and unshare(1).
 func BenchmarkTrue(b *testing.B) {
 	benchRun(b, []string{"/bin/true"})
+}
+
+// bwrapArgs is the bubblewrap comparison of bench/jail-vs-bwrap.sh: all
+// namespaces, die with the parent, /usr read-only with the merged-usr
+// links, a new /proc and a minimal /dev.
+var bwrapArgs = []string{"--unshare-all", "--die-with-parent",
+	"--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
+	"--proc", "/proc", "--dev", "/dev", "/bin/true"}
+
+// BenchmarkVersus runs /bin/true in turn in a default jail (Run, all
+// layers), in bubblewrap and in unshare(1), each started from this process
+// and followed by benchPause, so the three share the same conditions, and
+// reports each one's p50 and p99 latency. bwrap and unshare must be
+// installed.
+func BenchmarkVersus(b *testing.B) {
+	ctx := context.Background()
+	cfg := Config{Workspace: b.TempDir()}
+	tools := []struct {
+		name string
+		run  func() error
+	}{
+		{"nsjail", func() error {
+			res, err := Run(ctx, cfg, []string{"/bin/true"})
+			if err == nil && res.ExitCode != 0 {
+				err = fmt.Errorf("exit code %d, stderr %q", res.ExitCode, res.Stderr)
+			}
+			return err
+		}},
+		{"bwrap", exec.Command("bwrap", bwrapArgs...).Run},
+		{"unshare", exec.Command("unshare", "-Urmpfn", "--mount-proc", "/bin/true").Run},
+	}
+	durations := make([][]time.Duration, len(tools))
+	b.ResetTimer()
+	for range b.N {
+		for i, tool := range tools {
+			start := time.Now()
+			if err := tool.run(); err != nil {
+				b.Fatalf("%s: %v", tool.name, err)
+			}
+			durations[i] = append(durations[i], time.Since(start))
+			pause(b)
+		}
+		// exec.Cmd runs once; make fresh ones for the next round.
+		tools[1].run = exec.Command("bwrap", bwrapArgs...).Run
+		tools[2].run = exec.Command("unshare", "-Urmpfn", "--mount-proc", "/bin/true").Run
+	}
+	b.StopTimer()
+	for i, tool := range tools {
+		slices.Sort(durations[i])
+		b.ReportMetric(float64(percentile(durations[i], 50).Microseconds()), tool.name+"-p50-µs")
+		b.ReportMetric(float64(percentile(durations[i], 99).Microseconds()), tool.name+"-p99-µs")
+	}
 }
 
 // BenchmarkThroughput starts jails (bash -c true) from 2×GOMAXPROCS

@@ -6,7 +6,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -53,6 +52,8 @@ type cgroupLeaf interface {
 	// stage into (CLONE_INTO_CGROUP), or ok false when the process is
 	// attached after clone.
 	cloneFD() (fd int, ok bool)
+	// setLimits writes the limits (for a leaf made before its call).
+	setLimits(l cgroupLimits) error
 	// attach checks that clone placed pid in the leaf (cgroup v2); with
 	// cgroup v1 the init stage joins the leaves itself (joins).
 	attach(pid int) error
@@ -111,24 +112,18 @@ func startLeaf(p cgroupPlan, l cgroupLimits) *pendingLeaf {
 	return pl
 }
 
+// readyLeaf wraps a leaf that is already made.
+func readyLeaf(l cgroupLeaf) *pendingLeaf {
+	pl := &pendingLeaf{done: make(chan struct{}), leaf: l}
+	close(pl.done)
+	return pl
+}
+
 // get waits for the leaf.
 func (pl *pendingLeaf) get() (cgroupLeaf, error) {
 	<-pl.done
 	return pl.leaf, pl.err
 }
-
-// ready returns the leaf if it is already made, without waiting.
-func (pl *pendingLeaf) ready() (cgroupLeaf, error) {
-	select {
-	case <-pl.done:
-		return pl.leaf, pl.err
-	default:
-		return nil, errLeafPending
-	}
-}
-
-// errLeafPending is ready's answer while the leaf is being made.
-var errLeafPending = errors.New("cgroup leaf not made yet")
 
 // remove waits for the leaf and removes it; a leaf that failed to be made
 // has removed what it created.
@@ -371,10 +366,4 @@ func checkMembership(procCgroup string, match func(controllers string) bool, wan
 		}
 	}
 	return fmt.Errorf("/proc/PID/cgroup has no line for the hierarchy of cgroup %s", want)
-}
-
-// hasController reports whether a /proc/PID/cgroup controller list
-// ("memory", "cpu,cpuacct") names c.
-func hasController(list, c string) bool {
-	return slices.Contains(strings.Split(list, ","), c)
 }

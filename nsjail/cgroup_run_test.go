@@ -11,19 +11,26 @@ import (
 	"time"
 )
 
-// waitForLeaves waits until this process has a leaf in every hierarchy of
-// plan and returns them, controller → directory. Only one jail may run.
-func waitForLeaves(t *testing.T, plan cgroupPlan) map[string]string {
+// waitForLeaves waits until this process has a leaf whose pids.max is
+// pids in every hierarchy of plan and returns them, controller →
+// directory. Only one jail with that limit may run; the pre-started init
+// stage's leaf (cgroup v2) has the default limits.
+func waitForLeaves(t *testing.T, plan cgroupPlan, pids int) map[string]string {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
+		var name string
+		entries, _ := os.ReadDir(plan.parents["pids"])
+		for _, e := range entries {
+			max, _ := os.ReadFile(filepath.Join(plan.parents["pids"], e.Name(), "pids.max"))
+			if strings.HasPrefix(e.Name(), ownerTag()+"-") && strings.TrimSpace(string(max)) == strconv.Itoa(pids) {
+				name = e.Name()
+			}
+		}
 		leaves := map[string]string{}
 		for _, c := range plan.controllers {
-			entries, _ := os.ReadDir(plan.parents[c])
-			for _, e := range entries {
-				if strings.HasPrefix(e.Name(), ownerTag()+"-") {
-					leaves[c] = filepath.Join(plan.parents[c], e.Name())
-				}
+			if dir := filepath.Join(plan.parents[c], name); name != "" && fileExists(dir) {
+				leaves[c] = dir
 			}
 		}
 		if len(leaves) == len(plan.controllers) {
@@ -63,7 +70,7 @@ func TestCgroupLimitsApplied(t *testing.T) {
 		}
 		done <- res
 	}()
-	leaves := waitForLeaves(t, plan)
+	leaves := waitForLeaves(t, plan, cfg.Pids)
 	want := map[string]string{}
 	if plan.version == 1 {
 		want[filepath.Join(leaves["memory"], "memory.limit_in_bytes")] = "67108864"
@@ -190,10 +197,57 @@ func TestCgroupV2(t *testing.T) {
 		t.Errorf("/proc/self/cgroup in the jail = %q, want the cgroup namespace root", out)
 	}
 	assertNoProcess(t, bg)
+	ReleaseIdle()
 	entries, _ := os.ReadDir(filepath.Join(h.v2, cgroupParent))
 	for _, e := range entries {
 		if strings.HasPrefix(e.Name(), ownerTag()+"-") {
 			t.Errorf("leaf %s left behind", e.Name())
 		}
+	}
+}
+
+// TestPreStartedLimits runs calls that take the pre-started init stage
+// (from the third call of a sequence on) with limits above and below the
+// defaults its leaf was made with, and reads them from the host.
+func TestPreStartedLimits(t *testing.T) {
+	plan, err := planCgroups(CgroupAuto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tc := range []struct {
+		memory int64
+		pids   int
+	}{{0, 0}, {0, 0}, {2 << 30, 301}, {64 << 20, 302}, {1 << 30, 303}} {
+		cfg := jailConfig(t)
+		cfg.Memory, cfg.Pids = tc.memory, tc.pids
+		if tc.pids == 0 {
+			okBash(t, cfg, "true")
+			continue
+		}
+		idle.starts.Wait() // the refill after the previous call
+		idle.Lock()
+		taken := idle.taken
+		idle.Unlock()
+		done := make(chan error, 1)
+		go func() {
+			_, err := Bash(context.Background(), cfg, "sleep 0.5")
+			done <- err
+		}()
+		leaves := waitForLeaves(t, plan, tc.pids)
+		file := "memory.max"
+		if plan.version == 1 {
+			file = "memory.limit_in_bytes"
+		}
+		if got := readTrim(t, filepath.Join(leaves["memory"], file)); got != strconv.FormatInt(tc.memory, 10) {
+			t.Errorf("call %d: %s = %s, want %d", i, file, got, tc.memory)
+		}
+		if err := <-done; err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+		idle.Lock()
+		if idle.taken != taken+1 {
+			t.Errorf("call %d did not take the pre-started init stage", i)
+		}
+		idle.Unlock()
 	}
 }

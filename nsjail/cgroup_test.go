@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -262,4 +263,30 @@ func TestCleanStale(t *testing.T) {
 			t.Error(err)
 		}
 	}
+}
+
+// hasController reports whether a /proc/PID/cgroup controller list
+// ("memory", "cpu,cpuacct") names c.
+func hasController(list, c string) bool {
+	return slices.Contains(strings.Split(list, ","), c)
+}
+
+// FuzzDetectHierarchy checks that no mountinfo text makes the parser panic
+// and that every mount point it reports comes from a cgroup line.
+func FuzzDetectHierarchy(f *testing.F) {
+	for _, m := range []string{mountinfoHybrid, mountinfoV2, mountinfoNoPids, mountinfoEscaped} {
+		f.Add(m)
+	}
+	f.Fuzz(func(t *testing.T, mountinfo string) {
+		h, err := detectHierarchy([]byte(mountinfo), func(string) ([]string, error) { return nil, nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.v2 != "" && !strings.Contains(mountinfo, "cgroup2") {
+			t.Errorf("v2 mount %q from a text without cgroup2", h.v2)
+		}
+		if len(h.v1) > 0 && !strings.Contains(mountinfo, "cgroup") {
+			t.Errorf("v1 mounts %v from a text without cgroup", h.v1)
+		}
+	})
 }

@@ -41,20 +41,29 @@ func newCgroupV1(p cgroupPlan, name string, l cgroupLimits) (*cgroupV1, error) {
 			return nil, errors.Join(err, cg.remove())
 		}
 	}
-	if err := cg.writeLimits(l); err != nil {
+	if err := cg.setLimits(l); err != nil {
 		return nil, errors.Join(err, cg.remove())
 	}
 	return cg, nil
 }
 
-// writeLimits writes l into the leaves of the controllers present.
-func (cg *cgroupV1) writeLimits(l cgroupLimits) error {
+// setLimits writes l into the leaves of the controllers present. The
+// kernel keeps memory.memsw.limit_in_bytes at or above
+// memory.limit_in_bytes, so a raise writes memsw first and a cut writes it
+// last.
+func (cg *cgroupV1) setLimits(l cgroupLimits) error {
 	var writes [][2]string
 	if dir, ok := cg.dirs["memory"]; ok {
 		mem := strconv.FormatInt(l.memory, 10)
-		writes = append(writes, [2]string{filepath.Join(dir, "memory.limit_in_bytes"), mem})
-		if memsw := filepath.Join(dir, "memory.memsw.limit_in_bytes"); fileExists(memsw) {
-			writes = append(writes, [2]string{memsw, mem})
+		limit := [2]string{filepath.Join(dir, "memory.limit_in_bytes"), mem}
+		memsw := [2]string{filepath.Join(dir, "memory.memsw.limit_in_bytes"), mem}
+		switch {
+		case !fileExists(memsw[0]):
+			writes = append(writes, limit)
+		case l.memory > currentLimit(limit[0]):
+			writes = append(writes, memsw, limit)
+		default:
+			writes = append(writes, limit, memsw)
 		}
 	}
 	if dir, ok := cg.dirs["pids"]; ok {
@@ -133,6 +142,16 @@ func (cg *cgroupV1) remove() error {
 		delete(cg.dirs, c)
 	}
 	return errors.Join(errs...)
+}
+
+// currentLimit reads a cgroup v1 byte limit; unreadable counts as none.
+func currentLimit(path string) int64 {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	n, _ := strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64)
+	return n
 }
 
 // keyedValue returns the value of key in a "key value" per line cgroup

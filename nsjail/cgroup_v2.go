@@ -16,9 +16,10 @@ import (
 // cgroupV2 is a jail's leaf in the cgroup v2 hierarchy (see the kernel's
 // Documentation/admin-guide/cgroup-v2.rst).
 type cgroupV2 struct {
-	dir string
-	rel string // path relative to the mount, as /proc/PID/cgroup shows it
-	fd  *os.File
+	dir         string
+	rel         string // path relative to the mount, as /proc/PID/cgroup shows it
+	fd          *os.File
+	controllers []string
 }
 
 // newCgroupV2 enables the controllers for the parent's children (in the
@@ -41,10 +42,9 @@ func newCgroupV2(p cgroupPlan, name string, l cgroupLimits) (*cgroupV2, error) {
 	if err := mkdirCgroup(cg.dir, false); err != nil {
 		return nil, err
 	}
-	for _, w := range v2LimitWrites(p.controllers, l, fileExists(filepath.Join(cg.dir, "memory.swap.max"))) {
-		if err := writeCgroupFile(filepath.Join(cg.dir, w[0]), w[1]); err != nil {
-			return nil, errors.Join(err, cg.remove())
-		}
+	cg.controllers = p.controllers
+	if err := cg.setLimits(l); err != nil {
+		return nil, errors.Join(err, cg.remove())
 	}
 	fd, err := os.OpenFile(cg.dir, os.O_RDONLY|unix.O_DIRECTORY, 0)
 	if err != nil {
@@ -97,6 +97,17 @@ func subtreeControlAdd(enabled, want []string) string {
 		}
 	}
 	return strings.Join(add, " ")
+}
+
+// setLimits writes memory.max, memory.swap.max (when swap accounting
+// exists), pids.max and cpu.max for the enabled controllers.
+func (cg *cgroupV2) setLimits(l cgroupLimits) error {
+	for _, w := range v2LimitWrites(cg.controllers, l, fileExists(filepath.Join(cg.dir, "memory.swap.max"))) {
+		if err := writeCgroupFile(filepath.Join(cg.dir, w[0]), w[1]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // cloneFD is the leaf's directory descriptor for CLONE_INTO_CGROUP.

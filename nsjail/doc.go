@@ -31,6 +31,7 @@
 //	                    with the jail's user namespace, nosuid, nodev
 //	seccomp.go          the seccomp filter program
 //	rlimit.go           the resource limits
+//	pool.go             the init stage started ahead of the next call
 //
 // Inside, in the init stage (package internal/stage, one file per step):
 // cgroup (join the v1 leaves, new cgroup namespace), mnt (tmpfs root,
@@ -60,8 +61,17 @@
 // still run once per jailed call, so keep them cheap. The init stage
 // refuses to do anything unless it is PID 1 of a new PID namespace, so
 // invoking a binary with that argv[0] by hand cannot touch the host's
-// mounts. The spec travels over a socket pair, with the mount trees as
-// SCM_RIGHTS; the outcome comes back over a pipe.
+// mounts. The spec travels over a socket pair, with the command's standard
+// streams and the mount trees as SCM_RIGHTS; the outcome comes back over a
+// pipe.
+//
+// Since nothing of a call is bound when the init stage is cloned, a
+// process that has made two calls keeps one init stage started ahead,
+// with its cgroup leaf (pool.go): the next call takes it, skipping the
+// namespace creation, the exec and the Go runtime's start-up, and the one
+// after it is started when that call is over. [ReleaseIdle] ends it; a
+// process that exits without calling it leaves the leaf to the next
+// process's stale-leaf clean-up, as a crash would.
 //
 // # Inside the jail
 //

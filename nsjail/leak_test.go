@@ -18,9 +18,11 @@ type leakCounts struct {
 	Leaves    int // cgroup leaves under the parents, of any process
 }
 
-// countLeaks counts them now.
+// countLeaks counts them now, after ending the pre-started init stage,
+// which is kept between calls by design (pool.go).
 func countLeaks(tb testing.TB) leakCounts {
 	tb.Helper()
+	ReleaseIdle()
 	var c leakCounts
 	self := fmt.Sprint(os.Getpid())
 	entries, err := os.ReadDir("/proc")

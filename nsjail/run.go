@@ -31,11 +31,13 @@ const BashPath = "/bin/bash"
 //
 // # Notes
 //
-// The host process must be root (see doc.go). Run keeps the calling
-// goroutine locked to its OS thread while the jail lives, because the
-// jail's parent-death signal (prctl(2) PR_SET_PDEATHSIG) fires when the
-// thread that started it exits. Concurrent calls are safe and each uses
-// one thread.
+// The host process must be root (see doc.go). The thread that cloned a
+// jail stays locked to its goroutine until the jail is reaped, because the
+// jail's parent-death signal (prctl(2) PR_SET_PDEATHSIG) fires when that
+// thread exits: the calling goroutine's thread for a cold call, a pool
+// goroutine's for a pre-started init stage. Concurrent calls are safe and
+// each uses one thread. From its second call on, the process keeps one
+// init stage started ahead of the next call (see [ReleaseIdle]).
 func Run(ctx context.Context, cfg Config, argv []string) (*Result, error) {
 	mounts, err := cfg.validate()
 	if err != nil {
@@ -81,16 +83,33 @@ func validateArgv(argv []string) error {
 }
 
 // run runs a validated, defaulted call with the given cgroup plan: the
-// host-side layers (cgroup leaf, idmapped mount trees), the clone, the
-// placement, the spec, the wait and the cleanup.
+// host-side layers (cgroup leaf, idmapped mount trees), the init stage
+// (started ahead in pool.go, or cloned now), the spec, the wait and the
+// cleanup.
 func run(ctx context.Context, cfg Config, argv []string, mounts []resolvedMount, plan cgroupPlan) (res *Result, err error) {
+	defer refill(plan) // after everything below: between calls
 	clock := newPhaseClock()
 	sp, err := newSpec(cfg, argv)
 	if err != nil {
 		return nil, err
 	}
+	for _, m := range mounts {
+		sp.Mounts = append(sp.Mounts, stage.Mount{Target: m.target, Dir: m.dir})
+	}
 	clock.mark("host:spec")
-	leaf := startLeaf(plan, limitsOf(cfg))
+	stdout, stderr := outputWriter(cfg.Stdout, cfg.OutputLimit), outputWriter(cfg.Stderr, cfg.OutputLimit)
+	stdio, err := newJailStdio(cfg.Stdin, stdout, stderr)
+	if err != nil {
+		return nil, &SetupError{Step: "namespaces", Err: err}
+	}
+	sp.Stdin = stdio.stdin != nil
+	start := time.Now()
+	p, leaf, err := acquireInit(plan, limitsOf(cfg))
+	if err != nil {
+		stdio.close()
+		return nil, err
+	}
+	defer p.release()
 	defer func() {
 		if rerr := leaf.remove(); rerr != nil {
 			err = errors.Join(err, &SetupError{Step: "cgroup", Err: fmt.Errorf("remove leaf: %w", rerr)})
@@ -100,47 +119,30 @@ func run(ctx context.Context, cfg Config, argv []string, mounts []resolvedMount,
 			res.hostSteps = clock.steps
 		}
 	}()
-	if plan.version == 2 {
-		// clone3 needs the leaf.
-		if _, err := leaf.get(); err != nil {
-			return nil, err
-		}
-		clock.mark("host:cgroup")
-	}
-	for _, m := range mounts {
-		sp.Mounts = append(sp.Mounts, stage.Mount{Target: m.target, Dir: m.dir})
-	}
+	defer p.reportR.Close()
+	clock.mark("host:clone")
 
 	runCtx, cancel := context.WithTimeoutCause(ctx, cfg.Timeout, errTimedOut)
 	defer cancel()
-	stdout, stderr := outputWriter(cfg.Stdout, cfg.OutputLimit), outputWriter(cfg.Stderr, cfg.OutputLimit)
-	stdio, err := newJailStdio(cfg.Stdin, stdout, stderr)
-	if err != nil {
-		return nil, &SetupError{Step: "namespaces", Err: err}
-	}
-
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	start := time.Now()
-	p, err := startInit(runCtx, stdio, leaf)
-	if err != nil {
-		stdio.close()
-		return nil, err
-	}
-	stdio.started()
-	defer p.reportR.Close()
-	clock.mark("host:clone")
-	trees, err := prepareInit(p, leaf, mounts, sp)
+	stop := context.AfterFunc(runCtx, func() {
+		if l, err := leaf.get(); err == nil {
+			_ = l.kill()
+		}
+		_ = p.cmd.Process.Kill()
+	})
+	defer stop()
+	trees, err := prepareInit(p.initProc, leaf, mounts, sp)
 	if err != nil {
 		p.spec.Close()
 		_ = p.cmd.Process.Kill()
 		_ = p.cmd.Wait()
-		stdio.wait(waitDelay)
+		stdio.close()
 		return nil, err
 	}
 	clock.mark("host:prepare")
-	specErr := sendSpec(p, sp, trees)
+	specErr := sendSpec(p.initProc, sp, stdio, trees)
 	closeTrees(trees)
+	stdio.started()
 	waitErr := p.cmd.Wait()
 	clock.mark("host:wait")
 	stdio.wait(waitDelay)
@@ -155,7 +157,52 @@ func run(ctx context.Context, cfg Config, argv []string, mounts []resolvedMount,
 	}
 	res.OOMKilled, res.Usage.MemoryPeak = oomKills > 0, peak
 	clock.mark("host:output")
-	return finishResult(ctx, runCtx, p, res, specErr, waitErr)
+	return finishResult(ctx, runCtx, p.initProc, res, specErr, waitErr)
+}
+
+// acquiredInit is an init stage for one call and what to do when the call
+// is over.
+type acquiredInit struct {
+	*initProc
+	release func()
+}
+
+// acquireInit returns an init stage for a call and its cgroup leaf: the
+// pre-started one if the pool has it (its leaf gets limits l), else a new
+// clone, into a new leaf with cgroup v2; a new cgroup v1 leaf is made in
+// the background while the clone runs (the init stage joins it from the
+// spec).
+func acquireInit(plan cgroupPlan, l cgroupLimits) (acquiredInit, *pendingLeaf, error) {
+	if ii := takeIdle(plan); ii != nil {
+		release := func() { close(ii.release) }
+		if err := ii.leaf.setLimits(l); err != nil {
+			ii.discard()
+			return acquiredInit{}, nil, &SetupError{Step: "cgroup", Err: err}
+		}
+		return acquiredInit{ii.p, release}, readyLeaf(ii.leaf), nil
+	}
+	// The jail dies with the thread that cloned it (Pdeathsig): keep it
+	// until the jail is reaped.
+	runtime.LockOSThread()
+	var leaf *pendingLeaf
+	var cloneLeaf cgroupLeaf
+	if plan.version == 2 {
+		made, err := plan.newLeaf(l)
+		if err != nil {
+			runtime.UnlockOSThread()
+			return acquiredInit{}, nil, &SetupError{Step: "cgroup", Err: err}
+		}
+		leaf, cloneLeaf = readyLeaf(made), made
+	} else {
+		leaf = startLeaf(plan, l)
+	}
+	p, err := startInit(cloneLeaf)
+	if err != nil {
+		leaf.remove()
+		runtime.UnlockOSThread()
+		return acquiredInit{}, nil, err
+	}
+	return acquiredInit{p, runtime.UnlockOSThread}, leaf, nil
 }
 
 // prepareInit does the host's part once the init stage exists: it checks

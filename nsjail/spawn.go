@@ -1,7 +1,6 @@
 package nsjail
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -16,9 +15,8 @@ import (
 const selfExe = "/proc/self/exe"
 
 // cloneFlags are the namespaces every call gets (see namespaces(7) and
-// clone(2)). The cgroup namespace is entered by the init stage after the
-// host has placed it in its cgroups (stage/cgroupns.go), so that its root
-// is the jail's leaf.
+// clone(2)). The cgroup namespace is entered by the init stage once it is
+// in its cgroup leaves (stage/cgroup.go), so that its root is the leaf.
 const cloneFlags = syscall.CLONE_NEWUSER | // user.go
 	syscall.CLONE_NEWNS | // stage/mnt.go
 	syscall.CLONE_NEWPID | // stage/exec.go: the init stage is PID 1
@@ -41,15 +39,17 @@ const waitDelay = 2 * time.Second
 // initProc is a started init stage and the host's ends of its channels.
 type initProc struct {
 	cmd     *exec.Cmd
-	spec    *os.File // unix stream socket: the spec and the mount trees
+	spec    *os.File // unix stream socket: the spec, stdio and mount trees
 	reportR *os.File
 }
 
-// startInit clones the init stage into new namespaces with the given
-// stdio, directly into leaf when it supports clone-time placement. ctx's
-// end kills the leaf's processes and the init stage, and with it the whole
-// PID namespace.
-func startInit(ctx context.Context, stdio *jailStdio, leaf *pendingLeaf) (*initProc, error) {
+// startInit clones the init stage into new namespaces, directly into leaf
+// when it is a cgroup v2 leaf (clone-time placement; nil for none). Nothing
+// in it depends on the call it will serve: the call's standard streams,
+// mount trees and everything else come with the spec, so an init stage can
+// be started before it is needed (pool.go). It waits for its spec; the
+// caller kills it when the call's context ends.
+func startInit(leaf cgroupLeaf) (*initProc, error) {
 	specHost, specInit, err := socketPair()
 	if err != nil {
 		return nil, &SetupError{Step: "namespaces", Err: err}
@@ -61,22 +61,12 @@ func startInit(ctx context.Context, stdio *jailStdio, leaf *pendingLeaf) (*initP
 		return nil, &SetupError{Step: "namespaces", Err: sysErr("pipe2", "report", err)}
 	}
 	uids, gids := idMappings()
-	cmd := exec.CommandContext(ctx, selfExe)
+	cmd := exec.Command(selfExe)
 	cmd.Args = []string{stage.Marker}
 	cmd.Env = initEnv // never the host's environment
 	cmd.Dir = "/"
-	if stdio.stdin != nil {
-		cmd.Stdin = stdio.stdin
-	}
-	cmd.Stdout = stdio.stdout
-	cmd.Stderr = stdio.stderr
+	// Standard streams stay /dev/null until the spec brings the call's.
 	cmd.ExtraFiles = []*os.File{specInit, reportW} // stage.SpecFD, stage.ReportFD
-	cmd.Cancel = func() error {
-		if l, err := leaf.get(); err == nil {
-			_ = l.kill()
-		}
-		return cmd.Process.Kill()
-	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		Cloneflags:                 cloneFlags,
 		UidMappings:                uids,
@@ -88,12 +78,12 @@ func startInit(ctx context.Context, stdio *jailStdio, leaf *pendingLeaf) (*initP
 		// A new session has no controlling terminal, so /dev/tty cannot
 		// reach the host's terminal.
 		Setsid: true,
-		// The jail dies with the host thread that started it; Run keeps that
-		// thread locked until the jail is reaped.
+		// The jail dies with the host thread that started it, which stays
+		// locked until the jail is reaped (run.go, pool.go).
 		Pdeathsig: syscall.SIGKILL,
 	}
-	if l, err := leaf.ready(); err == nil {
-		if fd, ok := l.cloneFD(); ok {
+	if leaf != nil {
+		if fd, ok := leaf.cloneFD(); ok {
 			cmd.SysProcAttr.UseCgroupFD = true
 			cmd.SysProcAttr.CgroupFD = fd
 		}
@@ -118,15 +108,20 @@ func socketPair() (*os.File, *os.File, error) {
 	return os.NewFile(uintptr(fds[0]), "spec"), os.NewFile(uintptr(fds[1]), "spec"), nil
 }
 
-// sendSpec sends the encoded spec with the mount trees as SCM_RIGHTS on
-// its first bytes (see unix(7)), then closes the host's end, which the
-// init stage reads as the end of the spec. A failure means the init stage
-// died first; the caller learns why from the report.
-func sendSpec(p *initProc, sp *stage.Spec, trees []mountTree) error {
+// sendSpec sends the encoded spec with the standard streams and the mount
+// trees as SCM_RIGHTS on its first bytes (see unix(7)), then closes the
+// host's end, which the init stage reads as the end of the spec. A failure
+// means the init stage died first; the caller learns why from the report.
+func sendSpec(p *initProc, sp *stage.Spec, stdio *jailStdio, trees []mountTree) error {
 	defer p.spec.Close()
-	fds := make([]int, len(trees))
-	for i, t := range trees {
-		fds[i] = int(t.file.Fd())
+	var fds []int
+	for _, f := range []*os.File{stdio.stdin, stdio.stdout, stdio.stderr} {
+		if f != nil {
+			fds = append(fds, int(f.Fd()))
+		}
+	}
+	for _, t := range trees {
+		fds = append(fds, int(t.file.Fd()))
 	}
 	data := sp.Encode()
 	conn, err := p.spec.SyscallConn()

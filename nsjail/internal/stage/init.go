@@ -52,15 +52,6 @@ var steps = []step{
 	{"verify", verify},
 }
 
-// StepNames returns the names of the setup steps in order.
-func StepNames() []string {
-	names := make([]string, len(steps))
-	for i, st := range steps {
-		names[i] = st.name
-	}
-	return names
-}
-
 // Main is the init stage: it sets up every layer, runs the command as its
 // child, reports the outcome on ReportFD and returns its exit code.
 func Main() int {
@@ -84,7 +75,10 @@ func Main() int {
 	if err != nil {
 		return fail(reportPipe, "spec", err)
 	}
-	trees = fds
+	if err := takeStdio(s, fds[:s.stdioCount()]); err != nil {
+		return fail(reportPipe, "spec", err)
+	}
+	trees = fds[s.stdioCount():]
 	times := make([]StepTime, 0, len(steps))
 	for _, st := range steps {
 		start := time.Now()
@@ -107,6 +101,23 @@ func Main() int {
 		os.Stderr.WriteString(Marker + ": " + err.Error() + "\n")
 	}
 	return code
+}
+
+// takeStdio makes the received standard streams this process's 0, 1 and
+// 2 (0 stays /dev/null without one), which the command inherits.
+func takeStdio(s *Spec, fds []int) error {
+	first := 1
+	if s.Stdin {
+		first = 0
+	}
+	for i, fd := range fds {
+		target := first + i
+		if err := syscall.Dup3(fd, target, 0); err != nil {
+			return sysErr("dup3", itoa(fd)+", "+itoa(target), err)
+		}
+		syscall.Close(fd)
+	}
+	return nil
 }
 
 // fail reports a setup failure in step and returns ExitSetupFailed.

@@ -10,7 +10,9 @@ import (
 const (
 	// SpecFD is the init stage's end of a unix stream socket pair that
 	// carries the [Spec] and, as SCM_RIGHTS ancillary data with its first
-	// bytes (see unix(7)), one detached mount tree per [Spec.Mounts] entry.
+	// bytes (see unix(7)), the command's standard streams (stdin when
+	// [Spec.Stdin], then stdout and stderr) followed by one detached mount
+	// tree per [Spec.Mounts] entry.
 	SpecFD = 3
 	// ReportFD is the write end of the pipe carrying the [Report].
 	ReportFD = 4
@@ -20,8 +22,10 @@ const (
 const (
 	MaxSpecBytes   = 64 << 20
 	MaxReportBytes = 64 << 10
-	// MaxMounts bounds Spec.Mounts and the descriptors sent with the spec.
+	// MaxMounts bounds Spec.Mounts.
 	MaxMounts = 64
+	// maxFDs bounds the descriptors sent with the spec.
+	maxFDs = 3 + MaxMounts
 )
 
 // Spec is everything the init stage needs, sent by the host on SpecFD in
@@ -30,6 +34,9 @@ const (
 type Spec struct {
 	// Argv is the command; Argv[0] without a slash is looked up in PATH.
 	Argv []string
+	// Stdin tells whether a standard input descriptor comes with the spec;
+	// without one the command reads /dev/null.
+	Stdin bool
 	// Env is the command's whole environment.
 	Env []string
 	// Hostname is set in the jail's UTS namespace.
@@ -157,12 +164,12 @@ func ReadReport(r io.Reader) (rep Report, ok bool, err error) {
 	return rep, err == nil, err
 }
 
-// ReceiveSpec reads the host's spec and the mount trees sent with it from
-// the socket fd, until end of file. The trees come with close-on-exec set,
-// one per Spec.Mounts entry, in order.
+// ReceiveSpec reads the host's spec and the descriptors sent with it from
+// the socket fd, until end of file. The descriptors come with
+// close-on-exec set, in the order of SpecFD's description.
 func ReceiveSpec(fd int) (*Spec, []int, error) {
 	buf := make([]byte, 64<<10)
-	oob := make([]byte, syscall.CmsgSpace(4*MaxMounts))
+	oob := make([]byte, syscall.CmsgSpace(4*maxFDs))
 	n, oobn, _, _, err := syscall.Recvmsg(fd, buf, oob, syscall.MSG_CMSG_CLOEXEC)
 	if err != nil {
 		return nil, nil, sysErr("recvmsg", "spec", err)
@@ -181,11 +188,19 @@ func ReceiveSpec(fd int) (*Spec, []int, error) {
 		closeAll(fds)
 		return nil, nil, err
 	}
-	if len(fds) != len(s.Mounts) {
+	if want := s.stdioCount() + len(s.Mounts); len(fds) != want {
 		closeAll(fds)
-		return nil, nil, stageError("spec: " + itoa(len(s.Mounts)) + " mounts but " + itoa(len(fds)) + " descriptors")
+		return nil, nil, stageError("spec: " + itoa(want) + " descriptors expected, " + itoa(len(fds)) + " received")
 	}
 	return s, fds, nil
+}
+
+// stdioCount is the number of standard stream descriptors sent.
+func (s *Spec) stdioCount() int {
+	if s.Stdin {
+		return 3
+	}
+	return 2
 }
 
 // readFD reads fd to its end, failing past limit bytes. It works on the

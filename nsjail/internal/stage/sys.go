@@ -23,14 +23,13 @@ const (
 
 // statfs(2) f_flags (ST_*).
 const (
-	stRdonly      = 0x1
-	stNosuid      = 0x2
-	stNodev       = 0x4
-	stNoexec      = 0x8
-	stNoatime     = 0x400
-	stNodiratime  = 0x800
-	stRelatime    = 0x1000
-	statfsFlagMax = stRelatime
+	stRdonly     = 0x1
+	stNosuid     = 0x2
+	stNodev      = 0x4
+	stNoexec     = 0x8
+	stNoatime    = 0x400
+	stNodiratime = 0x800
+	stRelatime   = 0x1000
 )
 
 // prctl calls prctl(2).

@@ -131,6 +131,7 @@ func (d *decoder) fail() {
 func (s *Spec) Encode() []byte {
 	var e encoder
 	e.strings(s.Argv)
+	e.bool(s.Stdin)
 	e.strings(s.Env)
 	e.string(s.Hostname)
 	e.bool(s.Loopback)
@@ -174,6 +175,7 @@ func DecodeSpec(data []byte) (*Spec, error) {
 	d := decoder{buf: data}
 	s := &Spec{}
 	s.Argv = d.strings()
+	s.Stdin = d.bool()
 	s.Env = d.strings()
 	s.Hostname = d.string()
 	s.Loopback = d.bool()
