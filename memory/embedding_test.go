@@ -137,6 +137,10 @@ func TestProviderFailureDegrades(t *testing.T) {
 	if err != nil || len(rs) == 0 || rs[0].Stages.VectorRank == 0 || rs[0].Model != "openai/m1" {
 		t.Fatalf("after recovery: %+v, %v", rs, err)
 	}
+	rs, err = s.Search(ctx, "vault key rotation", SearchOptions{KeywordOnly: true})
+	if err != nil || len(rs) == 0 || rs[0].Stages.VectorRank != 0 || rs[0].Model != "openai/m1" {
+		t.Fatalf("keyword-only search with an embedder: %+v, %v", rs, err)
+	}
 	if stats, err := s.EmbedPending(ctx); err != nil || stats != (EmbedStats{}) {
 		t.Errorf("nothing left to embed, got %+v, %v", stats, err)
 	}

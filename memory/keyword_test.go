@@ -43,15 +43,19 @@ func TestKeywordBudget(t *testing.T) {
 	}
 	storeTexts(t, s, many...)
 	terms := expandQuery("zanzibar common", 0).terms
-	hits, pruned, err := keywordSearch(context.Background(), s.st, terms, 10, 5)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !pruned || len(hits) == 0 || hits[0].id != target {
-		t.Fatalf("pruned=%v hits=%+v, want the zanzibar memory %d first", pruned, hits, target)
+	// Budget 5: a small store for it, scored first then counted. Budget 1:
+	// 31 memories exceed probeFactor·1, so counted first.
+	for _, budget := range []int{5, 1} {
+		hits, pruned, err := keywordSearch(context.Background(), s.st, terms, 10, budget)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !pruned || len(hits) != 1 || hits[0].id != target {
+			t.Fatalf("budget %d: pruned=%v hits=%+v, want only the zanzibar memory %d", budget, pruned, hits, target)
+		}
 	}
 	// A single term over budget: its newest rows are scored, no more.
-	hits, pruned, err = keywordSearch(context.Background(), s.st, expandQuery("configuration", 0).terms, 50, 5)
+	hits, pruned, err := keywordSearch(context.Background(), s.st, expandQuery("configuration", 0).terms, 50, 5)
 	if err != nil || !pruned || len(hits) != 5 {
 		t.Fatalf("single common term: pruned=%v %d hits, err %v; want 5", pruned, len(hits), err)
 	}

@@ -16,7 +16,7 @@ const (
 	DefaultMaxTagBytes       = 64
 	DefaultMaxResults        = 100    // results one search may return
 	DefaultMaxBatch          = 10_000 // memories per StoreBatch
-	DefaultKeywordBudget     = 1_000  // matching rows one query scores with BM25
+	DefaultKeywordBudget     = 500  // matching rows one query scores with BM25
 	DefaultMaxFileBytes      = 4 << 20
 	DefaultEmbedConcurrency  = 2
 	DefaultEmbedCacheEntries = 10_000
@@ -39,7 +39,7 @@ type Limits struct {
 	// few microseconds per matching row in this SQLite build, so a query
 	// whose terms match more rows drops its most common terms (which add
 	// least to BM25) and, if one term alone matches more, scores its newest
-	// KeywordBudget rows.
+	// KeywordBudget rows (see keywordSearch).
 	KeywordBudget int
 	MaxFileBytes  int64 // bytes per file the file indexer reads
 	MaxFiles      int   // memory files the file indexer reads (DefaultMaxMemoryFiles)

@@ -201,10 +201,9 @@ func (s *Store) vectorStage(ctx context.Context, query string, k int) (hits []ve
 }
 
 // attach loads the candidates' memories, dropping any deleted meanwhile,
-// and, for the diversity stage, their vectors of model (when the vector
-// stage ran). With an Embedder the memories' models come from the vector
-// index, which the vector stage has just synced, sparing a join with the
-// embeddings table.
+// and, for the diversity stage, their vectors of model. model is set when
+// the vector stage ran; the memories' models then come from the vector
+// index it has just synced, sparing a join with the embeddings table.
 func (s *Store) attach(ctx context.Context, cands []*candidate, model string) ([]*candidate, error) {
 	if len(cands) == 0 {
 		return nil, nil
@@ -214,7 +213,7 @@ func (s *Store) attach(ctx context.Context, cands []*candidate, model string) ([
 	for i, c := range cands {
 		ids[i], args[i] = c.id, c.id
 	}
-	cols, fromIndex := memoryColumns, s.opts.Embedder != nil
+	cols, fromIndex := memoryColumns, model != ""
 	if fromIndex {
 		cols = `m.id, m.text, m.source, m.tags, m.evergreen, m.created_at, m.updated_at, '' FROM memories m`
 	}

@@ -52,13 +52,15 @@ type SessionIndexStats struct {
 // newer format version wait until they are complete (or readable by a newer
 // build). A transcript that shrank or whose start changed (the session was
 // deleted and recreated) is indexed again from the start, replacing its
-// memories. A missing sessionsDir counts as no transcripts.
+// memories. A missing sessionsDir counts as no transcripts; a transcript
+// that fails does not stop the others, and the errors are joined.
 func (s *Store) IndexSessions(ctx context.Context, sessionsDir string) (SessionIndexStats, error) {
 	var st SessionIndexStats
 	entries, err := os.ReadDir(sessionsDir)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return st, fmt.Errorf("index sessions: %w", err)
 	}
+	var errs []error
 	for _, e := range entries {
 		id, ok := strings.CutSuffix(e.Name(), ".jsonl")
 		if !ok || ids.Validate("session", id) != nil || !e.Type().IsRegular() {
@@ -66,10 +68,13 @@ func (s *Store) IndexSessions(ctx context.Context, sessionsDir string) (SessionI
 		}
 		st.Sessions++
 		if err := s.indexSession(ctx, filepath.Join(sessionsDir, e.Name()), id, &st); err != nil {
-			return st, err
+			errs = append(errs, err)
+			if ctx.Err() != nil {
+				break
+			}
 		}
 	}
-	return st, nil
+	return st, errors.Join(errs...)
 }
 
 // indexSession indexes the new finished turns of one transcript.

@@ -51,7 +51,7 @@ func newMemoryCmd(stateDir func() (string, error)) *cobra.Command {
 			return nil, err
 		}
 		opts := memory.Options{
-			Logger:          zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr, NoColor: true}).Level(zerolog.WarnLevel),
+			Logger:          zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr, NoColor: true}).Level(zerolog.WarnLevel).With().Timestamp().Logger(),
 			DisableBackfill: true, // a CLI call is too short-lived for background work
 		}
 		if embedProvider != "" {
