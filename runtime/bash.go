@@ -72,6 +72,9 @@ func formatBash(res *nsjail.Result, timeout time.Duration) string {
 	if b.Len() > 0 && !strings.HasSuffix(b.String(), "\n") {
 		b.WriteByte('\n')
 	}
+	if res.OOMKilled {
+		b.WriteString("[a process was killed for exceeding the jail's memory limit]\n")
+	}
 	switch {
 	case res.TimedOut:
 		fmt.Fprintf(&b, "[timed out after %s; the command and its children were killed]", timeout)

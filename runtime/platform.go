@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/bulkhead-dev/bulkhead/memory"
+	"github.com/bulkhead-dev/bulkhead/nsjail"
 	"github.com/bulkhead-dev/bulkhead/wasmhost"
 	"github.com/rs/zerolog"
 )
@@ -105,9 +106,11 @@ func (p *Platform) wasmHost(ctx context.Context) (*wasmhost.Host, error) {
 // StateDir returns the absolute state directory.
 func (p *Platform) StateDir() string { return p.stateDir }
 
-// Close releases the WebAssembly host and the open memory stores. Runs
-// still in progress are stopped.
+// Close releases the WebAssembly host, the open memory stores and the
+// jail's pre-started init stage (nsjail.ReleaseIdle). Runs still in
+// progress are stopped.
 func (p *Platform) Close() error {
+	defer nsjail.ReleaseIdle()
 	var errs []error
 	p.memMu.Lock()
 	for id, st := range p.mem {
