@@ -1,7 +1,6 @@
 package memory
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 )
@@ -75,26 +74,4 @@ func TestFold(t *testing.T) {
 			t.Errorf("fold(%q) = %q, want %q", in, got, want)
 		}
 	}
-}
-
-func ExampleDetectLanguage() {
-	for _, s := range []string{
-		"What framework do we use?",
-		"¿Qué base de datos usamos?",
-		"Qual banco de dados usamos em produção?",
-		"我们用什么数据库？",
-		"本番のデータベースは何ですか？",
-		"데이터베이스는 뭐예요?",
-		"ما هي قاعدة البيانات؟",
-	} {
-		fmt.Println(DetectLanguage(s))
-	}
-	// Output:
-	// en
-	// es
-	// pt
-	// zh
-	// ja
-	// ko
-	// ar
 }

@@ -16,7 +16,7 @@ const (
 	DefaultMaxTagBytes       = 64
 	DefaultMaxResults        = 100    // results one search may return
 	DefaultMaxBatch          = 10_000 // memories per StoreBatch
-	DefaultKeywordBudget     = 500  // matching rows one query scores with BM25
+	DefaultKeywordBudget     = 500    // matching rows one query scores with BM25
 	DefaultMaxFileBytes      = 4 << 20
 	DefaultEmbedConcurrency  = 2
 	DefaultEmbedCacheEntries = 10_000

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/bulkhead-dev/bulkhead/memory"
+	"github.com/bulkhead-dev/bulkhead/memory/embed"
 )
 
 // Memory returns the workspace's memory store (<dir>/memory/memory.db),
@@ -18,7 +20,20 @@ func (w *Workspace) Memory() (*memory.Store, error) {
 	if st, ok := w.p.mem[w.id]; ok {
 		return st, nil
 	}
-	st, err := memory.OpenWorkspace(w.dir, memory.Options{Logger: w.p.log})
+	opts := memory.Options{Logger: w.p.log}
+	if name := w.cfg.EmbeddingProvider; name != "" {
+		cfg, err := embed.FromEnv(name, w.cfg.EmbeddingModel, os.Getenv)
+		if err == nil {
+			opts.Embedder, err = embed.New(cfg)
+		}
+		if err != nil {
+			// A broken embedding setup degrades search to keywords; it never
+			// fails a run.
+			w.p.log.Warn().Err(err).Str("workspace", w.id).Msg("memory: embeddings unavailable, keyword-only search")
+			opts.Embedder = nil
+		}
+	}
+	st, err := memory.OpenWorkspace(w.dir, opts)
 	if err != nil {
 		return nil, fmt.Errorf("memory of workspace %s: %w", w.id, err)
 	}

@@ -1,7 +1,11 @@
 package runtime
 
 import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/bulkhead-dev/bulkhead/internal/fakellm"
@@ -50,5 +54,62 @@ func TestMemoryAcrossSessions(t *testing.T) {
 	}
 	if out := res.ToolCalls[0].Output; strings.Contains(out, "React") {
 		t.Fatalf("another workspace found alice's memory: %q", out)
+	}
+}
+
+// TestMemoryWithEmbeddings: a workspace configured with an embedding
+// provider embeds what the agent stores and the queries it searches (here
+// Ollama's API on loopback); a broken provider setting degrades to keywords.
+func TestMemoryWithEmbeddings(t *testing.T) {
+	var mu sync.Mutex
+	var inputs []string
+	emb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Input []string `json:"input"`
+		}
+		json.NewDecoder(r.Body).Decode(&req)
+		mu.Lock()
+		inputs = append(inputs, req.Input...)
+		mu.Unlock()
+		vecs := make([][]float32, len(req.Input))
+		for i, in := range req.Input {
+			vecs[i] = []float32{float32(len(in)%7) + 1, 1, 0.5}
+		}
+		json.NewEncoder(w).Encode(map[string]any{"embeddings": vecs})
+	}))
+	defer emb.Close()
+	t.Setenv("OLLAMA_HOST", emb.URL)
+	p := newTestPlatform(t)
+	ws, err := p.CreateWorkspace("vec", WorkspaceConfig{EmbeddingProvider: "ollama", EmbeddingModel: "test-embed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := fakellm.New(
+		fakellm.Step{ToolCalls: []fakellm.ToolCall{{Name: "memory_store", Input: map[string]string{"content": "Deploys go out on Tuesdays"}}}},
+		fakellm.Step{ToolCalls: []fakellm.ToolCall{{Name: "memory_search", Input: map[string]any{"query": "when do we deploy?"}}}},
+		fakellm.Step{Text: "Tuesdays."},
+	)
+	defer srv.Close()
+	res, err := ws.Run(bg, anthropicRequest(srv, "remember and recall"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := res.ToolCalls[1].Output; !strings.Contains(out, "Tuesdays") {
+		t.Fatalf("memory_search = %q", out)
+	}
+	mu.Lock()
+	got := strings.Join(inputs, "|")
+	mu.Unlock()
+	if !strings.Contains(got, "Deploys go out on Tuesdays") || !strings.Contains(got, "deploy") {
+		t.Fatalf("embedding server saw %q", got)
+	}
+	broken, _ := p.CreateWorkspace("broken", WorkspaceConfig{EmbeddingProvider: "no-such-provider"})
+	srv2 := fakellm.New(
+		fakellm.Step{ToolCalls: []fakellm.ToolCall{{Name: "memory_store", Input: map[string]string{"content": "kept anyway"}}}},
+		fakellm.Step{Text: "ok"},
+	)
+	defer srv2.Close()
+	if res, err := broken.Run(bg, anthropicRequest(srv2, "store")); err != nil || res.ToolCalls[0].IsError {
+		t.Fatalf("broken embedding setting failed the run: %v %+v", err, res)
 	}
 }

@@ -36,11 +36,18 @@ func (w *Workspace) acquireRun() (release func(), err error) {
 // WorkspaceConfig is a workspace's config.json: run defaults, never
 // secrets. Zero fields fall back to the run request or built-in defaults.
 type WorkspaceConfig struct {
-	Provider     string    `json:"provider,omitempty"`
-	Model        string    `json:"model,omitempty"`
-	SystemPrompt string    `json:"system_prompt,omitempty"`
-	MaxTurns     int       `json:"max_turns,omitempty"`
-	Created      time.Time `json:"created"`
+	Provider     string `json:"provider,omitempty"`
+	Model        string `json:"model,omitempty"`
+	SystemPrompt string `json:"system_prompt,omitempty"`
+	MaxTurns     int    `json:"max_turns,omitempty"`
+	// EmbeddingProvider enables vector search in the workspace's memory
+	// (openai, gemini, voyage, mistral, ollama; see package memory/embed),
+	// with EmbeddingModel or the provider's default. Its key and base URL
+	// come from the host's environment, never from this file. Empty:
+	// keyword-only memory search.
+	EmbeddingProvider string    `json:"embedding_provider,omitempty"`
+	EmbeddingModel    string    `json:"embedding_model,omitempty"`
+	Created           time.Time `json:"created"`
 }
 
 // Workspace is one tenant: its own directory of config, sessions and files.

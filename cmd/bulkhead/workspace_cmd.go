@@ -35,6 +35,8 @@ func newWorkspaceCmd(g *globals) *cobra.Command {
 	create.Flags().StringVar(&cfg.Model, "model", "", "default model")
 	create.Flags().StringVar(&cfg.SystemPrompt, "system-prompt", "", "default system prompt")
 	create.Flags().IntVar(&cfg.MaxTurns, "max-turns", 0, "default maximum model turns")
+	create.Flags().StringVar(&cfg.EmbeddingProvider, "embedding-provider", "", "embedding provider for the workspace's memory (openai, gemini, voyage, mistral, ollama; key from its usual variable); default keyword-only")
+	create.Flags().StringVar(&cfg.EmbeddingModel, "embedding-model", "", "embedding model (default: the provider's)")
 
 	list := &cobra.Command{
 		Use:   "list",
