@@ -55,6 +55,16 @@ func (g *globals) logger() (zerolog.Logger, error) {
 	return zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr, NoColor: true}).Level(level).With().Timestamp().Logger(), nil
 }
 
+// withPlatform opens the platform, calls fn with it and closes it.
+func (g *globals) withPlatform(fn func(*runtime.Platform) error) error {
+	p, err := g.platform()
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	return fn(p)
+}
+
 // platform opens the platform at the resolved state directory.
 func (g *globals) platform() (*runtime.Platform, error) {
 	dir, err := g.resolveStateDir()

@@ -18,17 +18,14 @@ func newWorkspaceCmd(g *globals) *cobra.Command {
 		Short: "Create a workspace",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			p, err := g.platform()
-			if err != nil {
-				return err
-			}
-			defer p.Close()
-			ws, err := p.CreateWorkspace(args[0], cfg)
-			if err != nil {
-				return err
-			}
-			fmt.Println(ws.Dir())
-			return nil
+			return g.withPlatform(func(p *runtime.Platform) error {
+				ws, err := p.CreateWorkspace(args[0], cfg)
+				if err != nil {
+					return err
+				}
+				fmt.Println(ws.Dir())
+				return nil
+			})
 		},
 	}
 	create.Flags().StringVar(&cfg.Provider, "provider", "", "default provider of the workspace's runs")
@@ -43,19 +40,13 @@ func newWorkspaceCmd(g *globals) *cobra.Command {
 		Short: "List workspaces",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			p, err := g.platform()
-			if err != nil {
+			return g.withPlatform(func(p *runtime.Platform) error {
+				names, err := p.Workspaces()
+				for _, n := range names {
+					fmt.Println(n)
+				}
 				return err
-			}
-			defer p.Close()
-			names, err := p.Workspaces()
-			if err != nil {
-				return err
-			}
-			for _, n := range names {
-				fmt.Println(n)
-			}
-			return nil
+			})
 		},
 	}
 	show := &cobra.Command{
@@ -63,27 +54,24 @@ func newWorkspaceCmd(g *globals) *cobra.Command {
 		Short: "Show a workspace's directory, configuration and sessions",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			p, err := g.platform()
-			if err != nil {
-				return err
-			}
-			defer p.Close()
-			ws, err := p.Workspace(args[0])
-			if err != nil {
-				return err
-			}
-			infos, err := ws.Sessions().List()
-			if err != nil {
-				return err
-			}
-			cfgJSON, _ := json.Marshal(ws.Config())
-			tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintf(tw, "id\t%s\n", ws.ID())
-			fmt.Fprintf(tw, "directory\t%s\n", ws.Dir())
-			fmt.Fprintf(tw, "files\t%s\n", ws.FilesDir())
-			fmt.Fprintf(tw, "config\t%s\n", cfgJSON)
-			fmt.Fprintf(tw, "sessions\t%d\n", len(infos))
-			return tw.Flush()
+			return g.withPlatform(func(p *runtime.Platform) error {
+				ws, err := p.Workspace(args[0])
+				if err != nil {
+					return err
+				}
+				infos, err := ws.Sessions().List()
+				if err != nil {
+					return err
+				}
+				cfgJSON, _ := json.Marshal(ws.Config())
+				tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintf(tw, "id\t%s\n", ws.ID())
+				fmt.Fprintf(tw, "directory\t%s\n", ws.Dir())
+				fmt.Fprintf(tw, "files\t%s\n", ws.FilesDir())
+				fmt.Fprintf(tw, "config\t%s\n", cfgJSON)
+				fmt.Fprintf(tw, "sessions\t%d\n", len(infos))
+				return tw.Flush()
+			})
 		},
 	}
 	del := &cobra.Command{
@@ -91,12 +79,7 @@ func newWorkspaceCmd(g *globals) *cobra.Command {
 		Short: "Delete a workspace and everything in it",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			p, err := g.platform()
-			if err != nil {
-				return err
-			}
-			defer p.Close()
-			return p.DeleteWorkspace(args[0])
+			return g.withPlatform(func(p *runtime.Platform) error { return p.DeleteWorkspace(args[0]) })
 		},
 	}
 	cmd.AddCommand(create, list, show, del)
