@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/bulkhead-dev/bulkhead/nsjail/internal/stage"
 )
@@ -23,6 +24,32 @@ var builtinProtected = []string{
 
 // workspaceForbiddenTrees are host trees the workspace may not lie in.
 var workspaceForbiddenTrees = []string{"/proc", "/sys", "/dev", "/boot", "/run", "/var/run"}
+
+// systemTrees hold the host's programs, configuration and queues. Files in
+// them are owned by host root, which the idmapped mounts show to the jail
+// as its own root: mounted writable, they would let a jail change what the
+// host runs. The workspace may not lie in them, and binds from them must
+// be read-only.
+var systemTrees = []string{
+	"/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
+	"/var/spool", "/var/log", "/var/mail", "/var/lib/dpkg", "/var/lib/apt", "/var/cache",
+}
+
+// resolvedSystemTrees are systemTrees with their symlinks resolved (on a
+// merged-/usr host /bin is /usr/bin).
+var resolvedSystemTrees = sync.OnceValue(func() []string {
+	return resolveAll(systemTrees)
+})
+
+// inSystemTree returns the system tree that holds path, or "".
+func inSystemTree(path string) string {
+	for _, tree := range resolvedSystemTrees() {
+		if within(path, tree) {
+			return tree
+		}
+	}
+	return ""
+}
 
 // reservedTargets are the jail's own directories; no bind goes in them.
 var reservedTargets = []string{
@@ -155,6 +182,9 @@ func resolveWorkspace(path string, protected []string) (resolvedMount, error) {
 			return fail("%q contains the protected path %s", path, p)
 		}
 	}
+	if tree := inSystemTree(resolved); tree != "" {
+		return fail("%q lies under the system directory %s, which a jail may not write", path, tree)
+	}
 	return resolvedMount{source: resolved, target: stage.WorkspaceDir, dir: true}, nil
 }
 
@@ -181,6 +211,12 @@ func resolveBind(b Bind, protected []string) (resolvedMount, error) {
 		if within(resolved, p) || within(p, resolved) {
 			return resolvedMount{}, fmt.Errorf("source %q resolves to %s, which exposes the protected path %s", b.Source, resolved, p)
 		}
+	}
+	if tree := inSystemTree(resolved); tree != "" && !b.ReadOnly {
+		return resolvedMount{}, fmt.Errorf("source %q lies under the system directory %s: bind it read-only", b.Source, tree)
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && fi.Mode().IsRegular() && st.Nlink > 1 {
+		return resolvedMount{}, fmt.Errorf("source %q has %d hard links; another name may be a protected file", b.Source, st.Nlink)
 	}
 	if err := validateTarget(b.Target); err != nil {
 		return resolvedMount{}, err

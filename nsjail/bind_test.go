@@ -25,6 +25,14 @@ func TestValidateBinds(t *testing.T) {
 	}
 	stateDir := t.TempDir()
 	t.Setenv("BULKHEAD_STATE_DIR", stateDir)
+	linkDir := t.TempDir()
+	hardLinked := filepath.Join(linkDir, "hard")
+	if err := os.WriteFile(filepath.Join(linkDir, "orig"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(filepath.Join(linkDir, "orig"), hardLinked); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name    string
 		binds   []Bind
@@ -69,6 +77,11 @@ func TestValidateBinds(t *testing.T) {
 		{"nested targets", []Bind{{Source: src, Target: "/data"}, {Source: file, Target: "/data/f"}}, nil, "overlaps"},
 		{"same target twice", []Bind{{Source: src, Target: "/data"}, {Source: src, Target: "/data"}}, nil, "overlaps"},
 		{"too many", make([]Bind, MaxBinds+1), nil, "more than"},
+		{"system file writable", []Bind{{Source: "/etc/passwd", Target: "/data"}}, nil, "system directory /etc"},
+		{"system file read-only", []Bind{{Source: "/etc/passwd", Target: "/data", ReadOnly: true}}, nil, ""},
+		{"system directory writable", []Bind{{Source: "/usr/lib", Target: "/data"}}, nil, "system directory /usr"},
+		{"spool writable", []Bind{{Source: "/var/spool", Target: "/data"}}, nil, "system directory /var/spool"},
+		{"hard-linked file", []Bind{{Source: hardLinked, Target: "/data", ReadOnly: true}}, nil, "hard links"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
