@@ -162,6 +162,8 @@ func TestRunErrors(t *testing.T) {
 		{"record and replay", nil, []string{"run", "-m", "hi", "--record", "a", "--replay", "b"}, "exclude"},
 		{"missing cassette", nil, []string{"run", "-m", "hi", "--replay", "/no/such/cassette.json"}, "cassette"},
 		{"bad log level", []string{"BULKHEAD_LOG_LEVEL=loud"}, []string{"workspace", "list"}, "BULKHEAD_LOG_LEVEL"},
+		{"mistyped subcommand", nil, []string{"sandbox", "exce", "--", "true"}, `unknown command "exce" for bulkhead sandbox`},
+		{"missing subcommand", nil, []string{"workspace"}, "needs a subcommand: create, delete, list, show"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -27,7 +27,31 @@ func newRootCmd() *cobra.Command {
 	root.PersistentFlags().StringVar(&g.stateDir, "state-dir", "", "state directory (default $BULKHEAD_STATE_DIR, else $XDG_STATE_HOME/bulkhead)")
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log diagnostics to stderr (also BULKHEAD_LOG_LEVEL=debug|info|warn|error)")
 	root.AddCommand(newRunCmd(g), newWorkspaceCmd(g), newSessionCmd(g), newMemoryCmd(g.resolveStateDir), newSandboxCmd())
+	for _, c := range root.Commands() {
+		if c.HasSubCommands() {
+			requireSubcommand(c)
+		}
+	}
 	return root
+}
+
+// requireSubcommand makes a command that only groups others fail on a
+// missing or mistyped subcommand instead of printing help and exiting 0,
+// which a script would take for success.
+func requireSubcommand(c *cobra.Command) {
+	c.Args = cobra.ArbitraryArgs
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		var names []string
+		for _, sub := range cmd.Commands() {
+			if sub.IsAvailableCommand() {
+				names = append(names, sub.Name())
+			}
+		}
+		if len(args) == 0 {
+			return fmt.Errorf("%s needs a subcommand: %s", cmd.CommandPath(), strings.Join(names, ", "))
+		}
+		return fmt.Errorf("unknown command %q for %s; choose one of: %s", args[0], cmd.CommandPath(), strings.Join(names, ", "))
+	}
 }
 
 // resolveStateDir returns --state-dir or the default state directory.
