@@ -3,7 +3,9 @@ package memory
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -14,7 +16,7 @@ import (
 func FormatResults(w io.Writer, rs []Result, maxChars int) {
 	for i, r := range rs {
 		fmt.Fprintf(w, "%d. [id %d · %s · %s · score %.2f] %s\n",
-			i+1, r.ID, r.Source, r.Updated.Format("2006-01-02"), r.Score, indent(cut(r.Text, maxChars)))
+			i+1, r.ID, printable(r.Source), r.Updated.Format("2006-01-02"), r.Score, indent(printable(cut(r.Text, maxChars))))
 	}
 }
 
@@ -22,8 +24,28 @@ func FormatResults(w io.Writer, rs []Result, maxChars int) {
 // text", with the same cutting as FormatResults.
 func FormatMemories(w io.Writer, ms []Memory, maxChars int) {
 	for _, m := range ms {
-		fmt.Fprintf(w, "%d [%s · %s] %s\n", m.ID, m.Source, m.Updated.Format("2006-01-02"), indent(cut(m.Text, maxChars)))
+		fmt.Fprintf(w, "%d [%s · %s] %s\n", m.ID, printable(m.Source), m.Updated.Format("2006-01-02"), indent(printable(cut(m.Text, maxChars))))
 	}
+}
+
+// printable escapes what a terminal would act on instead of show: control
+// characters other than newline and tab (escape sequences could retitle or
+// clear the user's terminal: memory text can come from a model), and
+// bidirectional overrides. They become Go escapes such as \x1b or \u202e.
+func printable(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\n' || r == '\t':
+			b.WriteRune(r)
+		case unicode.IsControl(r) || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069):
+			q := strconv.QuoteRuneToASCII(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // cut shortens s to maxChars characters plus "…".

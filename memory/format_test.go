@@ -25,3 +25,17 @@ func TestFormat(t *testing.T) {
 		t.Errorf("FormatMemories = %q, want %q", b.String(), want)
 	}
 }
+
+func TestFormatEscapesTerminalControls(t *testing.T) {
+	var b strings.Builder
+	FormatMemories(&b, []Memory{{ID: 1, Source: "agent", Text: "evil \x1b]0;PWNED\x07\x1b[2J\u202eend\x00\nnext\tline"}}, 0)
+	out := b.String()
+	if strings.ContainsAny(out, "\x1b\x07\x00\u202e") {
+		t.Fatalf("raw control characters in %q", out)
+	}
+	for _, want := range []string{`\x1b]0;PWNED\a`, `\u202eend\x00`, "\n   next\tline"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output %q lacks %q", out, want)
+		}
+	}
+}

@@ -209,3 +209,26 @@ func TestWorkspaceAndSessionCommands(t *testing.T) {
 	}
 	wantOneLineError(t, cli(t, state, nil, "workspace", "show", "acme"), "not found")
 }
+
+// TestMemoryCommands: store, list and all-or-nothing delete through the
+// binary; terminal controls in memory text are escaped.
+func TestMemoryCommands(t *testing.T) {
+	state := t.TempDir()
+	cli(t, state, nil, "workspace", "create", "m")
+	for _, text := range []string{"evil \x1b]0;PWNED\x07 text", "second fact"} {
+		if r := cli(t, state, nil, "memory", "store", "--workspace-id", "m", text); r.code != 0 {
+			t.Fatalf("store: %s", r.stderr)
+		}
+	}
+	wantOneLineError(t, cli(t, state, nil, "memory", "delete", "--workspace-id", "m", "1", "999"), "not found")
+	r := cli(t, state, nil, "memory", "list", "--workspace-id", "m")
+	if !strings.Contains(r.stdout, "second fact") || !strings.Contains(r.stdout, `evil \x1b]0;PWNED\a text`) || strings.Contains(r.stdout, "\x1b") {
+		t.Fatalf("list after a failed delete = %q", r.stdout)
+	}
+	if r := cli(t, state, nil, "memory", "delete", "--workspace-id", "m", "1", "2", "1"); r.code != 0 {
+		t.Fatalf("delete: %s", r.stderr)
+	}
+	if r := cli(t, state, nil, "memory", "list", "--workspace-id", "m"); strings.TrimSpace(r.stdout) != "" && !strings.Contains(r.stdout, "No memories") {
+		t.Fatalf("list after delete = %q", r.stdout)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -156,7 +157,7 @@ func memorySearchCmd(open openStore, asJSON *bool) *cobra.Command {
 				fmt.Fprintln(cmd.OutOrStdout(), "No memories found.")
 				return nil
 			}
-			memory.FormatResults(cmd.OutOrStdout(), rs, 0)
+			memory.FormatResults(cmd.OutOrStdout(), rs, searchShowChars)
 			return nil
 		},
 	}
@@ -198,25 +199,36 @@ func memoryListCmd(open openStore, asJSON *bool) *cobra.Command {
 	return c
 }
 
+// searchShowChars is how much of each memory `memory search` prints (the
+// whole text is in --json).
+const searchShowChars = 1000
+
 func memoryDeleteCmd(open openStore, asJSON *bool) *cobra.Command {
 	return &cobra.Command{
 		Use:   "delete ID...",
-		Short: "Delete memories by id",
+		Short: "Delete memories by id (all of them, or none if one is missing)",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			idList := make([]int64, len(args))
-			for i, a := range args {
+			var idList []int64
+			for _, a := range args {
 				id, err := strconv.ParseInt(a, 10, 64)
 				if err != nil || id <= 0 {
 					return fmt.Errorf("invalid memory id %q: want a positive integer", a)
 				}
-				idList[i] = id
+				if !slices.Contains(idList, id) {
+					idList = append(idList, id)
+				}
 			}
 			s, err := open()
 			if err != nil {
 				return err
 			}
 			defer s.Close()
+			for _, id := range idList { // all exist, or nothing is deleted
+				if _, err := s.Get(cmd.Context(), id); err != nil {
+					return err
+				}
+			}
 			for _, id := range idList {
 				if err := s.Delete(cmd.Context(), id); err != nil {
 					return err
