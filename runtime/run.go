@@ -165,7 +165,7 @@ func (w *Workspace) prepare(req RunRequest, emit func(Event)) (*run, string, err
 	if err != nil {
 		return nil, "", err
 	}
-	provider := first(req.Provider, w.cfg.Provider, DefaultProvider)
+	provider := w.ProviderName(req.Provider)
 	model := first(req.Model, w.cfg.Model, providers.DefaultModel(provider))
 	llm := req.LLM
 	if llm == nil {
@@ -214,6 +214,12 @@ func NewSessionID() string {
 	var b [3]byte
 	rand.Read(b[:])
 	return time.Now().UTC().Format("20060102-150405") + "-" + hex.EncodeToString(b[:])
+}
+
+// ProviderName returns the provider a run asking for name uses: name, else
+// the workspace's configured provider, else DefaultProvider.
+func (w *Workspace) ProviderName(name string) string {
+	return first(name, w.cfg.Provider, DefaultProvider)
 }
 
 // first returns the first non-empty string.

@@ -109,14 +109,7 @@ func cassetteLLM(p *runtime.Platform, ws *runtime.Workspace, f *runFlags) (provi
 	case f.replay != "":
 		return providers.Replay(f.replay)
 	case f.record != "":
-		name := f.provider
-		if name == "" {
-			name = ws.Config().Provider
-		}
-		if name == "" {
-			name = runtime.DefaultProvider
-		}
-		live, err := p.Provider(name, f.apiKey, f.baseURL, f.noStream)
+		live, err := p.Provider(ws.ProviderName(f.provider), f.apiKey, f.baseURL, f.noStream)
 		if err != nil {
 			return nil, err
 		}
