@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -9,7 +10,7 @@ import (
 // analyzerVersion names the index-text format produced by indexText. A store
 // whose full-text index was built with another version is re-indexed when
 // opened (see migrate.go).
-const analyzerVersion = "1"
+const analyzerVersion = "2"
 
 // tokenKind classifies a token by the script rules that apply to it.
 type tokenKind int
@@ -18,6 +19,7 @@ const (
 	wordToken   tokenKind = iota // letters, digits and marks of space-separated scripts (Latin, Cyrillic, …)
 	cjkToken                     // a run of Han, Hiragana, Katakana or Hangul
 	arabicToken                  // a run of Arabic letters, marks and digits
+	symbolToken                  // a run of pictographs and other symbols (So), such as emoji
 )
 
 type token struct {
@@ -35,6 +37,8 @@ func runeKind(r rune) (tokenKind, bool) {
 		return arabicToken, true // with the tatweel, which is in the Common script
 	case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r):
 		return wordToken, true
+	case unicode.Is(unicode.So, r):
+		return symbolToken, true
 	}
 	return 0, false
 }
@@ -72,30 +76,64 @@ func tokenize(s string) []token {
 }
 
 // indexText returns the text given to the FTS5 unicode61 tokenizer for a
-// memory: words of space-separated scripts unchanged (the tokenizer folds
-// case and removes diacritics), each CJK run replaced by its overlapping
-// character bigrams (see bigrams), and each Arabic word normalised and
-// light-stemmed (see arabicStem), so that queries analysed the same way
-// match.
+// memory (the tokenizer then folds case and removes diacritics):
+//
+//   - words of space-separated scripts Snowball-stemmed in the memory's
+//     language (see DetectLanguage and stem);
+//   - each CJK run replaced by its overlapping character bigrams (see
+//     bigrams), and every Han character once more on its own, after all
+//     other tokens, so that a one-character query word (用) finds the
+//     compounds holding it (使用) while runs of bigrams stay adjacent for
+//     phrase queries;
+//   - each Arabic word normalised and stemmed (see arabicIndexForm);
+//   - each symbol (emoji) as a word of its own (see symbolWords).
+//
+// Queries are analysed the same way (see keywordTerms), so they match.
 func indexText(text string) string {
-	var b strings.Builder
+	lang := DetectLanguage(text)
+	var b, han strings.Builder
 	b.Grow(len(text) + len(text)/2)
+	word := func(w string) {
+		b.WriteString(w)
+		b.WriteByte(' ')
+	}
 	for _, t := range tokenize(text) {
 		switch t.kind {
 		case cjkToken:
 			for _, g := range bigrams(t.text) {
-				b.WriteString(g)
-				b.WriteByte(' ')
+				word(g)
+			}
+			for _, r := range t.text {
+				if unicode.Is(unicode.Han, r) {
+					han.WriteRune(r)
+					han.WriteByte(' ')
+				}
 			}
 		case arabicToken:
-			b.WriteString(arabicStem(arabicNormalize(t.text)))
-			b.WriteByte(' ')
+			word(arabicIndexForm(t.text))
+		case symbolToken:
+			for _, w := range symbolWords(t.text) {
+				word(w)
+			}
 		default:
-			b.WriteString(t.text)
-			b.WriteByte(' ')
+			word(stem(lang, t.text))
 		}
 	}
+	b.WriteString(han.String())
 	return b.String()
+}
+
+// symbolWords returns a word for each symbol of a symbol token ("🚀" →
+// "u1f680"), which the unicode61 tokenizer would otherwise drop as a
+// separator; the marks and variation selectors that follow are left out.
+func symbolWords(run string) []string {
+	var out []string
+	for _, r := range run {
+		if unicode.Is(unicode.So, r) {
+			out = append(out, "u"+strconv.FormatInt(int64(r), 16))
+		}
+	}
+	return out
 }
 
 // bigrams returns the overlapping two-character sequences of a CJK run

@@ -17,9 +17,10 @@ func TestTokenize(t *testing.T) {
 		{"Vue 3和Vite构建。", "w:Vue w:3 c:和 w:Vite c:构建"},
 		{"مُحَمَّد café", "a:مُحَمَّد w:café"},
 		{"フレームワーク", "c:フレームワーク"},
+		{"go 🚀️!", "w:go s:🚀️"},
 		{"", ""},
 	}
-	kinds := map[tokenKind]string{wordToken: "w", cjkToken: "c", arabicToken: "a"}
+	kinds := map[tokenKind]string{wordToken: "w", cjkToken: "c", arabicToken: "a", symbolToken: "s"}
 	for _, tt := range tests {
 		var got []string
 		for _, tok := range tokenize(tt.in) {
@@ -47,11 +48,15 @@ func TestBigrams(t *testing.T) {
 
 func TestIndexText(t *testing.T) {
 	tests := map[string]string{
-		"Project uses React":         "Project uses React",
-		"우리 프로젝트는 React를":            "우리 프로 로젝 젝트 트는 React 를",
-		"東京都の事務所":                    "東京 京都 都の の事 事務 務所",
-		"والكتاب الجديد":             "كتاب جديد",
-		"Configuración del servidor": "Configuración del servidor",
+		"Project uses React":            "project use react",
+		"Deployments happen on Fridays": "deploy happen on friday",
+		"우리 프로젝트는 React를":               "우리 프로 로젝 젝트 트는 react 를", // no Han: no unigrams
+		"東京都の事務所":                       "東京 京都 都の の事 事務 務所 東 京 都 事 務 所",
+		"项目使用React":                     "项目 目使 使用 react 项 目 使 用",
+		"والكتاب الجديد":                "كتاب جديد",
+		"Configuración del servidor":    "configur del servidor",
+		"El proyecto usa React":         "el proyect usa react",
+		"Launch day 🚀🔥":                 "launch day u1f680 u1f525",
 	}
 	for in, want := range tests {
 		if got := strings.Join(strings.Fields(indexText(in)), " "); got != want {

@@ -2,7 +2,6 @@ package memory
 
 import (
 	"strings"
-	"unicode/utf8"
 )
 
 // arabicNormalize applies the orthographic normalisation used for Arabic
@@ -33,32 +32,17 @@ func arabicNormalize(w string) string {
 	return b.String()
 }
 
-// Affixes removed by arabicStem, longest first within each list.
-var (
-	arabicArticles = []string{"وال", "بال", "كال", "فال", "لل", "ال"}
-	arabicSuffixes = []string{"ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي"}
-)
-
-// arabicStem light-stems a normalised Arabic word after the "light10"
-// stemmer of Larkey, Ballesteros and Connell (2007, "Light stemming for
-// Arabic information retrieval"): remove a leading و (and) when at least
-// three letters remain, then one definite article, then suffixes in list
-// order, each only while at least two letters remain.
-func arabicStem(w string) string {
-	n := utf8.RuneCountInString(w)
-	if strings.HasPrefix(w, "و") && n >= 4 {
-		w, n = w[len("و"):], n-1
-	}
-	for _, a := range arabicArticles {
-		if strings.HasPrefix(w, a) && n-utf8.RuneCountInString(a) >= 2 {
-			w, n = w[len(a):], n-utf8.RuneCountInString(a)
+// arabicIndexForm is the form an Arabic word takes in the index and in
+// queries: the Snowball Arabic stem (which removes verb prefixes and
+// suffixes: نستخدمه and يستخدم both give استخدم) of the word without a
+// leading conjunction before the article (والمشروع → المشروع, which Snowball
+// keeps whole), normalised by arabicNormalize.
+func arabicIndexForm(w string) string {
+	for _, c := range []string{"و", "ف"} {
+		if rest, ok := strings.CutPrefix(w, c); ok && strings.HasPrefix(arabicNormalize(rest), "ال") {
+			w = rest
 			break
 		}
 	}
-	for _, s := range arabicSuffixes {
-		if strings.HasSuffix(w, s) && n-utf8.RuneCountInString(s) >= 2 {
-			w, n = w[:len(w)-len(s)], n-utf8.RuneCountInString(s)
-		}
-	}
-	return w
+	return arabicNormalize(stem(Arabic, w))
 }

@@ -21,21 +21,28 @@ func TestArabicNormalize(t *testing.T) {
 	}
 }
 
-func TestArabicStem(t *testing.T) {
+func TestArabicIndexForm(t *testing.T) {
 	tests := map[string]string{
-		"والكتاب":  "كتاب", // conjunction + article
-		"الكتابات": "كتاب", // article + plural suffix
-		"بالمدرسه": "مدرس", // preposition-article + ta marbuta (normalised)
-		"المعلمون": "معلم", // masculine plural
-		"البيانات": "بيان",
-		"كتب":      "كتب", // three letters: nothing removed
-		"ال":       "ال",  // too short to strip
-		"وطن":      "وطن", // و kept: only two letters would remain
-		"موظفين":   "موظف",
+		"نستخدمه":   "استخدم", // verb prefix ن and object suffix ه
+		"يستخدم":    "استخدم", // verb prefix ي
+		"يستخدمون":  "استخدم",
+		"والمشروع":  "مشروع", // conjunction + article
+		"مشروعنا":   "مشروع", // possessive suffix
+		"الكتابات":  "كتاب",  // article + plural suffix
+		"بالمدرسة":  "مدرس",  // preposition-article + ta marbuta
+		"المعلمون":  "معلم",  // masculine plural
+		"البيانات":  "بيان",
+		"موظفين":    "موظف",
+		"مُحَمَّد":  "محمد", // harakat removed
+		"كتب":       "كتب",  // three letters: nothing removed
+		"وطن":       "وطن",  // و kept: no article follows
+		"الاجتماع":  "اجتماع",
+		"فالاجتماع": "اجتماع",
+		"المستشفى":  "مستشفي",
 	}
 	for in, want := range tests {
-		if got := arabicStem(in); got != want {
-			t.Errorf("arabicStem(%q) = %q, want %q", in, got, want)
+		if got := arabicIndexForm(in); got != want {
+			t.Errorf("arabicIndexForm(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

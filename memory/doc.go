@@ -18,11 +18,15 @@
 //     is detected by script and stopword evidence (English, Spanish,
 //     Portuguese, Chinese, Japanese, Korean, Arabic); stopwords, particles
 //     and filler are removed so a conversational question searches for its
-//     content words.
+//     content words, and a query of stopwords only searches for nothing
+//     (PlanQuery shows the expansion).
 //  2. Keyword (keyword.go): FTS5 BM25 over the unicode61 tokenizer with
-//     diacritics removal and the porter stemmer; CJK text is indexed as
-//     overlapping character bigrams and Arabic is normalised and
-//     light-stemmed before indexing (analyze.go, arabic.go).
+//     diacritics removal, fed text analysed in Go (analyze.go, stem.go,
+//     arabic.go): words Snowball-stemmed in the memory's language (English,
+//     Spanish, Portuguese, Arabic), CJK text as overlapping bigrams plus Han
+//     unigrams, emoji as words. Queries are analysed the same way, with
+//     prefix terms for Spanish and Portuguese verb forms and Katakana
+//     loanwords searched as phrases.
 //  3. Vector (vector.go, vecindex.go): cosine similarity against the
 //     memories embedded by the same model as the query, kept in memory;
 //     exhaustive up to Options.ExactVectorLimit vectors, above it a binary

@@ -21,6 +21,7 @@ type expansion struct {
 	langs    []Language // detected languages, best first
 	keywords []string   // the query's content words, in query order
 	terms    []term     // their full-text terms, deduplicated, at most maxTerms
+	dropped  []string   // keywords left without a term by the maxTerms limit
 }
 
 // expandQuery turns a conversational query into keywords and full-text
@@ -31,67 +32,83 @@ type expansion struct {
 //     stopwords of a detected language (see DetectLanguage) or single
 //     letters;
 //   - Arabic words: normalised, dropped when stopwords (also after a leading
-//     و or ف), then light-stemmed as in the index;
+//     و or ف);
 //   - Japanese runs: hiragana dropped (particles and inflections), the Han
 //     and Katakana runs kept unless stopwords;
 //   - Korean words: particles and verb endings stripped, stopwords dropped;
 //   - Chinese runs: split wherever a stopword occurs (longest match first),
 //     the pieces kept.
 //
-// CJK keywords become their bigrams; a one-character keyword becomes a
-// prefix term, since the index holds it only inside bigrams. Spanish and
-// Portuguese words also get a truncation prefix term (see truncations). When nothing is
-// left, every word of the query is kept instead, so that a query made only
-// of stopwords still searches for something.
+// Each keyword then becomes its full-text terms (see keywordTerms): stems,
+// bigrams, prefixes, at most maxTerms in all; keywords left without a term
+// are listed in dropped. A query made only of stopwords searches for
+// nothing: such words are in most memories and rank none of them.
 func expandQuery(q string, maxTerms int) expansion {
 	if maxTerms <= 0 {
 		maxTerms = DefaultMaxQueryTerms
 	}
 	e := expansion{langs: detectLanguages(q)}
-	toks := tokenize(q)
-	e.keywords = keywords(toks, e.langs, true)
-	if len(e.keywords) == 0 {
-		e.keywords = keywords(toks, e.langs, false)
-	}
+	e.keywords = keywords(tokenize(q), e.langs)
 	seen := map[term]bool{}
-	romance := slices.Contains(e.langs, Spanish) || slices.Contains(e.langs, Portuguese)
+	latin := stemLanguages(e.langs)
 	for _, k := range e.keywords {
-		ts := keywordTerms(k)
-		if romance {
-			ts = append(ts, truncations(ts)...)
-		}
-		for _, t := range ts {
-			if !seen[t] && len(e.terms) < maxTerms {
-				seen[t] = true
-				e.terms = append(e.terms, t)
+		added := false
+		for _, t := range keywordTerms(k, latin) {
+			if seen[t] {
+				continue
 			}
+			if len(e.terms) == maxTerms {
+				break
+			}
+			seen[t] = true
+			e.terms = append(e.terms, t)
+			added = true
+		}
+		if !added && len(e.terms) == maxTerms {
+			e.dropped = append(e.dropped, k)
 		}
 	}
 	return e
 }
 
-// keywords extracts the content words of toks, dropping stopwords when
-// filter is set.
-func keywords(toks []token, langs []Language, filter bool) []string {
+// keywords extracts the content words of toks.
+func keywords(toks []token, langs []Language) []string {
 	latin := latinStopwords(langs)
 	var out []string
 	for _, t := range toks {
 		switch t.kind {
 		case wordToken:
 			f := fold(t.text)
-			if filter && (latin(f) || (utf8.RuneCountInString(f) == 1 && !unicode.IsDigit([]rune(f)[0]))) {
+			if latin(f) || (utf8.RuneCountInString(f) == 1 && !unicode.IsDigit([]rune(f)[0])) {
 				continue
 			}
 			out = append(out, t.text)
 		case arabicToken:
-			n := arabicNormalize(t.text)
-			if filter && arabicStopword(n) {
+			if arabicStopword(arabicNormalize(t.text)) {
 				continue
 			}
-			out = append(out, n)
+			out = append(out, t.text)
 		case cjkToken:
-			out = append(out, cjkKeywords(t.text, langs[0], filter)...)
+			out = append(out, cjkKeywords(t.text, langs[0])...)
+		case symbolToken:
+			out = append(out, t.text)
 		}
+	}
+	return out
+}
+
+// stemLanguages returns the languages whose stems a query's Latin-script
+// words search for: the detected ones, and English, the language of
+// memories without stopword evidence (see DetectLanguage).
+func stemLanguages(langs []Language) []Language {
+	var out []Language
+	for _, l := range langs {
+		if l == English || l == Spanish || l == Portuguese {
+			out = append(out, l)
+		}
+	}
+	if !slices.Contains(out, English) {
+		out = append(out, English)
 	}
 	return out
 }
@@ -131,10 +148,7 @@ func arabicStopword(n string) bool {
 // cjkKeywords extracts keywords from one CJK run by the rules of its
 // script: Korean for Hangul, Japanese for kana or a Japanese query, Chinese
 // otherwise.
-func cjkKeywords(run string, lang Language, filter bool) []string {
-	if !filter {
-		return []string{run}
-	}
+func cjkKeywords(run string, lang Language) []string {
 	hasHangul, hasKana := false, false
 	for _, r := range run {
 		hasHangul = hasHangul || unicode.Is(unicode.Hangul, r)
@@ -228,59 +242,95 @@ func chineseKeywords(run string) []string {
 	return out
 }
 
-// keywordTerms returns the full-text terms of one keyword, in index form.
-func keywordTerms(k string) []term {
+// keywordTerms returns the full-text terms of one keyword, in index form
+// (see indexText):
+//
+//   - a CJK keyword of one Han character: the character, which the index
+//     holds on its own; of one other character (Hangul, kana): a prefix
+//     term, matching the bigrams it starts;
+//   - an all-Katakana keyword (a loanword such as フレームワーク): the phrase
+//     of its bigrams, so that a memory sharing one bigram (ーム in チーム)
+//     does not match; other CJK keywords: each bigram, OR'ed;
+//   - an Arabic word: its index form;
+//   - a symbol: its symbol word;
+//   - any other word: its stem in each of langs and, when langs hold
+//     Spanish or Portuguese, the prefix term of romancePrefix.
+func keywordTerms(k string, langs []Language) []term {
 	var out []term
 	for _, t := range tokenize(k) {
 		switch t.kind {
 		case cjkToken:
-			if utf8.RuneCountInString(t.text) == 1 {
-				out = append(out, term{text: t.text, prefix: true})
+			out = append(out, cjkTerms(t.text)...)
+		case arabicToken:
+			out = append(out, term{text: arabicIndexForm(t.text)})
+		case symbolToken:
+			for _, w := range symbolWords(t.text) {
+				out = append(out, term{text: w})
+			}
+		default:
+			for _, l := range langs {
+				out = append(out, term{text: stem(l, t.text)})
+			}
+			r, _ := utf8.DecodeRuneInString(t.text)
+			if !unicode.IsLetter(r) {
 				continue
 			}
-			for _, g := range bigrams(t.text) {
-				out = append(out, term{text: g})
+			for _, l := range langs {
+				if p, ok := romancePrefix(l, t.text); ok && (l == Spanish || l == Portuguese) {
+					out = append(out, term{text: p, prefix: true})
+				}
 			}
-		case arabicToken:
-			out = append(out, term{text: arabicStem(arabicNormalize(t.text))})
-		default:
-			out = append(out, term{text: t.text})
 		}
 	}
 	return out
 }
 
-// ftsQuery renders terms as an FTS5 query (https://sqlite.org/fts5.html#full_text_query_syntax):
-// each term a quoted string, so no query text is ever read as FTS5 syntax,
-// prefix terms followed by "*", all joined by OR so that BM25 ranks
+// cjkTerms returns the terms of one CJK run (see keywordTerms).
+func cjkTerms(run string) []term {
+	first, size := utf8.DecodeRuneInString(run)
+	switch {
+	case size == len(run) && unicode.Is(unicode.Han, first):
+		return []term{{text: run}}
+	case size == len(run):
+		return []term{{text: run, prefix: true}}
+	case isKatakana(run):
+		return []term{{text: strings.Join(bigrams(run), " ")}}
+	}
+	var out []term
+	for _, g := range bigrams(run) {
+		out = append(out, term{text: g})
+	}
+	return out
+}
+
+// isKatakana reports whether s is written in Katakana only (with the
+// prolonged sound mark ー).
+func isKatakana(s string) bool {
+	for _, r := range s {
+		if !unicode.Is(unicode.Katakana, r) && r != 'ー' {
+			return false
+		}
+	}
+	return true
+}
+
+// String renders t as an FTS5 query term (https://sqlite.org/fts5.html#full_text_query_syntax):
+// a quoted string, so no query text is ever read as FTS5 syntax (a string of
+// several tokens is a phrase), followed by "*" for a prefix term.
+func (t term) String() string {
+	s := `"` + strings.ReplaceAll(t.text, `"`, `""`) + `"`
+	if t.prefix {
+		s += "*"
+	}
+	return s
+}
+
+// ftsQuery renders terms as one FTS5 query, joined by OR so that BM25 ranks
 // documents by how many and how rare the terms they contain are.
 func ftsQuery(terms []term) string {
 	parts := make([]string, len(terms))
 	for i, t := range terms {
-		parts[i] = `"` + strings.ReplaceAll(t.text, `"`, `""`) + `"`
-		if t.prefix {
-			parts[i] += "*"
-		}
+		parts[i] = t.String()
 	}
 	return strings.Join(parts, " OR ")
-}
-
-// truncationLength is the prefix length of truncation stemming.
-const truncationLength = 5
-
-// truncations returns, for Spanish and Portuguese queries, a prefix term of
-// the first truncationLength letters of every longer word, so that
-// "devolver" also finds "devoluciones": truncation is a dictionary-free
-// stemmer that works well for Romance languages (McNamee, Nicholas and
-// Mayfield, "Addressing morphological variation in alphabetic languages",
-// SIGIR 2009). The full word stays a term, so exact matches rank higher.
-func truncations(ts []term) []term {
-	var out []term
-	for _, t := range ts {
-		r := []rune(fold(t.text))
-		if !t.prefix && len(r) > truncationLength && unicode.IsLetter(r[0]) {
-			out = append(out, term{text: string(r[:truncationLength]), prefix: true})
-		}
-	}
-	return out
 }

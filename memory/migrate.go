@@ -68,6 +68,18 @@ CREATE TABLE meta (
 	value TEXT NOT NULL
 ) WITHOUT ROWID;
 `,
+	// 2: the full-text index without the porter tokenizer: words are
+	// stemmed in Go, per language, before indexing (see indexText). The
+	// index is rebuilt because the analyzer version changes with it.
+	`
+DROP TABLE memories_fts;
+CREATE VIRTUAL TABLE memories_fts USING fts5(
+	body,
+	content = '',
+	contentless_delete = 1,
+	tokenize = 'unicode61 remove_diacritics 2'
+);
+`,
 }
 
 // ErrSchemaTooNew is returned by Open for a database written by a newer

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -73,6 +74,45 @@ func TestAnalyzerUpgradeReindexes(t *testing.T) {
 	}
 	if rs, _ := s.Search(context.Background(), "filler", SearchOptions{MaxResults: 100}); len(rs) != 100 {
 		t.Errorf("filler memories found: %d", len(rs))
+	}
+}
+
+// TestUpgradeFromVersion1 opens a store as the first release left it (the
+// porter tokenizer, analyzer "1") and checks that migration 2 replaces the
+// full-text table and the index is rebuilt with the current analysis.
+func TestUpgradeFromVersion1(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "memory.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := storeTexts(t, s, "Deployments happen on Fridays.")[0]
+	for _, q := range []string{
+		`DROP TABLE memories_fts`,
+		`CREATE VIRTUAL TABLE memories_fts USING fts5(body, content = '', contentless_delete = 1,
+			tokenize = 'porter unicode61 remove_diacritics 2')`,
+		`INSERT INTO memories_fts(rowid, body) SELECT id, text FROM memories`,
+		`UPDATE meta SET value = '1' WHERE key = 'analyzer'`,
+		`PRAGMA user_version = 1`,
+	} {
+		if _, err := s.db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	s.Close()
+	s, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var ddl string
+	s.db.QueryRow(`SELECT sql FROM sqlite_master WHERE name = 'memories_fts'`).Scan(&ddl)
+	if strings.Contains(ddl, "porter") {
+		t.Errorf("full-text table not migrated: %s", ddl)
+	}
+	rs, err := s.Search(context.Background(), "when do we deploy?", SearchOptions{})
+	if err != nil || len(rs) != 1 || rs[0].ID != id {
+		t.Fatalf("after upgrade: %+v, %v", rs, err)
 	}
 }
 

@@ -1,0 +1,99 @@
+package memory
+
+import (
+	"context"
+	"testing"
+)
+
+// TestConversationalWordForms checks, keyword-only, that a question finds
+// the fact it asks about when its words differ in form from the fact's
+// (conjugation, plural, compound), the cases a review found missing. Each
+// question searches a store of its fact and near misses in its language.
+func TestConversationalWordForms(t *testing.T) {
+	tests := []struct {
+		query, fact string
+		others      []string
+	}{
+		{"¿qué framework usamos?", "El proyecto usa React y TypeScript.", []string{
+			"La reunión semanal es los lunes a las diez.",
+			"Los usuarios nuevos reciben un correo de bienvenida.", // "usuarios" shares a prefix with "usamos"
+		}},
+		{"¿Qué usan en el proyecto?", "El proyecto usa React y TypeScript.", []string{
+			"La reunión semanal es los lunes a las diez.",
+		}},
+		{"qual framework usamos?", "O projeto usa React e TypeScript.", []string{
+			"A equipe de suporte responde em até duas horas.",
+			"Os usuários novos recebem um e-mail de boas-vindas.",
+		}},
+		{"我们用什么框架？", "项目使用React和TypeScript。", []string{
+			"我们每周五下午开会。",
+			"客户支持团队两小时内回复。",
+		}},
+		{"ما الإطار الذي نستخدمه؟", "المشروع يستخدم React و TypeScript.", []string{
+			"يعقد الفريق اجتماعا كل يوم أحد.",
+			"الخادم التجريبي يعاد بناؤه كل ليلة.",
+		}},
+		{"when do we deploy?", "Deployments happen on Fridays after the standup.", []string{
+			"The staging server is rebuilt every night.",
+		}},
+		{"what deployment days do we have?", "Deployments happen on Fridays after the standup.", []string{
+			"The staging server is rebuilt every night.",
+		}},
+		{"どのフレームワークを使っていますか？", "プロジェクトはReactとTypeScriptを使っています。", []string{
+			"アリスはチームリーダーです。", // shares the bigram ーム with フレームワーク
+			"毎週金曜日にリリースします。",
+		}},
+		{"어떤 프레임워크를 사용해요?", "프로젝트는 React와 TypeScript를 사용합니다.", []string{
+			"팀 회의는 매주 월요일입니다.",
+		}},
+		{"🚀", "Launch day is marked 🚀 in the team calendar.", []string{
+			"The team calendar lives in the shared drive.",
+		}},
+	}
+	for _, tt := range tests {
+		s := openTest(t, Options{})
+		ids := storeTexts(t, s, append([]string{tt.fact}, tt.others...)...)
+		rs, err := s.Search(context.Background(), tt.query, SearchOptions{})
+		if err != nil {
+			t.Fatalf("%q: %v", tt.query, err)
+		}
+		if len(rs) == 0 || rs[0].ID != ids[0] {
+			var got []string
+			for _, r := range rs {
+				got = append(got, r.Text)
+			}
+			t.Errorf("%q: results %q, want %q first (terms %v)", tt.query, got, tt.fact, expandQuery(tt.query, 0).terms)
+		}
+	}
+}
+
+// TestKatakanaWordIsPhrase checks that a Katakana loanword in a question
+// matches only memories holding the whole word, not ones sharing one of its
+// bigrams (ーム of フレームワーク in チーム).
+func TestKatakanaWordIsPhrase(t *testing.T) {
+	s := openTest(t, Options{})
+	ids := storeTexts(t, s, "アリスはチームリーダーです。", "フレームワークはReactです。")
+	rs, err := s.Search(context.Background(), "どのフレームワークですか？", SearchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 1 || rs[0].ID != ids[1] {
+		t.Errorf("results %v, want only memory %d", rs, ids[1])
+	}
+}
+
+// TestStopwordOnlyQuery checks that a question without content words finds
+// nothing rather than every memory sharing its function words.
+func TestStopwordOnlyQuery(t *testing.T) {
+	s := openTest(t, Options{})
+	storeTexts(t, s, "What is it that the team does on Fridays?", "¿Qué es lo que hay?", "这是什么？")
+	for _, q := range []string{"what is it?", "¿qué es lo que hay?", "这是什么？", "is it the?"} {
+		rs, err := s.Search(context.Background(), q, SearchOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rs) != 0 {
+			t.Errorf("%q found %d results, want none", q, len(rs))
+		}
+	}
+}

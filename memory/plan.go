@@ -1,0 +1,22 @@
+package memory
+
+// QueryPlan is what a query searches for after query expansion: the
+// languages it was read in, its content words and their full-text terms.
+type QueryPlan struct {
+	Languages []Language `json:"languages"`         // detected, best first
+	Keywords  []string   `json:"keywords"`          // content words, in query order; empty for a query of stopwords only
+	Terms     []string   `json:"terms"`             // FTS5 query terms, OR'ed: quoted strings, "*" marking a prefix
+	Dropped   []string   `json:"dropped,omitempty"` // keywords not searched: beyond Limits.MaxQueryTerms terms
+}
+
+// PlanQuery returns the query expansion Search applies to query under the
+// store's limits, without searching, so that callers can tell a user why a
+// query found nothing (no content words) or what a long query left out.
+func (s *Store) PlanQuery(query string) QueryPlan {
+	e := expandQuery(query, s.opts.Limits.MaxQueryTerms)
+	p := QueryPlan{Languages: e.langs, Keywords: e.keywords, Dropped: e.dropped}
+	for _, t := range e.terms {
+		p.Terms = append(p.Terms, t.String())
+	}
+	return p
+}

@@ -1,0 +1,92 @@
+package memory
+
+import (
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/blevesearch/snowballstem"
+	"github.com/blevesearch/snowballstem/arabic"
+	"github.com/blevesearch/snowballstem/english"
+	"github.com/blevesearch/snowballstem/portuguese"
+	"github.com/blevesearch/snowballstem/spanish"
+)
+
+// Stemming: the Snowball stemmers (Porter, "Snowball: A language for
+// stemming algorithms", 2001; https://snowballstem.org/algorithms/) of
+// English (Porter2), Spanish, Portuguese and Arabic, as generated for Go by
+// github.com/blevesearch/snowballstem. Both the index and the query are
+// stemmed in Go, so a word is reduced the same way on both sides whatever
+// the FTS5 tokenizer does.
+
+// snowball holds the stemmer of each language that has one.
+var snowball = map[Language]func(*snowballstem.Env) bool{
+	English:    english.Stem,
+	Spanish:    spanish.Stem,
+	Portuguese: portuguese.Stem,
+	Arabic:     arabic.Stem,
+}
+
+// envPool reuses Snowball environments (a stemmer call allocates one
+// otherwise).
+var envPool = sync.Pool{New: func() any { return snowballstem.NewEnv("") }}
+
+// stem returns the Snowball stem of word in lang, lower-cased; word
+// unchanged but lower-cased for a language without a stemmer.
+func stem(lang Language, word string) string {
+	w := strings.ToLower(word)
+	f := snowball[lang]
+	if f == nil {
+		return w
+	}
+	env := envPool.Get().(*snowballstem.Env)
+	env.SetCurrent(w)
+	f(env)
+	out := env.Current()
+	envPool.Put(env)
+	return out
+}
+
+// romancePrefixLength is the longest prefix romancePrefix returns: five
+// letters, the truncation length that McNamee, Nicholas and Mayfield found
+// best for Romance languages ("Addressing morphological variation in
+// alphabetic languages", SIGIR 2009).
+const romancePrefixLength = 5
+
+// personEndings are the plural person endings of Spanish and Portuguese
+// verbs after the theme vowel (usa-mos, usá-is, usa-n, usa-m), longest
+// first. The singular -s is left out: it is also the noun plural.
+var personEndings = []string{"mos", "is", "m", "n"}
+
+// romancePrefix returns a prefix term for a Spanish or Portuguese query
+// word, so that inflected forms Snowball keeps apart still meet: the stem of
+// the word without its person ending (after a vowel, leaving at least three
+// letters), cut to romancePrefixLength letters.
+// "usamos" (stem "usam") gives "usa", which finds "usa" and "usado";
+// "devolver" gives "devol", which finds "devoluciones". ok is false when the
+// prefix adds nothing to the word's stem (short words whose stem does not
+// change without the ending: "datos") or would be shorter than three
+// letters.
+func romancePrefix(lang Language, word string) (prefix string, ok bool) {
+	w := strings.ToLower(word)
+	root := w
+	for _, e := range personEndings {
+		if rest, cut := strings.CutSuffix(w, e); cut && utf8.RuneCountInString(rest) >= 3 && endsInVowel(rest) {
+			root = rest
+			break
+		}
+	}
+	r := []rune(fold(stem(lang, root)))
+	long := utf8.RuneCountInString(w) > romancePrefixLength
+	if len(r) < 3 || (!long && string(r) == fold(stem(lang, w))) {
+		return "", false
+	}
+	return string(r[:min(len(r), romancePrefixLength)]), true
+}
+
+// endsInVowel reports whether w ends in a vowel, accented or not: the theme
+// vowel a verb's person ending follows.
+func endsInVowel(w string) bool {
+	r, _ := utf8.DecodeLastRuneInString(fold(w))
+	return strings.ContainsRune("aeiou", r)
+}
