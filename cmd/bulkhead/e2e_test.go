@@ -232,3 +232,37 @@ func TestMemoryCommands(t *testing.T) {
 		t.Fatalf("list after delete = %q", r.stdout)
 	}
 }
+
+// TestMemoryFlagRanges: an out-of-range or malformed numeric flag is one
+// line naming the flag, the value and the accepted range, on a workspace
+// where the command would otherwise succeed.
+func TestMemoryFlagRanges(t *testing.T) {
+	state := t.TempDir()
+	cli(t, state, nil, "workspace", "create", "m")
+	if r := cli(t, state, nil, "memory", "store", "--workspace-id", "m", "a fact"); r.code != 0 {
+		t.Fatalf("store: %s", r.stderr)
+	}
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"list", "--limit", "0"}, `invalid --limit "0": want an integer from 1 to 1000`},
+		{[]string{"list", "--limit", "-5"}, `invalid --limit "-5": want an integer from 1 to 1000`},
+		{[]string{"list", "--limit", "1001"}, `invalid --limit "1001": want an integer from 1 to 1000`},
+		{[]string{"list", "--limit", "abc"}, `invalid --limit "abc": want an integer from 1 to 1000`},
+		{[]string{"list", "--before", "0"}, `invalid --before "0": want an integer of 1 or more`},
+		{[]string{"list", "--before", "-1"}, `invalid --before "-1": want an integer of 1 or more`},
+		{[]string{"search", "-n", "0", "fact"}, `invalid --max-results "0": want an integer from 1 to 100`},
+		{[]string{"search", "--max-results", "101", "fact"}, `invalid --max-results "101": want an integer from 1 to 100`},
+		{[]string{"search", "-n", "abc", "fact"}, `invalid --max-results "abc": want an integer from 1 to 100`},
+		{[]string{"list", "--json=maybe"}, `invalid --json "maybe": not a valid bool`},
+	}
+	for _, tt := range tests {
+		wantOneLineError(t, cli(t, state, nil, append([]string{"memory", "--workspace-id", "m"}, tt.args...)...), tt.want)
+	}
+	for _, args := range [][]string{{"list", "--limit", "1000", "--before", "2"}, {"search", "-n", "100", "fact"}} {
+		if r := cli(t, state, nil, append([]string{"memory", "--workspace-id", "m"}, args...)...); r.code != 0 || !strings.Contains(r.stdout, "a fact") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, r.code, r.stdout, r.stderr)
+		}
+	}
+}
