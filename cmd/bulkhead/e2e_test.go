@@ -266,3 +266,21 @@ func TestMemoryFlagRanges(t *testing.T) {
 		}
 	}
 }
+
+// TestMemoryErrorTexts: errors say what is wrong in the user's terms, with
+// the input's real size.
+func TestMemoryErrorTexts(t *testing.T) {
+	state := t.TempDir()
+	cli(t, state, nil, "workspace", "create", "m")
+	big := strings.NewReader(strings.Repeat("a", 2_000_000))
+	r := cliStdin(t, state, nil, big, "memory", "store", "--workspace-id", "m", "-")
+	wantOneLineError(t, r, "standard input of 2000000 bytes exceeds the 1048576-byte limit of a memory")
+	args := []string{"memory", "store", "--workspace-id", "m"}
+	for range 12 { // one argument is at most 128 KiB
+		args = append(args, strings.Repeat("a", 100_000))
+	}
+	wantOneLineError(t, cli(t, state, nil, args...), "bulkhead: invalid memory input: text of 1200011 bytes exceeds the 1048576-byte limit")
+	wantOneLineError(t, cli(t, state, nil, "memory", "store", "--workspace-id", "m", " "), "bulkhead: invalid memory input: empty text")
+	wantOneLineError(t, cli(t, state, nil, "memory", "delete", "--workspace-id", "m", "0"), `invalid memory id "0": ids are positive integers`)
+	wantOneLineError(t, cli(t, state, nil, "memory", "delete", "--workspace-id", "m", "x"), `invalid memory id "x": ids are positive integers`)
+}

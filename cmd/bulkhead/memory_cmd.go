@@ -100,11 +100,10 @@ func memoryStoreCmd(open openStore, asJSON *bool) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			text := strings.Join(args, " ")
 			if len(args) == 1 && args[0] == "-" {
-				data, err := io.ReadAll(io.LimitReader(cmd.InOrStdin(), memory.DefaultMaxMemoryBytes+1))
-				if err != nil {
-					return fmt.Errorf("read standard input: %w", err)
+				var err error
+				if text, err = readMemoryText(cmd.InOrStdin(), memory.DefaultMaxMemoryBytes); err != nil {
+					return err
 				}
-				text = strings.TrimRight(string(data), "\r\n")
 			}
 			s, err := open()
 			if err != nil {
@@ -125,6 +124,28 @@ func memoryStoreCmd(open openStore, asJSON *bool) *cobra.Command {
 	c.Flags().StringArrayVar(&tags, "tag", nil, "tag the memory (repeatable)")
 	c.Flags().BoolVar(&evergreen, "evergreen", false, "exempt the memory from temporal decay")
 	return c
+}
+
+// readMemoryText reads a memory's text from standard input r, less its
+// final line breaks. Input beyond maxBytes is read only to count it, so
+// that the error gives the input's real size.
+func readMemoryText(r io.Reader, maxBytes int) (string, error) {
+	limit := int64(maxBytes) + 2 // room for a final "\r\n"
+	data, err := io.ReadAll(io.LimitReader(r, limit))
+	size := int64(len(data))
+	if err == nil && size == limit {
+		var rest int64
+		rest, err = io.Copy(io.Discard, r)
+		size += rest
+	}
+	if err != nil {
+		return "", fmt.Errorf("read standard input: %w", err)
+	}
+	text := strings.TrimRight(string(data), "\r\n")
+	if size > limit || len(text) > maxBytes {
+		return "", fmt.Errorf("standard input of %d bytes exceeds the %d-byte limit of a memory", size, maxBytes)
+	}
+	return text, nil
 }
 
 func memorySearchCmd(open openStore, asJSON *bool) *cobra.Command {
@@ -255,7 +276,7 @@ func memoryDeleteCmd(open openStore, asJSON *bool) *cobra.Command {
 			for _, a := range args {
 				id, err := strconv.ParseInt(a, 10, 64)
 				if err != nil || id <= 0 {
-					return fmt.Errorf("invalid memory id %q: want a positive integer", a)
+					return fmt.Errorf("invalid memory id %q: ids are positive integers", a)
 				}
 				if !slices.Contains(idList, id) {
 					idList = append(idList, id)
