@@ -161,6 +161,7 @@ func TestList(t *testing.T) {
 		{ListOptions{Source: "file:MEMORY.md"}, []int64{ids[2]}},
 		{ListOptions{Source: SourceAgent}, []int64{ids[1]}},
 		{ListOptions{Source: "session:"}, []int64{ids[4]}},
+		{ListOptions{Source: "session:other"}, nil},
 	}
 	for _, tt := range tests {
 		got, err := s.List(ctx, tt.o)
@@ -169,6 +170,11 @@ func TestList(t *testing.T) {
 		}
 		if !slices.Equal(idsOf(got), tt.want) {
 			t.Errorf("List(%+v) = %v, want %v", tt.o, idsOf(got), tt.want)
+		}
+	}
+	for _, src := range []string{"bogus", "agent:", "file", "file:/etc/passwd", "file:../x", "session:../x", "api "} {
+		if _, err := s.List(ctx, ListOptions{Source: src}); !errors.Is(err, ErrInvalid) {
+			t.Errorf("List(Source %q) = %v, want ErrInvalid", src, err)
 		}
 	}
 }

@@ -228,7 +228,7 @@ func TestMemoryCommands(t *testing.T) {
 	if r := cli(t, state, nil, "memory", "delete", "--workspace-id", "m", "1", "2", "1"); r.code != 0 {
 		t.Fatalf("delete: %s", r.stderr)
 	}
-	if r := cli(t, state, nil, "memory", "list", "--workspace-id", "m"); strings.TrimSpace(r.stdout) != "" && !strings.Contains(r.stdout, "No memories") {
+	if r := cli(t, state, nil, "memory", "list", "--workspace-id", "m"); r.stdout != "No memories found.\n" {
 		t.Fatalf("list after delete = %q", r.stdout)
 	}
 }
@@ -283,4 +283,30 @@ func TestMemoryErrorTexts(t *testing.T) {
 	wantOneLineError(t, cli(t, state, nil, "memory", "store", "--workspace-id", "m", " "), "bulkhead: invalid memory input: empty text")
 	wantOneLineError(t, cli(t, state, nil, "memory", "delete", "--workspace-id", "m", "0"), `invalid memory id "0": ids are positive integers`)
 	wantOneLineError(t, cli(t, state, nil, "memory", "delete", "--workspace-id", "m", "x"), `invalid memory id "x": ids are positive integers`)
+}
+
+// TestMemoryListSource: a malformed --source is an error; a well-formed one
+// without memories says so, like search, and is [] in JSON.
+func TestMemoryListSource(t *testing.T) {
+	state := t.TempDir()
+	cli(t, state, nil, "workspace", "create", "m")
+	if r := cli(t, state, nil, "memory", "store", "--workspace-id", "m", "a fact"); r.code != 0 {
+		t.Fatalf("store: %s", r.stderr)
+	}
+	wantOneLineError(t, cli(t, state, nil, "memory", "list", "--workspace-id", "m", "--source", "bogus"),
+		`source "bogus": want agent, api, file:<path> or session:<id>, or the prefix file: or session:`)
+	wantOneLineError(t, cli(t, state, nil, "memory", "list", "--workspace-id", "m", "--source", "file:../x"), `source "file:../x"`)
+	for _, src := range []string{"agent", "session:", "session:s1", "file:MEMORY.md"} {
+		r := cli(t, state, nil, "memory", "list", "--workspace-id", "m", "--source", src)
+		if r.code != 0 || r.stdout != "No memories found.\n" {
+			t.Errorf("--source %s: exit %d, stdout %q, stderr %q", src, r.code, r.stdout, r.stderr)
+		}
+		r = cli(t, state, nil, "memory", "list", "--workspace-id", "m", "--source", src, "--json")
+		if r.code != 0 || r.stdout != "[]\n" {
+			t.Errorf("--source %s --json: exit %d, stdout %q, stderr %q", src, r.code, r.stdout, r.stderr)
+		}
+	}
+	if r := cli(t, state, nil, "memory", "list", "--workspace-id", "m", "--source", "api"); r.code != 0 || !strings.Contains(r.stdout, "a fact") {
+		t.Errorf("--source api: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
 }

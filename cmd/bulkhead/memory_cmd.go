@@ -215,11 +215,15 @@ func memoryListCmd(open openStore, asJSON *bool) *cobra.Command {
 				}
 				return json.NewEncoder(cmd.OutOrStdout()).Encode(ms)
 			}
+			if len(ms) == 0 {
+				fmt.Fprintln(cmd.OutOrStdout(), "No memories found.")
+				return nil
+			}
 			memory.FormatMemories(cmd.OutOrStdout(), ms, 200)
 			return nil
 		},
 	}
-	c.Flags().StringVar(&o.Source, "source", "", `only this source ("agent", "api", "file:MEMORY.md"), or a prefix ending in ':' ("file:", "session:")`)
+	c.Flags().StringVar(&o.Source, "source", "", "only this source: agent, api, file:PATH or session:ID, or the prefix file: or session:")
 	c.Flags().Var(&intFlag[int]{&o.Limit, 1, memory.MaxListLimit}, "limit", fmt.Sprintf("page size, 1 to %d", memory.MaxListLimit))
 	c.Flags().Var(&intFlag[int64]{&o.BeforeID, 1, math.MaxInt64}, "before", "only memories with a smaller id (paging)")
 	return c
