@@ -53,8 +53,9 @@ func (s *Store) Get(ctx context.Context, id int64) (Memory, error) {
 
 // ListOptions selects a page of memories.
 type ListOptions struct {
-	// Source keeps memories with this exact source, or, when it ends with
-	// ':' ("file:", "session:"), with this source prefix. Empty: all.
+	// Source keeps memories with this exact source, of a form listed at
+	// SourceAgent, or, when it ends with ':' ("file:", "session:"), with
+	// this source prefix. Empty: all.
 	Source string
 	// BeforeID keeps memories with smaller ids, for paging (0: from the
 	// newest).
@@ -64,8 +65,13 @@ type ListOptions struct {
 	Limit int
 }
 
-// List returns memories newest first (by id). Errors: database errors.
+// List returns memories newest first (by id). Errors: ErrInvalid for a
+// Source of no form listed at SourceAgent nor a prefix "file:" or
+// "session:"; database errors.
 func (s *Store) List(ctx context.Context, o ListOptions) ([]Memory, error) {
+	if err := validListSource(o.Source); err != nil {
+		return nil, err
+	}
 	limit := o.Limit
 	if limit <= 0 {
 		limit = DefaultListLimit
@@ -108,4 +114,17 @@ func (s *Store) List(ctx context.Context, o ListOptions) ([]Memory, error) {
 		return nil, fmt.Errorf("list memories: %w", err)
 	}
 	return out, nil
+}
+
+// validListSource checks ListOptions.Source: empty, a source prefix, or a
+// source validSource accepts.
+func validListSource(src string) error {
+	switch {
+	case src == "" || src == SourceFilePrefix || src == SourceSessionPrefix:
+		return nil
+	case src == SourceAgent || src == SourceAPI || strings.HasPrefix(src, SourceFilePrefix) || strings.HasPrefix(src, SourceSessionPrefix):
+		return validSource(src)
+	}
+	return fmt.Errorf("%w: source %q: want %s, %s, %s<path> or %s<id>, or the prefix %s or %s",
+		ErrInvalid, src, SourceAgent, SourceAPI, SourceFilePrefix, SourceSessionPrefix, SourceFilePrefix, SourceSessionPrefix)
 }

@@ -5,6 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/bulkhead-dev/bulkhead/chat"
@@ -54,20 +58,28 @@ func ToolSpecs() []chat.Tool {
 
 // CallTool runs one memory tool call for the agent and returns the text the
 // model sees. memory_store saves content with source "agent";
-// memory_search returns up to maxResults (default DefaultToolResults, at
-// most MaxToolResults) results, each text cut to 2000 characters.
+// memory_search returns up to maxResults (default DefaultToolResults)
+// results, each text cut to 2000 characters. maxResults may be any JSON
+// number that is a whole number of at least 1 (3.0 and 1e9 are); one above
+// MaxToolResults is lowered to it rather than refused, which is kinder to a
+// model than an error, although the schema says maximum MaxToolResults.
 //
 // Errors: ErrUnknownTool; ErrInvalid for input that is not a JSON object of
-// the tool's parameters or breaks the Store's limits; database errors. The
-// caller reports them to the model as error results.
+// the tool's parameters (a field the schema lacks, a wrong type, a missing
+// required field, a maxResults below 1 or with a fraction) or breaks the
+// Store's limits; database errors. The caller reports them to the model as
+// error results.
 func (s *Store) CallTool(ctx context.Context, name string, input json.RawMessage) (string, error) {
 	switch name {
 	case ToolStore:
 		var in struct {
 			Content *string `json:"content"`
 		}
-		if err := json.Unmarshal(input, &in); err != nil || in.Content == nil {
-			return "", fmt.Errorf("%w: %s wants {\"content\": string}", ErrInvalid, ToolStore)
+		if err := decodeToolInput(input, &in, storeUsage, "content"); err != nil {
+			return "", err
+		}
+		if in.Content == nil {
+			return "", fmt.Errorf("%w: missing content; %s", ErrInvalid, storeUsage)
 		}
 		m, err := s.Store(ctx, NewMemory{Text: *in.Content, Source: SourceAgent})
 		if err != nil {
@@ -76,17 +88,20 @@ func (s *Store) CallTool(ctx context.Context, name string, input json.RawMessage
 		return fmt.Sprintf("Stored memory %d.", m.ID), nil
 	case ToolSearch:
 		var in struct {
-			Query      *string `json:"query"`
-			MaxResults int     `json:"maxResults"`
+			Query      *string         `json:"query"`
+			MaxResults json.RawMessage `json:"maxResults"`
 		}
-		if err := json.Unmarshal(input, &in); err != nil || in.Query == nil {
-			return "", fmt.Errorf("%w: %s wants {\"query\": string, \"maxResults\"?: integer}", ErrInvalid, ToolSearch)
+		if err := decodeToolInput(input, &in, searchUsage, "query", "maxResults"); err != nil {
+			return "", err
 		}
-		n := in.MaxResults
-		if n <= 0 {
-			n = DefaultToolResults
+		if in.Query == nil {
+			return "", fmt.Errorf("%w: missing query; %s", ErrInvalid, searchUsage)
 		}
-		rs, err := s.Search(ctx, *in.Query, SearchOptions{MaxResults: min(n, MaxToolResults)})
+		n, err := toolMaxResults(in.MaxResults)
+		if err != nil {
+			return "", err
+		}
+		rs, err := s.Search(ctx, *in.Query, SearchOptions{MaxResults: n})
 		if err != nil {
 			return "", err
 		}
@@ -99,4 +114,49 @@ func (s *Store) CallTool(ctx context.Context, name string, input json.RawMessage
 		return b.String(), nil
 	}
 	return "", fmt.Errorf("%w %q", ErrUnknownTool, name)
+}
+
+// The tools' parameters, ending the errors of CallTool's input checks.
+const (
+	storeUsage  = ToolStore + ` wants {"content": string}`
+	searchUsage = ToolSearch + ` wants {"query": string, "maxResults"?: integer}`
+)
+
+// decodeToolInput decodes input, a JSON object whose fields must all be
+// among fields (the schemas forbid others), into in. Errors wrap ErrInvalid
+// and end with usage.
+func decodeToolInput(input json.RawMessage, in any, usage string, fields ...string) error {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(input, &obj); err != nil || obj == nil {
+		return fmt.Errorf("%w: input is not a JSON object; %s", ErrInvalid, usage)
+	}
+	for _, f := range slices.Sorted(maps.Keys(obj)) {
+		if !slices.Contains(fields, f) {
+			return fmt.Errorf("%w: unknown field %q; %s", ErrInvalid, f, usage)
+		}
+	}
+	if err := json.Unmarshal(input, in); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return fmt.Errorf("%w: %s is a JSON %s; %s", ErrInvalid, te.Field, te.Value, usage)
+		}
+		return fmt.Errorf("%w: %s", ErrInvalid, usage)
+	}
+	return nil
+}
+
+// toolMaxResults reads memory_search's maxResults: absent or null means
+// DefaultToolResults, a whole number above MaxToolResults is lowered to it.
+func toolMaxResults(raw json.RawMessage) (int, error) {
+	if raw == nil || string(raw) == "null" {
+		return DefaultToolResults, nil
+	}
+	// raw is a JSON value; ParseFloat accepts only the numbers among them,
+	// and makes those too large for a float64 infinite (ErrRange).
+	f, err := strconv.ParseFloat(string(raw), 64)
+	if (err != nil && !errors.Is(err, strconv.ErrRange)) || f < 1 || f != math.Trunc(f) {
+		return 0, fmt.Errorf("%w: maxResults %s: want a whole number from 1 to %d (larger ones are lowered to %d)",
+			ErrInvalid, raw, MaxToolResults, MaxToolResults)
+	}
+	return int(min(f, MaxToolResults)), nil
 }

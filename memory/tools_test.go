@@ -54,19 +54,33 @@ func TestCallTool(t *testing.T) {
 	if err != nil || !strings.HasPrefix(out, "No memories found") {
 		t.Fatalf("memory_search without results = %q, %v", out, err)
 	}
-	bad := []struct{ name, input string }{
-		{ToolStore, `{}`},
-		{ToolStore, `{"content": 7}`},
-		{ToolStore, `{"content": ""}`},
-		{ToolStore, `not json`},
-		{ToolSearch, `{"q":"x"}`},
-		{ToolSearch, `{"query":"x","maxResults":"many"}`},
-		{ToolSearch, `{"query":""}`},
+	bad := []struct{ name, input, want string }{
+		{ToolStore, `{}`, "missing content"},
+		{ToolStore, `{"content": 7}`, "content is a JSON number"},
+		{ToolStore, `{"content": ""}`, "empty text"},
+		{ToolStore, `not json`, "not a JSON object"},
+		{ToolStore, `null`, "not a JSON object"},
+		{ToolStore, `{"content":"x","tags":["a"]}`, `unknown field "tags"`},
+		{ToolStore, `{"Content":"x"}`, `unknown field "Content"`},
+		{ToolSearch, `{"q":"x"}`, `unknown field "q"`},
+		{ToolSearch, `{"query":"x","limit":3}`, `unknown field "limit"`},
+		{ToolSearch, `{"maxResults":3}`, "missing query"},
+		{ToolSearch, `{"query":"x","maxResults":"many"}`, `maxResults "many": want a whole number from 1 to 20`},
+		{ToolSearch, `{"query":"x","maxResults":"5"}`, `maxResults "5"`},
+		{ToolSearch, `{"query":"x","maxResults":2.5}`, "maxResults 2.5: want a whole number"},
+		{ToolSearch, `{"query":"x","maxResults":0}`, "maxResults 0: want a whole number"},
+		{ToolSearch, `{"query":"x","maxResults":-3}`, "maxResults -3: want a whole number"},
+		{ToolSearch, `{"query":"x","maxResults":true}`, "maxResults true"},
+		{ToolSearch, `{"query":""}`, "query"},
 	}
 	for _, b := range bad {
-		if _, err := s.CallTool(ctx, b.name, json.RawMessage(b.input)); !errors.Is(err, ErrInvalid) {
-			t.Errorf("%s %s: %v, want ErrInvalid", b.name, b.input, err)
+		_, err := s.CallTool(ctx, b.name, json.RawMessage(b.input))
+		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), b.want) {
+			t.Errorf("%s %s: %v, want ErrInvalid with %q", b.name, b.input, err, b.want)
 		}
+	}
+	if ms, _ := s.List(ctx, ListOptions{}); len(ms) != 1 {
+		t.Errorf("rejected calls stored memories: %+v", ms)
 	}
 	if _, err := s.CallTool(ctx, "memory_forget", json.RawMessage(`{}`)); !errors.Is(err, ErrUnknownTool) {
 		t.Errorf("unknown tool: %v", err)
@@ -99,8 +113,16 @@ func TestCallToolResultLimits(t *testing.T) {
 	if n := count(`{"query":"garden tomatoes","maxResults":3}`); n != 3 {
 		t.Errorf("maxResults 3: %d results", n)
 	}
-	if n := count(`{"query":"garden tomatoes","maxResults":500}`); n != MaxToolResults {
-		t.Errorf("maxResults 500: %d results, want the cap %d", n, MaxToolResults)
+	if n := count(`{"query":"garden tomatoes","maxResults":null}`); n != DefaultToolResults {
+		t.Errorf("maxResults null: %d results, want the default %d", n, DefaultToolResults)
+	}
+	if n := count(`{"query":"garden tomatoes","maxResults":3.0}`); n != 3 {
+		t.Errorf("maxResults 3.0: %d results", n)
+	}
+	for _, big := range []string{"500", "1e9", "1e400"} {
+		if n := count(`{"query":"garden tomatoes","maxResults":` + big + `}`); n != MaxToolResults {
+			t.Errorf("maxResults %s: %d results, want the cap %d", big, n, MaxToolResults)
+		}
 	}
 }
 

@@ -43,7 +43,10 @@ func (s *Store) StoreBatch(ctx context.Context, ms []NewMemory) (BatchResult, er
 	texts := make([]string, len(ms))
 	for i := range ms {
 		if err := ms[i].normalize(s.opts.Limits); err != nil {
-			return BatchResult{}, fmt.Errorf("memory %d: %w", i, err)
+			if len(ms) > 1 {
+				err = fmt.Errorf("memory at index %d of the batch: %w", i, err)
+			}
+			return BatchResult{}, err
 		}
 		texts[i] = ms[i].Text
 	}

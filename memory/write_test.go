@@ -68,6 +68,21 @@ func TestStoreValidation(t *testing.T) {
 	}
 }
 
+// TestStoreErrorTexts: a single memory's error has no batch index and
+// gives the text's real size; a batch's names the failing index.
+func TestStoreErrorTexts(t *testing.T) {
+	s := openTest(t, Options{})
+	ctx := context.Background()
+	_, err := s.Store(ctx, NewMemory{Text: strings.Repeat("a", 2_000_000)})
+	if want := "invalid memory input: text of 2000000 bytes exceeds the 1048576-byte limit"; err == nil || err.Error() != want {
+		t.Errorf("Store(2 MB) = %v, want %q", err, want)
+	}
+	_, err = s.StoreBatch(ctx, []NewMemory{{Text: "valid"}, {Text: " "}})
+	if want := "memory at index 1 of the batch: invalid memory input: empty text"; err == nil || err.Error() != want {
+		t.Errorf("StoreBatch = %v, want %q", err, want)
+	}
+}
+
 func TestStoreBatchLimitIsAtomic(t *testing.T) {
 	s := openTest(t, Options{Limits: Limits{MaxBatch: 3}})
 	ctx := context.Background()
@@ -146,6 +161,7 @@ func TestList(t *testing.T) {
 		{ListOptions{Source: "file:MEMORY.md"}, []int64{ids[2]}},
 		{ListOptions{Source: SourceAgent}, []int64{ids[1]}},
 		{ListOptions{Source: "session:"}, []int64{ids[4]}},
+		{ListOptions{Source: "session:other"}, nil},
 	}
 	for _, tt := range tests {
 		got, err := s.List(ctx, tt.o)
@@ -154,6 +170,11 @@ func TestList(t *testing.T) {
 		}
 		if !slices.Equal(idsOf(got), tt.want) {
 			t.Errorf("List(%+v) = %v, want %v", tt.o, idsOf(got), tt.want)
+		}
+	}
+	for _, src := range []string{"bogus", "agent:", "file", "file:/etc/passwd", "file:../x", "session:../x", "api "} {
+		if _, err := s.List(ctx, ListOptions{Source: src}); !errors.Is(err, ErrInvalid) {
+			t.Errorf("List(Source %q) = %v, want ErrInvalid", src, err)
 		}
 	}
 }

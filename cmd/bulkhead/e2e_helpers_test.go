@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -40,7 +41,14 @@ type result struct {
 // state directory given, plus env.
 func cli(t *testing.T, stateDir string, env []string, args ...string) result {
 	t.Helper()
+	return cliStdin(t, stateDir, env, nil, args...)
+}
+
+// cliStdin is cli with standard input read from stdin (nil: none).
+func cliStdin(t *testing.T, stateDir string, env []string, stdin io.Reader, args ...string) result {
+	t.Helper()
 	cmd := exec.Command(binary, args...)
+	cmd.Stdin = stdin
 	cmd.Env = append([]string{
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + os.Getenv("HOME"),

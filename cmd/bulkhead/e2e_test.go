@@ -228,7 +228,85 @@ func TestMemoryCommands(t *testing.T) {
 	if r := cli(t, state, nil, "memory", "delete", "--workspace-id", "m", "1", "2", "1"); r.code != 0 {
 		t.Fatalf("delete: %s", r.stderr)
 	}
-	if r := cli(t, state, nil, "memory", "list", "--workspace-id", "m"); strings.TrimSpace(r.stdout) != "" && !strings.Contains(r.stdout, "No memories") {
+	if r := cli(t, state, nil, "memory", "list", "--workspace-id", "m"); r.stdout != "No memories found.\n" {
 		t.Fatalf("list after delete = %q", r.stdout)
+	}
+}
+
+// TestMemoryFlagRanges: an out-of-range or malformed numeric flag is one
+// line naming the flag, the value and the accepted range, on a workspace
+// where the command would otherwise succeed.
+func TestMemoryFlagRanges(t *testing.T) {
+	state := t.TempDir()
+	cli(t, state, nil, "workspace", "create", "m")
+	if r := cli(t, state, nil, "memory", "store", "--workspace-id", "m", "a fact"); r.code != 0 {
+		t.Fatalf("store: %s", r.stderr)
+	}
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"list", "--limit", "0"}, `invalid --limit "0": want an integer from 1 to 1000`},
+		{[]string{"list", "--limit", "-5"}, `invalid --limit "-5": want an integer from 1 to 1000`},
+		{[]string{"list", "--limit", "1001"}, `invalid --limit "1001": want an integer from 1 to 1000`},
+		{[]string{"list", "--limit", "abc"}, `invalid --limit "abc": want an integer from 1 to 1000`},
+		{[]string{"list", "--before", "0"}, `invalid --before "0": want an integer of 1 or more`},
+		{[]string{"list", "--before", "-1"}, `invalid --before "-1": want an integer of 1 or more`},
+		{[]string{"search", "-n", "0", "fact"}, `invalid --max-results "0": want an integer from 1 to 100`},
+		{[]string{"search", "--max-results", "101", "fact"}, `invalid --max-results "101": want an integer from 1 to 100`},
+		{[]string{"search", "-n", "abc", "fact"}, `invalid --max-results "abc": want an integer from 1 to 100`},
+		{[]string{"list", "--json=maybe"}, `invalid --json "maybe": not a valid bool`},
+	}
+	for _, tt := range tests {
+		wantOneLineError(t, cli(t, state, nil, append([]string{"memory", "--workspace-id", "m"}, tt.args...)...), tt.want)
+	}
+	for _, args := range [][]string{{"list", "--limit", "1000", "--before", "2"}, {"search", "-n", "100", "fact"}} {
+		if r := cli(t, state, nil, append([]string{"memory", "--workspace-id", "m"}, args...)...); r.code != 0 || !strings.Contains(r.stdout, "a fact") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, r.code, r.stdout, r.stderr)
+		}
+	}
+}
+
+// TestMemoryErrorTexts: errors say what is wrong in the user's terms, with
+// the input's real size.
+func TestMemoryErrorTexts(t *testing.T) {
+	state := t.TempDir()
+	cli(t, state, nil, "workspace", "create", "m")
+	big := strings.NewReader(strings.Repeat("a", 2_000_000))
+	r := cliStdin(t, state, nil, big, "memory", "store", "--workspace-id", "m", "-")
+	wantOneLineError(t, r, "standard input of 2000000 bytes exceeds the 1048576-byte limit of a memory")
+	args := []string{"memory", "store", "--workspace-id", "m"}
+	for range 12 { // one argument is at most 128 KiB
+		args = append(args, strings.Repeat("a", 100_000))
+	}
+	wantOneLineError(t, cli(t, state, nil, args...), "bulkhead: invalid memory input: text of 1200011 bytes exceeds the 1048576-byte limit")
+	wantOneLineError(t, cli(t, state, nil, "memory", "store", "--workspace-id", "m", " "), "bulkhead: invalid memory input: empty text")
+	wantOneLineError(t, cli(t, state, nil, "memory", "delete", "--workspace-id", "m", "0"), `invalid memory id "0": ids are positive integers`)
+	wantOneLineError(t, cli(t, state, nil, "memory", "delete", "--workspace-id", "m", "x"), `invalid memory id "x": ids are positive integers`)
+}
+
+// TestMemoryListSource: a malformed --source is an error; a well-formed one
+// without memories says so, like search, and is [] in JSON.
+func TestMemoryListSource(t *testing.T) {
+	state := t.TempDir()
+	cli(t, state, nil, "workspace", "create", "m")
+	if r := cli(t, state, nil, "memory", "store", "--workspace-id", "m", "a fact"); r.code != 0 {
+		t.Fatalf("store: %s", r.stderr)
+	}
+	wantOneLineError(t, cli(t, state, nil, "memory", "list", "--workspace-id", "m", "--source", "bogus"),
+		`source "bogus": want agent, api, file:<path> or session:<id>, or the prefix file: or session:`)
+	wantOneLineError(t, cli(t, state, nil, "memory", "list", "--workspace-id", "m", "--source", "file:../x"), `source "file:../x"`)
+	for _, src := range []string{"agent", "session:", "session:s1", "file:MEMORY.md"} {
+		r := cli(t, state, nil, "memory", "list", "--workspace-id", "m", "--source", src)
+		if r.code != 0 || r.stdout != "No memories found.\n" {
+			t.Errorf("--source %s: exit %d, stdout %q, stderr %q", src, r.code, r.stdout, r.stderr)
+		}
+		r = cli(t, state, nil, "memory", "list", "--workspace-id", "m", "--source", src, "--json")
+		if r.code != 0 || r.stdout != "[]\n" {
+			t.Errorf("--source %s --json: exit %d, stdout %q, stderr %q", src, r.code, r.stdout, r.stderr)
+		}
+	}
+	if r := cli(t, state, nil, "memory", "list", "--workspace-id", "m", "--source", "api"); r.code != 0 || !strings.Contains(r.stdout, "a fact") {
+		t.Errorf("--source api: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 }

@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/bulkhead-dev/bulkhead/internal/ids"
 	"github.com/bulkhead-dev/bulkhead/memory"
@@ -42,6 +45,7 @@ func newMemoryCmd(stateDir func() (string, error)) *cobra.Command {
 	pf.StringVar(&embedProvider, "embedding-provider", "", "embedding provider for vector search: "+strings.Join(embed.Providers(), ", ")+" (default: keyword-only)")
 	pf.StringVar(&embedModel, "embedding-model", "", "embedding model (default: the provider's)")
 	pf.StringVar(&embedBaseURL, "embedding-base-url", "", "embedding API base URL (default: the provider's, or its *_BASE_URL variable)")
+	cmd.SetFlagErrorFunc(flagError)
 
 	open := func() (*memory.Store, error) {
 		if err := ids.Validate("workspace", workspaceID); err != nil {
@@ -96,11 +100,10 @@ func memoryStoreCmd(open openStore, asJSON *bool) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			text := strings.Join(args, " ")
 			if len(args) == 1 && args[0] == "-" {
-				data, err := io.ReadAll(io.LimitReader(cmd.InOrStdin(), memory.DefaultMaxMemoryBytes+1))
-				if err != nil {
-					return fmt.Errorf("read standard input: %w", err)
+				var err error
+				if text, err = readMemoryText(cmd.InOrStdin(), memory.DefaultMaxMemoryBytes); err != nil {
+					return err
 				}
-				text = strings.TrimRight(string(data), "\r\n")
 			}
 			s, err := open()
 			if err != nil {
@@ -123,9 +126,31 @@ func memoryStoreCmd(open openStore, asJSON *bool) *cobra.Command {
 	return c
 }
 
+// readMemoryText reads a memory's text from standard input r, less its
+// final line breaks. Input beyond maxBytes is read only to count it, so
+// that the error gives the input's real size.
+func readMemoryText(r io.Reader, maxBytes int) (string, error) {
+	limit := int64(maxBytes) + 2 // room for a final "\r\n"
+	data, err := io.ReadAll(io.LimitReader(r, limit))
+	size := int64(len(data))
+	if err == nil && size == limit {
+		var rest int64
+		rest, err = io.Copy(io.Discard, r)
+		size += rest
+	}
+	if err != nil {
+		return "", fmt.Errorf("read standard input: %w", err)
+	}
+	text := strings.TrimRight(string(data), "\r\n")
+	if size > limit || len(text) > maxBytes {
+		return "", fmt.Errorf("standard input of %d bytes exceeds the %d-byte limit of a memory", size, maxBytes)
+	}
+	return text, nil
+}
+
 func memorySearchCmd(open openStore, asJSON *bool) *cobra.Command {
 	var (
-		maxResults  int
+		maxResults  = memory.DefaultSearchResults
 		keywordOnly bool
 		rrf         bool
 	)
@@ -161,14 +186,15 @@ func memorySearchCmd(open openStore, asJSON *bool) *cobra.Command {
 			return nil
 		},
 	}
-	c.Flags().IntVarP(&maxResults, "max-results", "n", memory.DefaultSearchResults, "number of results")
+	c.Flags().VarP(&intFlag[int]{&maxResults, 1, memory.DefaultMaxResults}, "max-results", "n",
+		fmt.Sprintf("number of results, 1 to %d", memory.DefaultMaxResults))
 	c.Flags().BoolVar(&keywordOnly, "keyword-only", false, "skip the vector stage")
 	c.Flags().BoolVar(&rrf, "rrf", false, "fuse stages by reciprocal rank instead of weighted scores")
 	return c
 }
 
 func memoryListCmd(open openStore, asJSON *bool) *cobra.Command {
-	var o memory.ListOptions
+	o := memory.ListOptions{Limit: memory.DefaultListLimit}
 	c := &cobra.Command{
 		Use:   "list",
 		Short: "List memories, newest first",
@@ -189,14 +215,55 @@ func memoryListCmd(open openStore, asJSON *bool) *cobra.Command {
 				}
 				return json.NewEncoder(cmd.OutOrStdout()).Encode(ms)
 			}
+			if len(ms) == 0 {
+				fmt.Fprintln(cmd.OutOrStdout(), "No memories found.")
+				return nil
+			}
 			memory.FormatMemories(cmd.OutOrStdout(), ms, 200)
 			return nil
 		},
 	}
-	c.Flags().StringVar(&o.Source, "source", "", `only this source ("agent", "api", "file:MEMORY.md"), or a prefix ending in ':' ("file:", "session:")`)
-	c.Flags().IntVar(&o.Limit, "limit", memory.DefaultListLimit, fmt.Sprintf("page size (at most %d)", memory.MaxListLimit))
-	c.Flags().Int64Var(&o.BeforeID, "before", 0, "only memories with a smaller id (paging)")
+	c.Flags().StringVar(&o.Source, "source", "", "only this source: agent, api, file:PATH or session:ID, or the prefix file: or session:")
+	c.Flags().Var(&intFlag[int]{&o.Limit, 1, memory.MaxListLimit}, "limit", fmt.Sprintf("page size, 1 to %d", memory.MaxListLimit))
+	c.Flags().Var(&intFlag[int64]{&o.BeforeID, 1, math.MaxInt64}, "before", "only memories with a smaller id (paging)")
 	return c
+}
+
+// intFlag is an integer flag that accepts only min to max, so an
+// out-of-range value fails as a malformed one does, when flags are parsed.
+type intFlag[T int | int64] struct {
+	p        *T
+	min, max T
+}
+
+func (f *intFlag[T]) Set(s string) error {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < int64(f.min) || n > int64(f.max) {
+		if int64(f.max) == math.MaxInt64 {
+			return fmt.Errorf("want an integer of %d or more", f.min)
+		}
+		return fmt.Errorf("want an integer from %d to %d", f.min, f.max)
+	}
+	*f.p = T(n)
+	return nil
+}
+
+func (f *intFlag[T]) String() string { return strconv.FormatInt(int64(*f.p), 10) }
+func (f *intFlag[T]) Type() string   { return "int" }
+
+// flagError words a flag's invalid value as one line naming the flag, the
+// value and what the flag accepts, instead of pflag's wording with a raw
+// strconv error.
+func flagError(_ *cobra.Command, err error) error {
+	var ive *pflag.InvalidValueError
+	if !errors.As(err, &ive) {
+		return err
+	}
+	cause := ive.Unwrap()
+	if _, ok := cause.(*strconv.NumError); ok {
+		cause = fmt.Errorf("not a valid %s", ive.GetFlag().Value.Type())
+	}
+	return fmt.Errorf("invalid --%s %q: %w", ive.GetFlag().Name, ive.GetValue(), cause)
 }
 
 // searchShowChars is how much of each memory `memory search` prints (the
@@ -213,7 +280,7 @@ func memoryDeleteCmd(open openStore, asJSON *bool) *cobra.Command {
 			for _, a := range args {
 				id, err := strconv.ParseInt(a, 10, 64)
 				if err != nil || id <= 0 {
-					return fmt.Errorf("invalid memory id %q: want a positive integer", a)
+					return fmt.Errorf("invalid memory id %q: ids are positive integers", a)
 				}
 				if !slices.Contains(idList, id) {
 					idList = append(idList, id)
