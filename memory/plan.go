@@ -1,5 +1,10 @@
 package memory
 
+import (
+	"fmt"
+	"strings"
+)
+
 // QueryPlan is what a query searches for after query expansion: the
 // languages it was read in, its content words and their full-text terms.
 type QueryPlan struct {
@@ -19,4 +24,18 @@ func (s *Store) PlanQuery(query string) QueryPlan {
 		p.Terms = append(p.Terms, t.String())
 	}
 	return p
+}
+
+// Notes returns what a person or a model should know about the plan, as
+// sentences: that the query had no content words, or which keywords a long
+// query left out. Nil when there is nothing to say.
+func (p QueryPlan) Notes() []string {
+	var out []string
+	if len(p.Keywords) == 0 {
+		out = append(out, "The query has only common words (stopwords), so the keyword search looked for nothing; use the names and terms the memory would contain.")
+	}
+	if len(p.Dropped) > 0 {
+		out = append(out, fmt.Sprintf("The query is too long: %d words were not searched (%s).", len(p.Dropped), strings.Join(p.Dropped, ", ")))
+	}
+	return out
 }

@@ -105,12 +105,16 @@ func (s *Store) CallTool(ctx context.Context, name string, input json.RawMessage
 		if err != nil {
 			return "", err
 		}
+		notes := s.PlanQuery(*in.Query).Notes()
 		if len(rs) == 0 {
-			return fmt.Sprintf("No memories found for %q.", *in.Query), nil
+			return strings.Join(append([]string{fmt.Sprintf("No memories found for %q.", *in.Query)}, notes...), " "), nil
 		}
 		var b strings.Builder
 		fmt.Fprintf(&b, "Found %d memories, best first:\n", len(rs))
 		FormatResults(&b, rs, maxToolResultChars)
+		for _, n := range notes {
+			b.WriteString("Note: " + n + "\n")
+		}
 		return b.String(), nil
 	}
 	return "", fmt.Errorf("%w %q", ErrUnknownTool, name)

@@ -51,8 +51,12 @@ func TestCallTool(t *testing.T) {
 		t.Fatalf("memory_search = %q, %v", out, err)
 	}
 	out, err = s.CallTool(ctx, ToolSearch, json.RawMessage(`{"query":"dog"}`))
-	if err != nil || !strings.HasPrefix(out, "No memories found") {
+	if err != nil || out != `No memories found for "dog".` {
 		t.Fatalf("memory_search without results = %q, %v", out, err)
+	}
+	out, err = s.CallTool(ctx, ToolSearch, json.RawMessage(`{"query":"what is it?"}`))
+	if err != nil || !strings.HasPrefix(out, "No memories found") || !strings.Contains(out, "only common words") {
+		t.Fatalf("memory_search of stopwords = %q, %v", out, err)
 	}
 	bad := []struct{ name, input, want string }{
 		{ToolStore, `{}`, "missing content"},

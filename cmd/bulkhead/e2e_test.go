@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -308,5 +309,25 @@ func TestMemoryListSource(t *testing.T) {
 	}
 	if r := cli(t, state, nil, "memory", "list", "--workspace-id", "m", "--source", "api"); r.code != 0 || !strings.Contains(r.stdout, "a fact") {
 		t.Errorf("--source api: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestMemorySearchNotes: memory search says on stderr why a query of
+// stopwords finds nothing and which words of a long query were not searched.
+func TestMemorySearchNotes(t *testing.T) {
+	state := t.TempDir()
+	cli(t, state, nil, "workspace", "create", "m")
+	cli(t, state, nil, "memory", "store", "--workspace-id", "m", "What is it that the team ships on Fridays?")
+	r := cli(t, state, nil, "memory", "search", "--workspace-id", "m", "what", "is", "it?")
+	if r.code != 0 || r.stdout != "No memories found.\n" || !strings.Contains(r.stderr, "note: The query has only common words") {
+		t.Errorf("stopword query: code %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	var words []string
+	for i := range 40 {
+		words = append(words, fmt.Sprintf("w%dx", i))
+	}
+	r = cli(t, state, nil, append([]string{"memory", "search", "--workspace-id", "m", "ships"}, words...)...)
+	if r.code != 0 || !strings.Contains(r.stdout, "ships on Fridays") || !strings.Contains(r.stderr, "9 words were not searched (w31x, ") {
+		t.Errorf("long query: code %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 }

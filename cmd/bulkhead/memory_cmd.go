@@ -126,23 +126,33 @@ func memoryStoreCmd(open openStore, asJSON *bool) *cobra.Command {
 	return c
 }
 
+// stdinCountLimit bounds how much of a too-large standard input
+// readMemoryText reads to report its size, so that endless input (yes |
+// bulkhead memory store -) still fails.
+const stdinCountLimit = 64 << 20
+
 // readMemoryText reads a memory's text from standard input r, less its
-// final line breaks. Input beyond maxBytes is read only to count it, so
-// that the error gives the input's real size.
+// final line breaks. Input beyond maxBytes is read, up to stdinCountLimit
+// bytes more, only to count it, so that the error gives the input's real
+// size.
 func readMemoryText(r io.Reader, maxBytes int) (string, error) {
 	limit := int64(maxBytes) + 2 // room for a final "\r\n"
 	data, err := io.ReadAll(io.LimitReader(r, limit))
-	size := int64(len(data))
+	size, endless := int64(len(data)), false
 	if err == nil && size == limit {
 		var rest int64
-		rest, err = io.Copy(io.Discard, r)
+		rest, err = io.Copy(io.Discard, io.LimitReader(r, stdinCountLimit))
 		size += rest
+		endless = rest == stdinCountLimit
 	}
 	if err != nil {
 		return "", fmt.Errorf("read standard input: %w", err)
 	}
 	text := strings.TrimRight(string(data), "\r\n")
-	if size > limit || len(text) > maxBytes {
+	switch {
+	case endless:
+		return "", fmt.Errorf("standard input of more than %d bytes exceeds the %d-byte limit of a memory", size, maxBytes)
+	case size > limit || len(text) > maxBytes:
 		return "", fmt.Errorf("standard input of %d bytes exceeds the %d-byte limit of a memory", size, maxBytes)
 	}
 	return text, nil
@@ -168,9 +178,13 @@ func memorySearchCmd(open openStore, asJSON *bool) *cobra.Command {
 			if rrf {
 				opts.Fusion = memory.FusionRRF
 			}
-			rs, err := s.Search(cmd.Context(), strings.Join(args, " "), opts)
+			query := strings.Join(args, " ")
+			rs, err := s.Search(cmd.Context(), query, opts)
 			if err != nil {
 				return err
+			}
+			for _, n := range s.PlanQuery(query).Notes() {
+				fmt.Fprintln(cmd.ErrOrStderr(), "note:", n)
 			}
 			if *asJSON {
 				if rs == nil {

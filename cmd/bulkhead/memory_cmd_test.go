@@ -29,3 +29,22 @@ func TestReadMemoryText(t *testing.T) {
 		}
 	}
 }
+
+// endless is an io.Reader that never ends.
+type endless struct{}
+
+func (endless) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 'y'
+	}
+	return len(p), nil
+}
+
+// TestReadMemoryTextEndless: endless standard input fails once
+// stdinCountLimit bytes past the limit have been counted.
+func TestReadMemoryTextEndless(t *testing.T) {
+	_, err := readMemoryText(endless{}, 10)
+	if err == nil || !strings.Contains(err.Error(), "more than") {
+		t.Fatalf("endless input: %v", err)
+	}
+}
