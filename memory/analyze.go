@@ -30,6 +30,9 @@ type token struct {
 // runeKind returns the kind of token r belongs to, and false for
 // separators.
 func runeKind(r rune) (tokenKind, bool) {
+	if r < utf8.RuneSelf {
+		return wordToken, 'a' <= r|0x20 && r|0x20 <= 'z' || '0' <= r && r <= '9'
+	}
 	switch {
 	case isCJK(r):
 		return cjkToken, true
@@ -90,14 +93,15 @@ func tokenize(s string) []token {
 //
 // Queries are analysed the same way (see keywordTerms), so they match.
 func indexText(text string) string {
-	lang := DetectLanguage(text)
+	toks := tokenize(text)
+	lang := detectLanguages(text, toks)[0]
 	var b, han strings.Builder
 	b.Grow(len(text) + len(text)/2)
 	word := func(w string) {
 		b.WriteString(w)
 		b.WriteByte(' ')
 	}
-	for _, t := range tokenize(text) {
+	for _, t := range toks {
 		switch t.kind {
 		case cjkToken:
 			for _, g := range bigrams(t.text) {
@@ -166,6 +170,9 @@ func bigrams(run string) []string {
 // English, Spanish and Portuguese, as the unicode61 tokenizer does with
 // remove_diacritics 2, so that stopword lists can be compared with user text.
 func fold(s string) string {
+	if isASCII(s) {
+		return strings.ToLower(s)
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range strings.ToLower(s) {
@@ -193,3 +200,13 @@ var latinBase = func() map[rune]rune {
 	}
 	return m
 }()
+
+// isASCII reports whether s is all ASCII.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}

@@ -47,8 +47,9 @@ func expandQuery(q string, maxTerms int) expansion {
 	if maxTerms <= 0 {
 		maxTerms = DefaultMaxQueryTerms
 	}
-	e := expansion{langs: detectLanguages(q)}
-	e.keywords = keywords(tokenize(q), e.langs)
+	toks := tokenize(q)
+	e := expansion{langs: detectLanguages(q, toks)}
+	e.keywords = keywords(toks, e.langs)
 	seen := map[term]bool{}
 	latin := stemLanguages(e.langs)
 	for _, k := range e.keywords {

@@ -3,6 +3,7 @@ package memory
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Language is an ISO 639-1 code of a language the query expansion knows.
@@ -34,16 +35,20 @@ const (
 // share a script (Grefenstette, "Comparing two language identification
 // schemes", JADT 1995).
 func DetectLanguage(text string) Language {
-	langs := detectLanguages(text)
-	return langs[0]
+	return detectLanguages(text, tokenize(text))[0]
 }
 
-// detectLanguages is DetectLanguage returning every language tied for the
-// best Latin-script score (one language for other scripts).
-func detectLanguages(text string) []Language {
+// detectLanguages is DetectLanguage of text, whose tokens are toks,
+// returning every language tied for the best Latin-script score (one
+// language for other scripts).
+func detectLanguages(text string, toks []token) []Language {
 	var kana, hangul, han, arabic, latin int
 	for _, r := range text {
 		switch {
+		case r < utf8.RuneSelf:
+			if 'a' <= r|0x20 && r|0x20 <= 'z' {
+				latin++
+			}
 		case unicode.In(r, unicode.Hiragana, unicode.Katakana):
 			kana++
 		case unicode.Is(unicode.Hangul, r):
@@ -66,14 +71,14 @@ func detectLanguages(text string) []Language {
 	case arabic > 0 && arabic >= latin:
 		return []Language{Arabic}
 	}
-	return latinLanguages(text)
+	return latinLanguages(text, toks)
 }
 
 // latinLanguages scores English, Spanish and Portuguese by stopword evidence
 // and returns the best, ties included, English first.
-func latinLanguages(text string) []Language {
+func latinLanguages(text string, toks []token) []Language {
 	scores := map[Language]int{}
-	for _, t := range tokenize(text) {
+	for _, t := range toks {
 		if t.kind != wordToken {
 			continue
 		}

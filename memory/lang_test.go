@@ -36,7 +36,7 @@ func TestDetectLanguage(t *testing.T) {
 
 func TestDetectLanguagesTies(t *testing.T) {
 	// "de" and "que" are Spanish and Portuguese stopwords alike.
-	got := detectLanguages("dados de que")
+	got := detectLanguages("dados de que", tokenize("dados de que"))
 	if len(got) != 2 || got[0] != Spanish || got[1] != Portuguese {
 		t.Fatalf("detectLanguages = %v, want [es pt]", got)
 	}

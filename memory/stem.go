@@ -31,6 +31,25 @@ var snowball = map[Language]func(*snowballstem.Env) bool{
 // otherwise).
 var envPool = sync.Pool{New: func() any { return snowballstem.NewEnv("") }}
 
+// stemCacheSize bounds the stem cache (65 536 entries, a few MB shared by
+// every store in the process): word frequencies follow Zipf's law, so a few
+// thousand words make most of any text, and a map lookup costs less than
+// stemming them again.
+const stemCacheSize = 1 << 16
+
+// stemCache maps language and lower-cased word to its stem; it is emptied
+// when full rather than kept in LRU order, which costs little because the
+// frequent words come back at once.
+var stemCache = struct {
+	sync.Mutex
+	m map[stemKey]string
+}{m: map[stemKey]string{}}
+
+type stemKey struct {
+	lang Language
+	word string
+}
+
 // stem returns the Snowball stem of word in lang, lower-cased; word
 // unchanged but lower-cased for a language without a stemmer.
 func stem(lang Language, word string) string {
@@ -39,11 +58,24 @@ func stem(lang Language, word string) string {
 	if f == nil {
 		return w
 	}
+	k := stemKey{lang, w}
+	stemCache.Lock()
+	out, ok := stemCache.m[k]
+	stemCache.Unlock()
+	if ok {
+		return out
+	}
 	env := envPool.Get().(*snowballstem.Env)
 	env.SetCurrent(w)
 	f(env)
-	out := env.Current()
+	out = env.Current()
 	envPool.Put(env)
+	stemCache.Lock()
+	if len(stemCache.m) >= stemCacheSize {
+		clear(stemCache.m)
+	}
+	stemCache.m[k] = out
+	stemCache.Unlock()
 	return out
 }
 
