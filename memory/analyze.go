@@ -81,8 +81,9 @@ func tokenize(s string) []token {
 // indexText returns the text given to the FTS5 unicode61 tokenizer for a
 // memory (the tokenizer then folds case and removes diacritics):
 //
-//   - words of space-separated scripts Snowball-stemmed in the memory's
-//     language (see DetectLanguage and stem);
+//   - words of space-separated scripts as their forms (see wordForms): the
+//     Snowball stem in the memory's language (see DetectLanguage and stem)
+//     and the word itself;
 //   - each CJK run replaced by its overlapping character bigrams (see
 //     bigrams), and every Han character once more on its own, after all
 //     other tokens, so that a one-character query word (用) finds the
@@ -120,7 +121,9 @@ func indexText(text string) string {
 				word(w)
 			}
 		default:
-			word(stem(lang, t.text))
+			for _, f := range wordForms(lang, t.text) {
+				word(f)
+			}
 		}
 	}
 	b.WriteString(han.String())
@@ -209,4 +212,51 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+// wordForms returns the index forms of a word of a space-separated script
+// in lang: its stem and, when that differs, the lower-cased word itself, so
+// that a query read in another language still matches the word exactly
+// (Spanish stems "Madrid" to "madr", an English query keeps "madrid"); the
+// same is done for the parts of a camelCase identifier ("maxRetries" →
+// "max", "retri", "retries"), so that it meets max_retries, which the
+// tokenizer splits. Indexing the word beside its stem is Lucene's
+// KeywordRepeatFilter; an exact match then also scores above a stem match.
+func wordForms(lang Language, w string) []string {
+	var out []string
+	add := func(w string) {
+		lower := strings.ToLower(w)
+		st := stem(lang, w)
+		out = append(out, st)
+		if fold(st) != fold(lower) {
+			out = append(out, lower)
+		}
+	}
+	add(w)
+	if parts := camelParts(w); len(parts) > 1 {
+		for _, p := range parts {
+			add(p)
+		}
+	}
+	return out
+}
+
+// camelParts splits a camelCase or PascalCase identifier where a lower
+// case letter is followed by a capitalised part ("maxRetries" → "max",
+// "Retries"); an all-capitals part does not start a new one ("PostgreSQL"
+// and "HTTPServer" stay whole). A word without such a change is one part.
+func camelParts(w string) []string {
+	var out []string
+	start := 0
+	var prev rune
+	for i, r := range w {
+		if unicode.IsLower(prev) && unicode.IsUpper(r) {
+			if next, _ := utf8.DecodeRuneInString(w[i+utf8.RuneLen(r):]); unicode.IsLower(next) {
+				out = append(out, w[start:i])
+				start = i
+			}
+		}
+		prev = r
+	}
+	return append(out, w[start:])
 }

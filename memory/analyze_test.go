@@ -48,14 +48,16 @@ func TestBigrams(t *testing.T) {
 
 func TestIndexText(t *testing.T) {
 	tests := map[string]string{
-		"Project uses React":            "project use react",
-		"Deployments happen on Fridays": "deploy happen on friday",
+		"Project uses React":            "project use uses react",
+		"Deployments happen on Fridays": "deploy deployments happen on friday fridays",
 		"우리 프로젝트는 React를":               "우리 프로 로젝 젝트 트는 react 를", // no Han: no unigrams
 		"東京都の事務所":                       "東京 京都 都の の事 事務 務所 東 京 都 事 務 所",
 		"项目使用React":                     "项目 目使 使用 react 项 目 使 用",
 		"والكتاب الجديد":                "كتاب جديد",
-		"Configuración del servidor":    "configur del servidor",
-		"El proyecto usa React":         "el proyect usa react",
+		"Configuración del servidor":    "configur configuración del servidor",
+		"El proyecto usa React":         "el proyect proyecto usa react",
+		"set maxRetries in HTTPServer":  "set maxretri maxretries max retri retries in httpserver",
+		"Lucía vive en Madrid":          "luc lucía viv vive en madr madrid",
 		"Launch day 🚀🔥":                 "launch day u1f680 u1f525",
 	}
 	for in, want := range tests {
@@ -77,6 +79,22 @@ func TestFold(t *testing.T) {
 	for in, want := range tests {
 		if got := fold(in); got != want {
 			t.Errorf("fold(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestCamelParts(t *testing.T) {
+	tests := map[string]string{
+		"maxRetries":       "max Retries",
+		"PostgreSQL":       "PostgreSQL",
+		"HTTPServer":       "HTTPServer",
+		"parseHTTPRequest": "parseHTTPRequest", // capitals run into the next part: kept whole
+		"getUserByID":      "get User ByID",
+		"plain":            "plain",
+	}
+	for in, want := range tests {
+		if got := strings.Join(camelParts(in), " "); got != want {
+			t.Errorf("camelParts(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -49,6 +49,32 @@ func TestConversationalWordForms(t *testing.T) {
 		{"🚀", "Launch day is marked 🚀 in the team calendar.", []string{
 			"The team calendar lives in the shared drive.",
 		}},
+		// A name or word in the memory is found even when the query is read
+		// in another language than the memory (one word: no evidence).
+		{"Madrid", "Lucía trabaja como ingeniera de datos en Madrid.", []string{
+			"Carlos vive en Barcelona desde 2019.",
+		}},
+		{"universidades", "Visitamos tres universidades en México.", []string{
+			"La conferencia es en diciembre.",
+		}},
+		{"Lisboa", "O João mora em Lisboa desde 2020.", []string{
+			"A Maria trabalha no Porto.",
+		}},
+		// A Romance prefix must not reach the stopword "como" or "example.com".
+		{"¿qué comida le gusta a Ana?", "A Ana le gusta la comida tailandesa.", []string{
+			"Lucía trabaja como ingeniera de datos.",
+			"El correo de soporte es help@example.com.",
+		}},
+		// An exact word ranks above a word with the same stem.
+		{"¿de qué color es la casa?", "La casa es de color azul.", []string{
+			"El caso del cliente está cerrado; el color del logo es rojo.",
+		}},
+		{"postgres version", "The production database is PostgreSQL 16.", []string{
+			"The staging database is MySQL 8.",
+		}},
+		{"where is maxRetries set?", "max_retries is set to 5 in config.yaml.", []string{
+			"The retry budget is documented in the README.",
+		}},
 	}
 	for _, tt := range tests {
 		s := openTest(t, Options{})

@@ -254,8 +254,7 @@ func chineseKeywords(run string) []string {
 //     does not match; other CJK keywords: each bigram, OR'ed;
 //   - an Arabic word: its index form;
 //   - a symbol: its symbol word;
-//   - any other word: its stem in each of langs and, when langs hold
-//     Spanish or Portuguese, the prefix term of romancePrefix.
+//   - any other word: see latinTerms.
 func keywordTerms(k string, langs []Language) []term {
 	var out []term
 	for _, t := range tokenize(k) {
@@ -269,22 +268,46 @@ func keywordTerms(k string, langs []Language) []term {
 				out = append(out, term{text: w})
 			}
 		default:
-			for _, l := range langs {
-				out = append(out, term{text: stem(l, t.text)})
-			}
-			r, _ := utf8.DecodeRuneInString(t.text)
-			if !unicode.IsLetter(r) {
-				continue
-			}
-			for _, l := range langs {
-				if p, ok := romancePrefix(l, t.text); ok && (l == Spanish || l == Portuguese) {
-					out = append(out, term{text: p, prefix: true})
-				}
-			}
+			out = append(out, latinTerms(t.text, langs)...)
 		}
 	}
 	return out
 }
+
+// latinTerms returns the terms of a word of a space-separated script: its
+// index forms in each of langs (see wordForms) and one prefix term: for
+// Spanish and Portuguese, romancePrefix; otherwise, for a word of at least
+// englishPrefixMin letters, the word itself, so that "postgres" finds
+// "PostgreSQL".
+func latinTerms(w string, langs []Language) []term {
+	var out []term
+	for _, l := range langs {
+		for _, f := range wordForms(l, w) {
+			out = append(out, term{text: f})
+		}
+	}
+	if r, _ := utf8.DecodeRuneInString(w); !unicode.IsLetter(r) {
+		return out
+	}
+	romance := false
+	for _, l := range langs {
+		if l == Spanish || l == Portuguese {
+			romance = true
+			if p, ok := romancePrefix(l, w); ok {
+				out = append(out, term{text: p, prefix: true})
+			}
+		}
+	}
+	if !romance && utf8.RuneCountInString(w) >= englishPrefixMin {
+		out = append(out, term{text: fold(w), prefix: true})
+	}
+	return out
+}
+
+// englishPrefixMin is the shortest word latinTerms searches as a prefix
+// outside Spanish and Portuguese: shorter words ("use", "user") would match
+// too many others.
+const englishPrefixMin = 6
 
 // cjkTerms returns the terms of one CJK run (see keywordTerms).
 func cjkTerms(run string) []term {

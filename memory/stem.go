@@ -91,29 +91,34 @@ const romancePrefixLength = 5
 var personEndings = []string{"mos", "is", "m", "n"}
 
 // romancePrefix returns a prefix term for a Spanish or Portuguese query
-// word, so that inflected forms Snowball keeps apart still meet: the stem of
-// the word without its person ending (after a vowel, leaving at least three
-// letters), cut to romancePrefixLength letters.
-// "usamos" (stem "usam") gives "usa", which finds "usa" and "usado";
-// "devolver" gives "devol", which finds "devoluciones". ok is false when the
-// prefix adds nothing to the word's stem (short words whose stem does not
-// change without the ending: "datos") or would be shorter than three
-// letters.
+// word, so that inflected forms Snowball keeps apart still meet:
+//
+//   - a word ending in a plural person ending after a vowel (see
+//     personEndings) whose stem changes without it: the stem of what is
+//     left, at least three letters ("usamos", stem "usam", gives "usa",
+//     which finds "usa" and "usado");
+//   - otherwise a word longer than romancePrefixLength letters: its first
+//     romancePrefixLength letters (truncation; "devolver" gives "devol",
+//     which finds "devoluciones", and "comida" gives "comid", not the "com"
+//     of its stem, which would find "como").
+//
+// ok is false when neither applies.
 func romancePrefix(lang Language, word string) (prefix string, ok bool) {
 	w := strings.ToLower(word)
-	root := w
 	for _, e := range personEndings {
-		if rest, cut := strings.CutSuffix(w, e); cut && utf8.RuneCountInString(rest) >= 3 && endsInVowel(rest) {
-			root = rest
-			break
+		rest, cut := strings.CutSuffix(w, e)
+		if !cut || utf8.RuneCountInString(rest) < 3 || !endsInVowel(rest) {
+			continue
 		}
+		if root := fold(stem(lang, rest)); root != fold(stem(lang, w)) && utf8.RuneCountInString(root) >= 3 {
+			return string([]rune(root)[:min(utf8.RuneCountInString(root), romancePrefixLength)]), true
+		}
+		break
 	}
-	r := []rune(fold(stem(lang, root)))
-	long := utf8.RuneCountInString(w) > romancePrefixLength
-	if len(r) < 3 || (!long && string(r) == fold(stem(lang, w))) {
-		return "", false
+	if r := []rune(fold(w)); len(r) > romancePrefixLength {
+		return string(r[:romancePrefixLength]), true
 	}
-	return string(r[:min(len(r), romancePrefixLength)]), true
+	return "", false
 }
 
 // endsInVowel reports whether w ends in a vowel, accented or not: the theme
