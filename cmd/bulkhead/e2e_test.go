@@ -234,6 +234,32 @@ func TestMemoryCommands(t *testing.T) {
 	}
 }
 
+// TestMemoryDefaultWorkspace: on a fresh state directory, memory store
+// creates the default workspace as run does; the other memory commands, and
+// any command on another missing workspace, say how to create it.
+func TestMemoryDefaultWorkspace(t *testing.T) {
+	state := t.TempDir()
+	const noDefault = `workspace "default" does not exist; create it with "bulkhead workspace create default" or run the agent once`
+	for _, args := range [][]string{{"list"}, {"search", "fact"}, {"delete", "1"}} {
+		wantOneLineError(t, cli(t, state, nil, append([]string{"memory"}, args...)...), noDefault)
+	}
+	for _, args := range [][]string{{"store", "a fact"}, {"list"}, {"search", "fact"}, {"delete", "1"}} {
+		r := cli(t, state, nil, append([]string{"memory", "--workspace-id", "ghost"}, args...)...)
+		if want := "bulkhead: workspace \"ghost\" does not exist; create it with \"bulkhead workspace create ghost\"\n"; r.code != 1 || r.stderr != want {
+			t.Errorf("%v on a missing workspace: exit %d, stderr %q; want %q", args, r.code, r.stderr, want)
+		}
+	}
+	if r := cli(t, state, nil, "memory", "store", "a fact"); r.code != 0 || r.stdout != "Stored memory 1.\n" {
+		t.Fatalf("store on a fresh state directory: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	if r := cli(t, state, nil, "workspace", "list"); r.stdout != "default\n" {
+		t.Errorf("workspaces after store = %q, want only default", r.stdout)
+	}
+	if r := cli(t, state, nil, "memory", "search", "fact"); r.code != 0 || !strings.Contains(r.stdout, "a fact") {
+		t.Errorf("search after store: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
 // TestMemoryFlagRanges: an out-of-range or malformed numeric flag is one
 // line naming the flag, the value and the accepted range, on a workspace
 // where the command would otherwise succeed.
