@@ -202,6 +202,7 @@ func TestWorkspaceAndSessionCommands(t *testing.T) {
 		t.Errorf("session show = %q", r.stdout)
 	}
 	wantOneLineError(t, cli(t, state, nil, "session", "show", "nope", "--workspace-id", "acme"), "not found")
+	wantOneLineError(t, cli(t, state, nil, "session", "list"), `workspace "default" does not exist; create it with "bulkhead workspace create default" or run the agent once`)
 	if r := cli(t, state, nil, "workspace", "delete", "acme"); r.code != 0 {
 		t.Fatalf("delete: %s", r.stderr)
 	}
