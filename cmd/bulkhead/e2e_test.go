@@ -310,7 +310,9 @@ func TestMemoryErrorTexts(t *testing.T) {
 	wantOneLineError(t, cli(t, state, nil, args...), "bulkhead: invalid memory input: text of 1200011 bytes exceeds the 1048576-byte limit")
 	wantOneLineError(t, cli(t, state, nil, "memory", "store", "--workspace-id", "m", " "), "bulkhead: invalid memory input: empty text")
 	wantOneLineError(t, cli(t, state, nil, "memory", "delete", "--workspace-id", "m", "0"), `invalid memory id "0": ids are positive integers`)
-	wantOneLineError(t, cli(t, state, nil, "memory", "delete", "--workspace-id", "m", "x"), `invalid memory id "x": ids are positive integers`)
+	for _, id := range []string{"x", "+1", "01", "-1", "-12"} {
+		wantOneLineError(t, cli(t, state, nil, "memory", "delete", "--workspace-id", "m", "1", id), fmt.Sprintf("invalid memory id %q: ids are positive integers", id))
+	}
 }
 
 // TestMemoryListSource: a malformed --source is an error; a well-formed one

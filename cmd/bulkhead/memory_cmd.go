@@ -290,16 +290,16 @@ func flagError(_ *cobra.Command, err error) error {
 const searchShowChars = 1000
 
 func memoryDeleteCmd(open openStore, asJSON *bool) *cobra.Command {
-	return &cobra.Command{
+	c := &cobra.Command{
 		Use:   "delete ID...",
 		Short: "Delete memories by id (all of them, or none if one is missing)",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var idList []int64
 			for _, a := range args {
-				id, err := strconv.ParseInt(a, 10, 64)
-				if err != nil || id <= 0 {
-					return fmt.Errorf("invalid memory id %q: ids are positive integers", a)
+				id, err := parseMemoryID(a)
+				if err != nil {
+					return err
 				}
 				if !slices.Contains(idList, id) {
 					idList = append(idList, id)
@@ -329,4 +329,30 @@ func memoryDeleteCmd(open openStore, asJSON *bool) *cobra.Command {
 			return nil
 		},
 	}
+	c.SetFlagErrorFunc(negativeIDError)
+	return c
+}
+
+// parseMemoryID reads a memory id as written by the CLI: a positive decimal
+// integer without sign or leading zeros, so that "+1" and "01" are not
+// taken for memory 1.
+func parseMemoryID(s string) (int64, error) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 || strconv.FormatInt(id, 10) != s {
+		return 0, fmt.Errorf("invalid memory id %q: ids are positive integers", s)
+	}
+	return id, nil
+}
+
+// negativeIDError words the flag error of an argument such as "-1", which
+// pflag reads as an unknown shorthand flag, as an invalid memory id; other
+// flag errors are flagError's.
+func negativeIDError(cmd *cobra.Command, err error) error {
+	var ne *pflag.NotExistError
+	if errors.As(err, &ne) {
+		if short := ne.GetSpecifiedShortnames(); short != "" && short[0] >= '0' && short[0] <= '9' {
+			return fmt.Errorf("invalid memory id %q: ids are positive integers", "-"+short)
+		}
+	}
+	return flagError(cmd, err)
 }
