@@ -131,6 +131,20 @@ func TestJSONEvents(t *testing.T) {
 	}
 }
 
+// TestMaxTurnsMessage: a run stopped by --max-turns says so on stderr,
+// counting its turns in the singular or the plural.
+func TestMaxTurnsMessage(t *testing.T) {
+	for turns, want := range map[string]string{"1": "stopped after 1 turn (", "2": "stopped after 2 turns ("} {
+		srv := fakellm.New(fakellm.Step{ToolCalls: []fakellm.ToolCall{{Name: "ls"}}}, fakellm.Step{ToolCalls: []fakellm.ToolCall{{Name: "ls"}}})
+		r := cli(t, t.TempDir(), []string{"ANTHROPIC_API_KEY=k", "ANTHROPIC_BASE_URL=" + srv.AnthropicBaseURL()},
+			"run", "-m", "list files", "--max-turns", turns, "--workspace", t.TempDir())
+		srv.Close()
+		if r.code != 0 || !strings.Contains(r.stderr, want) {
+			t.Errorf("--max-turns %s: exit %d, stderr %q; want %q", turns, r.code, r.stderr, want)
+		}
+	}
+}
+
 func containsType(list []runtime.EventType, t runtime.EventType) bool {
 	for _, x := range list {
 		if x == t {

@@ -91,7 +91,7 @@ func runAgent(ctx context.Context, g *globals, f *runFlags) error {
 		fmt.Println(res.Response)
 	}
 	if res.Reason == hostcall.FinishMaxTurns {
-		fmt.Fprintf(os.Stderr, "bulkhead: stopped after %d turns (the --max-turns limit); the work may be unfinished: continue with --session %s\n", res.Turns, res.SessionID)
+		fmt.Fprintf(os.Stderr, "bulkhead: stopped after %s (the --max-turns limit); the work may be unfinished: continue with --session %s\n", plural(res.Turns, "turn", "turns"), res.SessionID)
 	}
 	return nil
 }
