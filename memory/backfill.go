@@ -37,7 +37,7 @@ func (s *Store) EmbedPending(ctx context.Context) (EmbedStats, error) {
 		e := s.embedDocuments(ctx, texts)
 		total = total.Add(e.stats)
 		if e.stats.Failed == len(ids) {
-			return total, fmt.Errorf("embed pending memories: provider failed for all %d memories of a page", len(ids))
+			return total, fmt.Errorf("embed pending memories: provider failed for a whole page of %s", plural(len(ids), "memory", "memories"))
 		}
 		err = s.inTx(ctx, func(tx *sql.Tx) error {
 			var written []int64

@@ -35,7 +35,7 @@ func (p QueryPlan) Notes() []string {
 		out = append(out, "The query has only common words (stopwords), so the keyword search looked for nothing; use the names and terms the memory would contain.")
 	}
 	if len(p.Dropped) > 0 {
-		out = append(out, fmt.Sprintf("The query is too long: %d words were not searched (%s).", len(p.Dropped), strings.Join(p.Dropped, ", ")))
+		out = append(out, fmt.Sprintf("The query is too long: %s not searched (%s).", plural(len(p.Dropped), "word was", "words were"), strings.Join(p.Dropped, ", ")))
 	}
 	return out
 }

@@ -110,7 +110,7 @@ func (s *Store) CallTool(ctx context.Context, name string, input json.RawMessage
 			return strings.Join(append([]string{fmt.Sprintf("No memories found for %q.", *in.Query)}, notes...), " "), nil
 		}
 		var b strings.Builder
-		fmt.Fprintf(&b, "Found %d memories, best first:\n", len(rs))
+		fmt.Fprintf(&b, "Found %s, best first:\n", plural(len(rs), "memory", "memories"))
 		FormatResults(&b, rs, maxToolResultChars)
 		for _, n := range notes {
 			b.WriteString("Note: " + n + "\n")

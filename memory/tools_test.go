@@ -47,7 +47,7 @@ func TestCallTool(t *testing.T) {
 		t.Fatalf("stored %+v", ms)
 	}
 	out, err = s.CallTool(ctx, ToolSearch, json.RawMessage(`{"query":"what is my cat called?"}`))
-	if err != nil || !strings.Contains(out, "Miso") || !strings.Contains(out, "· agent ·") {
+	if err != nil || !strings.HasPrefix(out, "Found 1 memory, best first:\n") || !strings.Contains(out, "Miso") || !strings.Contains(out, "· agent ·") {
 		t.Fatalf("memory_search = %q, %v", out, err)
 	}
 	out, err = s.CallTool(ctx, ToolSearch, json.RawMessage(`{"query":"dog"}`))
@@ -116,6 +116,9 @@ func TestCallToolResultLimits(t *testing.T) {
 	}
 	if n := count(`{"query":"garden tomatoes","maxResults":3}`); n != 3 {
 		t.Errorf("maxResults 3: %d results", n)
+	}
+	if out, _ := s.CallTool(ctx, ToolSearch, json.RawMessage(`{"query":"garden tomatoes","maxResults":3}`)); !strings.HasPrefix(out, "Found 3 memories, best first:\n") {
+		t.Errorf("maxResults 3: %.40q", out)
 	}
 	if n := count(`{"query":"garden tomatoes","maxResults":null}`); n != DefaultToolResults {
 		t.Errorf("maxResults null: %d results, want the default %d", n, DefaultToolResults)

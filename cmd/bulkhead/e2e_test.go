@@ -131,6 +131,20 @@ func TestJSONEvents(t *testing.T) {
 	}
 }
 
+// TestMaxTurnsMessage: a run stopped by --max-turns says so on stderr,
+// counting its turns in the singular or the plural.
+func TestMaxTurnsMessage(t *testing.T) {
+	for turns, want := range map[string]string{"1": "stopped after 1 turn (", "2": "stopped after 2 turns ("} {
+		srv := fakellm.New(fakellm.Step{ToolCalls: []fakellm.ToolCall{{Name: "ls"}}}, fakellm.Step{ToolCalls: []fakellm.ToolCall{{Name: "ls"}}})
+		r := cli(t, t.TempDir(), []string{"ANTHROPIC_API_KEY=k", "ANTHROPIC_BASE_URL=" + srv.AnthropicBaseURL()},
+			"run", "-m", "list files", "--max-turns", turns, "--workspace", t.TempDir())
+		srv.Close()
+		if r.code != 0 || !strings.Contains(r.stderr, want) {
+			t.Errorf("--max-turns %s: exit %d, stderr %q; want %q", turns, r.code, r.stderr, want)
+		}
+	}
+}
+
 func containsType(list []runtime.EventType, t runtime.EventType) bool {
 	for _, x := range list {
 		if x == t {
@@ -202,6 +216,7 @@ func TestWorkspaceAndSessionCommands(t *testing.T) {
 		t.Errorf("session show = %q", r.stdout)
 	}
 	wantOneLineError(t, cli(t, state, nil, "session", "show", "nope", "--workspace-id", "acme"), "not found")
+	wantOneLineError(t, cli(t, state, nil, "session", "list"), `workspace "default" does not exist; create it with "bulkhead workspace create default" or run the agent once`)
 	if r := cli(t, state, nil, "workspace", "delete", "acme"); r.code != 0 {
 		t.Fatalf("delete: %s", r.stderr)
 	}
@@ -231,6 +246,32 @@ func TestMemoryCommands(t *testing.T) {
 	}
 	if r := cli(t, state, nil, "memory", "list", "--workspace-id", "m"); r.stdout != "No memories found.\n" {
 		t.Fatalf("list after delete = %q", r.stdout)
+	}
+}
+
+// TestMemoryDefaultWorkspace: on a fresh state directory, memory store
+// creates the default workspace as run does; the other memory commands, and
+// any command on another missing workspace, say how to create it.
+func TestMemoryDefaultWorkspace(t *testing.T) {
+	state := t.TempDir()
+	const noDefault = `workspace "default" does not exist; create it with "bulkhead workspace create default" or run the agent once`
+	for _, args := range [][]string{{"list"}, {"search", "fact"}, {"delete", "1"}} {
+		wantOneLineError(t, cli(t, state, nil, append([]string{"memory"}, args...)...), noDefault)
+	}
+	for _, args := range [][]string{{"store", "a fact"}, {"list"}, {"search", "fact"}, {"delete", "1"}} {
+		r := cli(t, state, nil, append([]string{"memory", "--workspace-id", "ghost"}, args...)...)
+		if want := "bulkhead: workspace \"ghost\" does not exist; create it with \"bulkhead workspace create ghost\"\n"; r.code != 1 || r.stderr != want {
+			t.Errorf("%v on a missing workspace: exit %d, stderr %q; want %q", args, r.code, r.stderr, want)
+		}
+	}
+	if r := cli(t, state, nil, "memory", "store", "a fact"); r.code != 0 || r.stdout != "Stored memory 1.\n" {
+		t.Fatalf("store on a fresh state directory: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	if r := cli(t, state, nil, "workspace", "list"); r.stdout != "default\n" {
+		t.Errorf("workspaces after store = %q, want only default", r.stdout)
+	}
+	if r := cli(t, state, nil, "memory", "search", "fact"); r.code != 0 || !strings.Contains(r.stdout, "a fact") {
+		t.Errorf("search after store: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 }
 
@@ -283,7 +324,9 @@ func TestMemoryErrorTexts(t *testing.T) {
 	wantOneLineError(t, cli(t, state, nil, args...), "bulkhead: invalid memory input: text of 1200011 bytes exceeds the 1048576-byte limit")
 	wantOneLineError(t, cli(t, state, nil, "memory", "store", "--workspace-id", "m", " "), "bulkhead: invalid memory input: empty text")
 	wantOneLineError(t, cli(t, state, nil, "memory", "delete", "--workspace-id", "m", "0"), `invalid memory id "0": ids are positive integers`)
-	wantOneLineError(t, cli(t, state, nil, "memory", "delete", "--workspace-id", "m", "x"), `invalid memory id "x": ids are positive integers`)
+	for _, id := range []string{"x", "+1", "01", "-1", "-12"} {
+		wantOneLineError(t, cli(t, state, nil, "memory", "delete", "--workspace-id", "m", "1", id), fmt.Sprintf("invalid memory id %q: ids are positive integers", id))
+	}
 }
 
 // TestMemoryListSource: a malformed --source is an error; a well-formed one

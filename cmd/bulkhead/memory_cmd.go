@@ -7,16 +7,13 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/bulkhead-dev/bulkhead/internal/ids"
 	"github.com/bulkhead-dev/bulkhead/memory"
 	"github.com/bulkhead-dev/bulkhead/memory/embed"
 	"github.com/bulkhead-dev/bulkhead/runtime"
@@ -24,7 +21,7 @@ import (
 
 // newMemoryCmd returns `bulkhead memory store|search|list|delete`, working on
 // the memory database of workspace <stateDir>/workspaces/<id>.
-func newMemoryCmd(stateDir func() (string, error)) *cobra.Command {
+func newMemoryCmd(g *globals) *cobra.Command {
 	var (
 		workspaceID   string
 		asJSON        bool
@@ -47,16 +44,22 @@ func newMemoryCmd(stateDir func() (string, error)) *cobra.Command {
 	pf.StringVar(&embedBaseURL, "embedding-base-url", "", "embedding API base URL (default: the provider's, or its *_BASE_URL variable)")
 	cmd.SetFlagErrorFunc(flagError)
 
-	open := func() (*memory.Store, error) {
-		if err := ids.Validate("workspace", workspaceID); err != nil {
+	open := func(createDefault bool) (*memory.Store, error) {
+		p, err := g.platform()
+		if err != nil {
 			return nil, err
 		}
-		dir, err := stateDir()
+		defer p.Close()
+		ws, err := openWorkspace(p, workspaceID, createDefault)
+		if err != nil {
+			return nil, err
+		}
+		log, err := g.logger()
 		if err != nil {
 			return nil, err
 		}
 		opts := memory.Options{
-			Logger:          zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr, NoColor: true}).Level(zerolog.WarnLevel).With().Timestamp().Logger(),
+			Logger:          log,
 			DisableBackfill: true, // a CLI call is too short-lived for background work
 		}
 		if embedProvider != "" {
@@ -71,7 +74,7 @@ func newMemoryCmd(stateDir func() (string, error)) *cobra.Command {
 				return nil, err
 			}
 		}
-		s, err := memory.OpenWorkspace(filepath.Join(dir, "workspaces", workspaceID), opts)
+		s, err := memory.OpenWorkspace(ws.Dir(), opts)
 		if err != nil {
 			return nil, fmt.Errorf("workspace %q: %w", workspaceID, err)
 		}
@@ -86,7 +89,9 @@ func newMemoryCmd(stateDir func() (string, error)) *cobra.Command {
 	return cmd
 }
 
-type openStore func() (*memory.Store, error)
+// openStore opens the memory store of the command's workspace; with
+// createDefault, a missing default workspace is created first.
+type openStore func(createDefault bool) (*memory.Store, error)
 
 func memoryStoreCmd(open openStore, asJSON *bool) *cobra.Command {
 	var (
@@ -105,7 +110,7 @@ func memoryStoreCmd(open openStore, asJSON *bool) *cobra.Command {
 					return err
 				}
 			}
-			s, err := open()
+			s, err := open(true)
 			if err != nil {
 				return err
 			}
@@ -169,7 +174,7 @@ func memorySearchCmd(open openStore, asJSON *bool) *cobra.Command {
 		Short: "Search memories, best first, with the score of every stage (--json)",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := open()
+			s, err := open(false)
 			if err != nil {
 				return err
 			}
@@ -214,7 +219,7 @@ func memoryListCmd(open openStore, asJSON *bool) *cobra.Command {
 		Short: "List memories, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := open()
+			s, err := open(false)
 			if err != nil {
 				return err
 			}
@@ -285,22 +290,22 @@ func flagError(_ *cobra.Command, err error) error {
 const searchShowChars = 1000
 
 func memoryDeleteCmd(open openStore, asJSON *bool) *cobra.Command {
-	return &cobra.Command{
+	c := &cobra.Command{
 		Use:   "delete ID...",
 		Short: "Delete memories by id (all of them, or none if one is missing)",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var idList []int64
 			for _, a := range args {
-				id, err := strconv.ParseInt(a, 10, 64)
-				if err != nil || id <= 0 {
-					return fmt.Errorf("invalid memory id %q: ids are positive integers", a)
+				id, err := parseMemoryID(a)
+				if err != nil {
+					return err
 				}
 				if !slices.Contains(idList, id) {
 					idList = append(idList, id)
 				}
 			}
-			s, err := open()
+			s, err := open(false)
 			if err != nil {
 				return err
 			}
@@ -324,4 +329,30 @@ func memoryDeleteCmd(open openStore, asJSON *bool) *cobra.Command {
 			return nil
 		},
 	}
+	c.SetFlagErrorFunc(negativeIDError)
+	return c
+}
+
+// parseMemoryID reads a memory id as written by the CLI: a positive decimal
+// integer without sign or leading zeros, so that "+1" and "01" are not
+// taken for memory 1.
+func parseMemoryID(s string) (int64, error) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 || strconv.FormatInt(id, 10) != s {
+		return 0, fmt.Errorf("invalid memory id %q: ids are positive integers", s)
+	}
+	return id, nil
+}
+
+// negativeIDError words the flag error of an argument such as "-1", which
+// pflag reads as an unknown shorthand flag, as an invalid memory id; other
+// flag errors are flagError's.
+func negativeIDError(cmd *cobra.Command, err error) error {
+	var ne *pflag.NotExistError
+	if errors.As(err, &ne) {
+		if short := ne.GetSpecifiedShortnames(); short != "" && short[0] >= '0' && short[0] <= '9' {
+			return fmt.Errorf("invalid memory id %q: ids are positive integers", "-"+short)
+		}
+	}
+	return flagError(cmd, err)
 }

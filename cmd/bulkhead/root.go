@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/bulkhead-dev/bulkhead/runtime"
@@ -26,7 +28,7 @@ func newRootCmd() *cobra.Command {
 	}
 	root.PersistentFlags().StringVar(&g.stateDir, "state-dir", "", "state directory (default $BULKHEAD_STATE_DIR, else $XDG_STATE_HOME/bulkhead)")
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log diagnostics to stderr (also BULKHEAD_LOG_LEVEL=debug|info|warn|error)")
-	root.AddCommand(newRunCmd(g), newWorkspaceCmd(g), newSessionCmd(g), newMemoryCmd(g.resolveStateDir), newSandboxCmd())
+	root.AddCommand(newRunCmd(g), newWorkspaceCmd(g), newSessionCmd(g), newMemoryCmd(g), newSandboxCmd())
 	for _, c := range root.Commands() {
 		if c.HasSubCommands() {
 			requireSubcommand(c)
@@ -100,4 +102,31 @@ func (g *globals) platform() (*runtime.Platform, error) {
 		return nil, err
 	}
 	return runtime.NewPlatform(runtime.Options{StateDir: dir, Logger: &log})
+}
+
+// plural returns n followed by one when n is 1, else by many: "1 turn",
+// "2 turns".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+// openWorkspace opens workspace id of p. With createDefault, the default
+// workspace is created on first use, as `bulkhead run` does; any other
+// missing workspace is an error that says how to create it.
+func openWorkspace(p *runtime.Platform, id string, createDefault bool) (*runtime.Workspace, error) {
+	ws, err := p.Workspace(id)
+	if errors.Is(err, runtime.ErrWorkspaceNotFound) && createDefault && id == runtime.DefaultWorkspaceID {
+		ws, err = p.OpenOrCreateWorkspace(id, runtime.WorkspaceConfig{})
+	}
+	if errors.Is(err, runtime.ErrWorkspaceNotFound) {
+		hint := ""
+		if id == runtime.DefaultWorkspaceID {
+			hint = " or run the agent once"
+		}
+		return nil, fmt.Errorf("workspace %q does not exist; create it with \"bulkhead workspace create %s\"%s", id, id, hint)
+	}
+	return ws, err
 }

@@ -70,14 +70,8 @@ func runAgent(ctx context.Context, g *globals, f *runFlags) error {
 		return err
 	}
 	defer p.Close()
-	ws, err := p.Workspace(f.workspaceID)
-	if errors.Is(err, runtime.ErrWorkspaceNotFound) && f.workspaceID == runtime.DefaultWorkspaceID {
-		ws, err = p.OpenOrCreateWorkspace(f.workspaceID, runtime.WorkspaceConfig{})
-	}
+	ws, err := openWorkspace(p, f.workspaceID, true)
 	if err != nil {
-		if errors.Is(err, runtime.ErrWorkspaceNotFound) {
-			return fmt.Errorf("%w (create it with: bulkhead workspace create %s)", err, f.workspaceID)
-		}
 		return err
 	}
 	req := runtime.RunRequest{
@@ -97,7 +91,7 @@ func runAgent(ctx context.Context, g *globals, f *runFlags) error {
 		fmt.Println(res.Response)
 	}
 	if res.Reason == hostcall.FinishMaxTurns {
-		fmt.Fprintf(os.Stderr, "bulkhead: stopped after %d turns (the --max-turns limit); the work may be unfinished: continue with --session %s\n", res.Turns, res.SessionID)
+		fmt.Fprintf(os.Stderr, "bulkhead: stopped after %s (the --max-turns limit); the work may be unfinished: continue with --session %s\n", plural(res.Turns, "turn", "turns"), res.SessionID)
 	}
 	return nil
 }

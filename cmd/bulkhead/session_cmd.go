@@ -25,7 +25,7 @@ func newSessionCmd(g *globals) *cobra.Command {
 		if err != nil {
 			return nil, nil, err
 		}
-		ws, err := p.Workspace(workspaceID)
+		ws, err := openWorkspace(p, workspaceID, false)
 		if err != nil {
 			p.Close()
 			return nil, nil, err
