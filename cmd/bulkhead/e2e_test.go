@@ -3,9 +3,12 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/bulkhead-dev/bulkhead/internal/fakellm"
@@ -372,5 +375,49 @@ func TestMemorySearchNotes(t *testing.T) {
 	r = cli(t, state, nil, append([]string{"memory", "search", "--workspace-id", "m", "ships"}, words...)...)
 	if r.code != 0 || !strings.Contains(r.stdout, "ships on Fridays") || !strings.Contains(r.stderr, "10 words were not searched (w30x, ") {
 		t.Errorf("long query: code %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestMemoryUsesWorkspaceEmbeddings: the memory command embeds with the
+// provider the workspace was created with, as its runs do, and a broken
+// setting degrades to keyword-only search with a note.
+func TestMemoryUsesWorkspaceEmbeddings(t *testing.T) {
+	var mu sync.Mutex
+	var inputs []string
+	emb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Input []string `json:"input"`
+		}
+		json.NewDecoder(r.Body).Decode(&req)
+		mu.Lock()
+		inputs = append(inputs, req.Input...)
+		mu.Unlock()
+		vecs := make([][]float32, len(req.Input))
+		for i, in := range req.Input {
+			vecs[i] = []float32{float32(len(in)%7) + 1, 1, 0.5}
+		}
+		json.NewEncoder(w).Encode(map[string]any{"embeddings": vecs})
+	}))
+	defer emb.Close()
+	state := t.TempDir()
+	env := []string{"OLLAMA_HOST=" + emb.URL}
+	cli(t, state, nil, "workspace", "create", "vec", "--embedding-provider", "ollama", "--embedding-model", "test-embed")
+	if r := cli(t, state, env, "memory", "store", "--workspace-id", "vec", "Deploys go out on Tuesdays"); r.code != 0 {
+		t.Fatalf("store: %s", r.stderr)
+	}
+	r := cli(t, state, env, "memory", "search", "--workspace-id", "vec", "--json", "when do we deploy?")
+	if r.code != 0 || !strings.Contains(r.stdout, `"vector_rank":1`) {
+		t.Fatalf("search: code %d, stdout %s, stderr %s", r.code, r.stdout, r.stderr)
+	}
+	mu.Lock()
+	got := strings.Join(inputs, "|")
+	mu.Unlock()
+	if !strings.Contains(got, "Deploys go out on Tuesdays") || !strings.Contains(got, "when do we deploy?") {
+		t.Fatalf("embedding server saw %q", got)
+	}
+	cli(t, state, nil, "workspace", "create", "broken", "--embedding-provider", "voyage")
+	r = cli(t, state, nil, "memory", "store", "--workspace-id", "broken", "kept anyway")
+	if r.code != 0 || !strings.Contains(r.stderr, "keyword-only search") {
+		t.Fatalf("broken setting: code %d, stderr %q", r.code, r.stderr)
 	}
 }

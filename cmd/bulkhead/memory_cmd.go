@@ -33,13 +33,14 @@ func newMemoryCmd(g *globals) *cobra.Command {
 		Use:   "memory",
 		Short: "Store, search, list and delete a workspace's memories",
 		Long: "Work on a workspace's long-term memory (<state-dir>/workspaces/<id>/memory/memory.db).\n" +
-			"Search is keyword-only unless --embedding-provider names a provider whose key is in the\n" +
-			"environment (OPENAI_API_KEY, GEMINI_API_KEY, VOYAGE_API_KEY, MISTRAL_API_KEY; Ollama needs none).",
+			"Search uses the workspace's embedding provider (workspace create --embedding-provider), or the one\n" +
+			"--embedding-provider names, whose key must be in the environment (OPENAI_API_KEY, GEMINI_API_KEY,\n" +
+			"VOYAGE_API_KEY, MISTRAL_API_KEY; Ollama needs none); keyword-only without either.",
 	}
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&workspaceID, "workspace-id", runtime.DefaultWorkspaceID, "workspace (tenant) id")
 	pf.BoolVar(&asJSON, "json", false, "print JSON")
-	pf.StringVar(&embedProvider, "embedding-provider", "", "embedding provider for vector search: "+strings.Join(embed.Providers(), ", ")+" (default: keyword-only)")
+	pf.StringVar(&embedProvider, "embedding-provider", "", "embedding provider for vector search: "+strings.Join(embed.Providers(), ", ")+" (default: the workspace's, else keyword-only)")
 	pf.StringVar(&embedModel, "embedding-model", "", "embedding model (default: the provider's)")
 	pf.StringVar(&embedBaseURL, "embedding-base-url", "", "embedding API base URL (default: the provider's, or its *_BASE_URL variable)")
 	cmd.SetFlagErrorFunc(flagError)
@@ -62,7 +63,8 @@ func newMemoryCmd(g *globals) *cobra.Command {
 			Logger:          log,
 			DisableBackfill: true, // a CLI call is too short-lived for background work
 		}
-		if embedProvider != "" {
+		switch wc := ws.Config(); {
+		case embedProvider != "":
 			cfg, err := embed.FromEnv(embedProvider, embedModel, os.Getenv)
 			if err != nil {
 				return nil, err
@@ -72,6 +74,17 @@ func newMemoryCmd(g *globals) *cobra.Command {
 			}
 			if opts.Embedder, err = embed.New(cfg); err != nil {
 				return nil, err
+			}
+		case wc.EmbeddingProvider != "":
+			// The workspace's own setting, as its runs use it: a broken
+			// setup degrades to keyword-only search with a warning.
+			cfg, err := embed.FromEnv(wc.EmbeddingProvider, wc.EmbeddingModel, os.Getenv)
+			if err == nil {
+				opts.Embedder, err = embed.New(cfg)
+			}
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "note: workspace %q: embeddings unavailable (%v); keyword-only search\n", workspaceID, err)
+				opts.Embedder = nil
 			}
 		}
 		s, err := memory.OpenWorkspace(ws.Dir(), opts)
