@@ -2,6 +2,7 @@ package memory
 
 import (
 	"context"
+	"strings"
 	"testing"
 )
 
@@ -121,5 +122,37 @@ func TestStopwordOnlyQuery(t *testing.T) {
 		if len(rs) != 0 {
 			t.Errorf("%q found %d results, want none", q, len(rs))
 		}
+	}
+}
+
+// TestMatchedKeywords checks that a result says which of the query's
+// keywords it contains, so that a weak best hit shows as one.
+func TestMatchedKeywords(t *testing.T) {
+	s := openTest(t, Options{})
+	storeTexts(t, s, "Project uses React and TypeScript.", "フレームワークはReactです。", "El equipo usa Go.")
+	tests := []struct {
+		query, want string
+		keywords    int
+	}{
+		{"what framework do we use?", "use", 2},
+		{"which React framework?", "React", 2},
+		{"どのフレームワークですか？", "フレームワーク", 1},
+		{"¿qué usamos?", "usamos", 1},
+	}
+	for _, tt := range tests {
+		rs, err := s.Search(context.Background(), tt.query, SearchOptions{})
+		if err != nil || len(rs) == 0 {
+			t.Fatalf("%q: %v, %v", tt.query, rs, err)
+		}
+		st := rs[0].Stages
+		if strings.Join(st.Matched, ",") != tt.want || st.Keywords != tt.keywords {
+			t.Errorf("%q: matched %v of %d, want %s of %d", tt.query, st.Matched, st.Keywords, tt.want, tt.keywords)
+		}
+	}
+	var b strings.Builder
+	rs, _ := s.Search(context.Background(), "what framework do we use?", SearchOptions{})
+	FormatResults(&b, rs[:1], 0)
+	if !strings.Contains(b.String(), "· matched 1/2: use]") {
+		t.Errorf("formatted: %s", b.String())
 	}
 }

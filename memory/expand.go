@@ -22,6 +22,13 @@ type expansion struct {
 	keywords []string   // the query's content words, in query order
 	terms    []term     // their full-text terms, deduplicated, at most maxTerms
 	dropped  []string   // keywords left without a term by the maxTerms limit
+	searched []searchedKeyword
+}
+
+// searchedKeyword is a keyword of a query with the terms searched for it.
+type searchedKeyword struct {
+	keyword string
+	terms   []term
 }
 
 // expandQuery turns a conversational query into keywords and full-text
@@ -53,20 +60,20 @@ func expandQuery(q string, maxTerms int) expansion {
 	seen := map[term]bool{}
 	latin := stemLanguages(e.langs)
 	for _, k := range e.keywords {
-		added := false
+		var searched []term
 		for _, t := range keywordTerms(k, latin) {
+			if !seen[t] && len(e.terms) < maxTerms {
+				seen[t] = true
+				e.terms = append(e.terms, t)
+			}
 			if seen[t] {
-				continue
+				searched = append(searched, t)
 			}
-			if len(e.terms) == maxTerms {
-				break
-			}
-			seen[t] = true
-			e.terms = append(e.terms, t)
-			added = true
 		}
-		if !added && len(e.terms) == maxTerms {
+		if len(searched) == 0 {
 			e.dropped = append(e.dropped, k)
+		} else {
+			e.searched = append(e.searched, searchedKeyword{k, searched})
 		}
 	}
 	return e

@@ -10,13 +10,22 @@ import (
 )
 
 // FormatResults writes search results as numbered lines for people and
-// models: "1. [id 42 · agent · 2025-01-02 · score 0.91] text". Texts longer
-// than maxChars characters are cut with "…" (maxChars <= 0: no cut); line
-// breaks inside a text are kept, indented.
+// models: "1. [id 42 · agent · 2025-01-02 · score 0.91 · matched 2/3:
+// deploy, friday] text", the matched part telling which of the query's
+// searched keywords the memory contains (left out when none was searched).
+// Texts longer than maxChars characters are cut with "…" (maxChars <= 0: no
+// cut); line breaks inside a text are kept, indented.
 func FormatResults(w io.Writer, rs []Result, maxChars int) {
 	for i, r := range rs {
-		fmt.Fprintf(w, "%d. [id %d · %s · %s · score %.2f] %s\n",
-			i+1, r.ID, printable(r.Source), r.Updated.Format("2006-01-02"), r.Score, indent(printable(cut(r.Text, maxChars))))
+		matched := ""
+		if r.Stages.Keywords > 0 {
+			matched = fmt.Sprintf(" · matched %d/%d", len(r.Stages.Matched), r.Stages.Keywords)
+			if len(r.Stages.Matched) > 0 {
+				matched += ": " + strings.Join(r.Stages.Matched, ", ")
+			}
+		}
+		fmt.Fprintf(w, "%d. [id %d · %s · %s · score %.2f%s] %s\n",
+			i+1, r.ID, printable(r.Source), r.Updated.Format("2006-01-02"), r.Score, printable(matched), indent(printable(cut(r.Text, maxChars))))
 	}
 }
 

@@ -103,6 +103,12 @@ type StageScores struct {
 	Fused       float64 `json:"fused"`                  // after fusion, in [0, 1]
 	Decay       float64 `json:"decay"`                  // temporal decay multiplier in (0, 1]
 	MMR         float64 `json:"mmr"`                    // MMR objective when picked
+	// Matched lists the query's keywords the memory contains (see
+	// QueryPlan.Keywords), and Keywords counts those searched: "matched 1
+	// of 3" tells a weak hit from a strong one, which the relative keyword
+	// score cannot (the best hit of any query has Keyword 1).
+	Matched  []string `json:"matched,omitempty"`
+	Keywords int      `json:"keywords"`
 }
 
 // Search finds the memories that best answer query. The pipeline (see the
@@ -175,6 +181,7 @@ func (s *Store) Search(ctx context.Context, query string, opts SearchOptions) ([
 			BM25: c.bm25, Keyword: c.keyword, KeywordRank: c.keywordRank,
 			Vector: c.vector, VectorRank: c.vectorRank,
 			Fused: c.fused, Decay: c.decay, MMR: c.mmr,
+			Matched: matchedKeywords(exp, c.mem.Text), Keywords: len(exp.searched),
 		}}
 	}
 	return out, nil
