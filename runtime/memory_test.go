@@ -233,3 +233,60 @@ func TestMemoryToolDamagedPage(t *testing.T) {
 		t.Errorf("log lacks %q:\n%s", want, log.String())
 	}
 }
+
+// TestAgentCannotReachMemoryDir: the agent's tools see only the
+// workspace's files/, so neither the file tools nor bash in the jail can
+// write into <workspace>/memory/, e.g. plant a link to another tenant's
+// database there.
+func TestAgentCannotReachMemoryDir(t *testing.T) {
+	p := newTestPlatform(t)
+	victim := newTestWorkspace(t, p, "victim")
+	st, err := victim.Memory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Store(bg, memory.NewMemory{Text: "victim secret 42"}); err != nil {
+		t.Fatal(err)
+	}
+	victimDB := memory.DatabasePath(victim.Dir())
+	evil := newTestWorkspace(t, p, "evil")
+	attacks := []fakellm.ToolCall{
+		{Name: "write", Input: map[string]any{"path": "../memory/memory.db", "content": "x"}},
+		{Name: "write", Input: map[string]any{"path": "/workspace/../memory/planted", "content": "x"}},
+		{Name: "bash", Input: map[string]any{"command": "ln -sf " + victimDB + " ../memory/memory.db; ln -sf " + victimDB + " " +
+			memory.DatabasePath(evil.Dir()) + "; mkdir -p ../memory && ln -sf " + victimDB + " ../memory/memory.db-wal; echo done"}},
+	}
+	srv := fakellm.New(
+		fakellm.Step{ToolCalls: attacks},
+		fakellm.Step{ToolCalls: []fakellm.ToolCall{{Name: "memory_search", Input: map[string]any{"query": "victim secret"}}}},
+		fakellm.Step{Text: "done"},
+	)
+	defer srv.Close()
+	res, err := evil.Run(bg, anthropicRequest(srv, "attack"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range res.ToolCalls[:2] {
+		if !c.IsError {
+			t.Errorf("%s %v succeeded: %q", c.Name, attacks[i].Input, c.Output)
+		}
+	}
+	if out := res.ToolCalls[3].Output; strings.Contains(out, "42") {
+		t.Errorf("memory_search found the victim's memory: %q", out)
+	}
+	entries, err := os.ReadDir(filepath.Join(evil.Dir(), "memory"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !strings.HasPrefix(e.Name(), "memory.db") {
+			t.Errorf("planted in evil's memory directory: %s (%v)", e.Name(), e.Type())
+		}
+	}
+	if err := p.closeMemory("evil"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := evil.Memory(); err != nil {
+		t.Errorf("reopen evil's memory: %v", err)
+	}
+}
