@@ -21,7 +21,8 @@ var ErrNoEmbedder = errors.New("memory store has no embedder")
 // vectors of different models are never compared). A memory whose text
 // changed meanwhile is skipped; Update embeds it. It stops at the first page
 // the provider fails entirely, returning what it did and the error.
-func (s *Store) EmbedPending(ctx context.Context) (EmbedStats, error) {
+func (s *Store) EmbedPending(ctx context.Context) (_ EmbedStats, err error) {
+	defer s.markDamaged(&err)
 	emb := s.opts.Embedder
 	if emb == nil {
 		return EmbedStats{}, ErrNoEmbedder

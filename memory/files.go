@@ -48,7 +48,8 @@ type FileIndexStats struct {
 // larger than Limits.MaxFileBytes, not valid UTF-8, or beyond the first
 // Limits.MaxFiles (by name) are skipped with a warning and keep no
 // memories. A missing filesDir counts as no files.
-func (s *Store) IndexFiles(ctx context.Context, filesDir string) (FileIndexStats, error) {
+func (s *Store) IndexFiles(ctx context.Context, filesDir string) (_ FileIndexStats, err error) {
+	defer s.markDamaged(&err)
 	var st FileIndexStats
 	found := map[string][]byte{} // source → content of the files read
 	root, err := os.OpenRoot(filesDir)

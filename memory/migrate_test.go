@@ -132,7 +132,7 @@ func TestOpenWorkspace(t *testing.T) {
 }
 
 func TestOpenOddPath(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "dir with space?#%41", "memory.db")
+	path := filepath.Join(t.TempDir(), "dir with space?#%41&a=b+c", "memory.db")
 	s, err := Open(path, Options{})
 	if err != nil {
 		t.Fatal(err)

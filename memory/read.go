@@ -40,7 +40,8 @@ func scanMemory(row interface{ Scan(...any) error }) (Memory, error) {
 }
 
 // Get returns memory id. Errors: ErrNotFound, database errors.
-func (s *Store) Get(ctx context.Context, id int64) (Memory, error) {
+func (s *Store) Get(ctx context.Context, id int64) (_ Memory, err error) {
+	defer s.markDamaged(&err)
 	m, err := scanMemory(s.db.QueryRowContext(ctx, `SELECT `+memoryColumns+` WHERE m.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Memory{}, fmt.Errorf("%w: id %d", ErrNotFound, id)
@@ -68,7 +69,8 @@ type ListOptions struct {
 // List returns memories newest first (by id). Errors: ErrInvalid for a
 // Source of no form listed at SourceAgent nor a prefix "file:" or
 // "session:"; database errors.
-func (s *Store) List(ctx context.Context, o ListOptions) ([]Memory, error) {
+func (s *Store) List(ctx context.Context, o ListOptions) (_ []Memory, err error) {
+	defer s.markDamaged(&err)
 	if err := validListSource(o.Source); err != nil {
 		return nil, err
 	}

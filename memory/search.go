@@ -119,7 +119,8 @@ type StageScores struct {
 //
 // Errors: ErrInvalid for an empty query or one longer than
 // Limits.MaxQueryChars; database errors.
-func (s *Store) Search(ctx context.Context, query string, opts SearchOptions) ([]Result, error) {
+func (s *Store) Search(ctx context.Context, query string, opts SearchOptions) (_ []Result, err error) {
+	defer s.markDamaged(&err)
 	o := opts.resolve(s.opts.Search, s.opts.Limits)
 	switch {
 	case strings.TrimSpace(query) == "":
@@ -146,7 +147,6 @@ func (s *Store) Search(ctx context.Context, query string, opts SearchOptions) ([
 		vecCh <- vectorResult{}
 	}
 	var kw []keywordHit
-	var err error
 	if len(exp.terms) > 0 {
 		kw, _, err = keywordSearch(ctx, s.st, exp.terms, o.Candidates, s.opts.Limits.KeywordBudget)
 	}

@@ -54,7 +54,8 @@ type SessionIndexStats struct {
 // deleted and recreated) is indexed again from the start, replacing its
 // memories. A missing sessionsDir counts as no transcripts; a transcript
 // that fails does not stop the others, and the errors are joined.
-func (s *Store) IndexSessions(ctx context.Context, sessionsDir string) (SessionIndexStats, error) {
+func (s *Store) IndexSessions(ctx context.Context, sessionsDir string) (_ SessionIndexStats, err error) {
+	defer s.markDamaged(&err)
 	var st SessionIndexStats
 	entries, err := os.ReadDir(sessionsDir)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {

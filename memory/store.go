@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/ncruces/go-sqlite3"
@@ -26,7 +27,8 @@ import (
 // one process or several, may still open the same file: SQLite's
 // write-ahead log serialises writers, and each Store's vector index follows
 // the others' changes (see vectorIndex). Close stops the background
-// embedding backfill and closes the database.
+// embedding backfill and closes the database. A read or write that finds
+// the file damaged fails with an error wrapping ErrDamaged, naming the file.
 type Store struct {
 	db    *sql.DB
 	st    *stmts
@@ -53,9 +55,12 @@ func DatabasePath(workspaceDir string) string {
 //
 // The database runs in WAL mode with synchronous=FULL, so a memory is durable
 // once Store returns (https://sqlite.org/wal.html,
-// https://sqlite.org/pragma.html#pragma_synchronous). Errors: the directory
-// or file cannot be created, the file is not a SQLite database, or its
-// schema is newer than this build.
+// https://sqlite.org/pragma.html#pragma_synchronous). Its files are mode
+// 0600, whatever the umask, and a directory Open creates 0700. Errors:
+// ErrUnsafePath when the database, memory.db-wal, memory.db-shm or
+// memory.db-journal is a symbolic link or not a regular file; ErrDamaged
+// when the file is not a SQLite database or is malformed; ErrSchemaTooNew;
+// the directory or file cannot be created.
 func Open(path string, opts Options) (*Store, error) {
 	opts = opts.withDefaults()
 	path, err := filepath.Abs(path)
@@ -65,12 +70,24 @@ func Open(path string, opts Options) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("open memory store: %w", err)
 	}
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+		if err := checkType(p, false); err != nil {
+			return nil, err
+		}
+	}
+	// Created by SQLite, the file would have the umask's mode (often 0644).
+	if err := restrictFile(path, true); err != nil {
+		return nil, fmt.Errorf("open memory store: %w", err)
+	}
 	q := url.Values{}
+	q.Add("modeof", path) // SQLite gives the WAL and journal the database's mode
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", opts.BusyTimeout.Milliseconds()))
 	q.Add("_pragma", "journal_mode(wal)")
 	q.Add("_pragma", "synchronous(full)")
 	q.Add("_pragma", "foreign_keys(on)")
-	dsn := (&url.URL{Scheme: "file", OmitHost: true, Path: path, RawQuery: q.Encode()}).String()
+	// SQLite decodes %XX in a URI's parameters, but not + as a space.
+	query := strings.ReplaceAll(q.Encode(), "+", "%20")
+	dsn := (&url.URL{Scheme: "file", OmitHost: true, Path: path, RawQuery: query}).String()
 	db, err := driver.Open(dsn, func(c *sqlite3.Conn) error { return fts5.Register(c) })
 	if err != nil {
 		return nil, fmt.Errorf("open memory store %s: %w", path, err)
@@ -80,15 +97,17 @@ func Open(path string, opts Options) (*Store, error) {
 	s := &Store{db: db, path: path, opts: opts, vec: newVectorIndex(), query: newQueryCache(256)}
 	if err := s.migrate(context.Background()); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("open memory store %s: %w", path, err)
+		return nil, damaged(path, fmt.Errorf("open memory store %s: %w", path, err))
 	}
-	if err := os.Chmod(path, 0o600); err != nil {
+	// The driver creates memory.db-shm with the umask's mode, ignoring
+	// modeof; it exists now and lasts while the Store's connections do.
+	if err := restrictFile(path+"-shm", false); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open memory store: %w", err)
 	}
 	if s.st, err = prepare(db); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("open memory store %s: %w", path, err)
+		return nil, damaged(path, fmt.Errorf("open memory store %s: %w", path, err))
 	}
 	if opts.Embedder != nil && !opts.DisableBackfill {
 		s.startBackfill()

@@ -3,7 +3,9 @@ package memory
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 )
 
 // ErrNoWorkspace is returned by OpenWorkspace for a workspace directory
@@ -12,12 +14,22 @@ var ErrNoWorkspace = errors.New("workspace does not exist")
 
 // OpenWorkspace opens the memory store of an existing workspace directory
 // (<stateDir>/workspaces/<id>), at DatabasePath(dir). It never creates the
-// workspace itself: errors wrap ErrNoWorkspace when dir is missing or not a
-// directory, else come from Open.
+// workspace itself, and follows no symbolic link from dir down. Errors wrap
+// ErrNoWorkspace when dir is missing or not a directory, ErrUnsafePath when
+// dir or its memory directory is a symbolic link (or the memory directory is
+// not a directory), else come from Open.
 func OpenWorkspace(dir string, opts Options) (*Store, error) {
-	fi, err := os.Stat(dir)
-	if err != nil || !fi.IsDir() {
+	dir = filepath.Clean(dir) // Lstat of "link/" would follow the link
+	fi, err := os.Lstat(dir)
+	switch {
+	case err == nil && fi.Mode()&fs.ModeSymlink != 0:
+		return nil, fmt.Errorf("%w: %s is a symbolic link", ErrUnsafePath, dir)
+	case err != nil || !fi.IsDir():
 		return nil, fmt.Errorf("%w: %s", ErrNoWorkspace, dir)
 	}
-	return Open(DatabasePath(dir), opts)
+	path := DatabasePath(dir)
+	if err := checkType(filepath.Dir(path), true); err != nil {
+		return nil, err
+	}
+	return Open(path, opts)
 }

@@ -35,7 +35,8 @@ func (s *Store) Store(ctx context.Context, m NewMemory) (Memory, error) {
 // leaves memories without vectors, counted in BatchResult.Embeddings.Failed,
 // to be embedded later by the backfill. Errors: ErrInvalid for a memory
 // beyond the limits or more than Limits.MaxBatch memories; database errors.
-func (s *Store) StoreBatch(ctx context.Context, ms []NewMemory) (BatchResult, error) {
+func (s *Store) StoreBatch(ctx context.Context, ms []NewMemory) (_ BatchResult, err error) {
+	defer s.markDamaged(&err)
 	if len(ms) > s.opts.Limits.MaxBatch {
 		return BatchResult{}, fmt.Errorf("%w: batch of %d memories exceeds the limit of %d", ErrInvalid, len(ms), s.opts.Limits.MaxBatch)
 	}
@@ -52,7 +53,7 @@ func (s *Store) StoreBatch(ctx context.Context, ms []NewMemory) (BatchResult, er
 	}
 	e := s.embedDocuments(ctx, texts)
 	var out []Memory
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
 		out, err = s.insert(ctx, tx, ms, e, nil)
 		return err
@@ -128,13 +129,14 @@ var errNoRow = errors.New("no such memory")
 // Update replaces the text of memory id, re-indexing and re-embedding it,
 // and returns the updated memory. Errors: ErrNotFound, ErrInvalid for text
 // beyond the limits, database errors.
-func (s *Store) Update(ctx context.Context, id int64, text string) (Memory, error) {
+func (s *Store) Update(ctx context.Context, id int64, text string) (_ Memory, err error) {
+	defer s.markDamaged(&err)
 	nm := NewMemory{Text: text}
 	if err := nm.normalize(s.opts.Limits); err != nil {
 		return Memory{}, err
 	}
 	e := s.embedDocuments(ctx, []string{text})
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := s.retire(ctx, tx, []int64{id}); err != nil {
 			return err
 		}
@@ -176,9 +178,10 @@ func (s *Store) Update(ctx context.Context, id int64, text string) (Memory, erro
 }
 
 // Delete removes memory id. Errors: ErrNotFound, database errors.
-func (s *Store) Delete(ctx context.Context, id int64) error {
+func (s *Store) Delete(ctx context.Context, id int64) (err error) {
+	defer s.markDamaged(&err)
 	var n int
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
 		n, err = s.deleteIDs(ctx, tx, []int64{id})
 		return err

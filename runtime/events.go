@@ -12,6 +12,7 @@ type EventType string
 // The events of a run, in the order they can occur.
 const (
 	EventRunStart  EventType = "run_start"  // SessionID set
+	EventWarning   EventType = "warning"    // Text: what the run goes without, and why
 	EventTextDelta EventType = "text_delta" // Text: a piece of the model's answer
 	EventToolStart EventType = "tool_start" // Tool: ID, Name, Input
 	EventToolEnd   EventType = "tool_end"   // Tool: all fields

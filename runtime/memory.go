@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,7 +14,8 @@ import (
 
 // Memory returns the workspace's memory store (<dir>/memory/memory.db),
 // opening it on first use. The platform keeps it open, shared by the
-// workspace's runs, until DeleteWorkspace or Close.
+// workspace's runs, until DeleteWorkspace or Close; after a failure the
+// next call tries again. Errors come from memory.OpenWorkspace.
 func (w *Workspace) Memory() (*memory.Store, error) {
 	w.p.memMu.Lock()
 	defer w.p.memMu.Unlock()
@@ -53,35 +55,30 @@ func (p *Platform) closeMemory(id string) error {
 	return st.Close()
 }
 
-// memoryTools returns the memory_store and memory_search tools of the
-// workspace, served by its own database.
-func (w *Workspace) memoryTools(tools map[string]hostTool) error {
-	st, err := w.Memory()
-	if err != nil {
-		return err
-	}
+// memoryTools adds the memory_store and memory_search tools of the
+// workspace, served by its own database st, to tools. A damaged database is
+// reported to the model without its host path, which the log records.
+func (w *Workspace) memoryTools(st *memory.Store, tools map[string]hostTool) {
 	for _, spec := range memory.ToolSpecs() {
 		name := spec.Name
 		tools[name] = func(ctx context.Context, input json.RawMessage) (string, bool) {
 			out, err := st.CallTool(ctx, name, input)
+			if errors.Is(err, memory.ErrDamaged) {
+				w.p.log.Warn().Err(err).Str("workspace", w.id).Str("tool", name).Msg("memory")
+				return "memory is unavailable: its database is damaged", true
+			}
 			if err != nil {
 				return err.Error(), true
 			}
 			return out, false
 		}
 	}
-	return nil
 }
 
-// indexMemory brings the workspace's memory up to date after a run: the
+// indexMemory brings the workspace's memory st up to date after a run: the
 // finished turns of its transcripts and its memory files (MEMORY.md,
 // memory/*.md) in files/. Failures are logged: indexing never fails a run.
-func (w *Workspace) indexMemory(ctx context.Context) {
-	st, err := w.Memory()
-	if err != nil {
-		w.p.log.Warn().Err(err).Msg("memory index")
-		return
-	}
+func (w *Workspace) indexMemory(ctx context.Context, st *memory.Store) {
 	if _, err := st.IndexSessions(ctx, filepath.Join(w.dir, "sessions")); err != nil {
 		w.p.log.Warn().Err(err).Str("workspace", w.id).Msg("index sessions")
 	}

@@ -1,14 +1,20 @@
 package runtime
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/rs/zerolog"
+
 	"github.com/bulkhead-dev/bulkhead/internal/fakellm"
+	"github.com/bulkhead-dev/bulkhead/memory"
 )
 
 // TestMemoryAcrossSessions: an agent stores a fact in one session and finds
@@ -111,5 +117,176 @@ func TestMemoryWithEmbeddings(t *testing.T) {
 	defer srv2.Close()
 	if res, err := broken.Run(bg, anthropicRequest(srv2, "store")); err != nil || res.ToolCalls[0].IsError {
 		t.Fatalf("broken embedding setting failed the run: %v %+v", err, res)
+	}
+}
+
+// TestRunWithoutMemory: a workspace whose memory database is damaged or a
+// symbolic link still runs, without the memory tools and without indexing,
+// and says why in a warning event naming the workspace and the file.
+func TestRunWithoutMemory(t *testing.T) {
+	tests := []struct {
+		name   string
+		damage func(t *testing.T, path string)
+		want   string
+	}{
+		{"truncated", func(t *testing.T, path string) {
+			if err := os.Truncate(path, 5000); err != nil {
+				t.Fatal(err)
+			}
+		}, "is damaged: sqlite3: database disk image is malformed"},
+		{"symlink", func(t *testing.T, path string) {
+			other := filepath.Join(t.TempDir(), "other.db")
+			if err := os.Rename(path, other); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(other, path); err != nil {
+				t.Fatal(err)
+			}
+		}, "is a symbolic link"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newTestPlatform(t)
+			ws := newTestWorkspace(t, p, "cor1")
+			st, err := ws.Memory()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := st.Store(bg, memory.NewMemory{Text: "hello"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := p.closeMemory("cor1"); err != nil {
+				t.Fatal(err)
+			}
+			path := memory.DatabasePath(ws.Dir())
+			tt.damage(t, path)
+			before, _ := os.ReadFile(path)
+			writeFile(t, filepath.Join(ws.FilesDir(), "MEMORY.md"), "# Notes\nIndexed only with a working memory.\n")
+			srv := fakellm.New(fakellm.Step{Text: "Done."})
+			defer srv.Close()
+			req := anthropicRequest(srv, "hello")
+			var warnings []string
+			req.OnEvent = func(ev Event) {
+				if ev.Type == EventWarning {
+					warnings = append(warnings, ev.Text)
+				}
+			}
+			res, err := ws.Run(bg, req)
+			if err != nil || res.Response != "Done." {
+				t.Fatalf("run: %+v, %v", res, err)
+			}
+			if names := srv.Requests()[0].ToolNames(); contains(names, "memory_store") || contains(names, "memory_search") || !contains(names, "bash") {
+				t.Errorf("tools offered = %v", names)
+			}
+			if len(warnings) != 1 || !strings.Contains(warnings[0], "workspace cor1") || !strings.Contains(warnings[0], path+" "+tt.want) {
+				t.Errorf("warnings = %q, want one naming cor1 and %s %s", warnings, path, tt.want)
+			}
+			if after, _ := os.ReadFile(path); !bytes.Equal(after, before) {
+				t.Error("the memory database changed")
+			}
+		})
+	}
+}
+
+// TestMemoryToolDamagedPage: when the database opens but a write finds it
+// damaged, the memory tool fails without the host path, which only the log
+// gets, and the run goes on.
+func TestMemoryToolDamagedPage(t *testing.T) {
+	var log bytes.Buffer
+	logger := zerolog.New(&log)
+	p, err := NewPlatform(Options{StateDir: t.TempDir(), Logger: &logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	ws := newTestWorkspace(t, p, "cor1")
+	st, err := ws.Memory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Store(bg, memory.NewMemory{Text: "hello"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.closeMemory("cor1"); err != nil {
+		t.Fatal(err)
+	}
+	path := memory.DatabasePath(ws.Dir())
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteAt(bytes.Repeat([]byte{0xab}, 4096), 4096) // page 2, a table the insert needs
+	f.Close()
+	srv := fakellm.New(
+		fakellm.Step{ToolCalls: []fakellm.ToolCall{{Name: "memory_store", Input: map[string]string{"content": "a fact"}}}},
+		fakellm.Step{Text: "Could not store it."},
+	)
+	defer srv.Close()
+	res, err := ws.Run(bg, anthropicRequest(srv, "remember a fact"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.ToolCalls[0]; !got.IsError || got.Output != "memory is unavailable: its database is damaged" {
+		t.Fatalf("memory_store = %+v", got)
+	}
+	if want := "memory database " + path + " is damaged"; !strings.Contains(log.String(), want) {
+		t.Errorf("log lacks %q:\n%s", want, log.String())
+	}
+}
+
+// TestAgentCannotReachMemoryDir: the agent's tools see only the
+// workspace's files/, so neither the file tools nor bash in the jail can
+// write into <workspace>/memory/, e.g. plant a link to another tenant's
+// database there.
+func TestAgentCannotReachMemoryDir(t *testing.T) {
+	p := newTestPlatform(t)
+	victim := newTestWorkspace(t, p, "victim")
+	st, err := victim.Memory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Store(bg, memory.NewMemory{Text: "victim secret 42"}); err != nil {
+		t.Fatal(err)
+	}
+	victimDB := memory.DatabasePath(victim.Dir())
+	evil := newTestWorkspace(t, p, "evil")
+	attacks := []fakellm.ToolCall{
+		{Name: "write", Input: map[string]any{"path": "../memory/memory.db", "content": "x"}},
+		{Name: "write", Input: map[string]any{"path": "/workspace/../memory/planted", "content": "x"}},
+		{Name: "bash", Input: map[string]any{"command": "ln -sf " + victimDB + " ../memory/memory.db; ln -sf " + victimDB + " " +
+			memory.DatabasePath(evil.Dir()) + "; mkdir -p ../memory && ln -sf " + victimDB + " ../memory/memory.db-wal; echo done"}},
+	}
+	srv := fakellm.New(
+		fakellm.Step{ToolCalls: attacks},
+		fakellm.Step{ToolCalls: []fakellm.ToolCall{{Name: "memory_search", Input: map[string]any{"query": "victim secret"}}}},
+		fakellm.Step{Text: "done"},
+	)
+	defer srv.Close()
+	res, err := evil.Run(bg, anthropicRequest(srv, "attack"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range res.ToolCalls[:2] {
+		if !c.IsError {
+			t.Errorf("%s %v succeeded: %q", c.Name, attacks[i].Input, c.Output)
+		}
+	}
+	if out := res.ToolCalls[3].Output; strings.Contains(out, "42") {
+		t.Errorf("memory_search found the victim's memory: %q", out)
+	}
+	entries, err := os.ReadDir(filepath.Join(evil.Dir(), "memory"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !strings.HasPrefix(e.Name(), "memory.db") {
+			t.Errorf("planted in evil's memory directory: %s (%v)", e.Name(), e.Type())
+		}
+	}
+	if err := p.closeMemory("evil"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := evil.Memory(); err != nil {
+		t.Errorf("reopen evil's memory: %v", err)
 	}
 }

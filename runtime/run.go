@@ -114,7 +114,10 @@ func (w *Workspace) run(ctx context.Context, req RunRequest, emit func(Event)) (
 		history = append(history, fix)
 	}
 	r.history = history
-	r.tools, r.toolSpecs, err = w.hostTools(req.Tools, dir)
+	// Memory that cannot be opened (a damaged or refused database) never
+	// fails a run: it goes without.
+	mem, memErr := w.Memory()
+	r.tools, r.toolSpecs, err = w.hostTools(req.Tools, dir, mem)
 	if err != nil {
 		return nil, err
 	}
@@ -123,13 +126,20 @@ func (w *Workspace) run(ctx context.Context, req RunRequest, emit func(Event)) (
 		return nil, err
 	}
 	emit(Event{Type: EventRunStart, SessionID: r.sessionID})
+	if memErr != nil {
+		warning := fmt.Sprintf("%v; the run goes on without memory tools or memory indexing", memErr)
+		w.p.log.Warn().Str("workspace", w.id).Msg(warning)
+		emit(Event{Type: EventWarning, Text: warning})
+	}
 	err = host.RunAgent(ctx, wasmhost.RunSpec{
 		Workspace: dir,
 		Handler:   r,
 		Limits:    wasmhost.Limits{Timeout: timeout},
 		Stderr:    logWriter{w.p.log},
 	})
-	w.indexMemory(context.WithoutCancel(ctx))
+	if mem != nil {
+		w.indexMemory(context.WithoutCancel(ctx), mem)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.llmErr != nil {

@@ -19,13 +19,14 @@ var builtinNames = map[string]bool{
 }
 
 // hostTools returns the tools served by tool.call for a run mounted at dir:
-// bash, the workspace's memory tools, then the request's custom tools, with
-// their schemas.
-func (w *Workspace) hostTools(custom []Tool, dir string) (map[string]hostTool, []chat.Tool, error) {
+// bash, the memory tools of the workspace's store mem (none when mem is
+// nil), then the request's custom tools, with their schemas.
+func (w *Workspace) hostTools(custom []Tool, dir string, mem *memory.Store) (map[string]hostTool, []chat.Tool, error) {
 	tools := map[string]hostTool{"bash": bashTool(dir)}
-	specs := append([]chat.Tool{bashSpec}, memory.ToolSpecs()...)
-	if err := w.memoryTools(tools); err != nil {
-		return nil, nil, err
+	specs := []chat.Tool{bashSpec}
+	if mem != nil {
+		w.memoryTools(mem, tools)
+		specs = append(specs, memory.ToolSpecs()...)
 	}
 	for _, t := range custom {
 		if t.Name == "" || t.Run == nil {

@@ -421,3 +421,71 @@ func TestMemoryUsesWorkspaceEmbeddings(t *testing.T) {
 		t.Fatalf("broken setting: code %d, stderr %q", r.code, r.stderr)
 	}
 }
+
+// TestDamagedMemory: a truncated memory database fails the memory command
+// with one line naming the file, and a run in the workspace goes on without
+// memory, with a warning event; a database whose page 2 is overwritten opens,
+// and the store that fails names the file too.
+func TestDamagedMemory(t *testing.T) {
+	state := t.TempDir()
+	for _, ws := range []string{"cor1", "cor2"} {
+		cli(t, state, nil, "workspace", "create", ws)
+		if r := cli(t, state, nil, "memory", "store", "--workspace-id", ws, "hello"); r.code != 0 {
+			t.Fatalf("store: %s", r.stderr)
+		}
+	}
+	db := filepath.Join(state, "workspaces", "cor1", "memory", "memory.db")
+	if err := os.Truncate(db, 5000); err != nil {
+		t.Fatal(err)
+	}
+	damaged := "bulkhead: workspace \"cor1\": memory database " + db + " is damaged: sqlite3: database disk image is malformed"
+	for _, args := range [][]string{{"list"}, {"store", "more"}} {
+		wantOneLineError(t, cli(t, state, nil, append([]string{"memory", "--workspace-id", "cor1"}, args...)...), damaged)
+	}
+	srv := fakellm.New(fakellm.Step{Text: "Done."})
+	defer srv.Close()
+	r := cli(t, state, []string{"ANTHROPIC_API_KEY=k", "ANTHROPIC_BASE_URL=" + srv.AnthropicBaseURL()},
+		"run", "--workspace-id", "cor1", "-m", "hello", "--json")
+	if r.code != 0 {
+		t.Fatalf("run: exit %d: %s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stdout, `"type":"warning"`) || !strings.Contains(r.stdout, db+" is damaged") || !strings.Contains(r.stderr, db+" is damaged") {
+		t.Errorf("run printed no warning naming %s:\nstdout %s\nstderr %s", db, r.stdout, r.stderr)
+	}
+	db = filepath.Join(state, "workspaces", "cor2", "memory", "memory.db")
+	f, err := os.OpenFile(db, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteAt([]byte(strings.Repeat("\xab", 4096)), 4096)
+	f.Close()
+	wantOneLineError(t, cli(t, state, nil, "memory", "store", "--workspace-id", "cor2", "again"),
+		"bulkhead: memory database "+db+" is damaged: sqlite3: database disk image is malformed")
+}
+
+// TestMemorySymlink: a workspace whose memory database is a symbolic link
+// to another tenant's is refused, and nothing of the other's is shown.
+func TestMemorySymlink(t *testing.T) {
+	state := t.TempDir()
+	for _, ws := range []string{"t1", "sym"} {
+		cli(t, state, nil, "workspace", "create", ws)
+	}
+	if r := cli(t, state, nil, "memory", "store", "--workspace-id", "t1", "t1's secret"); r.code != 0 {
+		t.Fatalf("store: %s", r.stderr)
+	}
+	link := filepath.Join(state, "workspaces", "sym", "memory", "memory.db")
+	os.Mkdir(filepath.Dir(link), 0o700)
+	if err := os.Symlink(filepath.Join(state, "workspaces", "t1", "memory", "memory.db"), link); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"list"}, {"store", "planted"}} {
+		r := cli(t, state, nil, append([]string{"memory", "--workspace-id", "sym"}, args...)...)
+		wantOneLineError(t, r, "unsafe memory path: "+link+" is a symbolic link")
+		if strings.Contains(r.stdout, "secret") {
+			t.Errorf("%v showed t1's memory: %s", args, r.stdout)
+		}
+	}
+	if r := cli(t, state, nil, "memory", "list", "--workspace-id", "t1"); strings.Contains(r.stdout, "planted") || !strings.Contains(r.stdout, "secret") {
+		t.Errorf("t1's memories: %s", r.stdout)
+	}
+}

@@ -1,0 +1,95 @@
+package memory
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"syscall"
+
+	"github.com/ncruces/go-sqlite3"
+)
+
+// ErrUnsafePath is returned by Open and OpenWorkspace for a path they refuse
+// to use: a symbolic link, or a file of the wrong type, where the store
+// expects its own files. Open checks the database and its companions
+// (memory.db-wal, memory.db-shm, memory.db-journal), which must be regular
+// files where they exist; OpenWorkspace also checks the workspace directory
+// and its memory directory, which must be directories. The store never
+// follows a link there, since one could lead to another workspace's memory.
+var ErrUnsafePath = errors.New("unsafe memory path")
+
+// ErrDamaged marks an error of a memory database that is not a SQLite
+// database or is malformed (SQLITE_NOTADB, SQLITE_CORRUPT), from Open or
+// any later read or write. Its message is "memory database <path> is
+// damaged: <SQLite's message>". The store never repairs or removes such a
+// file: restore it from a backup, or remove it (and its -wal and -shm
+// files) to start an empty memory.
+var ErrDamaged = errors.New("memory database is damaged")
+
+// damagedError is an ErrDamaged: the database's path, SQLite's primary
+// error code and the error reporting it.
+type damagedError struct {
+	path string
+	code sqlite3.ErrorCode
+	err  error
+}
+
+func (e *damagedError) Error() string {
+	return fmt.Sprintf("memory database %s is damaged: %v", e.path, e.code)
+}
+
+func (e *damagedError) Is(target error) bool { return target == ErrDamaged }
+func (e *damagedError) Unwrap() error        { return e.err }
+
+// damaged returns err as an ErrDamaged naming the database at path when
+// SQLite found the file malformed or not a database, else err unchanged.
+func damaged(path string, err error) error {
+	var code sqlite3.ErrorCode
+	if errors.Is(err, ErrDamaged) || !errors.As(err, &code) || (code != sqlite3.CORRUPT && code != sqlite3.NOTADB) {
+		return err
+	}
+	return &damagedError{path, code, err}
+}
+
+// markDamaged applies damaged to *errp; the exported methods that read or
+// write the database defer it.
+func (s *Store) markDamaged(errp *error) { *errp = damaged(s.path, *errp) }
+
+// checkType returns an ErrUnsafePath error when path exists but is a
+// symbolic link, or is not a directory (dir) or not a regular file (!dir).
+func checkType(path string, dir bool) error {
+	fi, err := os.Lstat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return err
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return fmt.Errorf("%w: %s is a symbolic link", ErrUnsafePath, path)
+	case dir && !fi.IsDir():
+		return fmt.Errorf("%w: %s is not a directory", ErrUnsafePath, path)
+	case !dir && !fi.Mode().IsRegular():
+		return fmt.Errorf("%w: %s is not a regular file", ErrUnsafePath, path)
+	}
+	return nil
+}
+
+// restrictFile sets the mode of the file at path to 0600, whatever the
+// umask, without following a symbolic link. It creates a missing file if
+// create is true, else leaves it missing.
+func restrictFile(path string, create bool) error {
+	flag := os.O_RDONLY | syscall.O_NOFOLLOW
+	if create {
+		flag |= os.O_CREATE
+	}
+	f, err := os.OpenFile(path, flag, 0o600)
+	if errors.Is(err, fs.ErrNotExist) && !create {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Chmod(0o600)
+}

@@ -1,0 +1,241 @@
+package memory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// newWorkspaceStore creates workspace directory root/id and stores texts in
+// its memory; it returns the directory, with the store closed.
+func newWorkspaceStore(t *testing.T, root, id string, texts ...string) string {
+	t.Helper()
+	dir := filepath.Join(root, id)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	s, err := OpenWorkspace(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	storeTexts(t, s, texts...)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestOpenDamaged: a truncated database and a file that is not a database
+// fail Open with ErrDamaged and one clear message naming the file.
+func TestOpenDamaged(t *testing.T) {
+	dir := newWorkspaceStore(t, t.TempDir(), "w", "hello")
+	path := DatabasePath(dir)
+	if err := os.Truncate(path, 5000); err != nil {
+		t.Fatal(err)
+	}
+	_, err := OpenWorkspace(dir, Options{})
+	if want := "memory database " + path + " is damaged: sqlite3: database disk image is malformed"; !errors.Is(err, ErrDamaged) || err.Error() != want {
+		t.Fatalf("truncated: %v\nwant %s", err, want)
+	}
+	if err := os.WriteFile(path, []byte(strings.Repeat("not a database ", 100)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = OpenWorkspace(dir, Options{})
+	if want := "memory database " + path + " is damaged: sqlite3: file is not a database"; !errors.Is(err, ErrDamaged) || err.Error() != want {
+		t.Fatalf("not a database: %v\nwant %s", err, want)
+	}
+}
+
+// TestDamagedPage overwrites each page of a database in turn: Open and every
+// read and write either work or fail with ErrDamaged naming the file, and
+// some fail.
+func TestDamagedPage(t *testing.T) {
+	texts := make([]string, 150)
+	for i := range texts {
+		texts[i] = fmt.Sprintf("memory %d about the launch checklist, with some words to fill the pages", i)
+	}
+	data, err := os.ReadFile(DatabasePath(newWorkspaceStore(t, t.TempDir(), "w", texts...)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const pageSize = 4096
+	ctx := context.Background()
+	failed := 0
+	for page := 1; page*pageSize < len(data); page++ { // page 0 holds the header
+		damagedData := append([]byte(nil), data...)
+		copy(damagedData[page*pageSize:(page+1)*pageSize], strings.Repeat("\xab", pageSize))
+		path := filepath.Join(t.TempDir(), "memory.db")
+		if err := os.WriteFile(path, damagedData, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		check := func(op string, err error) {
+			t.Helper()
+			if err == nil {
+				return
+			}
+			failed++
+			if !errors.Is(err, ErrDamaged) || !strings.HasPrefix(err.Error(), "memory database "+path+" is damaged: sqlite3: ") {
+				t.Errorf("page %d: %s: %v", page, op, err)
+			}
+		}
+		s, err := Open(path, Options{})
+		if check("open", err); err != nil {
+			continue
+		}
+		_, err = s.Store(ctx, NewMemory{Text: "one more launch checklist memory"})
+		check("store", err)
+		_, err = s.List(ctx, ListOptions{Limit: MaxListLimit})
+		check("list", err)
+		_, err = s.Search(ctx, "launch checklist", SearchOptions{})
+		check("search", err)
+		check("delete", s.Delete(ctx, 100))
+		s.Close()
+	}
+	if failed == 0 {
+		t.Fatal("no page damage was noticed")
+	}
+}
+
+// TestOpenWorkspaceRefusesLinks: a symbolic link anywhere from the
+// workspace directory down to the database and its companion files, or a
+// file of the wrong type there, is refused with ErrUnsafePath naming it,
+// and another workspace's memory is neither read nor changed.
+func TestOpenWorkspaceRefusesLinks(t *testing.T) {
+	root := t.TempDir()
+	victim := newWorkspaceStore(t, root, "victim", "victim's secret")
+	victimDB := DatabasePath(victim)
+	tests := []struct {
+		name   string
+		memDir bool                   // create the workspace's memory directory first
+		plant  func(ws string) string // returns the path refused
+		want   string
+	}{
+		{"database link", true, func(ws string) string {
+			return link(t, victimDB, DatabasePath(ws))
+		}, "is a symbolic link"},
+		{"memory directory link", false, func(ws string) string {
+			return link(t, filepath.Dir(victimDB), filepath.Join(ws, "memory"))
+		}, "is a symbolic link"},
+		{"workspace link", false, func(ws string) string {
+			os.Remove(ws)
+			return link(t, victim, ws)
+		}, "is a symbolic link"},
+		{"wal link", true, func(ws string) string {
+			return link(t, victimDB+"-wal", DatabasePath(ws)+"-wal")
+		}, "is a symbolic link"},
+		{"shm link", true, func(ws string) string {
+			return link(t, victimDB+"-shm", DatabasePath(ws)+"-shm")
+		}, "is a symbolic link"},
+		{"journal link", true, func(ws string) string {
+			return link(t, victimDB+"-journal", DatabasePath(ws)+"-journal")
+		}, "is a symbolic link"},
+		{"database directory", true, func(ws string) string {
+			return mkdir(t, DatabasePath(ws))
+		}, "is not a regular file"},
+		{"wal fifo", true, func(ws string) string {
+			p := DatabasePath(ws) + "-wal"
+			if err := syscall.Mkfifo(p, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}, "is not a regular file"},
+		{"memory file", false, func(ws string) string {
+			p := filepath.Join(ws, "memory")
+			if err := os.WriteFile(p, nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}, "is not a directory"},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ws := filepath.Join(root, fmt.Sprint("ws", i))
+			mkdir(t, ws)
+			if tt.memDir {
+				mkdir(t, filepath.Join(ws, "memory"))
+			}
+			refused := tt.plant(ws)
+			s, err := OpenWorkspace(ws, Options{})
+			if err == nil {
+				s.Close()
+			}
+			if want := "unsafe memory path: " + refused + " " + tt.want; !errors.Is(err, ErrUnsafePath) || err.Error() != want {
+				t.Fatalf("OpenWorkspace: %v\nwant %s", err, want)
+			}
+			if fi, err := os.Lstat(DatabasePath(ws)); tt.memDir && err == nil && fi.Mode().IsRegular() {
+				t.Errorf("a database was created: %v", fi.Mode())
+			}
+		})
+	}
+	s, err := OpenWorkspace(victim, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if ms, err := s.List(context.Background(), ListOptions{}); err != nil || len(ms) != 1 {
+		t.Fatalf("victim's memories: %v, %v", ms, err)
+	}
+}
+
+func link(t *testing.T, target, name string) string {
+	t.Helper()
+	if err := os.Symlink(target, name); err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
+func mkdir(t *testing.T, dir string) string {
+	t.Helper()
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestFileModes: with a umask of 0, the memory directory is 0700 and the
+// database and its WAL and shared-memory files 0600, and Open tightens a
+// database that was 0644.
+func TestFileModes(t *testing.T) {
+	defer syscall.Umask(syscall.Umask(0))
+	ws := mkdir(t, filepath.Join(t.TempDir(), "ws"))
+	s, err := OpenWorkspace(ws, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	storeTexts(t, s, "a memory")
+	path := DatabasePath(ws)
+	wantMode(t, filepath.Dir(path), fs.ModeDir|0o700)
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		wantMode(t, p, 0o600)
+	}
+	s.Close()
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err = OpenWorkspace(ws, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		wantMode(t, p, 0o600)
+	}
+}
+
+func wantMode(t *testing.T, path string, want fs.FileMode) {
+	t.Helper()
+	fi, err := os.Lstat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode() != want {
+		t.Errorf("%s: mode %v, want %v", path, fi.Mode(), want)
+	}
+}
