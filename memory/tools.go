@@ -46,7 +46,7 @@ func ToolSpecs() []chat.Tool {
 		},
 		{
 			Name: ToolSearch,
-			Description: "Search the workspace's long-term memory: facts stored with memory_store, the MEMORY.md and memory/*.md files, " +
+			Description: "Search the workspace's long-term memory: facts stored with memory_store, the workspace's own MEMORY.md and memory/*.md files, " +
 				"and what was said in earlier sessions. Ask in natural language; results come best first with their source and date.",
 			Parameters: json.RawMessage(`{"type":"object","properties":{` +
 				`"query":{"type":"string","description":"What to look for, e.g. \"which database does the project use\"."},` +
