@@ -70,9 +70,6 @@ func TestConversationalWordForms(t *testing.T) {
 		{"¿de qué color es la casa?", "La casa es de color azul.", []string{
 			"El caso del cliente está cerrado; el color del logo es rojo.",
 		}},
-		{"postgres version", "The production database is PostgreSQL 16.", []string{
-			"The staging database is MySQL 8.",
-		}},
 		{"where is maxRetries set?", "max_retries is set to 5 in config.yaml.", []string{
 			"The retry budget is documented in the README.",
 		}},

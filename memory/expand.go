@@ -282,10 +282,11 @@ func keywordTerms(k string, langs []Language) []term {
 }
 
 // latinTerms returns the terms of a word of a space-separated script: its
-// index forms in each of langs (see wordForms) and one prefix term: for
-// Spanish and Portuguese, romancePrefix; otherwise, for a word of at least
-// englishPrefixMin letters, the word itself, so that "postgres" finds
-// "PostgreSQL".
+// index forms in each of langs (see wordForms) and, for Spanish and
+// Portuguese, the prefix term of romancePrefix. Other languages get no
+// prefix term: "postgres*" would find "PostgreSQL", but a prefix term costs
+// about as much as the rest of a query's terms together (measured: 3.1 vs
+// 3.9 ms p50 at 10 000 memories).
 func latinTerms(w string, langs []Language) []term {
 	var out []term
 	for _, l := range langs {
@@ -296,25 +297,16 @@ func latinTerms(w string, langs []Language) []term {
 	if r, _ := utf8.DecodeRuneInString(w); !unicode.IsLetter(r) {
 		return out
 	}
-	romance := false
 	for _, l := range langs {
-		if l == Spanish || l == Portuguese {
-			romance = true
-			if p, ok := romancePrefix(l, w); ok {
-				out = append(out, term{text: p, prefix: true})
-			}
+		if l != Spanish && l != Portuguese {
+			continue
 		}
-	}
-	if !romance && utf8.RuneCountInString(w) >= englishPrefixMin {
-		out = append(out, term{text: fold(w), prefix: true})
+		if p, ok := romancePrefix(l, w); ok {
+			out = append(out, term{text: p, prefix: true})
+		}
 	}
 	return out
 }
-
-// englishPrefixMin is the shortest word latinTerms searches as a prefix
-// outside Spanish and Portuguese: shorter words ("use", "user") would match
-// too many others.
-const englishPrefixMin = 6
 
 // cjkTerms returns the terms of one CJK run (see keywordTerms).
 func cjkTerms(run string) []term {

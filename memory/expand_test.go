@@ -13,9 +13,9 @@ func TestExpandQuery(t *testing.T) {
 		keywords string // joined by "|"
 		terms    string // joined by " ", prefix terms with "*"
 	}{
-		{"what framework do we use?", English, "framework|use", "framework framework* use"},
-		{"When are the deployments?", English, "deployments", "deploy deployments deployments*"},
-		{"Remind me: when is my daughter's birthday?", English, "daughter|birthday", "daughter daughter* birthday birthday*"},
+		{"what framework do we use?", English, "framework|use", "framework use"},
+		{"When are the deployments?", English, "deployments", "deploy deployments"},
+		{"Remind me: when is my daughter's birthday?", English, "daughter|birthday", "daughter birthday"},
 		{"¿Qué base de datos usamos?", Spanish, "base|datos|usamos", "bas base dat datos dato usam usamos usamo usa*"},
 		{"¿qué framework usamos?", Spanish, "framework|usamos", "framework frame* usam usamos usamo usa*"},
 		{"Qual banco de dados usamos em produção?", Portuguese, "banco|dados|usamos|produção", "banc banco dad dados dado usam usamos usamo usa* produçã produção produ*"},
@@ -30,8 +30,8 @@ func TestExpandQuery(t *testing.T) {
 		{"ما الإطار الذي نستخدمه؟", Arabic, "الإطار|نستخدمه", "اطار استخدم"},
 		{"وما هو الموقع؟", Arabic, "الموقع", "موقع"},
 		{"what is it?", English, "", ""}, // only stopwords: nothing to search for
-		{"PostgreSQL 16", English, "PostgreSQL|16", "postgresql postgresql* 16"},
-		{"🚀 launch", English, "🚀|launch", "u1f680 launch launch*"},
+		{"PostgreSQL 16", English, "PostgreSQL|16", "postgresql 16"},
+		{"🚀 launch", English, "🚀|launch", "u1f680 launch"},
 	}
 	for _, tt := range tests {
 		e := expandQuery(tt.query, 0)
@@ -66,7 +66,7 @@ func TestExpandQueryTermLimit(t *testing.T) {
 		t.Errorf("limit 5: %d terms", n)
 	}
 	dup := expandQuery("deploy deploy DEPLOY deploy", 0)
-	if len(dup.terms) != 2 { // "deploy" and the prefix "deploy"*
+	if len(dup.terms) != 1 {
 		t.Errorf("duplicates not removed: %v", dup.terms)
 	}
 }
