@@ -56,7 +56,7 @@ func expandQuery(q string, maxTerms int) expansion {
 	}
 	toks := tokenize(q)
 	e := expansion{langs: detectLanguages(q, toks)}
-	e.keywords = keywords(toks, e.langs)
+	e.keywords = dedupeFolded(keywords(toks, e.langs))
 	seen := map[term]bool{}
 	latin := stemLanguages(e.langs)
 	for _, k := range e.keywords {
@@ -77,6 +77,20 @@ func expandQuery(q string, maxTerms int) expansion {
 		}
 	}
 	return e
+}
+
+// dedupeFolded returns ws without the words that repeat an earlier one
+// case- and accent-insensitively ("Server server SERVER" → "Server").
+func dedupeFolded(ws []string) []string {
+	seen := map[string]bool{}
+	out := ws[:0]
+	for _, w := range ws {
+		if f := fold(w); !seen[f] {
+			seen[f] = true
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 // keywords extracts the content words of toks.

@@ -9,6 +9,7 @@ import (
 // languages it was read in, its content words and their full-text terms.
 type QueryPlan struct {
 	Languages []Language `json:"languages"`         // detected, best first
+	Words     int        `json:"words"`             // words of the query, stopwords included (punctuation is none)
 	Keywords  []string   `json:"keywords"`          // content words, in query order; empty for a query of stopwords only
 	Terms     []string   `json:"terms"`             // FTS5 query terms, OR'ed: quoted strings, "*" marking a prefix
 	Dropped   []string   `json:"dropped,omitempty"` // keywords not searched: beyond Limits.MaxQueryTerms terms
@@ -19,7 +20,7 @@ type QueryPlan struct {
 // query found nothing (no content words) or what a long query left out.
 func (s *Store) PlanQuery(query string) QueryPlan {
 	e := expandQuery(query, s.opts.Limits.MaxQueryTerms)
-	p := QueryPlan{Languages: e.langs, Keywords: e.keywords, Dropped: e.dropped}
+	p := QueryPlan{Languages: e.langs, Words: len(tokenize(query)), Keywords: e.keywords, Dropped: e.dropped}
 	for _, t := range e.terms {
 		p.Terms = append(p.Terms, t.String())
 	}
@@ -31,7 +32,11 @@ func (s *Store) PlanQuery(query string) QueryPlan {
 // query left out. Nil when there is nothing to say.
 func (p QueryPlan) Notes() []string {
 	var out []string
-	if len(p.Keywords) == 0 {
+	switch {
+	case len(p.Keywords) > 0:
+	case p.Words == 0:
+		out = append(out, "The query has no words (only spaces or punctuation), so the keyword search looked for nothing.")
+	default:
 		out = append(out, "The query has only common words (stopwords), so the keyword search looked for nothing; use the names and terms the memory would contain.")
 	}
 	if len(p.Dropped) > 0 {

@@ -1,7 +1,9 @@
 package memory
 
 import (
+	"context"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -20,5 +22,28 @@ func TestQueryPlanNotes(t *testing.T) {
 		if got := tt.plan.Notes(); !slices.Equal(got, tt.want) {
 			t.Errorf("%+v: notes %q, want %q", tt.plan, got, tt.want)
 		}
+	}
+}
+
+// TestPlanQueryWordsAndRepeats: a query without words gets its own note,
+// and a repeated keyword is listed once.
+func TestPlanQueryWordsAndRepeats(t *testing.T) {
+	s := openTest(t, Options{})
+	p := s.PlanQuery(`" ?!`)
+	if notes := p.Notes(); p.Words != 0 || len(notes) != 1 || !strings.Contains(notes[0], "no words") {
+		t.Errorf("punctuation: %+v, notes %q", p, notes)
+	}
+	p = s.PlanQuery("what is it?")
+	if notes := p.Notes(); p.Words != 3 || len(notes) != 1 || !strings.Contains(notes[0], "only common words") {
+		t.Errorf("stopwords: %+v, notes %q", p, notes)
+	}
+	p = s.PlanQuery("server to Server SERVER backup")
+	if got := strings.Join(p.Keywords, " "); got != "server backup" {
+		t.Errorf("keywords %q, want each once", got)
+	}
+	storeTexts(t, s, "server backup runs nightly")
+	rs, err := s.Search(context.Background(), "server to server backup", SearchOptions{})
+	if err != nil || len(rs) != 1 || strings.Join(rs[0].Stages.Matched, ",") != "server,backup" || rs[0].Stages.Keywords != 2 {
+		t.Errorf("results %+v, %v", rs, err)
 	}
 }

@@ -145,9 +145,10 @@ func memoryStoreCmd(open openStore, asJSON *bool) *cobra.Command {
 }
 
 // stdinCountLimit bounds how much of a too-large standard input
-// readMemoryText reads to report its size, so that endless input (yes |
-// bulkhead memory store -) still fails.
-const stdinCountLimit = 64 << 20
+// readMemoryText reads past the limit to report its size (1 MiB: a size up
+// to twice the limit is reported exactly, a larger one as "more than"), so
+// that endless input (yes | bulkhead memory store -) fails quickly.
+const stdinCountLimit = 1 << 20
 
 // readMemoryText reads a memory's text from standard input r, less its
 // final line breaks. Input beyond maxBytes is read, up to stdinCountLimit
