@@ -1,11 +1,9 @@
 package memory
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,11 +16,8 @@ import (
 
 	"github.com/bulkhead-dev/bulkhead/chat"
 	"github.com/bulkhead-dev/bulkhead/internal/ids"
+	"github.com/bulkhead-dev/bulkhead/sessions"
 )
-
-// transcriptVersion is the transcript record version the session indexer
-// reads (package sessions, "Transcript format").
-const transcriptVersion = 1
 
 // prefixCheckBytes is how much of a transcript's start is hashed to notice
 // that a session id now names a different transcript.
@@ -110,8 +105,11 @@ func (s *Store) indexSession(ctx context.Context, file, id string, st *SessionIn
 	if _, err := f.Seek(pos, io.SeekStart); err != nil {
 		return fmt.Errorf("index session %s: %w", id, err)
 	}
-	turns, end, skipped := readTurns(f, pos)
+	turns, end, skipped, err := readTurns(f, pos)
 	st.Skipped += skipped
+	if err != nil {
+		return fmt.Errorf("index session %s: %w", id, err)
+	}
 	if len(turns) == 0 && !restart && end == pos {
 		return nil
 	}
@@ -172,38 +170,17 @@ type turn struct {
 	time time.Time
 }
 
-// transcriptRecord is the part of a transcript line the indexer reads.
-type transcriptRecord struct {
-	V       int           `json:"v"`
-	Time    time.Time     `json:"time"`
-	Message *chat.Message `json:"message"`
-}
-
-// readTurns reads transcript lines from r, which starts at byte offset
-// start, and returns the finished turns and the offset just after the last
-// of them. It stops at an incomplete last line and at a record of a newer
-// version; undecodable lines are passed over and counted in skipped.
-func readTurns(r io.Reader, start int64) (turns []turn, end int64, skipped int) {
-	br := bufio.NewReaderSize(r, 64<<10)
+// readTurns reads the transcript r, positioned at byte offset start, and
+// returns its finished turns (a user message and the assistant's answers,
+// up to an answer without tool calls) and the offset just after the last
+// of them. What sessions.Scan passes over is counted in skipped; it stops
+// at an unfinished turn, a torn last line and a line of a newer format.
+func readTurns(r io.Reader, start int64) (turns []turn, end int64, skipped int, err error) {
 	end = start
-	off := start
 	var user, assistant []string
 	open := false
-	for {
-		line, err := br.ReadBytes('\n')
-		if err != nil { // io.EOF with or without a torn tail, or a read error
-			return turns, end, skipped
-		}
-		off += int64(len(line))
-		var rec transcriptRecord
-		if json.Unmarshal(line, &rec) != nil || rec.Message == nil || rec.V < transcriptVersion {
-			skipped++
-			continue
-		}
-		if rec.V > transcriptVersion {
-			return turns, end, skipped
-		}
-		m := *rec.Message
+	skipped, err = sessions.Scan(r, start, 0, func(e sessions.Entry) bool {
+		m := e.Message
 		switch {
 		case m.Role == chat.RoleUser && m.Text() != "":
 			user, assistant, open = []string{m.Text()}, nil, true
@@ -214,16 +191,17 @@ func readTurns(r io.Reader, start int64) (turns []turn, end int64, skipped int) 
 			open = true
 			if len(m.ToolUses()) == 0 {
 				if text := turnText(user, assistant); text != "" {
-					turns = append(turns, turn{text: text, time: rec.Time})
+					turns = append(turns, turn{text: text, time: e.Time})
 				}
 				user, assistant, open = nil, nil, false
-				end = off
 			}
 		}
 		if !open {
-			end = off
+			end = e.End
 		}
-	}
+		return true
+	})
+	return turns, end, skipped, err
 }
 
 // turnText renders a turn as "User: …\n\nAssistant: …".
