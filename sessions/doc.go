@@ -38,7 +38,9 @@
 // reports it as a Warning; the next Append truncates it before writing, so
 // new lines are never glued to a fragment. An invalid line anywhere before
 // the final one is corruption: Load fails with a *CorruptError naming the
-// line.
+// line. Scan, for readers that follow a transcript as it grows (the
+// memory's session indexer), passes over invalid lines instead and stops at
+// a torn tail or a newer record, to read on later from where it stopped.
 //
 // The index is rewritten atomically (internal/atomicfile.WriteFile) after
 // every Append and Delete. Each entry records how many bytes of the
