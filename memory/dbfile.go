@@ -11,12 +11,14 @@ import (
 )
 
 // ErrUnsafePath is returned by Open and OpenWorkspace for a path they refuse
-// to use: a symbolic link, or a file of the wrong type, where the store
-// expects its own files. Open checks the database and its companions
-// (memory.db-wal, memory.db-shm, memory.db-journal), which must be regular
-// files where they exist; OpenWorkspace also checks the workspace directory
-// and its memory directory, which must be directories. The store never
-// follows a link there, since one could lead to another workspace's memory.
+// to use: a symbolic link, a file of the wrong type, or a file with more
+// than one hard link, where the store expects its own files. Open checks the
+// database and its companions (memory.db-wal, memory.db-shm,
+// memory.db-journal), which must be regular files of one link where they
+// exist; OpenWorkspace also checks the workspace directory and its memory
+// directory, which must be directories. The store never follows a link
+// there, since one could lead to another workspace's memory: a hard link
+// is another name of the same file, which may be in another workspace.
 var ErrUnsafePath = errors.New("unsafe memory path")
 
 // ErrDamaged marks an error of a memory database that is not a SQLite
@@ -57,7 +59,8 @@ func damaged(path string, err error) error {
 func (s *Store) markDamaged(errp *error) { *errp = damaged(s.path, *errp) }
 
 // checkType returns an ErrUnsafePath error when path exists but is a
-// symbolic link, or is not a directory (dir) or not a regular file (!dir).
+// symbolic link, or is not a directory (dir) or not a regular file with a
+// single hard link (!dir).
 func checkType(path string, dir bool) error {
 	fi, err := os.Lstat(path)
 	switch {
@@ -71,6 +74,8 @@ func checkType(path string, dir bool) error {
 		return fmt.Errorf("%w: %s is not a directory", ErrUnsafePath, path)
 	case !dir && !fi.Mode().IsRegular():
 		return fmt.Errorf("%w: %s is not a regular file", ErrUnsafePath, path)
+	case !dir && fi.Sys().(*syscall.Stat_t).Nlink > 1:
+		return fmt.Errorf("%w: %s has %d hard links", ErrUnsafePath, path, fi.Sys().(*syscall.Stat_t).Nlink)
 	}
 	return nil
 }

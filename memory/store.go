@@ -58,7 +58,8 @@ func DatabasePath(workspaceDir string) string {
 // https://sqlite.org/pragma.html#pragma_synchronous). Its files are mode
 // 0600, whatever the umask, and a directory Open creates 0700. Errors:
 // ErrUnsafePath when the database, memory.db-wal, memory.db-shm or
-// memory.db-journal is a symbolic link or not a regular file; ErrDamaged
+// memory.db-journal is a symbolic link, not a regular file or a file with
+// more than one hard link; ErrDamaged
 // when the file is not a SQLite database or is malformed; ErrSchemaTooNew;
 // the directory or file cannot be created.
 func Open(path string, opts Options) (*Store, error) {
