@@ -57,12 +57,15 @@ func DatabasePath(workspaceDir string) string {
 // once Store returns (https://sqlite.org/wal.html,
 // https://sqlite.org/pragma.html#pragma_synchronous). Its files are mode
 // 0600, whatever the umask, and a directory Open creates 0700. Errors:
-// ErrUnsafePath when the database, memory.db-wal, memory.db-shm or
+// ErrInvalid when path is ""; ErrUnsafePath when the database, memory.db-wal, memory.db-shm or
 // memory.db-journal is a symbolic link, not a regular file or a file with
 // more than one hard link; ErrDamaged
 // when the file is not a SQLite database or is malformed; ErrSchemaTooNew;
 // the directory or file cannot be created.
 func Open(path string, opts Options) (*Store, error) {
+	if path == "" {
+		return nil, errEmptyPath
+	}
 	opts = opts.withDefaults()
 	path, err := filepath.Abs(path)
 	if err != nil {
@@ -134,8 +137,13 @@ func (s *Store) Close() error {
 var ErrNotFound = errors.New("memory not found")
 
 // ErrInvalid marks input the Store refuses: an empty or oversized memory or
-// query, bad tags, an unknown source form.
+// query, bad tags, an unknown source form; and an empty path given to Open
+// or OpenWorkspace.
 var ErrInvalid = errors.New("invalid memory input")
+
+// errEmptyPath is the error of Open and OpenWorkspace for an empty path,
+// which the file system would take for the current directory.
+var errEmptyPath = fmt.Errorf("%w: empty path", ErrInvalid)
 
 // stmts are the statements every search runs, prepared once:
 // this SQLite driver does not cache statements, and preparing one costs
