@@ -3,6 +3,7 @@ package memory
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"syscall"
@@ -80,16 +81,37 @@ func checkType(path string, dir bool) error {
 	return nil
 }
 
-// restrictFile sets the mode of the file at path to 0600, whatever the
-// umask, without following a symbolic link. It creates a missing file if
-// create is true, else leaves it missing.
-func restrictFile(path string, create bool) error {
-	flag := os.O_RDONLY | syscall.O_NOFOLLOW
-	if create {
-		flag |= os.O_CREATE
+// sqliteHeader begins every SQLite database file
+// (https://sqlite.org/fileformat.html#the_database_header).
+const sqliteHeader = "SQLite format 3\x00"
+
+// createFile creates the file at path, mode 0600 less the umask, unless it
+// exists, without following a symbolic link. An existing file that is not
+// empty and does not begin with sqliteHeader fails with ErrDamaged before
+// SQLite opens it: SQLite would take a file of /proc, which stat calls
+// empty, for a new database and fail with an I/O error.
+func createFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return fmt.Errorf("open memory store: %w", err)
 	}
-	f, err := os.OpenFile(path, flag, 0o600)
-	if errors.Is(err, fs.ErrNotExist) && !create {
+	defer f.Close()
+	head := make([]byte, len(sqliteHeader))
+	n, err := io.ReadFull(f, head)
+	if n > 0 && string(head[:n]) != sqliteHeader {
+		return &damagedError{path, sqlite3.NOTADB, sqlite3.NOTADB}
+	}
+	if err != nil && err != io.EOF { // io.EOF: empty, a new database
+		return fmt.Errorf("open memory store: %w", err)
+	}
+	return nil
+}
+
+// restrictFile sets the mode of the file at path, if it exists, to 0600,
+// whatever the umask, without following a symbolic link.
+func restrictFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err != nil {

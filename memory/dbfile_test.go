@@ -290,3 +290,42 @@ func TestOpenEmptyPath(t *testing.T) {
 		t.Errorf("current directory: %v, %v; want it empty", entries, err)
 	}
 }
+
+// TestOpenLeavesNonDatabaseAlone: Open refuses a text file, a malformed
+// database and a file of /proc with ErrDamaged, and changes neither their
+// mode nor their content.
+func TestOpenLeavesNonDatabaseAlone(t *testing.T) {
+	db, err := os.ReadFile(DatabasePath(newWorkspaceStore(t, t.TempDir(), "w", "hello")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{"text": []byte("some notes\n"), "malformed": db[:5000]} {
+		path := filepath.Join(t.TempDir(), "memory.db")
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(path, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if s, err := Open(path, Options{}); !errors.Is(err, ErrDamaged) {
+			if err == nil {
+				s.Close()
+			}
+			t.Errorf("%s: Open = %v, want ErrDamaged", name, err)
+		}
+		wantMode(t, path, 0o644)
+		if got, err := os.ReadFile(path); err != nil || string(got) != string(data) {
+			t.Errorf("%s: content changed (%v)", name, err)
+		}
+	}
+	const proc = "/proc/self/status"
+	if _, err := os.Stat(proc); err != nil {
+		t.Skip(err)
+	}
+	if s, err := Open(proc, Options{}); !errors.Is(err, ErrDamaged) || err.Error() != "memory database "+proc+" is damaged: sqlite3: file is not a database" {
+		if err == nil {
+			s.Close()
+		}
+		t.Errorf("Open(%s) = %v, want ErrDamaged", proc, err)
+	}
+}

@@ -55,13 +55,15 @@ func DatabasePath(workspaceDir string) string {
 //
 // The database runs in WAL mode with synchronous=FULL, so a memory is durable
 // once Store returns (https://sqlite.org/wal.html,
-// https://sqlite.org/pragma.html#pragma_synchronous). Its files are mode
-// 0600, whatever the umask, and a directory Open creates 0700. Errors:
-// ErrInvalid when path is ""; ErrUnsafePath when the database, memory.db-wal, memory.db-shm or
-// memory.db-journal is a symbolic link, not a regular file or a file with
-// more than one hard link; ErrDamaged
-// when the file is not a SQLite database or is malformed; ErrSchemaTooNew;
-// the directory or file cannot be created.
+// https://sqlite.org/pragma.html#pragma_synchronous). Its files are made
+// mode 0600, whatever the umask, once the database has been read; a file
+// Open refuses keeps its mode. A directory Open creates is mode 0700.
+//
+// Errors: ErrInvalid when path is ""; ErrUnsafePath when the database,
+// memory.db-wal, memory.db-shm or memory.db-journal is a symbolic link, not
+// a regular file or a file with more than one hard link; ErrDamaged when the
+// file is not a SQLite database or is malformed; ErrSchemaTooNew; the
+// directory or file cannot be created.
 func Open(path string, opts Options) (*Store, error) {
 	if path == "" {
 		return nil, errEmptyPath
@@ -80,8 +82,8 @@ func Open(path string, opts Options) (*Store, error) {
 		}
 	}
 	// Created by SQLite, the file would have the umask's mode (often 0644).
-	if err := restrictFile(path, true); err != nil {
-		return nil, fmt.Errorf("open memory store: %w", err)
+	if err := createFile(path); err != nil {
+		return nil, err
 	}
 	q := url.Values{}
 	q.Add("modeof", path) // SQLite gives the WAL and journal the database's mode
@@ -103,11 +105,14 @@ func Open(path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, damaged(path, fmt.Errorf("open memory store %s: %w", path, err))
 	}
-	// The driver creates memory.db-shm with the umask's mode, ignoring
-	// modeof; it exists now and lasts while the Store's connections do.
-	if err := restrictFile(path+"-shm", false); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open memory store: %w", err)
+	// Only a file now known to be a memory database is changed. The driver
+	// creates memory.db-shm with the umask's mode, ignoring modeof; it
+	// exists now and lasts while the Store's connections do.
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+		if err := restrictFile(p); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open memory store: %w", err)
+		}
 	}
 	if s.st, err = prepare(db); err != nil {
 		db.Close()
