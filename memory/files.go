@@ -49,6 +49,9 @@ type FileIndexStats struct {
 // Limits.MaxFiles (by name) are skipped with a warning and keep no
 // memories. A missing filesDir counts as no files.
 func (s *Store) IndexFiles(ctx context.Context, filesDir string) (_ FileIndexStats, err error) {
+	if err := s.checkOpen(); err != nil {
+		return FileIndexStats{}, err
+	}
 	defer s.markDamaged(&err)
 	var st FileIndexStats
 	found := map[string][]byte{} // source → content of the files read

@@ -120,6 +120,9 @@ type StageScores struct {
 // Errors: ErrInvalid for an empty query or one longer than
 // Limits.MaxQueryChars; database errors.
 func (s *Store) Search(ctx context.Context, query string, opts SearchOptions) (_ []Result, err error) {
+	if err := s.checkOpen(); err != nil {
+		return nil, err
+	}
 	defer s.markDamaged(&err)
 	o := opts.resolve(s.opts.Search, s.opts.Limits)
 	switch {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ncruces/go-sqlite3"
 	"github.com/ncruces/go-sqlite3/driver"
@@ -27,7 +28,8 @@ import (
 // one process or several, may still open the same file: SQLite's
 // write-ahead log serialises writers, and each Store's vector index follows
 // the others' changes (see vectorIndex). Close stops the background
-// embedding backfill and closes the database. A read or write that finds
+// embedding backfill and closes the database; later calls fail with
+// ErrClosed. A read or write that finds
 // the file damaged fails with an error wrapping ErrDamaged, naming the file.
 type Store struct {
 	db    *sql.DB
@@ -40,6 +42,8 @@ type Store struct {
 	bgCancel context.CancelFunc
 	bgWake   chan struct{}
 	bgDone   sync.WaitGroup
+
+	closed atomic.Bool // see ErrClosed
 }
 
 // DatabasePath returns the memory database of a workspace directory,
@@ -128,14 +132,33 @@ func Open(path string, opts Options) (*Store, error) {
 func (s *Store) Path() string { return s.path }
 
 // Close stops background work and closes the database. Calls after the first
-// return an error from database/sql.
+// return ErrClosed.
 func (s *Store) Close() error {
+	if s.closed.Swap(true) {
+		return ErrClosed
+	}
 	if s.bgCancel != nil {
 		s.bgCancel()
 		s.bgDone.Wait()
 	}
 	s.st.close()
 	return s.db.Close()
+}
+
+// ErrClosed is returned, once Close has been called, by every method of
+// the Store that returns an error, Close included. (Path and PlanQuery,
+// which use no database, still work.) A call already running when Close is
+// called may fail with the database's error instead.
+var ErrClosed = errors.New("memory store is closed")
+
+// checkOpen returns ErrClosed after Close. The exported methods that return
+// an error call it first, before they validate their input, so that a
+// closed Store is reported as such whatever the input.
+func (s *Store) checkOpen() error {
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	return nil
 }
 
 // ErrNotFound is returned for a memory id that does not exist.

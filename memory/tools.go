@@ -70,6 +70,9 @@ func ToolSpecs() []chat.Tool {
 // Store's limits; database errors. The caller reports them to the model as
 // error results.
 func (s *Store) CallTool(ctx context.Context, name string, input json.RawMessage) (string, error) {
+	if err := s.checkOpen(); err != nil {
+		return "", err
+	}
 	switch name {
 	case ToolStore:
 		var in struct {

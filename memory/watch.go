@@ -33,6 +33,9 @@ type WatchOptions struct {
 // not exist yet are picked up when they appear. Indexing errors are logged,
 // not returned. Errors: the file-system watcher cannot be created.
 func (s *Store) Watch(ctx context.Context, o WatchOptions) error {
+	if err := s.checkOpen(); err != nil {
+		return err
+	}
 	if o.Debounce <= 0 {
 		o.Debounce = DefaultDebounce
 	}
