@@ -134,5 +134,5 @@ func validListSource(src string) error {
 		return validSource(src)
 	}
 	return fmt.Errorf("%w: source %q: want %s, %s, %s<path> or %s<id>, or the prefix %s or %s",
-		ErrInvalid, src, SourceAgent, SourceAPI, SourceFilePrefix, SourceSessionPrefix, SourceFilePrefix, SourceSessionPrefix)
+		ErrInvalid, clip(src), SourceAgent, SourceAPI, SourceFilePrefix, SourceSessionPrefix, SourceFilePrefix, SourceSessionPrefix)
 }
