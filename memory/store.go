@@ -63,7 +63,8 @@ func DatabasePath(workspaceDir string) string {
 // mode 0600, whatever the umask, once the database has been read; a file
 // Open refuses keeps its mode. A directory Open creates is mode 0700.
 //
-// Errors: ErrInvalid when path is ""; ErrUnsafePath when the database,
+// Errors: ErrInvalid when path is "" or opts has a negative number or a
+// Search out of the ranges given at SearchOptions; ErrUnsafePath when the database,
 // memory.db-wal, memory.db-shm or memory.db-journal is a symbolic link, not
 // a regular file or a file with more than one hard link; ErrDamaged when the
 // file is not a SQLite database or is malformed; ErrSchemaTooNew; the
@@ -71,6 +72,9 @@ func DatabasePath(workspaceDir string) string {
 func Open(path string, opts Options) (*Store, error) {
 	if path == "" {
 		return nil, errEmptyPath
+	}
+	if err := opts.validate(); err != nil {
+		return nil, err
 	}
 	opts = opts.withDefaults()
 	path, err := filepath.Abs(path)
@@ -165,8 +169,9 @@ func (s *Store) checkOpen() error {
 var ErrNotFound = errors.New("memory not found")
 
 // ErrInvalid marks input the Store refuses: an empty or oversized memory or
-// query, bad tags, an unknown source form; and an empty path given to Open
-// or OpenWorkspace.
+// query, bad tags, an unknown source form, SearchOptions out of range; and
+// an empty path or bad Options given to Open or OpenWorkspace. An error
+// about an option names the field and its value.
 var ErrInvalid = errors.New("invalid memory input")
 
 // errEmptyPath is the error of Open and OpenWorkspace for an empty path,
