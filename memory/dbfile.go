@@ -75,8 +75,9 @@ func checkType(path string, dir bool) error {
 		return fmt.Errorf("%w: %s is not a directory", ErrUnsafePath, path)
 	case !dir && !fi.Mode().IsRegular():
 		return fmt.Errorf("%w: %s is not a regular file", ErrUnsafePath, path)
-	case !dir && fi.Sys().(*syscall.Stat_t).Nlink > 1:
-		return fmt.Errorf("%w: %s has %d hard links", ErrUnsafePath, path, fi.Sys().(*syscall.Stat_t).Nlink)
+	}
+	if n := fi.Sys().(*syscall.Stat_t).Nlink; !dir && n > 1 {
+		return fmt.Errorf("%w: %s has %d hard links", ErrUnsafePath, path, n)
 	}
 	return nil
 }

@@ -47,7 +47,8 @@ type FileIndexStats struct {
 // a symlink leading outside it is not followed. Files that are not regular,
 // larger than Limits.MaxFileBytes, not valid UTF-8, named other than a file
 // source allows (see validSource), or beyond the first Limits.MaxFiles (by
-// name) are skipped with a warning and keep no memories. A missing filesDir counts as no files.
+// name) are skipped with a warning and keep no memories. A missing filesDir
+// counts as no files.
 func (s *Store) IndexFiles(ctx context.Context, filesDir string) (_ FileIndexStats, err error) {
 	if err := s.checkOpen(); err != nil {
 		return FileIndexStats{}, err

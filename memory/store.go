@@ -25,12 +25,12 @@ import (
 // A Store is safe for concurrent use; open one per workspace and share it,
 // since each open Store with an Embedder keeps its own copy of the vectors
 // in memory (about 1.5 KiB per memory at 384 dimensions). Several Stores, in
-// one process or several, may still open the same file: SQLite's
-// write-ahead log serialises writers, and each Store's vector index follows
-// the others' changes (see vectorIndex). Close stops the background
-// embedding backfill and closes the database; later calls fail with
-// ErrClosed. A read or write that finds
-// the file damaged fails with an error wrapping ErrDamaged, naming the file.
+// one process or several, may still open the same file: SQLite's write-ahead
+// log serialises writers, and each Store's vector index follows the others'
+// changes (see vectorIndex). Close stops the background embedding backfill
+// and closes the database; later calls fail with ErrClosed. A read or write
+// that finds the file damaged fails with an error wrapping ErrDamaged,
+// naming the file.
 type Store struct {
 	db    *sql.DB
 	st    *stmts
@@ -64,11 +64,11 @@ func DatabasePath(workspaceDir string) string {
 // Open refuses keeps its mode. A directory Open creates is mode 0700.
 //
 // Errors: ErrInvalid when path is "" or opts has a negative number or a
-// Search out of the ranges given at SearchOptions; ErrUnsafePath when the database,
-// memory.db-wal, memory.db-shm or memory.db-journal is a symbolic link, not
-// a regular file or a file with more than one hard link; ErrDamaged when the
-// file is not a SQLite database or is malformed; ErrSchemaTooNew; the
-// directory or file cannot be created.
+// Search out of the ranges given at SearchOptions; ErrUnsafePath when the
+// database, memory.db-wal, memory.db-shm or memory.db-journal is a symbolic
+// link, not a regular file or a file with more than one hard link;
+// ErrDamaged when the file is not a SQLite database or is malformed;
+// ErrSchemaTooNew; the directory or file cannot be created.
 func Open(path string, opts Options) (*Store, error) {
 	if path == "" {
 		return nil, errEmptyPath
