@@ -105,7 +105,7 @@ func (s *Store) startBackfill() {
 		var retry <-chan time.Time
 		for {
 			stats, err := s.EmbedPending(ctx)
-			if ctx.Err() != nil {
+			if ctx.Err() != nil || errors.Is(err, ErrClosed) { // Close has begun
 				return
 			}
 			retry = nil
