@@ -22,6 +22,9 @@ var ErrNoEmbedder = errors.New("memory store has no embedder")
 // changed meanwhile is skipped; Update embeds it. It stops at the first page
 // the provider fails entirely, returning what it did and the error.
 func (s *Store) EmbedPending(ctx context.Context) (_ EmbedStats, err error) {
+	if err := s.checkOpen(); err != nil {
+		return EmbedStats{}, err
+	}
 	defer s.markDamaged(&err)
 	emb := s.opts.Embedder
 	if emb == nil {
@@ -102,7 +105,7 @@ func (s *Store) startBackfill() {
 		var retry <-chan time.Time
 		for {
 			stats, err := s.EmbedPending(ctx)
-			if ctx.Err() != nil {
+			if ctx.Err() != nil || errors.Is(err, ErrClosed) { // Close has begun
 				return
 			}
 			retry = nil

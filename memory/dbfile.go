@@ -3,6 +3,7 @@ package memory
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"syscall"
@@ -11,12 +12,14 @@ import (
 )
 
 // ErrUnsafePath is returned by Open and OpenWorkspace for a path they refuse
-// to use: a symbolic link, or a file of the wrong type, where the store
-// expects its own files. Open checks the database and its companions
-// (memory.db-wal, memory.db-shm, memory.db-journal), which must be regular
-// files where they exist; OpenWorkspace also checks the workspace directory
-// and its memory directory, which must be directories. The store never
-// follows a link there, since one could lead to another workspace's memory.
+// to use: a symbolic link, a file of the wrong type, or a file with more
+// than one hard link, where the store expects its own files. Open checks the
+// database and its companions (memory.db-wal, memory.db-shm,
+// memory.db-journal), which must be regular files of one link where they
+// exist; OpenWorkspace also checks the workspace directory and its memory
+// directory, which must be directories. The store never follows a link
+// there, since one could lead to another workspace's memory: a hard link
+// is another name of the same file, which may be in another workspace.
 var ErrUnsafePath = errors.New("unsafe memory path")
 
 // ErrDamaged marks an error of a memory database that is not a SQLite
@@ -57,7 +60,8 @@ func damaged(path string, err error) error {
 func (s *Store) markDamaged(errp *error) { *errp = damaged(s.path, *errp) }
 
 // checkType returns an ErrUnsafePath error when path exists but is a
-// symbolic link, or is not a directory (dir) or not a regular file (!dir).
+// symbolic link, or is not a directory (dir) or not a regular file with a
+// single hard link (!dir).
 func checkType(path string, dir bool) error {
 	fi, err := os.Lstat(path)
 	switch {
@@ -72,19 +76,43 @@ func checkType(path string, dir bool) error {
 	case !dir && !fi.Mode().IsRegular():
 		return fmt.Errorf("%w: %s is not a regular file", ErrUnsafePath, path)
 	}
+	if n := fi.Sys().(*syscall.Stat_t).Nlink; !dir && n > 1 {
+		return fmt.Errorf("%w: %s has %d hard links", ErrUnsafePath, path, n)
+	}
 	return nil
 }
 
-// restrictFile sets the mode of the file at path to 0600, whatever the
-// umask, without following a symbolic link. It creates a missing file if
-// create is true, else leaves it missing.
-func restrictFile(path string, create bool) error {
-	flag := os.O_RDONLY | syscall.O_NOFOLLOW
-	if create {
-		flag |= os.O_CREATE
+// sqliteHeader begins every SQLite database file
+// (https://sqlite.org/fileformat.html#the_database_header).
+const sqliteHeader = "SQLite format 3\x00"
+
+// createFile creates the file at path, mode 0600 less the umask, unless it
+// exists, without following a symbolic link. An existing file that is not
+// empty and does not begin with sqliteHeader fails with ErrDamaged before
+// SQLite opens it: SQLite would take a file of /proc, which stat calls
+// empty, for a new database and fail with an I/O error.
+func createFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return fmt.Errorf("open memory store: %w", err)
 	}
-	f, err := os.OpenFile(path, flag, 0o600)
-	if errors.Is(err, fs.ErrNotExist) && !create {
+	defer f.Close()
+	head := make([]byte, len(sqliteHeader))
+	n, err := io.ReadFull(f, head)
+	if n > 0 && string(head[:n]) != sqliteHeader {
+		return &damagedError{path, sqlite3.NOTADB, sqlite3.NOTADB}
+	}
+	if err != nil && err != io.EOF { // io.EOF: empty, a new database
+		return fmt.Errorf("open memory store: %w", err)
+	}
+	return nil
+}
+
+// restrictFile sets the mode of the file at path, if it exists, to 0600,
+// whatever the umask, without following a symbolic link.
+func restrictFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err != nil {

@@ -103,9 +103,10 @@ func TestDamagedPage(t *testing.T) {
 }
 
 // TestOpenWorkspaceRefusesLinks: a symbolic link anywhere from the
-// workspace directory down to the database and its companion files, or a
-// file of the wrong type there, is refused with ErrUnsafePath naming it,
-// and another workspace's memory is neither read nor changed.
+// workspace directory down to the database and its companion files, a
+// database or companion file with a second hard link, or a file of the
+// wrong type there, is refused with ErrUnsafePath naming it, and another
+// workspace's memory is neither read nor changed.
 func TestOpenWorkspaceRefusesLinks(t *testing.T) {
 	root := t.TempDir()
 	victim := newWorkspaceStore(t, root, "victim", "victim's secret")
@@ -135,6 +136,18 @@ func TestOpenWorkspaceRefusesLinks(t *testing.T) {
 		{"journal link", true, func(ws string) string {
 			return link(t, victimDB+"-journal", DatabasePath(ws)+"-journal")
 		}, "is a symbolic link"},
+		{"database hard link", true, func(ws string) string {
+			return hardLink(t, victimDB, DatabasePath(ws))
+		}, "has 2 hard links"},
+		{"wal hard link", true, func(ws string) string {
+			return hardLink(t, newFile(t), DatabasePath(ws)+"-wal")
+		}, "has 2 hard links"},
+		{"shm hard link", true, func(ws string) string {
+			return hardLink(t, newFile(t), DatabasePath(ws)+"-shm")
+		}, "has 2 hard links"},
+		{"journal hard link", true, func(ws string) string {
+			return hardLink(t, newFile(t), DatabasePath(ws)+"-journal")
+		}, "has 2 hard links"},
 		{"database directory", true, func(ws string) string {
 			return mkdir(t, DatabasePath(ws))
 		}, "is not a regular file"},
@@ -168,9 +181,10 @@ func TestOpenWorkspaceRefusesLinks(t *testing.T) {
 			if want := "unsafe memory path: " + refused + " " + tt.want; !errors.Is(err, ErrUnsafePath) || err.Error() != want {
 				t.Fatalf("OpenWorkspace: %v\nwant %s", err, want)
 			}
-			if fi, err := os.Lstat(DatabasePath(ws)); tt.memDir && err == nil && fi.Mode().IsRegular() {
+			if fi, err := os.Lstat(DatabasePath(ws)); tt.memDir && err == nil && fi.Mode().IsRegular() && refused != DatabasePath(ws) {
 				t.Errorf("a database was created: %v", fi.Mode())
 			}
+			os.Remove(refused) // the victim's database must have one link again
 		})
 	}
 	s, err := OpenWorkspace(victim, Options{})
@@ -189,6 +203,24 @@ func link(t *testing.T, target, name string) string {
 		t.Fatal(err)
 	}
 	return name
+}
+
+func hardLink(t *testing.T, target, name string) string {
+	t.Helper()
+	if err := os.Link(target, name); err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
+// newFile creates an empty file in a temporary directory.
+func newFile(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(p, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 func mkdir(t *testing.T, dir string) string {
@@ -237,5 +269,63 @@ func wantMode(t *testing.T, path string, want fs.FileMode) {
 	}
 	if fi.Mode() != want {
 		t.Errorf("%s: mode %v, want %v", path, fi.Mode(), want)
+	}
+}
+
+// TestOpenEmptyPath: Open("") and OpenWorkspace("") fail with ErrInvalid
+// and create nothing in the current directory.
+func TestOpenEmptyPath(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	for name, open := range map[string]func(string, Options) (*Store, error){"Open": Open, "OpenWorkspace": OpenWorkspace} {
+		s, err := open("", Options{})
+		if err == nil {
+			s.Close()
+		}
+		if want := "invalid memory input: empty path"; !errors.Is(err, ErrInvalid) || err.Error() != want {
+			t.Errorf("%s(\"\"): %v, want %s", name, err, want)
+		}
+	}
+	if entries, err := os.ReadDir(dir); err != nil || len(entries) > 0 {
+		t.Errorf("current directory: %v, %v; want it empty", entries, err)
+	}
+}
+
+// TestOpenLeavesNonDatabaseAlone: Open refuses a text file, a malformed
+// database and a file of /proc with ErrDamaged, and changes neither their
+// mode nor their content.
+func TestOpenLeavesNonDatabaseAlone(t *testing.T) {
+	db, err := os.ReadFile(DatabasePath(newWorkspaceStore(t, t.TempDir(), "w", "hello")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{"text": []byte("some notes\n"), "malformed": db[:5000]} {
+		path := filepath.Join(t.TempDir(), "memory.db")
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(path, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if s, err := Open(path, Options{}); !errors.Is(err, ErrDamaged) {
+			if err == nil {
+				s.Close()
+			}
+			t.Errorf("%s: Open = %v, want ErrDamaged", name, err)
+		}
+		wantMode(t, path, 0o644)
+		if got, err := os.ReadFile(path); err != nil || string(got) != string(data) {
+			t.Errorf("%s: content changed (%v)", name, err)
+		}
+	}
+	const proc = "/proc/self/status"
+	if _, err := os.Stat(proc); err != nil {
+		t.Skip(err)
+	}
+	if s, err := Open(proc, Options{}); !errors.Is(err, ErrDamaged) || err.Error() != "memory database "+proc+" is damaged: sqlite3: file is not a database" {
+		if err == nil {
+			s.Close()
+		}
+		t.Errorf("Open(%s) = %v, want ErrDamaged", proc, err)
 	}
 }

@@ -9,9 +9,9 @@
 // extension, in WAL mode with synchronous=FULL: a memory is durable when
 // Store returns. The schema is versioned (PRAGMA user_version) and migrated
 // by Open. The database's files are mode 0600, and no symbolic link is
-// followed from the workspace directory down to them (ErrUnsafePath); a
-// damaged file fails with ErrDamaged naming it, and is never repaired or
-// removed by the store.
+// followed from the workspace directory down to them, nor a file with a
+// second hard link used (ErrUnsafePath); a damaged file fails with
+// ErrDamaged naming it, and is never repaired or removed by the store.
 //
 // # Search pipeline
 //

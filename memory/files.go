@@ -30,7 +30,7 @@ type FileIndexStats struct {
 	Files      int        `json:"files"`      // memory files found
 	Indexed    int        `json:"indexed"`    // files (re)indexed because they were new or changed
 	Removed    int        `json:"removed"`    // files gone since the last run, their memories deleted
-	Skipped    int        `json:"skipped"`    // files left out: too large, not regular, not UTF-8, unreadable, over the count limit
+	Skipped    int        `json:"skipped"`    // files left out: too large, not regular, not UTF-8 (text or name), unreadable, over the count limit
 	Chunks     int        `json:"chunks"`     // memories written
 	Embeddings EmbedStats `json:"embeddings"` // of the memories written
 }
@@ -45,10 +45,14 @@ type FileIndexStats struct {
 //
 // The files directory belongs to the tenant, so it is read through os.Root:
 // a symlink leading outside it is not followed. Files that are not regular,
-// larger than Limits.MaxFileBytes, not valid UTF-8, or beyond the first
-// Limits.MaxFiles (by name) are skipped with a warning and keep no
-// memories. A missing filesDir counts as no files.
+// larger than Limits.MaxFileBytes, not valid UTF-8, named other than a file
+// source allows (see validSource), or beyond the first Limits.MaxFiles (by
+// name) are skipped with a warning and keep no memories. A missing filesDir
+// counts as no files.
 func (s *Store) IndexFiles(ctx context.Context, filesDir string) (_ FileIndexStats, err error) {
+	if err := s.checkOpen(); err != nil {
+		return FileIndexStats{}, err
+	}
 	defer s.markDamaged(&err)
 	var st FileIndexStats
 	found := map[string][]byte{} // source → content of the files read
@@ -70,6 +74,9 @@ func (s *Store) IndexFiles(ctx context.Context, filesDir string) (_ FileIndexSta
 			data, err := readRegular(root, name, s.opts.Limits.MaxFileBytes)
 			if err == nil && !utf8.Valid(data) {
 				err = errors.New("not valid UTF-8")
+			}
+			if err == nil {
+				err = validSource(SourceFilePrefix + name) // a name not UTF-8 or with control characters
 			}
 			if err != nil {
 				st.Skipped++

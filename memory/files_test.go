@@ -140,3 +140,23 @@ func TestIndexFilesHostile(t *testing.T) {
 		t.Fatalf("sources %v", got)
 	}
 }
+
+// TestIndexFilesBadNames: a memory file whose name has a control character
+// or is not UTF-8 is skipped, since no file source can name it.
+func TestIndexFilesBadNames(t *testing.T) {
+	s := openTest(t, Options{})
+	files := t.TempDir()
+	for _, name := range []string{"ok.md", "a\nb.md", "c\xff.md"} {
+		writeFile(t, filepath.Join(files, "memory", name), "a note in "+name)
+	}
+	st, err := s.IndexFiles(context.Background(), files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Files != 3 || st.Indexed != 1 || st.Skipped != 2 {
+		t.Fatalf("stats %+v", st)
+	}
+	if got := sources(t, s); len(got) != 1 || got["file:memory/ok.md"] != 1 {
+		t.Fatalf("sources %v", got)
+	}
+}

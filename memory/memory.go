@@ -15,8 +15,9 @@ import (
 
 // Source values. A memory's source says where it came from: SourceAgent (the
 // memory_store tool), SourceAPI (the library or CLI), "file:<path>" (the file
-// indexer; path relative to the workspace's files) or "session:<id>" (the
-// session indexer).
+// indexer; a clean path relative to the workspace's files, at most 1024
+// bytes of UTF-8 without control characters) or "session:<id>" (the session
+// indexer; a session id).
 const (
 	SourceAgent         = "agent"
 	SourceAPI           = "api"
@@ -69,7 +70,7 @@ func (m *NewMemory) normalize(l Limits) error {
 	var tags []string
 	for _, t := range m.Tags {
 		if t == "" || len(t) > l.MaxTagBytes || !utf8.ValidString(t) || strings.IndexFunc(t, unicode.IsControl) >= 0 {
-			return fmt.Errorf("%w: tag %q: want 1-%d bytes of UTF-8 without control characters", ErrInvalid, t, l.MaxTagBytes)
+			return fmt.Errorf("%w: tag %q: want 1-%d bytes of UTF-8 without control characters", ErrInvalid, clip(t), l.MaxTagBytes)
 		}
 		if !slices.Contains(tags, t) {
 			tags = append(tags, t)
@@ -79,24 +80,41 @@ func (m *NewMemory) normalize(l Limits) error {
 	return nil
 }
 
-// validSource checks a source against the forms listed at SourceAgent.
+// validSource checks a source against the forms listed at SourceAgent; the
+// path of a file source is at most 1024 bytes of UTF-8 without control
+// characters.
 func validSource(src string) error {
 	switch {
 	case src == SourceAgent || src == SourceAPI:
 		return nil
 	case strings.HasPrefix(src, SourceSessionPrefix):
 		if err := ids.Validate("session", strings.TrimPrefix(src, SourceSessionPrefix)); err != nil {
-			return fmt.Errorf("%w: source %q: %w", ErrInvalid, src, err)
+			return fmt.Errorf("%w: source %q: %w", ErrInvalid, clip(src), err)
 		}
 		return nil
 	case strings.HasPrefix(src, SourceFilePrefix):
 		p := strings.TrimPrefix(src, SourceFilePrefix)
-		if p == "" || len(p) > 1024 || path.IsAbs(p) || path.Clean(p) != p || p == ".." || strings.HasPrefix(p, "../") {
-			return fmt.Errorf("%w: source %q: want file:<clean relative path>", ErrInvalid, src)
+		if p == "" || len(p) > 1024 || !utf8.ValidString(p) || strings.IndexFunc(p, unicode.IsControl) >= 0 ||
+			path.IsAbs(p) || path.Clean(p) != p || p == ".." || strings.HasPrefix(p, "../") {
+			return fmt.Errorf("%w: source %q: want file:<clean relative path of at most 1024 bytes of UTF-8 without control characters>", ErrInvalid, clip(src))
 		}
 		return nil
 	}
-	return fmt.Errorf("%w: source %q: want %q, %q, %q<path> or %q<id>", ErrInvalid, src, SourceAgent, SourceAPI, SourceFilePrefix, SourceSessionPrefix)
+	return fmt.Errorf("%w: source %q: want %q, %q, %q<path> or %q<id>", ErrInvalid, clip(src), SourceAgent, SourceAPI, SourceFilePrefix, SourceSessionPrefix)
+}
+
+// clip returns s, or its first 64 characters and "…" when it is longer, for
+// an error message that echoes input.
+func clip(s string) string {
+	const maxChars = 64
+	n := 0
+	for i := range s {
+		if n == maxChars {
+			return s[:i] + "…"
+		}
+		n++
+	}
+	return s
 }
 
 // contentHash identifies a text for the embedding cache and change

@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -26,7 +27,8 @@ const (
 )
 
 // Limits bounds what a Store accepts and how much work a search may do. A
-// zero field takes its Default* value.
+// zero field takes its Default* value; Open refuses a negative one with
+// ErrInvalid.
 type Limits struct {
 	MaxMemoryBytes int // bytes of text per memory
 	MaxQueryChars  int // characters per query
@@ -67,7 +69,9 @@ func (l Limits) withDefaults() Limits {
 }
 
 // Options configures a Store. The zero value is a keyword-only store with
-// the default limits.
+// the default limits. A zero number takes its default; Open refuses a
+// negative one, and a Search out of the ranges given at SearchOptions, with
+// ErrInvalid.
 type Options struct {
 	// Embedder, when set, embeds every memory and query and enables the
 	// vector stage. Without it search is keyword-only.
@@ -105,6 +109,58 @@ type Options struct {
 	Logger zerolog.Logger
 	// Now is the clock (default time.Now), for tests of temporal decay.
 	Now func() time.Time
+}
+
+// validate returns an ErrInvalid error naming the first field of o that is
+// negative or, in o.Search, out of the ranges given at SearchOptions.
+func (o Options) validate() error {
+	l := o.Limits
+	err := checkFields("Options", []fieldCheck{
+		{"Limits.MaxMemoryBytes", l.MaxMemoryBytes, l.MaxMemoryBytes >= 0, nonNegative},
+		{"Limits.MaxQueryChars", l.MaxQueryChars, l.MaxQueryChars >= 0, nonNegative},
+		{"Limits.MaxTags", l.MaxTags, l.MaxTags >= 0, nonNegative},
+		{"Limits.MaxTagBytes", l.MaxTagBytes, l.MaxTagBytes >= 0, nonNegative},
+		{"Limits.MaxResults", l.MaxResults, l.MaxResults >= 0, nonNegative},
+		{"Limits.MaxBatch", l.MaxBatch, l.MaxBatch >= 0, nonNegative},
+		{"Limits.MaxQueryTerms", l.MaxQueryTerms, l.MaxQueryTerms >= 0, nonNegative},
+		{"Limits.KeywordBudget", l.KeywordBudget, l.KeywordBudget >= 0, nonNegative},
+		{"Limits.MaxFileBytes", l.MaxFileBytes, l.MaxFileBytes >= 0, nonNegative},
+		{"Limits.MaxFiles", l.MaxFiles, l.MaxFiles >= 0, nonNegative},
+		{"EmbedBatchSize", o.EmbedBatchSize, o.EmbedBatchSize >= 0, nonNegative},
+		{"EmbedConcurrency", o.EmbedConcurrency, o.EmbedConcurrency >= 0, nonNegative},
+		{"EmbedCacheEntries", o.EmbedCacheEntries, o.EmbedCacheEntries >= 0, nonNegative},
+		{"ExactVectorLimit", o.ExactVectorLimit, o.ExactVectorLimit >= 0, nonNegative},
+		{"BusyTimeout", o.BusyTimeout, o.BusyTimeout >= 0, "a duration >= 0 (0 for the default)"},
+		{"MaxConns", o.MaxConns, o.MaxConns >= 0, nonNegative},
+	})
+	if err != nil {
+		return err
+	}
+	return o.Search.validate("Options.Search")
+}
+
+// nonNegative is what an option that is a count wants.
+const nonNegative = "a number >= 0 (0 for the default)"
+
+// fieldCheck is the check of one field of an options struct: its name, its
+// value as shown in an error, whether the value is valid and, if not, what
+// is wanted.
+type fieldCheck struct {
+	name  string
+	value any
+	ok    bool
+	want  string
+}
+
+// checkFields returns an ErrInvalid error for the first check that failed,
+// naming the field as structName.name.
+func checkFields(structName string, checks []fieldCheck) error {
+	for _, c := range checks {
+		if !c.ok {
+			return fmt.Errorf("%w: %s.%s %v: want %s", ErrInvalid, structName, c.name, c.value, c.want)
+		}
+	}
+	return nil
 }
 
 func (o Options) withDefaults() Options {

@@ -41,6 +41,9 @@ func scanMemory(row interface{ Scan(...any) error }) (Memory, error) {
 
 // Get returns memory id. Errors: ErrNotFound, database errors.
 func (s *Store) Get(ctx context.Context, id int64) (_ Memory, err error) {
+	if err := s.checkOpen(); err != nil {
+		return Memory{}, err
+	}
 	defer s.markDamaged(&err)
 	m, err := scanMemory(s.db.QueryRowContext(ctx, `SELECT `+memoryColumns+` WHERE m.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -70,6 +73,9 @@ type ListOptions struct {
 // Source of no form listed at SourceAgent nor a prefix "file:" or
 // "session:"; database errors.
 func (s *Store) List(ctx context.Context, o ListOptions) (_ []Memory, err error) {
+	if err := s.checkOpen(); err != nil {
+		return nil, err
+	}
 	defer s.markDamaged(&err)
 	if err := validListSource(o.Source); err != nil {
 		return nil, err
@@ -128,5 +134,5 @@ func validListSource(src string) error {
 		return validSource(src)
 	}
 	return fmt.Errorf("%w: source %q: want %s, %s, %s<path> or %s<id>, or the prefix %s or %s",
-		ErrInvalid, src, SourceAgent, SourceAPI, SourceFilePrefix, SourceSessionPrefix, SourceFilePrefix, SourceSessionPrefix)
+		ErrInvalid, clip(src), SourceAgent, SourceAPI, SourceFilePrefix, SourceSessionPrefix, SourceFilePrefix, SourceSessionPrefix)
 }

@@ -3,7 +3,9 @@ package memory
 import (
 	"context"
 	"fmt"
+	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -18,21 +20,23 @@ const (
 )
 
 // SearchOptions tunes one search. Zero fields take the Store's
-// Options.Search value, and then the Default* value.
+// Options.Search value, and then the Default* value. Values outside the
+// ranges given below are refused with ErrInvalid, by Search and, for
+// Options.Search, by Open.
 type SearchOptions struct {
-	MaxResults    int     // results returned (default DefaultSearchResults, at most Limits.MaxResults)
-	MinScore      float64 // results with a lower final score are dropped
+	MaxResults    int     // results returned, >= 0 (default DefaultSearchResults, at most Limits.MaxResults)
+	MinScore      float64 // results with a lower final score are dropped; not NaN
 	Fusion        Fusion  // FusionWeighted (default) or FusionRRF
-	KeywordWeight float64 // weight of the keyword score in FusionWeighted
-	VectorWeight  float64 // weight of the vector score in FusionWeighted
-	RRFConstant   float64 // k of FusionRRF
+	KeywordWeight float64 // weight of the keyword score in FusionWeighted, finite and >= 0 (default DefaultKeywordWeight)
+	VectorWeight  float64 // weight of the vector score in FusionWeighted, finite and >= 0 (default DefaultVectorWeight)
+	RRFConstant   float64 // k of FusionRRF, finite and >= 0 (default DefaultRRFConstant)
 	// HalfLife of temporal decay (default DefaultHalfLife); negative turns
 	// decay off.
 	HalfLife time.Duration
-	// MMRLambda is λ of the diversity stage in (0, 1] (default
+	// MMRLambda is λ of the diversity stage in [0, 1] (default, for 0,
 	// DefaultMMRLambda); 1 keeps the score order.
 	MMRLambda float64
-	// Candidates is how many results each stage passes on (default
+	// Candidates is how many results each stage passes on, >= 0 (default
 	// max(4·MaxResults, 20)).
 	Candidates int
 	// KeywordOnly skips the vector stage even when the Store has an
@@ -40,8 +44,26 @@ type SearchOptions struct {
 	KeywordOnly bool
 }
 
-// resolve fills zero fields from the store defaults d, then the package
-// defaults, and applies the limits.
+// validate returns an ErrInvalid error naming the first field of o, as
+// name.Field, that is out of the ranges given at SearchOptions.
+func (o SearchOptions) validate(name string) error {
+	const finite = "a finite number >= 0 (0 for the default)"
+	isFinite := func(f float64) bool { return 0 <= f && f < math.Inf(1) } // false for NaN, -Inf and negatives
+	return checkFields(name, []fieldCheck{
+		{"MaxResults", o.MaxResults, o.MaxResults >= 0, nonNegative},
+		{"MinScore", o.MinScore, !math.IsNaN(o.MinScore), "a number"},
+		{"Fusion", strconv.Quote(clip(string(o.Fusion))), o.Fusion == "" || o.Fusion == FusionWeighted || o.Fusion == FusionRRF,
+			fmt.Sprintf("%q or %q (\"\" for the default)", FusionWeighted, FusionRRF)},
+		{"KeywordWeight", o.KeywordWeight, isFinite(o.KeywordWeight), finite},
+		{"VectorWeight", o.VectorWeight, isFinite(o.VectorWeight), finite},
+		{"RRFConstant", o.RRFConstant, isFinite(o.RRFConstant), finite},
+		{"MMRLambda", o.MMRLambda, 0 <= o.MMRLambda && o.MMRLambda <= 1, "a number in [0, 1] (0 for the default)"},
+		{"Candidates", o.Candidates, o.Candidates >= 0, nonNegative},
+	})
+}
+
+// resolve fills zero fields of o, which validate accepts, from the store
+// defaults d, then the package defaults, and applies the limits.
 func (o SearchOptions) resolve(d SearchOptions, l Limits) SearchOptions {
 	pickInt := func(v, dv, def int) int {
 		switch {
@@ -61,12 +83,12 @@ func (o SearchOptions) resolve(d SearchOptions, l Limits) SearchOptions {
 		}
 		return def
 	}
-	o.MaxResults = min(max(pickInt(o.MaxResults, d.MaxResults, DefaultSearchResults), 1), l.MaxResults)
+	o.MaxResults = min(pickInt(o.MaxResults, d.MaxResults, DefaultSearchResults), l.MaxResults)
 	o.MinScore = pickF(o.MinScore, d.MinScore, 0)
 	if o.Fusion == "" {
 		o.Fusion = d.Fusion
 	}
-	if o.Fusion != FusionRRF {
+	if o.Fusion == "" {
 		o.Fusion = FusionWeighted
 	}
 	o.KeywordWeight = pickF(o.KeywordWeight, d.KeywordWeight, DefaultKeywordWeight)
@@ -78,7 +100,7 @@ func (o SearchOptions) resolve(d SearchOptions, l Limits) SearchOptions {
 	if o.HalfLife == 0 {
 		o.HalfLife = DefaultHalfLife
 	}
-	o.MMRLambda = min(pickF(o.MMRLambda, d.MMRLambda, DefaultMMRLambda), 1)
+	o.MMRLambda = pickF(o.MMRLambda, d.MMRLambda, DefaultMMRLambda)
 	o.Candidates = max(pickInt(o.Candidates, d.Candidates, 0), 4*o.MaxResults, 20)
 	o.KeywordOnly = o.KeywordOnly || d.KeywordOnly
 	return o
@@ -117,10 +139,17 @@ type StageScores struct {
 // MMR diversity; MinScore. A failing embedding provider degrades the search
 // to keyword-only with a logged warning.
 //
-// Errors: ErrInvalid for an empty query or one longer than
-// Limits.MaxQueryChars; database errors.
+// Errors: ErrInvalid for an empty query, one longer than
+// Limits.MaxQueryChars, or opts out of the ranges given at SearchOptions;
+// database errors.
 func (s *Store) Search(ctx context.Context, query string, opts SearchOptions) (_ []Result, err error) {
+	if err := s.checkOpen(); err != nil {
+		return nil, err
+	}
 	defer s.markDamaged(&err)
+	if err := opts.validate("SearchOptions"); err != nil {
+		return nil, err
+	}
 	o := opts.resolve(s.opts.Search, s.opts.Limits)
 	switch {
 	case strings.TrimSpace(query) == "":

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestSearchConversationalQuery is the issue's example, on the default
@@ -78,14 +81,86 @@ func TestSearchOptionsResolve(t *testing.T) {
 		o.MMRLambda != DefaultMMRLambda || o.Candidates != 40 {
 		t.Errorf("defaults: %+v", o)
 	}
-	store := SearchOptions{MaxResults: 3, Fusion: FusionRRF, HalfLife: -1, MMRLambda: 2}
+	store := SearchOptions{MaxResults: 3, Fusion: FusionRRF, HalfLife: -1, MMRLambda: 0.5}
 	o = SearchOptions{}.resolve(store, l)
-	if o.MaxResults != 3 || o.Fusion != FusionRRF || o.HalfLife != -1 || o.MMRLambda != 1 || o.Candidates != 20 {
+	if o.MaxResults != 3 || o.Fusion != FusionRRF || o.HalfLife != -1 || o.MMRLambda != 0.5 || o.Candidates != 20 {
 		t.Errorf("store defaults: %+v", o)
 	}
-	o = SearchOptions{MaxResults: 5000, Fusion: "other"}.resolve(store, l)
+	o = SearchOptions{MaxResults: 5000, Fusion: FusionWeighted}.resolve(store, l)
 	if o.MaxResults != DefaultMaxResults || o.Fusion != FusionWeighted {
 		t.Errorf("limits: %+v", o)
+	}
+}
+
+// TestSearchOptionsInvalid: Search refuses options out of range with
+// ErrInvalid naming the field and value, and Open the same in
+// Options.Search, or a negative limit or setting; zero values, a negative
+// HalfLife and the edges of the ranges are accepted.
+func TestSearchOptionsInvalid(t *testing.T) {
+	s := openTest(t, Options{})
+	ctx := context.Background()
+	storeTexts(t, s, "the quarterly report")
+	nan, inf := math.NaN(), math.Inf(1)
+	const wantCount = "a number >= 0 (0 for the default)"
+	bad := []struct {
+		o    SearchOptions
+		want string
+	}{
+		{SearchOptions{MaxResults: -3}, "MaxResults -3: want " + wantCount},
+		{SearchOptions{MinScore: nan}, "MinScore NaN: want a number"},
+		{SearchOptions{Fusion: "bogus"}, `Fusion "bogus": want "weighted" or "rrf" ("" for the default)`},
+		{SearchOptions{Fusion: Fusion(strings.Repeat("x", 100))}, `Fusion "` + strings.Repeat("x", 64) + `…": want`},
+		{SearchOptions{KeywordWeight: -1}, "KeywordWeight -1: want a finite number >= 0 (0 for the default)"},
+		{SearchOptions{KeywordWeight: nan}, "KeywordWeight NaN: want a finite"},
+		{SearchOptions{VectorWeight: inf}, "VectorWeight +Inf: want a finite"},
+		{SearchOptions{VectorWeight: -inf}, "VectorWeight -Inf: want a finite"},
+		{SearchOptions{RRFConstant: -60}, "RRFConstant -60: want a finite"},
+		{SearchOptions{RRFConstant: nan}, "RRFConstant NaN: want a finite"},
+		{SearchOptions{RRFConstant: inf}, "RRFConstant +Inf: want a finite"},
+		{SearchOptions{MMRLambda: 1.5}, "MMRLambda 1.5: want a number in [0, 1] (0 for the default)"},
+		{SearchOptions{MMRLambda: -0.5}, "MMRLambda -0.5: want a number in [0, 1]"},
+		{SearchOptions{MMRLambda: nan}, "MMRLambda NaN: want a number in [0, 1]"},
+		{SearchOptions{Candidates: -1}, "Candidates -1: want " + wantCount},
+	}
+	for _, tt := range bad {
+		if _, err := s.Search(ctx, "quarterly report", tt.o); !errors.Is(err, ErrInvalid) || !strings.HasPrefix(err.Error(), "invalid memory input: SearchOptions."+tt.want) {
+			t.Errorf("Search(%+v) = %v\nwant SearchOptions.%s", tt.o, err, tt.want)
+		}
+		st, err := Open(filepath.Join(t.TempDir(), "memory.db"), Options{Search: tt.o})
+		if err == nil {
+			st.Close()
+		}
+		if !errors.Is(err, ErrInvalid) || !strings.HasPrefix(err.Error(), "invalid memory input: Options.Search."+tt.want) {
+			t.Errorf("Open(Search %+v) = %v\nwant Options.Search.%s", tt.o, err, tt.want)
+		}
+	}
+	for _, o := range []SearchOptions{
+		{},
+		{HalfLife: -1, MinScore: -inf, Fusion: FusionRRF, RRFConstant: 0.5, MMRLambda: 1, KeywordWeight: 0.1, VectorWeight: 5},
+		{MinScore: inf, Fusion: FusionWeighted, MMRLambda: 0.01, MaxResults: 1000, Candidates: 1},
+	} {
+		if _, err := s.Search(ctx, "quarterly report", o); err != nil {
+			t.Errorf("Search(%+v): %v", o, err)
+		}
+	}
+
+	for _, tt := range []struct {
+		o    Options
+		want string
+	}{
+		{Options{Limits: Limits{MaxResults: -3}}, "Options.Limits.MaxResults -3: want " + wantCount},
+		{Options{Limits: Limits{MaxFileBytes: -1}}, "Options.Limits.MaxFileBytes -1: want " + wantCount},
+		{Options{Limits: Limits{MaxFiles: -1}}, "Options.Limits.MaxFiles -1: want " + wantCount},
+		{Options{MaxConns: -1}, "Options.MaxConns -1: want " + wantCount},
+		{Options{BusyTimeout: -time.Second}, "Options.BusyTimeout -1s: want a duration >= 0 (0 for the default)"},
+	} {
+		st, err := Open(filepath.Join(t.TempDir(), "memory.db"), tt.o)
+		if err == nil {
+			st.Close()
+		}
+		if !errors.Is(err, ErrInvalid) || err.Error() != "invalid memory input: "+tt.want {
+			t.Errorf("Open(%+v) = %v\nwant %s", tt.o, err, tt.want)
+		}
 	}
 }
 

@@ -50,6 +50,9 @@ type SessionIndexStats struct {
 // memories. A missing sessionsDir counts as no transcripts; a transcript
 // that fails does not stop the others, and the errors are joined.
 func (s *Store) IndexSessions(ctx context.Context, sessionsDir string) (_ SessionIndexStats, err error) {
+	if err := s.checkOpen(); err != nil {
+		return SessionIndexStats{}, err
+	}
 	defer s.markDamaged(&err)
 	var st SessionIndexStats
 	entries, err := os.ReadDir(sessionsDir)

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ncruces/go-sqlite3"
 	"github.com/ncruces/go-sqlite3/driver"
@@ -24,11 +25,12 @@ import (
 // A Store is safe for concurrent use; open one per workspace and share it,
 // since each open Store with an Embedder keeps its own copy of the vectors
 // in memory (about 1.5 KiB per memory at 384 dimensions). Several Stores, in
-// one process or several, may still open the same file: SQLite's
-// write-ahead log serialises writers, and each Store's vector index follows
-// the others' changes (see vectorIndex). Close stops the background
-// embedding backfill and closes the database. A read or write that finds
-// the file damaged fails with an error wrapping ErrDamaged, naming the file.
+// one process or several, may still open the same file: SQLite's write-ahead
+// log serialises writers, and each Store's vector index follows the others'
+// changes (see vectorIndex). Close stops the background embedding backfill
+// and closes the database; later calls fail with ErrClosed. A read or write
+// that finds the file damaged fails with an error wrapping ErrDamaged,
+// naming the file.
 type Store struct {
 	db    *sql.DB
 	st    *stmts
@@ -40,6 +42,8 @@ type Store struct {
 	bgCancel context.CancelFunc
 	bgWake   chan struct{}
 	bgDone   sync.WaitGroup
+
+	closed atomic.Bool // see ErrClosed
 }
 
 // DatabasePath returns the memory database of a workspace directory,
@@ -55,13 +59,23 @@ func DatabasePath(workspaceDir string) string {
 //
 // The database runs in WAL mode with synchronous=FULL, so a memory is durable
 // once Store returns (https://sqlite.org/wal.html,
-// https://sqlite.org/pragma.html#pragma_synchronous). Its files are mode
-// 0600, whatever the umask, and a directory Open creates 0700. Errors:
-// ErrUnsafePath when the database, memory.db-wal, memory.db-shm or
-// memory.db-journal is a symbolic link or not a regular file; ErrDamaged
-// when the file is not a SQLite database or is malformed; ErrSchemaTooNew;
-// the directory or file cannot be created.
+// https://sqlite.org/pragma.html#pragma_synchronous). Its files are made
+// mode 0600, whatever the umask, once the database has been read; a file
+// Open refuses keeps its mode. A directory Open creates is mode 0700.
+//
+// Errors: ErrInvalid when path is "" or opts has a negative number or a
+// Search out of the ranges given at SearchOptions; ErrUnsafePath when the
+// database, memory.db-wal, memory.db-shm or memory.db-journal is a symbolic
+// link, not a regular file or a file with more than one hard link;
+// ErrDamaged when the file is not a SQLite database or is malformed;
+// ErrSchemaTooNew; the directory or file cannot be created.
 func Open(path string, opts Options) (*Store, error) {
+	if path == "" {
+		return nil, errEmptyPath
+	}
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
 	opts = opts.withDefaults()
 	path, err := filepath.Abs(path)
 	if err != nil {
@@ -76,8 +90,8 @@ func Open(path string, opts Options) (*Store, error) {
 		}
 	}
 	// Created by SQLite, the file would have the umask's mode (often 0644).
-	if err := restrictFile(path, true); err != nil {
-		return nil, fmt.Errorf("open memory store: %w", err)
+	if err := createFile(path); err != nil {
+		return nil, err
 	}
 	q := url.Values{}
 	q.Add("modeof", path) // SQLite gives the WAL and journal the database's mode
@@ -99,11 +113,14 @@ func Open(path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, damaged(path, fmt.Errorf("open memory store %s: %w", path, err))
 	}
-	// The driver creates memory.db-shm with the umask's mode, ignoring
-	// modeof; it exists now and lasts while the Store's connections do.
-	if err := restrictFile(path+"-shm", false); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open memory store: %w", err)
+	// Only a file now known to be a memory database is changed. The driver
+	// creates memory.db-shm with the umask's mode, ignoring modeof; it
+	// exists now and lasts while the Store's connections do.
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+		if err := restrictFile(p); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open memory store: %w", err)
+		}
 	}
 	if s.st, err = prepare(db); err != nil {
 		db.Close()
@@ -119,8 +136,11 @@ func Open(path string, opts Options) (*Store, error) {
 func (s *Store) Path() string { return s.path }
 
 // Close stops background work and closes the database. Calls after the first
-// return an error from database/sql.
+// return ErrClosed.
 func (s *Store) Close() error {
+	if s.closed.Swap(true) {
+		return ErrClosed
+	}
 	if s.bgCancel != nil {
 		s.bgCancel()
 		s.bgDone.Wait()
@@ -129,12 +149,34 @@ func (s *Store) Close() error {
 	return s.db.Close()
 }
 
+// ErrClosed is returned, once Close has been called, by every method of
+// the Store that returns an error, Close included. (Path and PlanQuery,
+// which use no database, still work.) A call already running when Close is
+// called may fail with the database's error instead.
+var ErrClosed = errors.New("memory store is closed")
+
+// checkOpen returns ErrClosed after Close. The exported methods that return
+// an error call it first, before they validate their input, so that a
+// closed Store is reported as such whatever the input.
+func (s *Store) checkOpen() error {
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	return nil
+}
+
 // ErrNotFound is returned for a memory id that does not exist.
 var ErrNotFound = errors.New("memory not found")
 
 // ErrInvalid marks input the Store refuses: an empty or oversized memory or
-// query, bad tags, an unknown source form.
+// query, bad tags, an unknown source form, SearchOptions out of range; and
+// an empty path or bad Options given to Open or OpenWorkspace. An error
+// about an option names the field and its value.
 var ErrInvalid = errors.New("invalid memory input")
+
+// errEmptyPath is the error of Open and OpenWorkspace for an empty path,
+// which the file system would take for the current directory.
+var errEmptyPath = fmt.Errorf("%w: empty path", ErrInvalid)
 
 // stmts are the statements every search runs, prepared once:
 // this SQLite driver does not cache statements, and preparing one costs

@@ -70,6 +70,9 @@ func ToolSpecs() []chat.Tool {
 // Store's limits; database errors. The caller reports them to the model as
 // error results.
 func (s *Store) CallTool(ctx context.Context, name string, input json.RawMessage) (string, error) {
+	if err := s.checkOpen(); err != nil {
+		return "", err
+	}
 	switch name {
 	case ToolStore:
 		var in struct {
@@ -117,7 +120,7 @@ func (s *Store) CallTool(ctx context.Context, name string, input json.RawMessage
 		}
 		return b.String(), nil
 	}
-	return "", fmt.Errorf("%w %q", ErrUnknownTool, name)
+	return "", fmt.Errorf("%w %q", ErrUnknownTool, clip(name))
 }
 
 // The tools' parameters, ending the errors of CallTool's input checks.
@@ -136,7 +139,7 @@ func decodeToolInput(input json.RawMessage, in any, usage string, fields ...stri
 	}
 	for _, f := range slices.Sorted(maps.Keys(obj)) {
 		if !slices.Contains(fields, f) {
-			return fmt.Errorf("%w: unknown field %q; %s", ErrInvalid, f, usage)
+			return fmt.Errorf("%w: unknown field %q; %s", ErrInvalid, clip(f), usage)
 		}
 	}
 	if err := json.Unmarshal(input, in); err != nil {
@@ -160,7 +163,7 @@ func toolMaxResults(raw json.RawMessage) (int, error) {
 	f, err := strconv.ParseFloat(string(raw), 64)
 	if (err != nil && !errors.Is(err, strconv.ErrRange)) || f < 1 || f != math.Trunc(f) {
 		return 0, fmt.Errorf("%w: maxResults %s: want a whole number from 1 to %d (larger ones are lowered to %d)",
-			ErrInvalid, raw, MaxToolResults, MaxToolResults)
+			ErrInvalid, clip(string(raw)), MaxToolResults, MaxToolResults)
 	}
 	return int(min(f, MaxToolResults)), nil
 }

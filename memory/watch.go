@@ -31,8 +31,12 @@ type WatchOptions struct {
 // of changes to FilesDir, FilesDir/memory and SessionsDir (fsnotify,
 // debounced), until ctx is done; it then returns nil. Directories that do
 // not exist yet are picked up when they appear. Indexing errors are logged,
-// not returned. Errors: the file-system watcher cannot be created.
+// not returned. Errors: ErrClosed; the file-system watcher cannot be
+// created.
 func (s *Store) Watch(ctx context.Context, o WatchOptions) error {
+	if err := s.checkOpen(); err != nil {
+		return err
+	}
 	if o.Debounce <= 0 {
 		o.Debounce = DefaultDebounce
 	}

@@ -15,10 +15,14 @@ var ErrNoWorkspace = errors.New("workspace does not exist")
 // OpenWorkspace opens the memory store of an existing workspace directory
 // (<stateDir>/workspaces/<id>), at DatabasePath(dir). It never creates the
 // workspace itself, and follows no symbolic link from dir down. Errors wrap
+// ErrInvalid when dir is "" (not taken for the current directory),
 // ErrNoWorkspace when dir is missing or not a directory, ErrUnsafePath when
 // dir or its memory directory is a symbolic link (or the memory directory is
 // not a directory), else come from Open.
 func OpenWorkspace(dir string, opts Options) (*Store, error) {
+	if dir == "" {
+		return nil, errEmptyPath
+	}
 	dir = filepath.Clean(dir) // Lstat of "link/" would follow the link
 	fi, err := os.Lstat(dir)
 	switch {

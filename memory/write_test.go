@@ -44,6 +44,9 @@ func TestStoreValidation(t *testing.T) {
 		{"escaping file source", NewMemory{Text: "x", Source: "file:../secret.md"}},
 		{"unclean file source", NewMemory{Text: "x", Source: "file:a/../b.md"}},
 		{"bad session source", NewMemory{Text: "x", Source: "session:../x"}},
+		{"control character in file source", NewMemory{Text: "x", Source: "file:a\nb"}},
+		{"DEL in file source", NewMemory{Text: "x", Source: "file:a\x7fb"}},
+		{"invalid UTF-8 file source", NewMemory{Text: "x", Source: "file:a\xffb"}},
 		{"too many tags", NewMemory{Text: "x", Tags: []string{"a", "b", "c"}}},
 		{"long tag", NewMemory{Text: "x", Tags: []string{"123456789"}}},
 		{"empty tag", NewMemory{Text: "x", Tags: []string{""}}},
@@ -80,6 +83,39 @@ func TestStoreErrorTexts(t *testing.T) {
 	_, err = s.StoreBatch(ctx, []NewMemory{{Text: "valid"}, {Text: " "}})
 	if want := "memory at index 1 of the batch: invalid memory input: empty text"; err == nil || err.Error() != want {
 		t.Errorf("StoreBatch = %v, want %q", err, want)
+	}
+}
+
+// TestErrorsClipInput: an error that echoes a long input shows its first
+// 64 characters and "…".
+func TestErrorsClipInput(t *testing.T) {
+	s := openTest(t, Options{})
+	ctx := context.Background()
+	long := strings.Repeat("é", 5000)
+	errOf := func(_ any, err error) error { return err }
+	for name, err := range map[string]error{
+		"file source":     errOf(s.Store(ctx, NewMemory{Text: "x", Source: "file:" + long})),
+		"session source":  errOf(s.Store(ctx, NewMemory{Text: "x", Source: "session:" + long})),
+		"unknown source":  errOf(s.Store(ctx, NewMemory{Text: "x", Source: long})),
+		"tag":             errOf(s.Store(ctx, NewMemory{Text: "x", Tags: []string{long}})),
+		"list source":     errOf(s.List(ctx, ListOptions{Source: long})),
+		"tool field":      errOf(s.CallTool(ctx, ToolSearch, []byte(`{"`+long+`": 1}`))),
+		"tool maxResults": errOf(s.CallTool(ctx, ToolSearch, []byte(`{"query": "x", "maxResults": "`+long+`"}`))),
+		"tool name":       errOf(s.CallTool(ctx, long, nil)),
+	} {
+		if err == nil || len(err.Error()) > 400 || !strings.Contains(err.Error(), "é…") {
+			t.Errorf("%s: error of %d bytes: %.400v", name, len(err.Error()), err)
+		}
+	}
+	_, err := s.Store(ctx, NewMemory{Text: "x", Source: "file:" + long})
+	if want := `invalid memory input: source "file:` + strings.Repeat("é", 59) + `…": want file:<clean relative path of at most 1024 bytes of UTF-8 without control characters>`; err == nil || err.Error() != want {
+		t.Errorf("Store = %v\nwant %s", err, want)
+	}
+	if got := clip("short"); got != "short" {
+		t.Errorf("clip(short) = %q", got)
+	}
+	if got, want := clip(long), strings.Repeat("é", 64)+"…"; got != want {
+		t.Errorf("clip(long) = %q, want %q", got, want)
 	}
 }
 
