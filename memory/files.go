@@ -134,8 +134,8 @@ func memoryFileNames(root *os.Root) []string {
 	return names
 }
 
-// readRegular reads name under root if it is a regular file of at most max
-// bytes. It opens without blocking, so a FIFO planted in place of a file
+// readRegular reads name under root if it is a regular file with one link
+// and at most max bytes. It opens without blocking, so a FIFO planted in place of a file
 // cannot stall the indexer.
 func readRegular(root *os.Root, name string, max int64) ([]byte, error) {
 	f, err := root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
@@ -149,6 +149,11 @@ func readRegular(root *os.Root, name string, max int64) ([]byte, error) {
 	}
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("not a regular file (%s)", fi.Mode().Type())
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Nlink > 1 {
+		// A second name for a file that may live outside the workspace,
+		// such as another tenant's; the guest's file tools refuse these too.
+		return nil, fmt.Errorf("the file has %d hard links", st.Nlink)
 	}
 	if fi.Size() > max {
 		return nil, fmt.Errorf("%d bytes exceed the %d-byte limit", fi.Size(), max)

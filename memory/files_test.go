@@ -107,6 +107,9 @@ func TestIndexFilesHostile(t *testing.T) {
 	}
 	writeFile(t, filepath.Join(files, "memory", "big.md"), strings.Repeat("x", 1025))
 	writeFile(t, filepath.Join(files, "memory", "bin.md"), "\xff\xfe")
+	if err := os.Link(outside, filepath.Join(files, "memory", "hard.md")); err != nil {
+		t.Fatal(err)
+	}
 
 	done := make(chan struct{})
 	var st FileIndexStats
@@ -123,14 +126,14 @@ func TestIndexFilesHostile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Six files: the limit of 4 leaves out the last two by name (ok.md,
-	// rel.md) and the first four are refused.
-	if st.Files != 6 || st.Skipped != 6 || st.Indexed != 0 {
+	// Seven files: the limit of 4 leaves out the last three by name
+	// (hard.md, ok.md, rel.md) and the first four are refused.
+	if st.Files != 7 || st.Skipped != 7 || st.Indexed != 0 {
 		t.Fatalf("stats %+v", st)
 	}
 	s.opts.Limits.MaxFiles = 10
 	st, _ = s.IndexFiles(ctx, files)
-	if st.Indexed != 1 || st.Skipped != 5 {
+	if st.Indexed != 1 || st.Skipped != 6 {
 		t.Fatalf("stats %+v", st)
 	}
 	if rs, _ := s.Search(ctx, "host secret hunter2", SearchOptions{}); len(rs) != 0 {
