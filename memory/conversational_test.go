@@ -26,6 +26,10 @@ func TestConversationalWordForms(t *testing.T) {
 			"A equipe de suporte responde em até duas horas.",
 			"Os usuários novos recebem um e-mail de boas-vindas.",
 		}},
+		{"狗叫什么？", "邻居的狗名叫旺财。", []string{ // 狗叫 is two words the fact writes apart
+			"车停在地下二层B2区。",
+			"我们每周五下午开会。",
+		}},
 		{"我们用什么框架？", "项目使用React和TypeScript。", []string{
 			"我们每周五下午开会。",
 			"客户支持团队两小时内回复。",

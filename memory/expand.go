@@ -272,7 +272,8 @@ func chineseKeywords(run string) []string {
 //     term, matching the bigrams it starts;
 //   - an all-Katakana keyword (a loanword such as フレームワーク): the phrase
 //     of its bigrams, so that a memory sharing one bigram (ーム in チーム)
-//     does not match; other CJK keywords: each bigram, OR'ed;
+//     does not match; other CJK keywords: each bigram, OR'ed, and for Han
+//     keywords of at most hanUnigramMax characters each character too;
 //   - an Arabic word: its index form;
 //   - a symbol: its symbol word;
 //   - any other word: see latinTerms.
@@ -337,7 +338,32 @@ func cjkTerms(run string) []term {
 	for _, g := range bigrams(run) {
 		out = append(out, term{text: g})
 	}
+	if n := utf8.RuneCountInString(run); n <= hanUnigramMax && isHan(run) {
+		for _, r := range run {
+			out = append(out, term{text: string(r)})
+		}
+	}
 	return out
+}
+
+// hanUnigramMax is the longest Han keyword cjkTerms also searches
+// character by character. A question's pieces between stopwords are often
+// two one-character words (狗叫 in 狗叫什么: dog, called), which the fact
+// writes apart (狗名叫); the index holds every Han character on its own, so
+// the characters find it. Measured on the labelled corpus, keyword-only:
+// recall@5/MRR 0.956/0.923 without, 0.971/0.935 with (zh 0.964 → 1.000,
+// ja 0.926 → 1.000 recall); longer keywords gain nothing and would spend
+// the query's term budget.
+const hanUnigramMax = 4
+
+// isHan reports whether s is written in Han characters only.
+func isHan(s string) bool {
+	for _, r := range s {
+		if !unicode.Is(unicode.Han, r) {
+			return false
+		}
+	}
+	return true
 }
 
 // isKatakana reports whether s is written in Katakana only (with the
