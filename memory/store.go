@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -63,6 +64,13 @@ func DatabasePath(workspaceDir string) string {
 // mode 0600, whatever the umask, once the database has been read; a file
 // Open refuses keeps its mode. A directory Open creates is mode 0700.
 //
+// On a read-only file system Open opens the database for reading: List,
+// Search and the other reads work, writes fail. It needs the database, and
+// either no memory.db-wal (the database was closed cleanly) or both
+// memory.db-wal and memory.db-shm (the files a crash leaves), since SQLite
+// cannot create the -shm file there to read the log. A mode Open would
+// change is left as it is there: no one can write to the files anyway.
+//
 // Errors: ErrInvalid when path is "" or opts has a negative number or a
 // Search out of the ranges given at SearchOptions; ErrUnsafePath when the
 // database, memory.db-wal, memory.db-shm or memory.db-journal is a symbolic
@@ -94,9 +102,25 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	q := url.Values{}
-	q.Add("modeof", path) // SQLite gives the WAL and journal the database's mode
+	readOnly := onReadOnlyFS(filepath.Dir(path))
+	if readOnly {
+		registerReadOnlyVFS()
+		q.Add("vfs", readOnlyVFS)
+		q.Add("mode", "ro")
+		if _, err := os.Lstat(path + "-wal"); errors.Is(err, fs.ErrNotExist) {
+			// Without a write-ahead log, SQLite could not create one (nor
+			// its -shm index) to read the database in WAL mode; the file
+			// alone holds every committed write and cannot change while
+			// its file system is read-only.
+			q.Add("immutable", "1")
+		}
+	} else {
+		q.Add("modeof", path) // SQLite gives the WAL and journal the database's mode
+	}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", opts.BusyTimeout.Milliseconds()))
-	q.Add("_pragma", "journal_mode(wal)")
+	if !readOnly {
+		q.Add("_pragma", "journal_mode(wal)")
+	}
 	q.Add("_pragma", "synchronous(full)")
 	q.Add("_pragma", "foreign_keys(on)")
 	// SQLite decodes %XX in a URI's parameters, but not + as a space.
