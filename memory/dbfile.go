@@ -117,6 +117,12 @@ func restrictFile(path string) error {
 	return restrictMode(path, 0, 0o600)
 }
 
+// restrictDir sets the mode of the directory at path, if it exists, to
+// 0700, without following a symbolic link. See restrictMode.
+func restrictDir(path string) error {
+	return restrictMode(path, syscall.O_DIRECTORY, 0o700)
+}
+
 // restrictMode sets the mode of the file at path, if it exists, to mode,
 // without following a symbolic link (flag adds open flags). A file that
 // has the mode already is left alone, so that opening a store never writes

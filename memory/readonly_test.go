@@ -52,10 +52,18 @@ func copyFiles(t *testing.T, from, to string, names ...string) {
 // there), and the image a crash leaves (memory.db, memory.db-wal holding
 // the last writes and memory.db-shm), whose write-ahead log is read. A
 // write-ahead log without its -shm file cannot be read there: Open fails
-// rather than return the database without the log's writes.
+// rather than return the database without the log's writes. The modes
+// Open would tighten are left as they are there.
 func TestOpenReadOnlyFS(t *testing.T) {
 	root := rofs.New(t)
 	clean := newWorkspaceStore(t, root, "clean", "the harbour freezes in January")
+	// Modes Open would tighten, which it cannot change there.
+	if err := os.Chmod(DatabasePath(clean), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(filepath.Dir(DatabasePath(clean)), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	crashed := filepath.Join(root, "crashed", "memory")
 	noShm := filepath.Join(root, "noshm", "memory")
 	for _, d := range []string{crashed, noShm} {
