@@ -246,8 +246,11 @@ func (st *stmts) close() {
 }
 
 // inTx runs fn in a write transaction (BEGIN IMMEDIATE, the driver's
-// default) and commits it.
-func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+// default) and commits it. Its error, once ctx is done, wraps ctx.Err() as
+// well: SQLite reports a statement stopped by the cancellation as
+// "interrupted", which errors.Is would not match to context.Canceled.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	defer func() { err = withCtxErr(ctx, err) }()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -257,4 +260,14 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// withCtxErr returns err wrapping ctx.Err() too when ctx is done and err
+// does not already, else err.
+func withCtxErr(ctx context.Context, err error) error {
+	cerr := ctx.Err()
+	if err == nil || cerr == nil || errors.Is(err, cerr) {
+		return err
+	}
+	return fmt.Errorf("%w (%w)", err, cerr)
 }
