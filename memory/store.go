@@ -193,7 +193,8 @@ func (s *Store) checkOpen() error {
 var ErrNotFound = errors.New("memory not found")
 
 // ErrInvalid marks input the Store refuses: an empty or oversized memory or
-// query, bad tags, an unknown source form, SearchOptions out of range; and
+// query, bad tags, an unknown source form, SearchOptions or ListOptions out
+// of range; and
 // an empty path or bad Options given to Open or OpenWorkspace. An error
 // about an option names the field and its value.
 var ErrInvalid = errors.New("invalid memory input")
