@@ -194,9 +194,8 @@ var ErrNotFound = errors.New("memory not found")
 
 // ErrInvalid marks input the Store refuses: an empty or oversized memory or
 // query, bad tags, an unknown source form, SearchOptions or ListOptions out
-// of range; and
-// an empty path or bad Options given to Open or OpenWorkspace. An error
-// about an option names the field and its value.
+// of range; and an empty path or bad Options given to Open or
+// OpenWorkspace. An error about an option names the field and its value.
 var ErrInvalid = errors.New("invalid memory input")
 
 // errEmptyPath is the error of Open and OpenWorkspace for an empty path,
