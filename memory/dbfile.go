@@ -6,9 +6,12 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"sync"
 	"syscall"
 
 	"github.com/ncruces/go-sqlite3"
+	"github.com/ncruces/go-sqlite3/vfs"
+	"golang.org/x/sys/unix"
 )
 
 // ErrUnsafePath is returned by Open and OpenWorkspace for a path they refuse
@@ -109,9 +112,26 @@ func createFile(path string) error {
 }
 
 // restrictFile sets the mode of the file at path, if it exists, to 0600,
-// whatever the umask, without following a symbolic link.
+// whatever the umask, without following a symbolic link. See restrictMode.
 func restrictFile(path string) error {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	return restrictMode(path, 0, 0o600)
+}
+
+// restrictDir sets the mode of the directory at path, if it exists, to
+// 0700, without following a symbolic link. See restrictMode.
+func restrictDir(path string) error {
+	return restrictMode(path, syscall.O_DIRECTORY, 0o700)
+}
+
+// restrictMode sets the mode of the file at path, if it exists, to mode,
+// without following a symbolic link (flag adds open flags). A file that
+// has the mode already is left alone, so that opening a store never writes
+// to a file system where nothing needs changing: a chmod fails on a
+// read-only file system even when the mode is unchanged. A chmod failing
+// with EROFS is ignored: on a read-only file system no one can write to the
+// file, whatever its mode.
+func restrictMode(path string, flag int, mode fs.FileMode) error {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|flag, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -119,5 +139,46 @@ func restrictFile(path string) error {
 		return err
 	}
 	defer f.Close()
-	return f.Chmod(0o600)
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if fi.Mode()&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky) == mode {
+		return nil
+	}
+	if err := f.Chmod(mode); err != nil && !errors.Is(err, syscall.EROFS) {
+		return err
+	}
+	return nil
+}
+
+// onReadOnlyFS reports whether dir is on a file system mounted read-only.
+func onReadOnlyFS(dir string) bool {
+	return unix.Access(dir, unix.W_OK) == unix.EROFS
+}
+
+// readOnlyVFS is the name of the SQLite file system layer Open uses on a
+// read-only file system: the driver's "os" layer, except that a file it
+// cannot open for writing there (EROFS) is opened for reading, as SQLite's
+// own layer does. SQLite opens the write-ahead log for writing even on a
+// read-only connection, so without it a database whose log holds writes
+// (left by a crash) could not be read.
+const readOnlyVFS = "bulkhead-readonly"
+
+var registerReadOnlyVFS = sync.OnceFunc(func() {
+	vfs.Register(readOnlyVFS, readOnlyFS{vfs.Find("os").(vfs.VFSFilename)})
+})
+
+// readOnlyFS is the layer registered as readOnlyVFS.
+type readOnlyFS struct{ vfs.VFSFilename }
+
+// OpenFilename opens name as the embedded layer does, and retries for
+// reading alone, without creating it, a file it fails to open for writing
+// on a read-only file system.
+func (v readOnlyFS) OpenFilename(name *vfs.Filename, flags vfs.OpenFlag) (vfs.File, vfs.OpenFlag, error) {
+	f, out, err := v.VFSFilename.OpenFilename(name, flags)
+	if err != nil && flags&vfs.OPEN_READWRITE != 0 && errors.Is(err, syscall.EROFS) {
+		return v.VFSFilename.OpenFilename(name, flags&^(vfs.OPEN_READWRITE|vfs.OPEN_CREATE)|vfs.OPEN_READONLY)
+	}
+	return f, out, err
 }

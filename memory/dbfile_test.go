@@ -233,7 +233,7 @@ func mkdir(t *testing.T, dir string) string {
 
 // TestFileModes: with a umask of 0, the memory directory is 0700 and the
 // database and its WAL and shared-memory files 0600, and Open tightens a
-// database that was 0644.
+// database that was 0644 and a memory directory that was 0777.
 func TestFileModes(t *testing.T) {
 	defer syscall.Umask(syscall.Umask(0))
 	ws := mkdir(t, filepath.Join(t.TempDir(), "ws"))
@@ -251,11 +251,15 @@ func TestFileModes(t *testing.T) {
 	if err := os.Chmod(path, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.Chmod(filepath.Dir(path), 0o777); err != nil {
+		t.Fatal(err)
+	}
 	s, err = OpenWorkspace(ws, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	wantMode(t, filepath.Dir(path), fs.ModeDir|0o700)
 	for _, p := range []string{path, path + "-wal", path + "-shm"} {
 		wantMode(t, p, 0o600)
 	}

@@ -103,8 +103,11 @@ func (s *Store) migrate(ctx context.Context) error {
 				return fmt.Errorf("migrate schema to version %d: %w", v+1, err)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, len(migrations))); err != nil {
-			return fmt.Errorf("set schema version: %w", err)
+		// A current database is only read, so that a read-only one opens.
+		if version < len(migrations) {
+			if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, len(migrations))); err != nil {
+				return fmt.Errorf("set schema version: %w", err)
+			}
 		}
 		var analyzer string
 		err := tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'analyzer'`).Scan(&analyzer)

@@ -61,17 +61,18 @@ type ListOptions struct {
 	// SourceAgent, or, when it ends with ':' ("file:", "session:"), with
 	// this source prefix. Empty: all.
 	Source string
-	// BeforeID keeps memories with smaller ids, for paging (0: from the
-	// newest).
+	// BeforeID keeps memories with smaller ids, for paging: 0 (from the
+	// newest) or more.
 	BeforeID int64
-	// Limit is the page size (default DefaultListLimit, at most
-	// MaxListLimit).
+	// Limit is the page size: 1 to MaxListLimit, or 0 for
+	// DefaultListLimit.
 	Limit int
 }
 
 // List returns memories newest first (by id). Errors: ErrInvalid for a
 // Source of no form listed at SourceAgent nor a prefix "file:" or
-// "session:"; database errors.
+// "session:", a Limit or BeforeID out of the ranges given at ListOptions
+// (naming the field and its value); database errors.
 func (s *Store) List(ctx context.Context, o ListOptions) (_ []Memory, err error) {
 	if err := s.checkOpen(); err != nil {
 		return nil, err
@@ -80,11 +81,17 @@ func (s *Store) List(ctx context.Context, o ListOptions) (_ []Memory, err error)
 	if err := validListSource(o.Source); err != nil {
 		return nil, err
 	}
+	if err := checkFields("ListOptions", []fieldCheck{
+		{"Limit", o.Limit, 0 <= o.Limit && o.Limit <= MaxListLimit,
+			fmt.Sprintf("1 to %d (0 for the default, %d)", MaxListLimit, DefaultListLimit)},
+		{"BeforeID", o.BeforeID, o.BeforeID >= 0, "an id >= 1 (0 for the newest)"},
+	}); err != nil {
+		return nil, err
+	}
 	limit := o.Limit
-	if limit <= 0 {
+	if limit == 0 {
 		limit = DefaultListLimit
 	}
-	limit = min(limit, MaxListLimit)
 	var where []string
 	var args []any
 	switch {

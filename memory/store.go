@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -63,6 +64,13 @@ func DatabasePath(workspaceDir string) string {
 // mode 0600, whatever the umask, once the database has been read; a file
 // Open refuses keeps its mode. A directory Open creates is mode 0700.
 //
+// On a read-only file system Open opens the database for reading: List,
+// Search and the other reads work, writes fail. It needs the database, and
+// either no memory.db-wal (the database was closed cleanly) or both
+// memory.db-wal and memory.db-shm (the files a crash leaves), since SQLite
+// cannot create the -shm file there to read the log. A mode Open would
+// change is left as it is there: no one can write to the files anyway.
+//
 // Errors: ErrInvalid when path is "" or opts has a negative number or a
 // Search out of the ranges given at SearchOptions; ErrUnsafePath when the
 // database, memory.db-wal, memory.db-shm or memory.db-journal is a symbolic
@@ -94,9 +102,25 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	q := url.Values{}
-	q.Add("modeof", path) // SQLite gives the WAL and journal the database's mode
+	readOnly := onReadOnlyFS(filepath.Dir(path))
+	if readOnly {
+		registerReadOnlyVFS()
+		q.Add("vfs", readOnlyVFS)
+		q.Add("mode", "ro")
+		if _, err := os.Lstat(path + "-wal"); errors.Is(err, fs.ErrNotExist) {
+			// Without a write-ahead log, SQLite could not create one (nor
+			// its -shm index) to read the database in WAL mode; the file
+			// alone holds every committed write and cannot change while
+			// its file system is read-only.
+			q.Add("immutable", "1")
+		}
+	} else {
+		q.Add("modeof", path) // SQLite gives the WAL and journal the database's mode
+	}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", opts.BusyTimeout.Milliseconds()))
-	q.Add("_pragma", "journal_mode(wal)")
+	if !readOnly {
+		q.Add("_pragma", "journal_mode(wal)")
+	}
 	q.Add("_pragma", "synchronous(full)")
 	q.Add("_pragma", "foreign_keys(on)")
 	// SQLite decodes %XX in a URI's parameters, but not + as a space.
@@ -169,9 +193,9 @@ func (s *Store) checkOpen() error {
 var ErrNotFound = errors.New("memory not found")
 
 // ErrInvalid marks input the Store refuses: an empty or oversized memory or
-// query, bad tags, an unknown source form, SearchOptions out of range; and
-// an empty path or bad Options given to Open or OpenWorkspace. An error
-// about an option names the field and its value.
+// query, bad tags, an unknown source form, SearchOptions or ListOptions out
+// of range; and an empty path or bad Options given to Open or
+// OpenWorkspace. An error about an option names the field and its value.
 var ErrInvalid = errors.New("invalid memory input")
 
 // errEmptyPath is the error of Open and OpenWorkspace for an empty path,
@@ -222,8 +246,11 @@ func (st *stmts) close() {
 }
 
 // inTx runs fn in a write transaction (BEGIN IMMEDIATE, the driver's
-// default) and commits it.
-func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+// default) and commits it. Its error, once ctx is done, wraps ctx.Err() as
+// well: SQLite reports a statement stopped by the cancellation as
+// "interrupted", which errors.Is would not match to context.Canceled.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	defer func() { err = withCtxErr(ctx, err) }()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -233,4 +260,14 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// withCtxErr returns err wrapping ctx.Err() too when ctx is done and err
+// does not already, else err.
+func withCtxErr(ctx context.Context, err error) error {
+	cerr := ctx.Err()
+	if err == nil || cerr == nil || errors.Is(err, cerr) {
+		return err
+	}
+	return fmt.Errorf("%w (%w)", err, cerr)
 }

@@ -18,7 +18,9 @@ var ErrNoWorkspace = errors.New("workspace does not exist")
 // ErrInvalid when dir is "" (not taken for the current directory),
 // ErrNoWorkspace when dir is missing or not a directory, ErrUnsafePath when
 // dir or its memory directory is a symbolic link (or the memory directory is
-// not a directory), else come from Open.
+// not a directory), else come from Open. An existing memory directory of
+// another mode than 0700 is set to 0700 (except on a read-only file
+// system), as Open sets the database's files to 0600.
 func OpenWorkspace(dir string, opts Options) (*Store, error) {
 	if dir == "" {
 		return nil, errEmptyPath
@@ -34,6 +36,9 @@ func OpenWorkspace(dir string, opts Options) (*Store, error) {
 	path := DatabasePath(dir)
 	if err := checkType(filepath.Dir(path), true); err != nil {
 		return nil, err
+	}
+	if err := restrictDir(filepath.Dir(path)); err != nil {
+		return nil, fmt.Errorf("open memory store: %w", err)
 	}
 	return Open(path, opts)
 }

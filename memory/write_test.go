@@ -213,4 +213,19 @@ func TestList(t *testing.T) {
 			t.Errorf("List(Source %q) = %v, want ErrInvalid", src, err)
 		}
 	}
+	for _, tt := range []struct {
+		o    ListOptions
+		want string
+	}{
+		{ListOptions{Limit: -1}, "invalid memory input: ListOptions.Limit -1: want 1 to 1000 (0 for the default, 100)"},
+		{ListOptions{Limit: MaxListLimit + 1}, "invalid memory input: ListOptions.Limit 1001: want 1 to 1000 (0 for the default, 100)"},
+		{ListOptions{BeforeID: -1}, "invalid memory input: ListOptions.BeforeID -1: want an id >= 1 (0 for the newest)"},
+	} {
+		if _, err := s.List(ctx, tt.o); !errors.Is(err, ErrInvalid) || err.Error() != tt.want {
+			t.Errorf("List(%+v) = %v, want %s", tt.o, err, tt.want)
+		}
+	}
+	if got, err := s.List(ctx, ListOptions{Limit: MaxListLimit, BeforeID: 1}); err != nil || len(got) != 0 {
+		t.Errorf("List(Limit %d, BeforeID 1) = %v, %v; want none", MaxListLimit, idsOf(got), err)
+	}
 }

@@ -3,8 +3,10 @@ package sessions
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 )
 
@@ -87,7 +89,10 @@ type Store struct {
 }
 
 // Open returns the Store for workspaceDir, creating workspaceDir/sessions
-// with mode 0700 (and workspaceDir, if missing) with DefaultLimits.
+// with mode 0700 (and workspaceDir, if missing) with DefaultLimits. An
+// existing sessions directory of another mode is set to 0700, except on a
+// read-only file system, where nobody can write to it either: there Open
+// succeeds, and the Store reads but cannot write.
 func Open(workspaceDir string) (*Store, error) {
 	if workspaceDir == "" {
 		return nil, errors.New("open sessions: empty workspace directory")
@@ -96,10 +101,28 @@ func Open(workspaceDir string) (*Store, error) {
 	if err := os.MkdirAll(sessionsDir, dirPerm); err != nil {
 		return nil, fmt.Errorf("open sessions: %w", err)
 	}
-	if err := os.Chmod(sessionsDir, dirPerm); err != nil {
+	if err := restrictDir(sessionsDir); err != nil {
 		return nil, fmt.Errorf("open sessions: %w", err)
 	}
 	return &Store{dir: workspaceDir, limits: DefaultLimits()}, nil
+}
+
+// restrictDir sets the mode of directory dir to dirPerm unless it has it
+// already, so that a directory of the right mode is never written to (a
+// chmod fails on a read-only file system, whatever the mode). A chmod
+// failing with EROFS is ignored: no one can write to the directory.
+func restrictDir(dir string) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if fi.Mode()&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky) == dirPerm {
+		return nil
+	}
+	if err := os.Chmod(dir, dirPerm); err != nil && !errors.Is(err, syscall.EROFS) {
+		return err
+	}
+	return nil
 }
 
 // WithLimits returns a Store for the same directory that applies l; zero
