@@ -2,17 +2,14 @@ package runtime
 
 import (
 	"bytes"
-	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/rs/zerolog"
 
+	"github.com/bulkhead-dev/bulkhead/internal/fakeembed"
 	"github.com/bulkhead-dev/bulkhead/internal/fakellm"
 	"github.com/bulkhead-dev/bulkhead/memory"
 )
@@ -67,22 +64,7 @@ func TestMemoryAcrossSessions(t *testing.T) {
 // provider embeds what the agent stores and the queries it searches (here
 // Ollama's API on loopback); a broken provider setting degrades to keywords.
 func TestMemoryWithEmbeddings(t *testing.T) {
-	var mu sync.Mutex
-	var inputs []string
-	emb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req struct {
-			Input []string `json:"input"`
-		}
-		json.NewDecoder(r.Body).Decode(&req)
-		mu.Lock()
-		inputs = append(inputs, req.Input...)
-		mu.Unlock()
-		vecs := make([][]float32, len(req.Input))
-		for i, in := range req.Input {
-			vecs[i] = []float32{float32(len(in)%7) + 1, 1, 0.5}
-		}
-		json.NewEncoder(w).Encode(map[string]any{"embeddings": vecs})
-	}))
+	emb := fakeembed.NewOllama()
 	defer emb.Close()
 	t.Setenv("OLLAMA_HOST", emb.URL)
 	p := newTestPlatform(t)
@@ -103,9 +85,7 @@ func TestMemoryWithEmbeddings(t *testing.T) {
 	if out := res.ToolCalls[1].Output; !strings.Contains(out, "Tuesdays") {
 		t.Fatalf("memory_search = %q", out)
 	}
-	mu.Lock()
-	got := strings.Join(inputs, "|")
-	mu.Unlock()
+	got := strings.Join(emb.Inputs(), "|")
 	if !strings.Contains(got, "Deploys go out on Tuesdays") || !strings.Contains(got, "deploy") {
 		t.Fatalf("embedding server saw %q", got)
 	}

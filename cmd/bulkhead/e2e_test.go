@@ -3,14 +3,12 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/bulkhead-dev/bulkhead/internal/fakeembed"
 	"github.com/bulkhead-dev/bulkhead/internal/fakellm"
 	"github.com/bulkhead-dev/bulkhead/runtime"
 	"github.com/bulkhead-dev/bulkhead/sessions"
@@ -382,22 +380,7 @@ func TestMemorySearchNotes(t *testing.T) {
 // provider the workspace was created with, as its runs do, and a broken
 // setting degrades to keyword-only search with a note.
 func TestMemoryUsesWorkspaceEmbeddings(t *testing.T) {
-	var mu sync.Mutex
-	var inputs []string
-	emb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req struct {
-			Input []string `json:"input"`
-		}
-		json.NewDecoder(r.Body).Decode(&req)
-		mu.Lock()
-		inputs = append(inputs, req.Input...)
-		mu.Unlock()
-		vecs := make([][]float32, len(req.Input))
-		for i, in := range req.Input {
-			vecs[i] = []float32{float32(len(in)%7) + 1, 1, 0.5}
-		}
-		json.NewEncoder(w).Encode(map[string]any{"embeddings": vecs})
-	}))
+	emb := fakeembed.NewOllama()
 	defer emb.Close()
 	state := t.TempDir()
 	env := []string{"OLLAMA_HOST=" + emb.URL}
@@ -409,9 +392,7 @@ func TestMemoryUsesWorkspaceEmbeddings(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, `"vector_rank":1`) {
 		t.Fatalf("search: code %d, stdout %s, stderr %s", r.code, r.stdout, r.stderr)
 	}
-	mu.Lock()
-	got := strings.Join(inputs, "|")
-	mu.Unlock()
+	got := strings.Join(emb.Inputs(), "|")
 	if !strings.Contains(got, "Deploys go out on Tuesdays") || !strings.Contains(got, "when do we deploy?") {
 		t.Fatalf("embedding server saw %q", got)
 	}
