@@ -127,18 +127,7 @@ func TestRunWithoutMemory(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := newTestPlatform(t)
-			ws := newTestWorkspace(t, p, "cor1")
-			st, err := ws.Memory()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := st.Store(bg, memory.NewMemory{Text: "hello"}); err != nil {
-				t.Fatal(err)
-			}
-			if err := p.closeMemory("cor1"); err != nil {
-				t.Fatal(err)
-			}
-			path := memory.DatabasePath(ws.Dir())
+			ws, path := workspaceWithClosedMemory(t, p, "cor1")
 			tt.damage(t, path)
 			before, _ := os.ReadFile(path)
 			writeFile(t, filepath.Join(ws.FilesDir(), "MEMORY.md"), "# Notes\nIndexed only with a working memory.\n")
@@ -179,18 +168,7 @@ func TestMemoryToolDamagedPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	ws := newTestWorkspace(t, p, "cor1")
-	st, err := ws.Memory()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.Store(bg, memory.NewMemory{Text: "hello"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.closeMemory("cor1"); err != nil {
-		t.Fatal(err)
-	}
-	path := memory.DatabasePath(ws.Dir())
+	ws, path := workspaceWithClosedMemory(t, p, "cor1")
 	f, err := os.OpenFile(path, os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -269,4 +247,23 @@ func TestAgentCannotReachMemoryDir(t *testing.T) {
 	if _, err := evil.Memory(); err != nil {
 		t.Errorf("reopen evil's memory: %v", err)
 	}
+}
+
+// workspaceWithClosedMemory creates workspace id with one memory stored
+// and its store closed, so that a test can damage the database file, whose
+// path it returns.
+func workspaceWithClosedMemory(t *testing.T, p *Platform, id string) (*Workspace, string) {
+	t.Helper()
+	ws := newTestWorkspace(t, p, id)
+	st, err := ws.Memory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Store(bg, memory.NewMemory{Text: "hello"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.closeMemory(id); err != nil {
+		t.Fatal(err)
+	}
+	return ws, memory.DatabasePath(ws.Dir())
 }
