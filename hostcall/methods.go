@@ -56,13 +56,21 @@ type Append struct {
 // encoded, without decoding them again: {"messages":[m1,m2,…]}.
 func EncodeAppend(msgs []json.RawMessage) []byte {
 	b := append([]byte(nil), `{"messages":[`...)
-	for i, m := range msgs {
+	b = AppendJoined(b, msgs)
+	return append(b, "]}"...)
+}
+
+// AppendJoined appends the encoded JSON values items to b, separated by
+// commas, as the elements of a JSON array whose brackets the caller
+// writes, and returns the extended slice.
+func AppendJoined(b []byte, items []json.RawMessage) []byte {
+	for i, it := range items {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, m...)
+		b = append(b, it...)
 	}
-	return append(b, "]}"...)
+	return b
 }
 
 // ToolCall is the payload of tool.call: one tool_use block from the model.

@@ -65,19 +65,8 @@ func (c *conversation) request() []byte {
 	}
 	b := make([]byte, 0, n)
 	b = append(b, c.head...)
-	b = appendJoined(b, c.raw)
+	b = hostcall.AppendJoined(b, c.raw)
 	return append(b, "]}"...)
-}
-
-// appendJoined appends items separated by commas.
-func appendJoined(b []byte, items []json.RawMessage) []byte {
-	for i, it := range items {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, it...)
-	}
-	return b
 }
 
 // encodeTools encodes tool schemas as a JSON array.
