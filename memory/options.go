@@ -48,23 +48,16 @@ type Limits struct {
 }
 
 func (l Limits) withDefaults() Limits {
-	def := func(v *int, d int) {
-		if *v <= 0 {
-			*v = d
-		}
-	}
-	def(&l.MaxMemoryBytes, DefaultMaxMemoryBytes)
-	def(&l.MaxQueryChars, DefaultMaxQueryChars)
-	def(&l.MaxTags, DefaultMaxTags)
-	def(&l.MaxTagBytes, DefaultMaxTagBytes)
-	def(&l.MaxResults, DefaultMaxResults)
-	def(&l.MaxBatch, DefaultMaxBatch)
-	def(&l.MaxQueryTerms, DefaultMaxQueryTerms)
-	def(&l.KeywordBudget, DefaultKeywordBudget)
-	def(&l.MaxFiles, DefaultMaxMemoryFiles)
-	if l.MaxFileBytes <= 0 {
-		l.MaxFileBytes = DefaultMaxFileBytes
-	}
+	l.MaxMemoryBytes = orDefault(l.MaxMemoryBytes, DefaultMaxMemoryBytes)
+	l.MaxQueryChars = orDefault(l.MaxQueryChars, DefaultMaxQueryChars)
+	l.MaxTags = orDefault(l.MaxTags, DefaultMaxTags)
+	l.MaxTagBytes = orDefault(l.MaxTagBytes, DefaultMaxTagBytes)
+	l.MaxResults = orDefault(l.MaxResults, DefaultMaxResults)
+	l.MaxBatch = orDefault(l.MaxBatch, DefaultMaxBatch)
+	l.MaxQueryTerms = orDefault(l.MaxQueryTerms, DefaultMaxQueryTerms)
+	l.KeywordBudget = orDefault(l.KeywordBudget, DefaultKeywordBudget)
+	l.MaxFiles = orDefault(l.MaxFiles, DefaultMaxMemoryFiles)
+	l.MaxFileBytes = orDefault(l.MaxFileBytes, DefaultMaxFileBytes)
 	return l
 }
 
@@ -165,26 +158,36 @@ func checkFields(structName string, checks []fieldCheck) error {
 
 func (o Options) withDefaults() Options {
 	o.Limits = o.Limits.withDefaults()
-	if o.EmbedConcurrency <= 0 {
-		o.EmbedConcurrency = DefaultEmbedConcurrency
-	}
+	o.EmbedConcurrency = orDefault(o.EmbedConcurrency, DefaultEmbedConcurrency)
 	if o.Embedder != nil && (o.EmbedBatchSize <= 0 || o.EmbedBatchSize > o.Embedder.MaxBatch()) {
 		o.EmbedBatchSize = o.Embedder.MaxBatch()
 	}
-	if o.EmbedCacheEntries <= 0 {
-		o.EmbedCacheEntries = DefaultEmbedCacheEntries
-	}
-	if o.ExactVectorLimit <= 0 {
-		o.ExactVectorLimit = DefaultExactVectorLimit
-	}
-	if o.BusyTimeout <= 0 {
-		o.BusyTimeout = DefaultBusyTimeout
-	}
-	if o.MaxConns <= 0 {
-		o.MaxConns = DefaultMaxConns
-	}
+	o.EmbedCacheEntries = orDefault(o.EmbedCacheEntries, DefaultEmbedCacheEntries)
+	o.ExactVectorLimit = orDefault(o.ExactVectorLimit, DefaultExactVectorLimit)
+	o.BusyTimeout = orDefault(o.BusyTimeout, DefaultBusyTimeout)
+	o.MaxConns = orDefault(o.MaxConns, DefaultMaxConns)
 	if o.Now == nil {
 		o.Now = time.Now
 	}
 	return o
+}
+
+// orDefault returns v, or d when v is zero or negative (unset).
+func orDefault[T int | int64 | time.Duration](v, d T) T {
+	if v <= 0 {
+		return d
+	}
+	return v
+}
+
+// firstSet returns the first of vs that is not the zero value, or the zero
+// value: an option, then the store's default for it, then the package's.
+func firstSet[T comparable](vs ...T) T {
+	var zero T
+	for _, v := range vs {
+		if v != zero {
+			return v
+		}
+	}
+	return zero
 }

@@ -65,43 +65,15 @@ func (o SearchOptions) validate(name string) error {
 // resolve fills zero fields of o, which validate accepts, from the store
 // defaults d, then the package defaults, and applies the limits.
 func (o SearchOptions) resolve(d SearchOptions, l Limits) SearchOptions {
-	pickInt := func(v, dv, def int) int {
-		switch {
-		case v != 0:
-			return v
-		case dv != 0:
-			return dv
-		}
-		return def
-	}
-	pickF := func(v, dv, def float64) float64 {
-		switch {
-		case v != 0:
-			return v
-		case dv != 0:
-			return dv
-		}
-		return def
-	}
-	o.MaxResults = min(pickInt(o.MaxResults, d.MaxResults, DefaultSearchResults), l.MaxResults)
-	o.MinScore = pickF(o.MinScore, d.MinScore, 0)
-	if o.Fusion == "" {
-		o.Fusion = d.Fusion
-	}
-	if o.Fusion == "" {
-		o.Fusion = FusionWeighted
-	}
-	o.KeywordWeight = pickF(o.KeywordWeight, d.KeywordWeight, DefaultKeywordWeight)
-	o.VectorWeight = pickF(o.VectorWeight, d.VectorWeight, DefaultVectorWeight)
-	o.RRFConstant = pickF(o.RRFConstant, d.RRFConstant, DefaultRRFConstant)
-	if o.HalfLife == 0 {
-		o.HalfLife = d.HalfLife
-	}
-	if o.HalfLife == 0 {
-		o.HalfLife = DefaultHalfLife
-	}
-	o.MMRLambda = pickF(o.MMRLambda, d.MMRLambda, DefaultMMRLambda)
-	o.Candidates = max(pickInt(o.Candidates, d.Candidates, 0), 4*o.MaxResults, 20)
+	o.MaxResults = min(firstSet(o.MaxResults, d.MaxResults, DefaultSearchResults), l.MaxResults)
+	o.MinScore = firstSet(o.MinScore, d.MinScore)
+	o.Fusion = firstSet(o.Fusion, d.Fusion, FusionWeighted)
+	o.KeywordWeight = firstSet(o.KeywordWeight, d.KeywordWeight, DefaultKeywordWeight)
+	o.VectorWeight = firstSet(o.VectorWeight, d.VectorWeight, DefaultVectorWeight)
+	o.RRFConstant = firstSet(o.RRFConstant, d.RRFConstant, DefaultRRFConstant)
+	o.HalfLife = firstSet(o.HalfLife, d.HalfLife, DefaultHalfLife)
+	o.MMRLambda = firstSet(o.MMRLambda, d.MMRLambda, DefaultMMRLambda)
+	o.Candidates = max(firstSet(o.Candidates, d.Candidates), 4*o.MaxResults, 20)
 	o.KeywordOnly = o.KeywordOnly || d.KeywordOnly
 	return o
 }
