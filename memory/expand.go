@@ -123,12 +123,7 @@ func keywords(toks []token, langs []Language) []string {
 // words search for: the detected ones, and English, the language of
 // memories without stopword evidence (see DetectLanguage).
 func stemLanguages(langs []Language) []Language {
-	var out []Language
-	for _, l := range langs {
-		if l == English || l == Spanish || l == Portuguese {
-			out = append(out, l)
-		}
-	}
+	out := latinOf(langs)
 	if !slices.Contains(out, English) {
 		out = append(out, English)
 	}
@@ -138,18 +133,28 @@ func stemLanguages(langs []Language) []Language {
 // latinStopwords returns a test for stopwords of the Latin-script languages
 // among langs (English when there are none).
 func latinStopwords(langs []Language) func(string) bool {
-	var sets []wordSet
-	for _, l := range langs {
-		if l == English || l == Spanish || l == Portuguese {
-			sets = append(sets, stopwords[l])
-		}
+	latin := latinOf(langs)
+	if len(latin) == 0 {
+		latin = []Language{English}
 	}
-	if len(sets) == 0 {
-		sets = append(sets, stopwords[English])
+	sets := make([]wordSet, len(latin))
+	for i, l := range latin {
+		sets[i] = stopwords[l]
 	}
 	return func(w string) bool {
 		return slices.ContainsFunc(sets, func(s wordSet) bool { return s[w] })
 	}
+}
+
+// latinOf returns the Latin-script languages among langs, in order.
+func latinOf(langs []Language) []Language {
+	var out []Language
+	for _, l := range langs {
+		if l == English || l == Spanish || l == Portuguese {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // arabicStopword reports whether the normalised word n is a stopword, alone
@@ -356,21 +361,21 @@ func cjkTerms(run string) []term {
 // the query's term budget.
 const hanUnigramMax = 4
 
-// isHan reports whether s is written in Han characters only.
-func isHan(s string) bool {
-	for _, r := range s {
-		if !unicode.Is(unicode.Han, r) {
-			return false
-		}
-	}
-	return true
-}
-
 // isKatakana reports whether s is written in Katakana only (with the
 // prolonged sound mark ー).
 func isKatakana(s string) bool {
+	return onlyRunes(s, func(r rune) bool { return unicode.Is(unicode.Katakana, r) || r == 'ー' })
+}
+
+// isHan reports whether s is written in Han characters only.
+func isHan(s string) bool {
+	return onlyRunes(s, func(r rune) bool { return unicode.Is(unicode.Han, r) })
+}
+
+// onlyRunes reports whether every rune of s satisfies in.
+func onlyRunes(s string, in func(rune) bool) bool {
 	for _, r := range s {
-		if !unicode.Is(unicode.Katakana, r) && r != 'ー' {
+		if !in(r) {
 			return false
 		}
 	}
