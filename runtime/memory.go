@@ -23,24 +23,39 @@ func (w *Workspace) Memory() (*memory.Store, error) {
 		return st, nil
 	}
 	opts := memory.Options{Logger: w.p.log}
-	if name := w.cfg.EmbeddingProvider; name != "" {
-		cfg, err := embed.FromEnv(name, w.cfg.EmbeddingModel, os.Getenv)
-		if err == nil {
-			opts.Embedder, err = embed.New(cfg)
-		}
-		if err != nil {
-			// A broken embedding setup degrades search to keywords; it never
-			// fails a run.
-			w.p.log.Warn().Err(err).Str("workspace", w.id).Msg("memory: embeddings unavailable, keyword-only search")
-			opts.Embedder = nil
-		}
+	emb, err := w.Embedder()
+	if err != nil {
+		// A broken embedding setup degrades search to keywords; it never
+		// fails a run.
+		w.p.log.Warn().Err(err).Str("workspace", w.id).Msg("memory: embeddings unavailable, keyword-only search")
 	}
+	opts.Embedder = emb
 	st, err := memory.OpenWorkspace(w.dir, opts)
 	if err != nil {
 		return nil, fmt.Errorf("memory of workspace %s: %w", w.id, err)
 	}
 	w.p.mem[w.id] = st
 	return st, nil
+}
+
+// Embedder returns the embedding provider the workspace was created with
+// (WorkspaceConfig.EmbeddingProvider and EmbeddingModel; its key and base
+// URL come from the environment, see embed.FromEnv), or nil when it has
+// none. Errors: an unknown provider or a missing key (embed.ErrConfig), and
+// those of embed.New; the Embedder is nil then.
+func (w *Workspace) Embedder() (embed.Embedder, error) {
+	if w.cfg.EmbeddingProvider == "" {
+		return nil, nil
+	}
+	cfg, err := embed.FromEnv(w.cfg.EmbeddingProvider, w.cfg.EmbeddingModel, os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	emb, err := embed.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return emb, nil
 }
 
 // closeMemory closes the memory store of workspace id, if open.

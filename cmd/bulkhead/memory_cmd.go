@@ -63,8 +63,7 @@ func newMemoryCmd(g *globals) *cobra.Command {
 			Logger:          log,
 			DisableBackfill: true, // a CLI call is too short-lived for background work
 		}
-		switch wc := ws.Config(); {
-		case embedProvider != "":
+		if embedProvider != "" {
 			cfg, err := embed.FromEnv(embedProvider, embedModel, os.Getenv)
 			if err != nil {
 				return nil, err
@@ -75,17 +74,10 @@ func newMemoryCmd(g *globals) *cobra.Command {
 			if opts.Embedder, err = embed.New(cfg); err != nil {
 				return nil, err
 			}
-		case wc.EmbeddingProvider != "":
+		} else if opts.Embedder, err = ws.Embedder(); err != nil {
 			// The workspace's own setting, as its runs use it: a broken
-			// setup degrades to keyword-only search with a warning.
-			cfg, err := embed.FromEnv(wc.EmbeddingProvider, wc.EmbeddingModel, os.Getenv)
-			if err == nil {
-				opts.Embedder, err = embed.New(cfg)
-			}
-			if err != nil {
-				fmt.Fprintf(os.Stderr, "note: workspace %q: embeddings unavailable (%v); keyword-only search\n", workspaceID, err)
-				opts.Embedder = nil
-			}
+			// setup degrades to keyword-only search with a note.
+			fmt.Fprintf(os.Stderr, "note: workspace %q: embeddings unavailable (%v); keyword-only search\n", workspaceID, err)
 		}
 		s, err := memory.OpenWorkspace(ws.Dir(), opts)
 		if err != nil {
