@@ -2,20 +2,37 @@ package rofs
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 
 	"golang.org/x/sys/unix"
 )
 
-// New mounts a tmpfs at a new temporary directory and returns the
-// directory. The test is skipped when not run as root; a mount that fails
-// as root fails it. The file system is unmounted when the test ends.
+// MountName is the base name of every mount point New makes. The mounts
+// are in the host's mount namespace, which tests of other packages, run
+// in parallel by go test, may watch for changes: they recognise these
+// mounts with [IsMountPoint].
+const MountName = "bulkhead-rofs"
+
+// IsMountPoint reports whether path, a mount point as
+// /proc/self/mountinfo spells it, is one New makes.
+func IsMountPoint(path string) bool {
+	return filepath.Base(path) == MountName
+}
+
+// New mounts a tmpfs at a new temporary directory named [MountName] and
+// returns the directory. The test is skipped when not run as root; a
+// mount that fails as root fails it. The file system is unmounted when
+// the test ends.
 func New(t testing.TB) string {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("mounting a tmpfs needs root")
 	}
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), MountName)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if err := unix.Mount("tmpfs", dir, "tmpfs", 0, "mode=0755"); err != nil {
 		t.Fatalf("mount tmpfs at %s: %v", dir, err)
 	}
