@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 
@@ -48,16 +49,16 @@ type Limits struct {
 }
 
 func (l Limits) withDefaults() Limits {
-	l.MaxMemoryBytes = orDefault(l.MaxMemoryBytes, DefaultMaxMemoryBytes)
-	l.MaxQueryChars = orDefault(l.MaxQueryChars, DefaultMaxQueryChars)
-	l.MaxTags = orDefault(l.MaxTags, DefaultMaxTags)
-	l.MaxTagBytes = orDefault(l.MaxTagBytes, DefaultMaxTagBytes)
-	l.MaxResults = orDefault(l.MaxResults, DefaultMaxResults)
-	l.MaxBatch = orDefault(l.MaxBatch, DefaultMaxBatch)
-	l.MaxQueryTerms = orDefault(l.MaxQueryTerms, DefaultMaxQueryTerms)
-	l.KeywordBudget = orDefault(l.KeywordBudget, DefaultKeywordBudget)
-	l.MaxFiles = orDefault(l.MaxFiles, DefaultMaxMemoryFiles)
-	l.MaxFileBytes = orDefault(l.MaxFileBytes, DefaultMaxFileBytes)
+	l.MaxMemoryBytes = cmp.Or(l.MaxMemoryBytes, DefaultMaxMemoryBytes)
+	l.MaxQueryChars = cmp.Or(l.MaxQueryChars, DefaultMaxQueryChars)
+	l.MaxTags = cmp.Or(l.MaxTags, DefaultMaxTags)
+	l.MaxTagBytes = cmp.Or(l.MaxTagBytes, DefaultMaxTagBytes)
+	l.MaxResults = cmp.Or(l.MaxResults, DefaultMaxResults)
+	l.MaxBatch = cmp.Or(l.MaxBatch, DefaultMaxBatch)
+	l.MaxQueryTerms = cmp.Or(l.MaxQueryTerms, DefaultMaxQueryTerms)
+	l.KeywordBudget = cmp.Or(l.KeywordBudget, DefaultKeywordBudget)
+	l.MaxFiles = cmp.Or(l.MaxFiles, DefaultMaxMemoryFiles)
+	l.MaxFileBytes = cmp.Or(l.MaxFileBytes, DefaultMaxFileBytes)
 	return l
 }
 
@@ -158,36 +159,16 @@ func checkFields(structName string, checks []fieldCheck) error {
 
 func (o Options) withDefaults() Options {
 	o.Limits = o.Limits.withDefaults()
-	o.EmbedConcurrency = orDefault(o.EmbedConcurrency, DefaultEmbedConcurrency)
+	o.EmbedConcurrency = cmp.Or(o.EmbedConcurrency, DefaultEmbedConcurrency)
 	if o.Embedder != nil && (o.EmbedBatchSize <= 0 || o.EmbedBatchSize > o.Embedder.MaxBatch()) {
 		o.EmbedBatchSize = o.Embedder.MaxBatch()
 	}
-	o.EmbedCacheEntries = orDefault(o.EmbedCacheEntries, DefaultEmbedCacheEntries)
-	o.ExactVectorLimit = orDefault(o.ExactVectorLimit, DefaultExactVectorLimit)
-	o.BusyTimeout = orDefault(o.BusyTimeout, DefaultBusyTimeout)
-	o.MaxConns = orDefault(o.MaxConns, DefaultMaxConns)
+	o.EmbedCacheEntries = cmp.Or(o.EmbedCacheEntries, DefaultEmbedCacheEntries)
+	o.ExactVectorLimit = cmp.Or(o.ExactVectorLimit, DefaultExactVectorLimit)
+	o.BusyTimeout = cmp.Or(o.BusyTimeout, DefaultBusyTimeout)
+	o.MaxConns = cmp.Or(o.MaxConns, DefaultMaxConns)
 	if o.Now == nil {
 		o.Now = time.Now
 	}
 	return o
-}
-
-// orDefault returns v, or d when v is zero or negative (unset).
-func orDefault[T int | int64 | time.Duration](v, d T) T {
-	if v <= 0 {
-		return d
-	}
-	return v
-}
-
-// firstSet returns the first of vs that is not the zero value, or the zero
-// value: an option, then the store's default for it, then the package's.
-func firstSet[T comparable](vs ...T) T {
-	var zero T
-	for _, v := range vs {
-		if v != zero {
-			return v
-		}
-	}
-	return zero
 }

@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -65,15 +66,15 @@ func (o SearchOptions) validate(name string) error {
 // resolve fills zero fields of o, which validate accepts, from the store
 // defaults d, then the package defaults, and applies the limits.
 func (o SearchOptions) resolve(d SearchOptions, l Limits) SearchOptions {
-	o.MaxResults = min(firstSet(o.MaxResults, d.MaxResults, DefaultSearchResults), l.MaxResults)
-	o.MinScore = firstSet(o.MinScore, d.MinScore)
-	o.Fusion = firstSet(o.Fusion, d.Fusion, FusionWeighted)
-	o.KeywordWeight = firstSet(o.KeywordWeight, d.KeywordWeight, DefaultKeywordWeight)
-	o.VectorWeight = firstSet(o.VectorWeight, d.VectorWeight, DefaultVectorWeight)
-	o.RRFConstant = firstSet(o.RRFConstant, d.RRFConstant, DefaultRRFConstant)
-	o.HalfLife = firstSet(o.HalfLife, d.HalfLife, DefaultHalfLife)
-	o.MMRLambda = firstSet(o.MMRLambda, d.MMRLambda, DefaultMMRLambda)
-	o.Candidates = max(firstSet(o.Candidates, d.Candidates), 4*o.MaxResults, 20)
+	o.MaxResults = min(cmp.Or(o.MaxResults, d.MaxResults, DefaultSearchResults), l.MaxResults)
+	o.MinScore = cmp.Or(o.MinScore, d.MinScore)
+	o.Fusion = cmp.Or(o.Fusion, d.Fusion, FusionWeighted)
+	o.KeywordWeight = cmp.Or(o.KeywordWeight, d.KeywordWeight, DefaultKeywordWeight)
+	o.VectorWeight = cmp.Or(o.VectorWeight, d.VectorWeight, DefaultVectorWeight)
+	o.RRFConstant = cmp.Or(o.RRFConstant, d.RRFConstant, DefaultRRFConstant)
+	o.HalfLife = cmp.Or(o.HalfLife, d.HalfLife, DefaultHalfLife)
+	o.MMRLambda = cmp.Or(o.MMRLambda, d.MMRLambda, DefaultMMRLambda)
+	o.Candidates = max(cmp.Or(o.Candidates, d.Candidates), 4*o.MaxResults, 20)
 	o.KeywordOnly = o.KeywordOnly || d.KeywordOnly
 	return o
 }

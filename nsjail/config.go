@@ -1,6 +1,7 @@
 package nsjail
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -277,21 +278,13 @@ func (c Config) withDefaults() Config {
 	if c.Cgroup == "" {
 		c.Cgroup = CgroupAuto
 	}
-	setDefault(&c.Timeout, DefaultTimeout)
-	setDefault(&c.OutputLimit, DefaultOutputLimit)
-	setDefault(&c.TmpSize, DefaultTmpSize)
-	setDefault(&c.Memory, DefaultMemory)
-	setDefault(&c.Pids, DefaultPids)
-	setDefault(&c.CPU, DefaultCPU)
-	setDefault(&c.OpenFiles, DefaultOpenFiles)
-	setDefault(&c.FileSize, DefaultFileSize)
+	c.Timeout = cmp.Or(c.Timeout, DefaultTimeout)
+	c.OutputLimit = cmp.Or(c.OutputLimit, DefaultOutputLimit)
+	c.TmpSize = cmp.Or(c.TmpSize, DefaultTmpSize)
+	c.Memory = cmp.Or(c.Memory, DefaultMemory)
+	c.Pids = cmp.Or(c.Pids, DefaultPids)
+	c.CPU = cmp.Or(c.CPU, DefaultCPU)
+	c.OpenFiles = cmp.Or(c.OpenFiles, DefaultOpenFiles)
+	c.FileSize = cmp.Or(c.FileSize, DefaultFileSize)
 	return c
-}
-
-// setDefault sets *v to def when it is zero.
-func setDefault[T comparable](v *T, def T) {
-	var zero T
-	if *v == zero {
-		*v = def
-	}
 }

@@ -1,6 +1,7 @@
 package providers
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -132,13 +133,13 @@ func New(cfg Config) (Provider, error) {
 		key:       cfg.APIKey,
 		host:      u.Host,
 		model:     p.model,
-		maxTokens: orDefault(cfg.MaxTokens, DefaultMaxTokens),
-		timeout:   orDefault(cfg.Timeout, DefaultTimeout),
-		maxBody:   orDefault(cfg.MaxResponseBytes, DefaultMaxResponseBytes),
+		maxTokens: cmp.Or(cfg.MaxTokens, DefaultMaxTokens),
+		timeout:   cmp.Or(cfg.Timeout, DefaultTimeout),
+		maxBody:   cmp.Or(cfg.MaxResponseBytes, DefaultMaxResponseBytes),
 		retry: retryPolicy{
-			maxRetries:    max(orDefault(cfg.MaxRetries, DefaultMaxRetries), 0),
-			backoff:       orDefault(cfg.RetryBackoff, DefaultRetryBackoff),
-			maxRetryAfter: orDefault(cfg.MaxRetryAfter, DefaultMaxRetryAfter),
+			maxRetries:    max(cmp.Or(cfg.MaxRetries, DefaultMaxRetries), 0),
+			backoff:       cmp.Or(cfg.RetryBackoff, DefaultRetryBackoff),
+			maxRetryAfter: cmp.Or(cfg.MaxRetryAfter, DefaultMaxRetryAfter),
 		},
 	}
 	stream := !cfg.NoStream
@@ -149,15 +150,6 @@ func New(cfg Config) (Provider, error) {
 		c.proto = newOpenAI(cfg.APIKey, base, hc, stream, p.maxCompletionTokens)
 	}
 	return c, nil
-}
-
-// orDefault returns v, or def when v is the zero value.
-func orDefault[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }
 
 // Complete implements Provider: it fills in the default model and token

@@ -1,6 +1,7 @@
 package wasmhost
 
 import (
+	"cmp"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -31,20 +32,10 @@ const (
 
 // withDefaults returns l with zero fields set to their defaults.
 func (l Limits) withDefaults() Limits {
-	if l.Timeout <= 0 {
-		l.Timeout = DefaultTimeout
-	}
-	if l.MaxPayload <= 0 {
-		l.MaxPayload = DefaultMaxPayload
-	}
-	if l.MaxResult <= 0 {
-		l.MaxResult = DefaultMaxResult
-	}
-	if l.Rate <= 0 {
-		l.Rate = DefaultRate
-	}
-	if l.Burst <= 0 {
-		l.Burst = DefaultBurst
-	}
+	l.Timeout = cmp.Or(max(l.Timeout, 0), DefaultTimeout)
+	l.MaxPayload = cmp.Or(max(l.MaxPayload, 0), DefaultMaxPayload)
+	l.MaxResult = cmp.Or(max(l.MaxResult, 0), DefaultMaxResult)
+	l.Rate = cmp.Or(max(l.Rate, 0), DefaultRate)
+	l.Burst = cmp.Or(max(l.Burst, 0), DefaultBurst)
 	return l
 }

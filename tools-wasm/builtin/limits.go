@@ -1,6 +1,9 @@
 package builtin
 
-import "fmt"
+import (
+	"cmp"
+	"fmt"
+)
 
 // Limits bounds what one tool call reads, writes and returns. A field that is
 // zero or negative takes the default named in its comment. A tool's own limit
@@ -43,21 +46,14 @@ const (
 
 // withDefaults returns l with every unset field set to its default.
 func (l Limits) withDefaults() Limits {
-	def := func(v *int, d int) {
-		if *v <= 0 {
-			*v = d
-		}
-	}
-	def(&l.ReadLines, DefaultReadLines)
-	def(&l.OutputBytes, DefaultOutputBytes)
-	def(&l.LineBytes, DefaultLineBytes)
-	def(&l.Entries, DefaultEntries)
-	def(&l.Matches, DefaultMatches)
-	def(&l.Visit, DefaultVisit)
-	def(&l.WriteBytes, DefaultWriteBytes)
-	if l.GrepFileBytes <= 0 {
-		l.GrepFileBytes = DefaultGrepFileBytes
-	}
+	l.ReadLines = cmp.Or(max(l.ReadLines, 0), DefaultReadLines)
+	l.OutputBytes = cmp.Or(max(l.OutputBytes, 0), DefaultOutputBytes)
+	l.LineBytes = cmp.Or(max(l.LineBytes, 0), DefaultLineBytes)
+	l.Entries = cmp.Or(max(l.Entries, 0), DefaultEntries)
+	l.Matches = cmp.Or(max(l.Matches, 0), DefaultMatches)
+	l.Visit = cmp.Or(max(l.Visit, 0), DefaultVisit)
+	l.WriteBytes = cmp.Or(max(l.WriteBytes, 0), DefaultWriteBytes)
+	l.GrepFileBytes = cmp.Or(max(l.GrepFileBytes, 0), DefaultGrepFileBytes)
 	return l
 }
 
