@@ -22,10 +22,10 @@ var ErrNoEmbedder = errors.New("memory store has no embedder")
 // changed meanwhile is skipped; Update embeds it. It stops at the first page
 // the provider fails entirely, returning what it did and the error.
 func (s *Store) EmbedPending(ctx context.Context) (_ EmbedStats, err error) {
-	if err := s.checkOpen(); err != nil {
+	if err := s.begin(); err != nil {
 		return EmbedStats{}, err
 	}
-	defer s.markDamaged(&err)
+	defer s.end(&err)
 	emb := s.opts.Embedder
 	if emb == nil {
 		return EmbedStats{}, ErrNoEmbedder

@@ -58,10 +58,6 @@ func damaged(path string, err error) error {
 	return &damagedError{path, code, err}
 }
 
-// markDamaged applies damaged to *errp; the exported methods that read or
-// write the database defer it.
-func (s *Store) markDamaged(errp *error) { *errp = damaged(s.path, *errp) }
-
 // checkType returns an ErrUnsafePath error when path exists but is a
 // symbolic link, or is not a directory (dir) or not a regular file with a
 // single hard link (!dir).

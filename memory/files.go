@@ -50,10 +50,10 @@ type FileIndexStats struct {
 // name) are skipped with a warning and keep no memories. A missing filesDir
 // counts as no files.
 func (s *Store) IndexFiles(ctx context.Context, filesDir string) (_ FileIndexStats, err error) {
-	if err := s.checkOpen(); err != nil {
+	if err := s.begin(); err != nil {
 		return FileIndexStats{}, err
 	}
-	defer s.markDamaged(&err)
+	defer s.end(&err)
 	var st FileIndexStats
 	found := map[string][]byte{} // source → content of the files read
 	root, err := os.OpenRoot(filesDir)

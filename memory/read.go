@@ -41,10 +41,10 @@ func scanMemory(row interface{ Scan(...any) error }) (Memory, error) {
 
 // Get returns memory id. Errors: ErrNotFound, database errors.
 func (s *Store) Get(ctx context.Context, id int64) (_ Memory, err error) {
-	if err := s.checkOpen(); err != nil {
+	if err := s.begin(); err != nil {
 		return Memory{}, err
 	}
-	defer s.markDamaged(&err)
+	defer s.end(&err)
 	m, err := scanMemory(s.db.QueryRowContext(ctx, `SELECT `+memoryColumns+` WHERE m.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Memory{}, fmt.Errorf("%w: id %d", ErrNotFound, id)
@@ -74,10 +74,10 @@ type ListOptions struct {
 // "session:", a Limit or BeforeID out of the ranges given at ListOptions
 // (naming the field and its value); database errors.
 func (s *Store) List(ctx context.Context, o ListOptions) (_ []Memory, err error) {
-	if err := s.checkOpen(); err != nil {
+	if err := s.begin(); err != nil {
 		return nil, err
 	}
-	defer s.markDamaged(&err)
+	defer s.end(&err)
 	if err := validListSource(o.Source); err != nil {
 		return nil, err
 	}

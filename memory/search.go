@@ -116,10 +116,10 @@ type StageScores struct {
 // Limits.MaxQueryChars, or opts out of the ranges given at SearchOptions;
 // database errors.
 func (s *Store) Search(ctx context.Context, query string, opts SearchOptions) (_ []Result, err error) {
-	if err := s.checkOpen(); err != nil {
+	if err := s.begin(); err != nil {
 		return nil, err
 	}
-	defer s.markDamaged(&err)
+	defer s.end(&err)
 	if err := opts.validate("SearchOptions"); err != nil {
 		return nil, err
 	}

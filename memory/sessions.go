@@ -50,10 +50,10 @@ type SessionIndexStats struct {
 // memories. A missing sessionsDir counts as no transcripts; a transcript
 // that fails does not stop the others, and the errors are joined.
 func (s *Store) IndexSessions(ctx context.Context, sessionsDir string) (_ SessionIndexStats, err error) {
-	if err := s.checkOpen(); err != nil {
+	if err := s.begin(); err != nil {
 		return SessionIndexStats{}, err
 	}
-	defer s.markDamaged(&err)
+	defer s.end(&err)
 	var st SessionIndexStats
 	entries, err := os.ReadDir(sessionsDir)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/ncruces/go-sqlite3"
 	"github.com/ncruces/go-sqlite3/driver"
@@ -28,8 +27,9 @@ import (
 // in memory (about 1.5 KiB per memory at 384 dimensions). Several Stores, in
 // one process or several, may still open the same file: SQLite's write-ahead
 // log serialises writers, and each Store's vector index follows the others'
-// changes (see vectorIndex). Close stops the background embedding backfill
-// and closes the database; later calls fail with ErrClosed. A read or write
+// changes (see vectorIndex). Close stops the background embedding backfill,
+// waits for the calls already running and closes the database; later calls
+// fail with ErrClosed. A read or write
 // that finds the file damaged fails with an error wrapping ErrDamaged,
 // naming the file.
 type Store struct {
@@ -44,7 +44,9 @@ type Store struct {
 	bgWake   chan struct{}
 	bgDone   sync.WaitGroup
 
-	closed atomic.Bool // see ErrClosed
+	life   sync.Mutex     // guards closed and the calls counted in calls
+	closed bool           // see ErrClosed
+	calls  sync.WaitGroup // the exported calls running; Close waits for them
 }
 
 // DatabasePath returns the memory database of a workspace directory,
@@ -159,34 +161,61 @@ func Open(path string, opts Options) (*Store, error) {
 // Path returns the database file's path.
 func (s *Store) Path() string { return s.path }
 
-// Close stops background work and closes the database. Calls after the first
-// return ErrClosed.
+// Close stops background work, waits for the calls already running to
+// return and closes the database. Calls after the first return ErrClosed.
 func (s *Store) Close() error {
-	if s.closed.Swap(true) {
+	s.life.Lock()
+	if s.closed {
+		s.life.Unlock()
 		return ErrClosed
 	}
+	s.closed = true
+	s.life.Unlock()
 	if s.bgCancel != nil {
 		s.bgCancel()
 		s.bgDone.Wait()
 	}
+	s.calls.Wait()
 	s.st.close()
 	return s.db.Close()
 }
 
 // ErrClosed is returned, once Close has been called, by every method of
 // the Store that returns an error, Close included. (Path and PlanQuery,
-// which use no database, still work.) A call already running when Close is
-// called may fail with the database's error instead.
+// which use no database, still work.) A call that began before Close
+// finishes normally: Close waits for it.
 var ErrClosed = errors.New("memory store is closed")
 
-// checkOpen returns ErrClosed after Close. The exported methods that return
-// an error call it first, before they validate their input, so that a
-// closed Store is reported as such whatever the input.
+// checkOpen returns ErrClosed after Close.
 func (s *Store) checkOpen() error {
-	if s.closed.Load() {
+	s.life.Lock()
+	defer s.life.Unlock()
+	if s.closed {
 		return ErrClosed
 	}
 	return nil
+}
+
+// begin starts a call of an exported method: it returns ErrClosed after
+// Close, and otherwise counts the call until end, so that Close waits for
+// it. The methods call it first, before they validate their input, so
+// that a closed Store is reported as such whatever the input, and defer
+// end.
+func (s *Store) begin() error {
+	s.life.Lock()
+	defer s.life.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	s.calls.Add(1)
+	return nil
+}
+
+// end finishes a call begun with begin, marking *errp an ErrDamaged when
+// SQLite found the database malformed.
+func (s *Store) end(errp *error) {
+	*errp = damaged(s.path, *errp)
+	s.calls.Done()
 }
 
 // ErrNotFound is returned for a memory id that does not exist.

@@ -36,10 +36,10 @@ func (s *Store) Store(ctx context.Context, m NewMemory) (Memory, error) {
 // to be embedded later by the backfill. Errors: ErrInvalid for a memory
 // beyond the limits or more than Limits.MaxBatch memories; database errors.
 func (s *Store) StoreBatch(ctx context.Context, ms []NewMemory) (_ BatchResult, err error) {
-	if err := s.checkOpen(); err != nil {
+	if err := s.begin(); err != nil {
 		return BatchResult{}, err
 	}
-	defer s.markDamaged(&err)
+	defer s.end(&err)
 	if len(ms) > s.opts.Limits.MaxBatch {
 		return BatchResult{}, fmt.Errorf("%w: batch of %d memories exceeds the limit of %d", ErrInvalid, len(ms), s.opts.Limits.MaxBatch)
 	}
@@ -133,10 +133,10 @@ var errNoRow = errors.New("no such memory")
 // and returns the updated memory. Errors: ErrNotFound, ErrInvalid for text
 // beyond the limits, database errors.
 func (s *Store) Update(ctx context.Context, id int64, text string) (_ Memory, err error) {
-	if err := s.checkOpen(); err != nil {
+	if err := s.begin(); err != nil {
 		return Memory{}, err
 	}
-	defer s.markDamaged(&err)
+	defer s.end(&err)
 	nm := NewMemory{Text: text}
 	if err := nm.normalize(s.opts.Limits); err != nil {
 		return Memory{}, err
@@ -185,10 +185,10 @@ func (s *Store) Update(ctx context.Context, id int64, text string) (_ Memory, er
 
 // Delete removes memory id. Errors: ErrNotFound, database errors.
 func (s *Store) Delete(ctx context.Context, id int64) (err error) {
-	if err := s.checkOpen(); err != nil {
+	if err := s.begin(); err != nil {
 		return err
 	}
-	defer s.markDamaged(&err)
+	defer s.end(&err)
 	var n int
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
