@@ -47,12 +47,19 @@ type NewMemory struct {
 	Evergreen bool     // exempt from temporal decay
 }
 
+// blank reports whether s shows nothing: every rune is white space or an
+// invisible format character (Unicode category Cf: zero-width space and
+// joiners, the byte order mark, direction marks).
+func blank(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return !unicode.IsSpace(r) && !unicode.Is(unicode.Cf, r) }) < 0
+}
+
 // normalize validates m against the limits, fills the default source and
 // removes duplicate tags. Errors wrap ErrInvalid.
 func (m *NewMemory) normalize(l Limits) error {
 	switch {
-	case strings.TrimSpace(m.Text) == "":
-		return fmt.Errorf("%w: empty text", ErrInvalid)
+	case blank(m.Text):
+		return fmt.Errorf("%w: empty text (nothing but white space or invisible characters)", ErrInvalid)
 	case len(m.Text) > l.MaxMemoryBytes:
 		return fmt.Errorf("%w: text of %d bytes exceeds the %d-byte limit", ErrInvalid, len(m.Text), l.MaxMemoryBytes)
 	case !utf8.ValidString(m.Text):

@@ -125,8 +125,8 @@ func (s *Store) Search(ctx context.Context, query string, opts SearchOptions) (_
 	}
 	o := opts.resolve(s.opts.Search, s.opts.Limits)
 	switch {
-	case strings.TrimSpace(query) == "":
-		return nil, fmt.Errorf("%w: empty query", ErrInvalid)
+	case blank(query):
+		return nil, fmt.Errorf("%w: empty query (nothing but white space or invisible characters)", ErrInvalid)
 	case !utf8.ValidString(query):
 		return nil, fmt.Errorf("%w: query is not valid UTF-8", ErrInvalid)
 	case utf8.RuneCountInString(query) > s.opts.Limits.MaxQueryChars:

@@ -81,8 +81,27 @@ func TestStoreErrorTexts(t *testing.T) {
 		t.Errorf("Store(2 MB) = %v, want %q", err, want)
 	}
 	_, err = s.StoreBatch(ctx, []NewMemory{{Text: "valid"}, {Text: " "}})
-	if want := "memory at index 1 of the batch: invalid memory input: empty text"; err == nil || err.Error() != want {
+	if want := "memory at index 1 of the batch: invalid memory input: empty text (nothing but white space or invisible characters)"; err == nil || err.Error() != want {
 		t.Errorf("StoreBatch = %v, want %q", err, want)
+	}
+}
+
+// TestBlankTextRefused: a memory or a query that shows nothing (white
+// space, zero-width spaces and joiners, a byte order mark, direction
+// marks) is refused as empty; one visible character among them is enough.
+func TestBlankTextRefused(t *testing.T) {
+	s := openTest(t, Options{})
+	ctx := context.Background()
+	for _, text := range []string{"", " \t\n", "\u200b\u200b", "\u200d\ufeff\u200e \u2060", "\u00a0\u3000"} {
+		if _, err := s.Store(ctx, NewMemory{Text: text}); !errors.Is(err, ErrInvalid) {
+			t.Errorf("Store(%+q) = %v, want ErrInvalid", text, err)
+		}
+		if _, err := s.Search(ctx, text, SearchOptions{}); !errors.Is(err, ErrInvalid) {
+			t.Errorf("Search(%+q) = %v, want ErrInvalid", text, err)
+		}
+	}
+	if _, err := s.Store(ctx, NewMemory{Text: "\u200bx\u200b"}); err != nil {
+		t.Errorf("a visible character between zero-width spaces: %v", err)
 	}
 }
 
