@@ -89,7 +89,11 @@ func TestMemoryWithEmbeddings(t *testing.T) {
 	if !strings.Contains(got, "Deploys go out on Tuesdays") || !strings.Contains(got, "deploy") {
 		t.Fatalf("embedding server saw %q", got)
 	}
-	broken, _ := p.CreateWorkspace("broken", WorkspaceConfig{EmbeddingProvider: "no-such-provider"})
+	t.Setenv("OPENAI_API_KEY", "") // a provider whose key is missing
+	broken, err := p.CreateWorkspace("broken", WorkspaceConfig{EmbeddingProvider: "openai"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv2 := fakellm.New(
 		fakellm.Step{ToolCalls: []fakellm.ToolCall{{Name: "memory_store", Input: map[string]string{"content": "kept anyway"}}}},
 		fakellm.Step{Text: "ok"},

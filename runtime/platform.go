@@ -136,3 +136,7 @@ var ErrWorkspaceBusy = errors.New("workspace has runs in progress")
 
 // ErrWorkspaceExists is returned by CreateWorkspace for an existing id.
 var ErrWorkspaceExists = errors.New("workspace already exists")
+
+// ErrInvalidConfig is returned by CreateWorkspace for a WorkspaceConfig it
+// refuses; the message names the field and what it accepts.
+var ErrInvalidConfig = errors.New("invalid workspace config")

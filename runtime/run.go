@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -176,7 +177,7 @@ func (w *Workspace) prepare(req RunRequest, emit func(Event)) (*run, string, err
 		return nil, "", err
 	}
 	provider := w.ProviderName(req.Provider)
-	model := first(req.Model, w.cfg.Model, providers.DefaultModel(provider))
+	model := cmp.Or(req.Model, w.cfg.Model, providers.DefaultModel(provider))
 	llm := req.LLM
 	if llm == nil {
 		if llm, err = w.p.Provider(provider, req.APIKey, req.BaseURL, req.NoStream); err != nil {
@@ -193,7 +194,7 @@ func (w *Workspace) prepare(req RunRequest, emit func(Event)) (*run, string, err
 	return &run{
 		sessionID: sessionID,
 		model:     model,
-		system:    first(req.SystemPrompt, w.cfg.SystemPrompt, DefaultSystemPrompt),
+		system:    cmp.Or(req.SystemPrompt, w.cfg.SystemPrompt, DefaultSystemPrompt),
 		maxTurns:  maxTurns,
 		message:   chat.UserText(req.Message),
 		llm:       llm,
@@ -229,17 +230,7 @@ func NewSessionID() string {
 // ProviderName returns the provider a run asking for name uses: name, else
 // the workspace's configured provider, else DefaultProvider.
 func (w *Workspace) ProviderName(name string) string {
-	return first(name, w.cfg.Provider, DefaultProvider)
-}
-
-// first returns the first non-empty string.
-func first(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
+	return cmp.Or(name, w.cfg.Provider, DefaultProvider)
 }
 
 // mountDir checks the directory a run mounts at /workspace: an existing

@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/bulkhead-dev/bulkhead/internal/atomicfile"
 	"github.com/bulkhead-dev/bulkhead/internal/ids"
+	"github.com/bulkhead-dev/bulkhead/memory/embed"
 	"github.com/bulkhead-dev/bulkhead/sessions"
 	"github.com/gofrs/flock"
 )
@@ -50,6 +53,18 @@ type WorkspaceConfig struct {
 	Created           time.Time `json:"created"`
 }
 
+// validate returns an ErrInvalidConfig error for an EmbeddingProvider that
+// embed.Providers does not list or an EmbeddingModel without a provider.
+func (c WorkspaceConfig) validate() error {
+	switch {
+	case c.EmbeddingProvider != "" && !slices.Contains(embed.Providers(), c.EmbeddingProvider):
+		return fmt.Errorf("%w: embedding provider %q: want one of %s", ErrInvalidConfig, c.EmbeddingProvider, strings.Join(embed.Providers(), ", "))
+	case c.EmbeddingModel != "" && c.EmbeddingProvider == "":
+		return fmt.Errorf("%w: embedding model %q needs an embedding provider", ErrInvalidConfig, c.EmbeddingModel)
+	}
+	return nil
+}
+
 // Workspace is one tenant: its own directory of config, sessions and files.
 type Workspace struct {
 	p        *Platform
@@ -80,12 +95,16 @@ func (p *Platform) workspaceDir(id string) string {
 }
 
 // CreateWorkspace creates workspace id with cfg (its Created time is set
-// now). It returns ErrWorkspaceExists if the id is taken and an error for
-// an invalid id. The workspace is assembled in a temporary directory and
+// now). It returns ErrWorkspaceExists if the id is taken, ErrInvalidConfig
+// for an embedding provider package memory/embed does not know or an
+// embedding model without a provider, and an error for an invalid id. The workspace is assembled in a temporary directory and
 // renamed into place, so other processes see it whole or not at all.
 func (p *Platform) CreateWorkspace(id string, cfg WorkspaceConfig) (*Workspace, error) {
 	if err := ids.Validate("workspace", id); err != nil {
 		return nil, err
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("create workspace %s: %w", id, err)
 	}
 	dir := p.workspaceDir(id)
 	if _, err := os.Lstat(dir); err == nil {

@@ -78,6 +78,27 @@ func TestWorkspaceInvalidIDs(t *testing.T) {
 	}
 }
 
+// TestWorkspaceConfigRefused: an unknown embedding provider, or a model
+// without one, is refused at creation, naming the field, and leaves no
+// workspace behind.
+func TestWorkspaceConfigRefused(t *testing.T) {
+	p := newTestPlatform(t)
+	for cfg, want := range map[WorkspaceConfig]string{
+		{EmbeddingProvider: "openia"}:     `create workspace w: invalid workspace config: embedding provider "openia": want one of openai, gemini, voyage, mistral, ollama`,
+		{EmbeddingModel: "mistral-embed"}: `create workspace w: invalid workspace config: embedding model "mistral-embed" needs an embedding provider`,
+	} {
+		if _, err := p.CreateWorkspace("w", cfg); !errors.Is(err, ErrInvalidConfig) || err.Error() != want {
+			t.Errorf("CreateWorkspace(%+v) = %v\nwant %s", cfg, err, want)
+		}
+	}
+	if entries, _ := os.ReadDir(filepath.Join(p.StateDir(), "workspaces")); len(entries) != 0 {
+		t.Fatalf("created: %v", entries)
+	}
+	if _, err := p.CreateWorkspace("w", WorkspaceConfig{EmbeddingProvider: "ollama", EmbeddingModel: "nomic-embed-text"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestTenantsAreSeparate(t *testing.T) {
 	p := newTestPlatform(t)
 	a, _ := p.CreateWorkspace("a", WorkspaceConfig{})

@@ -323,8 +323,10 @@ func TestMemoryErrorTexts(t *testing.T) {
 		args = append(args, strings.Repeat("a", 100_000))
 	}
 	wantOneLineError(t, cli(t, state, nil, args...), "bulkhead: invalid memory input: text of 1200011 bytes exceeds the 1048576-byte limit")
-	wantOneLineError(t, cli(t, state, nil, "memory", "store", "--workspace-id", "m", " "), "bulkhead: invalid memory input: empty text")
+	wantOneLineError(t, cli(t, state, nil, "memory", "store", "--workspace-id", "m", " "), "bulkhead: invalid memory input: empty text (nothing but white space or invisible characters)")
 	wantOneLineError(t, cli(t, state, nil, "memory", "delete", "--workspace-id", "m", "0"), `invalid memory id "0": ids are positive integers`)
+	wantOneLineError(t, cli(t, state, nil, "memory", "search", "--workspace-id", "m", "--embedding-model", "x", "fact"), "--embedding-model and --embedding-base-url need --embedding-provider")
+	wantOneLineError(t, cli(t, state, nil, "workspace", "create", "e", "--embedding-provider", "openia"), `embedding provider "openia": want one of openai, gemini, voyage, mistral, ollama`)
 	for _, id := range []string{"x", "+1", "01", "-1", "-12"} {
 		wantOneLineError(t, cli(t, state, nil, "memory", "delete", "--workspace-id", "m", "1", id), fmt.Sprintf("invalid memory id %q: ids are positive integers", id))
 	}

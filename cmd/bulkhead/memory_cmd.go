@@ -63,6 +63,9 @@ func newMemoryCmd(g *globals) *cobra.Command {
 			Logger:          log,
 			DisableBackfill: true, // a CLI call is too short-lived for background work
 		}
+		if embedProvider == "" && (embedModel != "" || embedBaseURL != "") {
+			return nil, errors.New("--embedding-model and --embedding-base-url need --embedding-provider")
+		}
 		if embedProvider != "" {
 			cfg, err := embed.FromEnv(embedProvider, embedModel, os.Getenv)
 			if err != nil {
