@@ -257,6 +257,27 @@ func BenchmarkSearch(b *testing.B) {
 	}
 }
 
+// BenchmarkSearchLongMemories reports a keyword search whose 10 results
+// are memories of 1 MB each (the size limit): the cost of loading them and
+// of reporting their matched keywords.
+func BenchmarkSearchLongMemories(b *testing.B) {
+	s := openBench(b, Options{})
+	ctx := context.Background()
+	for i := range 10 {
+		line := fmt.Sprintf("The deployment pipeline %d runs integration tests before every release of the payments service. ", i)
+		text := strings.Repeat(line, DefaultMaxMemoryBytes/len(line))
+		if _, err := s.Store(ctx, NewMemory{Text: text}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for b.Loop() {
+		rs, err := s.Search(ctx, "how do we deploy payments or roll back?", SearchOptions{MaxResults: 10})
+		if err != nil || len(rs) != 10 || len(rs[0].Stages.Matched) != 2 {
+			b.Fatalf("%d results, %v", len(rs), err)
+		}
+	}
+}
+
 // processCPU returns the CPU time the process has used, all threads
 // (clock_gettime(2), CLOCK_PROCESS_CPUTIME_ID): on a shared machine it
 // shows the work a search does, which wall-clock latency mixes with waiting

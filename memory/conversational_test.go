@@ -127,10 +127,10 @@ func TestStopwordOnlyQuery(t *testing.T) {
 }
 
 // TestMatchedKeywords checks that a result says which of the query's
-// keywords it contains, so that a weak best hit shows as one.
+// keywords it contains, so that a weak best hit shows as one, the same
+// for a memory analysed in Go and for one too long for that (over
+// maxMatchedText), whose keywords the full-text index reports.
 func TestMatchedKeywords(t *testing.T) {
-	s := openTest(t, Options{})
-	storeTexts(t, s, "Project uses React and TypeScript.", "フレームワークはReactです。", "El equipo usa Go.")
 	tests := []struct {
 		query, want string
 		keywords    int
@@ -140,20 +140,25 @@ func TestMatchedKeywords(t *testing.T) {
 		{"どのフレームワークですか？", "フレームワーク", 1},
 		{"¿qué usamos?", "usamos", 1},
 	}
-	for _, tt := range tests {
-		rs, err := s.Search(context.Background(), tt.query, SearchOptions{})
-		if err != nil || len(rs) == 0 {
-			t.Fatalf("%q: %v, %v", tt.query, rs, err)
+	long := strings.Repeat("zzfill ", maxMatchedText/7+1)
+	for name, pad := range map[string]string{"short": "", "long": long} {
+		s := openTest(t, Options{})
+		storeTexts(t, s, pad+"Project uses React and TypeScript.", "フレームワークはReactです。"+pad, pad+"El equipo usa Go.")
+		for _, tt := range tests {
+			rs, err := s.Search(context.Background(), tt.query, SearchOptions{})
+			if err != nil || len(rs) == 0 {
+				t.Fatalf("%s %q: %v, %v", name, tt.query, rs, err)
+			}
+			st := rs[0].Stages
+			if strings.Join(st.Matched, ",") != tt.want || st.Keywords != tt.keywords {
+				t.Errorf("%s %q: matched %v of %d, want %s of %d", name, tt.query, st.Matched, st.Keywords, tt.want, tt.keywords)
+			}
 		}
-		st := rs[0].Stages
-		if strings.Join(st.Matched, ",") != tt.want || st.Keywords != tt.keywords {
-			t.Errorf("%q: matched %v of %d, want %s of %d", tt.query, st.Matched, st.Keywords, tt.want, tt.keywords)
+		var b strings.Builder
+		rs, _ := s.Search(context.Background(), "what framework do we use?", SearchOptions{})
+		FormatResults(&b, rs[:1], 0)
+		if !strings.Contains(b.String(), "· matched 1/2: use]") {
+			t.Errorf("%s formatted: %.300s", name, b.String())
 		}
-	}
-	var b strings.Builder
-	rs, _ := s.Search(context.Background(), "what framework do we use?", SearchOptions{})
-	FormatResults(&b, rs[:1], 0)
-	if !strings.Contains(b.String(), "· matched 1/2: use]") {
-		t.Errorf("formatted: %s", b.String())
 	}
 }

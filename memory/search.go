@@ -179,11 +179,15 @@ func (s *Store) Search(ctx context.Context, query string, opts SearchOptions) (_
 	picked := mmr(kept, o.MaxResults, o.MMRLambda)
 	out := make([]Result, len(picked))
 	for i, c := range picked {
+		matched, err := s.matchedKeywords(ctx, exp, c.mem)
+		if err != nil {
+			return nil, err
+		}
 		out[i] = Result{Memory: c.mem, Score: c.score, Stages: StageScores{
 			BM25: c.bm25, Keyword: c.keyword, KeywordRank: c.keywordRank,
 			Vector: c.vector, VectorRank: c.vectorRank,
 			Fused: c.fused, Decay: c.decay, MMR: c.mmr,
-			Matched: matchedKeywords(exp, c.mem.Text), Keywords: len(exp.searched),
+			Matched: matched, Keywords: len(exp.searched),
 		}}
 	}
 	return out, nil

@@ -240,6 +240,7 @@ type stmts struct {
 	scoreBM25    *sql.Stmt // newest matching rows with their BM25 score
 	countMatches *sql.Stmt // rows matching an FTS5 query, up to a limit
 	maxID        *sql.Stmt // the largest memory id, an upper bound of the count
+	matchesRow   *sql.Stmt // 1 when an FTS5 query matches a memory id, else 0
 }
 
 func prepare(db *sql.DB) (*stmts, error) {
@@ -256,6 +257,7 @@ func prepare(db *sql.DB) (*stmts, error) {
 			WHERE memories_fts MATCH ? ORDER BY rowid DESC LIMIT ?`},
 		{&st.countMatches, `SELECT count(*) FROM (SELECT 1 FROM memories_fts WHERE memories_fts MATCH ? LIMIT ?)`},
 		{&st.maxID, `SELECT coalesce(max(id), 0) FROM memories`},
+		{&st.matchesRow, `SELECT count(*) FROM memories_fts WHERE memories_fts MATCH ? AND rowid = ?`},
 	} {
 		var err error
 		if *p.dst, err = db.Prepare(p.sql); err != nil {
@@ -267,7 +269,7 @@ func prepare(db *sql.DB) (*stmts, error) {
 }
 
 func (st *stmts) close() {
-	for _, s := range []*sql.Stmt{st.vectorBounds, st.scoreBM25, st.countMatches, st.maxID} {
+	for _, s := range []*sql.Stmt{st.vectorBounds, st.scoreBM25, st.countMatches, st.maxID, st.matchesRow} {
 		if s != nil {
 			s.Close()
 		}
