@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/bulkhead-dev/bulkhead/internal/count"
 )
 
 // backfillRetry is how long the background backfill waits after a run in
@@ -41,7 +43,7 @@ func (s *Store) EmbedPending(ctx context.Context) (_ EmbedStats, err error) {
 		e := s.embedDocuments(ctx, texts)
 		total = total.Add(e.stats)
 		if e.stats.Failed == len(ids) {
-			return total, fmt.Errorf("embed pending memories: provider failed for a whole page of %s", plural(len(ids), "memory", "memories"))
+			return total, fmt.Errorf("embed pending memories: provider failed for a whole page of %s", count.Noun(len(ids), "memory", "memories"))
 		}
 		err = s.inTx(ctx, func(tx *sql.Tx) error {
 			var written []int64

@@ -37,15 +37,6 @@ func FormatMemories(w io.Writer, ms []Memory, maxChars int) {
 	}
 }
 
-// plural returns n followed by one when n is 1, else by many: "1 memory",
-// "2 memories".
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
-}
-
 // printable escapes what a terminal would act on instead of show: control
 // characters other than newline and tab (escape sequences could retitle or
 // clear the user's terminal: memory text can come from a model), and

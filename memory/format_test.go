@@ -39,12 +39,3 @@ func TestFormatEscapesTerminalControls(t *testing.T) {
 		}
 	}
 }
-
-// TestPlural: one is singular, zero and more are plural.
-func TestPlural(t *testing.T) {
-	for n, want := range map[int]string{0: "0 memories", 1: "1 memory", 2: "2 memories"} {
-		if got := plural(n, "memory", "memories"); got != want {
-			t.Errorf("plural(%d) = %q, want %q", n, got, want)
-		}
-	}
-}

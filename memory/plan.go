@@ -3,6 +3,8 @@ package memory
 import (
 	"fmt"
 	"strings"
+
+	"github.com/bulkhead-dev/bulkhead/internal/count"
 )
 
 // QueryPlan is what a query searches for after query expansion: the
@@ -40,7 +42,7 @@ func (p QueryPlan) Notes() []string {
 		out = append(out, "The query has only common words (stopwords), so the keyword search looked for nothing; use the names and terms the memory would contain.")
 	}
 	if len(p.Dropped) > 0 {
-		out = append(out, fmt.Sprintf("The query is too long: %s not searched (%s).", plural(len(p.Dropped), "word was", "words were"), strings.Join(p.Dropped, ", ")))
+		out = append(out, fmt.Sprintf("The query is too long: %s not searched (%s).", count.Noun(len(p.Dropped), "word was", "words were"), strings.Join(p.Dropped, ", ")))
 	}
 	return out
 }

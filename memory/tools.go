@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/bulkhead-dev/bulkhead/chat"
+	"github.com/bulkhead-dev/bulkhead/internal/count"
 )
 
 // The agent tools' names; with their parameters they are a contract (see
@@ -113,7 +114,7 @@ func (s *Store) CallTool(ctx context.Context, name string, input json.RawMessage
 			return strings.Join(append([]string{fmt.Sprintf("No memories found for %q.", *in.Query)}, notes...), " "), nil
 		}
 		var b strings.Builder
-		fmt.Fprintf(&b, "Found %s, best first:\n", plural(len(rs), "memory", "memories"))
+		fmt.Fprintf(&b, "Found %s, best first:\n", count.Noun(len(rs), "memory", "memories"))
 		FormatResults(&b, rs, maxToolResultChars)
 		for _, n := range notes {
 			b.WriteString("Note: " + n + "\n")

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/bulkhead-dev/bulkhead/runtime"
@@ -102,15 +101,6 @@ func (g *globals) platform() (*runtime.Platform, error) {
 		return nil, err
 	}
 	return runtime.NewPlatform(runtime.Options{StateDir: dir, Logger: &log})
-}
-
-// plural returns n followed by one when n is 1, else by many: "1 turn",
-// "2 turns".
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
 }
 
 // openWorkspace opens workspace id of p. With createDefault, the default

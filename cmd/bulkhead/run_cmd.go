@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/bulkhead-dev/bulkhead/hostcall"
+	"github.com/bulkhead-dev/bulkhead/internal/count"
 	"github.com/bulkhead-dev/bulkhead/providers"
 	"github.com/bulkhead-dev/bulkhead/runtime"
 	"github.com/spf13/cobra"
@@ -91,7 +92,7 @@ func runAgent(ctx context.Context, g *globals, f *runFlags) error {
 		fmt.Println(res.Response)
 	}
 	if res.Reason == hostcall.FinishMaxTurns {
-		fmt.Fprintf(os.Stderr, "bulkhead: stopped after %s (the --max-turns limit); the work may be unfinished: continue with --session %s\n", plural(res.Turns, "turn", "turns"), res.SessionID)
+		fmt.Fprintf(os.Stderr, "bulkhead: stopped after %s (the --max-turns limit); the work may be unfinished: continue with --session %s\n", count.Noun(res.Turns, "turn", "turns"), res.SessionID)
 	}
 	return nil
 }
