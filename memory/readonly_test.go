@@ -8,7 +8,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/bulkhead-dev/bulkhead/internal/rofs"
+	"github.com/bulkhead-dev/bulkhead/internal/tmpfs"
 )
 
 // readTexts returns the texts of the memories List returns, newest first,
@@ -55,7 +55,7 @@ func copyFiles(t *testing.T, from, to string, names ...string) {
 // rather than return the database without the log's writes. The modes
 // Open would tighten are left as they are there.
 func TestOpenReadOnlyFS(t *testing.T) {
-	root := rofs.New(t)
+	root := tmpfs.New(t, 0)
 	clean := newWorkspaceStore(t, root, "clean", "the harbour freezes in January")
 	// Modes Open would tighten, which it cannot change there.
 	if err := os.Chmod(DatabasePath(clean), 0o644); err != nil {
@@ -88,7 +88,7 @@ func TestOpenReadOnlyFS(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	rofs.ReadOnly(t, root)
+	tmpfs.ReadOnly(t, root)
 
 	want := []string{"the harbour freezes in January"}
 	for _, ws := range []string{clean, filepath.Dir(crashed)} {

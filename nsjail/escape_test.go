@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bulkhead-dev/bulkhead/internal/rofs"
+	"github.com/bulkhead-dev/bulkhead/internal/tmpfs"
 )
 
 // The escape suite: every attack runs from inside a jail and must fail,
@@ -76,11 +76,11 @@ func takeHostSnapshot(t *testing.T) hostSnapshot {
 
 // ownMounts drops from a mountinfo table the lines of tmpfs mounts that
 // tests of other packages, which go test runs beside this one, make with
-// internal/rofs, so that only a change the jail could cause shows.
+// internal/tmpfs, so that only a change the jail could cause shows.
 func ownMounts(mountinfo string) string {
 	var b strings.Builder
 	for line := range strings.Lines(mountinfo) {
-		if f := strings.Fields(line); len(f) > 4 && rofs.IsMountPoint(f[4]) {
+		if f := strings.Fields(line); len(f) > 4 && tmpfs.IsMountPoint(f[4]) {
 			continue
 		}
 		b.WriteString(line)

@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/bulkhead-dev/bulkhead/internal/rofs"
+	"github.com/bulkhead-dev/bulkhead/internal/tmpfs"
 )
 
 // TestOpenReadOnlyFS opens workspaces on a read-only file system: one whose
@@ -14,7 +14,7 @@ import (
 // is looser, which cannot be tightened there and which no one can write to
 // either.
 func TestOpenReadOnlyFS(t *testing.T) {
-	root := rofs.New(t)
+	root := tmpfs.New(t, 0)
 	good, loose := filepath.Join(root, "good"), filepath.Join(root, "loose")
 	for _, ws := range []string{good, loose} {
 		if _, err := Open(ws); err != nil {
@@ -24,7 +24,7 @@ func TestOpenReadOnlyFS(t *testing.T) {
 	if err := os.Chmod(filepath.Join(loose, "sessions"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	rofs.ReadOnly(t, root)
+	tmpfs.ReadOnly(t, root)
 	for _, ws := range []string{good, loose} {
 		if _, err := Open(ws); err != nil {
 			t.Errorf("Open(%s) on a read-only file system: %v", ws, err)

@@ -1,8 +1,9 @@
-package rofs
+package tmpfs
 
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -12,7 +13,7 @@ import (
 // are in the host's mount namespace, which tests of other packages, run
 // in parallel by go test, may watch for changes: they recognise these
 // mounts with [IsMountPoint].
-const MountName = "bulkhead-rofs"
+const MountName = "bulkhead-tmpfs"
 
 // IsMountPoint reports whether path, a mount point as
 // /proc/self/mountinfo spells it, is one New makes.
@@ -21,10 +22,11 @@ func IsMountPoint(path string) bool {
 }
 
 // New mounts a tmpfs at a new temporary directory named [MountName] and
-// returns the directory. The test is skipped when not run as root; a
-// mount that fails as root fails it. The file system is unmounted when
-// the test ends.
-func New(t testing.TB) string {
+// returns the directory. size limits the file system, in bytes (0: the
+// kernel's default, half of RAM). The test is skipped when not run as
+// root; a mount that fails as root fails it. The file system is unmounted
+// when the test ends.
+func New(t testing.TB, size int64) string {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("mounting a tmpfs needs root")
@@ -33,7 +35,11 @@ func New(t testing.TB) string {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := unix.Mount("tmpfs", dir, "tmpfs", 0, "mode=0755"); err != nil {
+	data := "mode=0755"
+	if size > 0 {
+		data += ",size=" + strconv.FormatInt(size, 10)
+	}
+	if err := unix.Mount("tmpfs", dir, "tmpfs", 0, data); err != nil {
 		t.Fatalf("mount tmpfs at %s: %v", dir, err)
 	}
 	t.Cleanup(func() {
