@@ -25,39 +25,6 @@ import (
 // is another name of the same file, which may be in another workspace.
 var ErrUnsafePath = errors.New("unsafe memory path")
 
-// ErrDamaged marks an error of a memory database that is not a SQLite
-// database or is malformed (SQLITE_NOTADB, SQLITE_CORRUPT), from Open or
-// any later read or write. Its message is "memory database <path> is
-// damaged: <SQLite's message>". The store never repairs or removes such a
-// file: restore it from a backup, or remove it (and its -wal and -shm
-// files) to start an empty memory.
-var ErrDamaged = errors.New("memory database is damaged")
-
-// damagedError is an ErrDamaged: the database's path, SQLite's primary
-// error code and the error reporting it.
-type damagedError struct {
-	path string
-	code sqlite3.ErrorCode
-	err  error
-}
-
-func (e *damagedError) Error() string {
-	return fmt.Sprintf("memory database %s is damaged: %v", e.path, e.code)
-}
-
-func (e *damagedError) Is(target error) bool { return target == ErrDamaged }
-func (e *damagedError) Unwrap() error        { return e.err }
-
-// damaged returns err as an ErrDamaged naming the database at path when
-// SQLite found the file malformed or not a database, else err unchanged.
-func damaged(path string, err error) error {
-	var code sqlite3.ErrorCode
-	if errors.Is(err, ErrDamaged) || !errors.As(err, &code) || (code != sqlite3.CORRUPT && code != sqlite3.NOTADB) {
-		return err
-	}
-	return &damagedError{path, code, err}
-}
-
 // checkType returns an ErrUnsafePath error when path exists but is a
 // symbolic link, or is not a directory (dir) or not a regular file with a
 // single hard link (!dir).

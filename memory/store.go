@@ -137,7 +137,7 @@ func Open(path string, opts Options) (*Store, error) {
 	s := &Store{db: db, path: path, opts: opts, vec: newVectorIndex(), query: newQueryCache(256)}
 	if err := s.migrate(context.Background()); err != nil {
 		db.Close()
-		return nil, damaged(path, fmt.Errorf("open memory store %s: %w", path, err))
+		return nil, classify(path, fmt.Errorf("open memory store %s: %w", path, err))
 	}
 	// Only a file now known to be a memory database is changed. The driver
 	// creates memory.db-shm with the umask's mode, ignoring modeof; it
@@ -150,7 +150,7 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	if s.st, err = prepare(db); err != nil {
 		db.Close()
-		return nil, damaged(path, fmt.Errorf("open memory store %s: %w", path, err))
+		return nil, classify(path, fmt.Errorf("open memory store %s: %w", path, err))
 	}
 	if opts.Embedder != nil && !opts.DisableBackfill {
 		s.startBackfill()
@@ -211,10 +211,9 @@ func (s *Store) begin() error {
 	return nil
 }
 
-// end finishes a call begun with begin, marking *errp an ErrDamaged when
-// SQLite found the database malformed.
+// end finishes a call begun with begin, classifying *errp (see classify).
 func (s *Store) end(errp *error) {
-	*errp = damaged(s.path, *errp)
+	*errp = classify(s.path, *errp)
 	s.calls.Done()
 }
 
