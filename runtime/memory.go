@@ -71,23 +71,38 @@ func (p *Platform) closeMemory(id string) error {
 }
 
 // memoryTools adds the memory_store and memory_search tools of the
-// workspace, served by its own database st, to tools. A damaged database is
-// reported to the model without its host path, which the log records.
+// workspace, served by its own database st, to tools. The model sees the
+// errors it can act on (bad input, an unknown tool); any other, which may
+// name host paths, is logged and reported to the model by its kind alone.
 func (w *Workspace) memoryTools(st *memory.Store, tools map[string]hostTool) {
 	for _, spec := range memory.ToolSpecs() {
 		name := spec.Name
 		tools[name] = func(ctx context.Context, input json.RawMessage) (string, bool) {
 			out, err := st.CallTool(ctx, name, input)
-			if errors.Is(err, memory.ErrDamaged) {
-				w.p.log.Warn().Err(err).Str("workspace", w.id).Str("tool", name).Msg("memory")
-				return "memory is unavailable: its database is damaged", true
-			}
-			if err != nil {
+			switch {
+			case err == nil:
+				return out, false
+			case errors.Is(err, memory.ErrInvalid), errors.Is(err, memory.ErrUnknownTool):
 				return err.Error(), true
 			}
-			return out, false
+			w.p.log.Warn().Err(err).Str("workspace", w.id).Str("tool", name).Msg("memory")
+			return "memory is unavailable: " + memoryFault(err), true
 		}
 	}
+}
+
+// memoryFault names, for the model, the kind of a memory error that is not
+// the model's own.
+func memoryFault(err error) string {
+	switch {
+	case errors.Is(err, memory.ErrDamaged):
+		return "its database is damaged"
+	case errors.Is(err, memory.ErrNoSpace):
+		return "the disk is full"
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return "the run was stopped"
+	}
+	return "an error on the host (logged there)"
 }
 
 // indexMemory brings the workspace's memory st up to date after a run: the

@@ -2,6 +2,9 @@ package runtime
 
 import (
 	"bytes"
+	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -270,4 +273,19 @@ func workspaceWithClosedMemory(t *testing.T, p *Platform, id string) (*Workspace
 		t.Fatal(err)
 	}
 	return ws, memory.DatabasePath(ws.Dir())
+}
+
+// TestMemoryFault: a memory error that is not the model's own reaches the
+// model as its kind alone, never with the host paths its message holds.
+func TestMemoryFault(t *testing.T) {
+	for err, want := range map[error]string{
+		fmt.Errorf("memory database /srv/state/workspaces/a/memory/memory.db: %w", memory.ErrDamaged): "its database is damaged",
+		fmt.Errorf("memory database /srv/state/workspaces/a/memory/memory.db: %w", memory.ErrNoSpace): "the disk is full",
+		fmt.Errorf("store memories: %w", context.Canceled):                                            "the run was stopped",
+		errors.New("open /srv/state/workspaces/a/memory/memory.db: permission denied"):                "an error on the host (logged there)",
+	} {
+		if got := memoryFault(err); got != want {
+			t.Errorf("memoryFault(%v) = %q, want %q", err, got, want)
+		}
+	}
 }
