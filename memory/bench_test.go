@@ -7,7 +7,9 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -276,6 +278,62 @@ func BenchmarkSearchLongMemories(b *testing.B) {
 			b.Fatalf("%d results, %v", len(rs), err)
 		}
 	}
+}
+
+// BenchmarkOpenStores reports what an open Store costs the process: the
+// growth of its resident set (VmRSS) and of the Go heap per store, over 50
+// stores that have each stored and searched a memory, as a platform keeps
+// its workspaces' stores between runs.
+func BenchmarkOpenStores(b *testing.B) {
+	const n = 50
+	for b.Loop() {
+		runtime.GC()
+		rss0, heap0 := residentKiB(b), heapKiB()
+		var stores []*Store
+		for i := range n {
+			s := openBench(b, Options{})
+			if _, err := s.Store(context.Background(), NewMemory{Text: fmt.Sprintf("launch checklist %d", i)}); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := s.Search(context.Background(), "launch", SearchOptions{}); err != nil {
+				b.Fatal(err)
+			}
+			stores = append(stores, s)
+		}
+		runtime.GC()
+		b.ReportMetric(float64(residentKiB(b)-rss0)/n, "rss-KiB/store")
+		b.ReportMetric(float64(heapKiB()-heap0)/n, "heap-KiB/store")
+		for _, s := range stores {
+			s.Close()
+		}
+	}
+}
+
+// residentKiB returns the process's resident set size (VmRSS of
+// /proc/self/status) in KiB.
+func residentKiB(b *testing.B) int64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for line := range strings.Lines(string(data)) {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kib, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return kib
+		}
+	}
+	b.Fatal("no VmRSS in /proc/self/status")
+	return 0
+}
+
+// heapKiB returns the Go heap in use, in KiB.
+func heapKiB() int64 {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return int64(ms.HeapInuse >> 10)
 }
 
 // processCPU returns the CPU time the process has used, all threads

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 
@@ -12,30 +11,16 @@ import (
 	"github.com/bulkhead-dev/bulkhead/memory/embed"
 )
 
-// Memory returns the workspace's memory store (<dir>/memory/memory.db),
-// opening it on first use. The platform keeps it open, shared by the
-// workspace's runs, until DeleteWorkspace or Close; after a failure the
-// next call tries again. Errors come from memory.OpenWorkspace.
-func (w *Workspace) Memory() (*memory.Store, error) {
-	w.p.memMu.Lock()
-	defer w.p.memMu.Unlock()
-	if st, ok := w.p.mem[w.id]; ok {
-		return st, nil
-	}
-	opts := memory.Options{Logger: w.p.log}
+// memoryOptions returns the options the workspace's memory store opens
+// with: the platform's logger and the workspace's Embedder. A broken
+// embedding setup is logged and degrades search to keywords; it never
+// fails a run.
+func (w *Workspace) memoryOptions() memory.Options {
 	emb, err := w.Embedder()
 	if err != nil {
-		// A broken embedding setup degrades search to keywords; it never
-		// fails a run.
 		w.p.log.Warn().Err(err).Str("workspace", w.id).Msg("memory: embeddings unavailable, keyword-only search")
 	}
-	opts.Embedder = emb
-	st, err := memory.OpenWorkspace(w.dir, opts)
-	if err != nil {
-		return nil, fmt.Errorf("memory of workspace %s: %w", w.id, err)
-	}
-	w.p.mem[w.id] = st
-	return st, nil
+	return memory.Options{Logger: w.p.log, Embedder: emb}
 }
 
 // Embedder returns the embedding provider the workspace was created with
@@ -56,18 +41,6 @@ func (w *Workspace) Embedder() (embed.Embedder, error) {
 		return nil, err
 	}
 	return emb, nil
-}
-
-// closeMemory closes the memory store of workspace id, if open.
-func (p *Platform) closeMemory(id string) error {
-	p.memMu.Lock()
-	defer p.memMu.Unlock()
-	st, ok := p.mem[id]
-	if !ok {
-		return nil
-	}
-	delete(p.mem, id)
-	return st.Close()
 }
 
 // memoryTools adds the memory_store and memory_search tools of the

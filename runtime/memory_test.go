@@ -206,10 +206,11 @@ func TestMemoryToolDamagedPage(t *testing.T) {
 func TestAgentCannotReachMemoryDir(t *testing.T) {
 	p := newTestPlatform(t)
 	victim := newTestWorkspace(t, p, "victim")
-	st, err := victim.Memory()
+	st, release, err := victim.Memory()
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer release()
 	if _, err := st.Store(bg, memory.NewMemory{Text: "victim secret 42"}); err != nil {
 		t.Fatal(err)
 	}
@@ -251,8 +252,10 @@ func TestAgentCannotReachMemoryDir(t *testing.T) {
 	if err := p.closeMemory("evil"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := evil.Memory(); err != nil {
+	if _, release, err := evil.Memory(); err != nil {
 		t.Errorf("reopen evil's memory: %v", err)
+	} else {
+		release()
 	}
 }
 
@@ -262,10 +265,11 @@ func TestAgentCannotReachMemoryDir(t *testing.T) {
 func workspaceWithClosedMemory(t *testing.T, p *Platform, id string) (*Workspace, string) {
 	t.Helper()
 	ws := newTestWorkspace(t, p, id)
-	st, err := ws.Memory()
+	st, release, err := ws.Memory()
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer release()
 	if _, err := st.Store(bg, memory.NewMemory{Text: "hello"}); err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,7 +10,6 @@ import (
 	"path/filepath"
 	"sync"
 
-	"github.com/bulkhead-dev/bulkhead/memory"
 	"github.com/bulkhead-dev/bulkhead/nsjail"
 	"github.com/bulkhead-dev/bulkhead/wasmhost"
 	"github.com/rs/zerolog"
@@ -26,6 +26,10 @@ type Options struct {
 	WasmCacheDir string
 	// HTTPClient is used for provider calls. Default http.DefaultClient.
 	HTTPClient *http.Client
+	// MaxIdleMemories is how many workspaces' memory stores the platform
+	// keeps open while no run uses them; see Workspace.Memory. Zero or
+	// negative: DefaultMaxIdleMemories.
+	MaxIdleMemories int
 }
 
 // Platform is the root of a state directory: it creates, opens, lists and
@@ -40,8 +44,10 @@ type Platform struct {
 	hostMu sync.Mutex
 	host   *wasmhost.Host // created by the first run
 
-	memMu sync.Mutex
-	mem   map[string]*memory.Store // open memory stores by workspace id
+	memMu       sync.Mutex
+	mem         map[string]*openMemory // open memory stores by workspace id
+	memReleases uint64                 // releases so far, to order idle stores
+	maxIdleMem  int                    // Options.MaxIdleMemories
 }
 
 // DefaultStateDir returns $BULKHEAD_STATE_DIR, else $XDG_STATE_HOME/bulkhead,
@@ -79,7 +85,8 @@ func NewPlatform(opts Options) (*Platform, error) {
 	if err := os.MkdirAll(filepath.Join(abs, "workspaces"), 0o700); err != nil {
 		return nil, fmt.Errorf("state directory: %w", err)
 	}
-	p := &Platform{stateDir: abs, log: zerolog.Nop(), http: opts.HTTPClient, cacheDir: opts.WasmCacheDir, mem: map[string]*memory.Store{}}
+	p := &Platform{stateDir: abs, log: zerolog.Nop(), http: opts.HTTPClient, cacheDir: opts.WasmCacheDir,
+		mem: map[string]*openMemory{}, maxIdleMem: cmp.Or(max(opts.MaxIdleMemories, 0), DefaultMaxIdleMemories)}
 	if opts.Logger != nil {
 		p.log = *opts.Logger
 	}
@@ -113,8 +120,8 @@ func (p *Platform) Close() error {
 	defer nsjail.ReleaseIdle()
 	var errs []error
 	p.memMu.Lock()
-	for id, st := range p.mem {
-		errs = append(errs, st.Close())
+	for id, om := range p.mem {
+		errs = append(errs, om.st.Close())
 		delete(p.mem, id)
 	}
 	p.memMu.Unlock()

@@ -117,7 +117,10 @@ func (w *Workspace) run(ctx context.Context, req RunRequest, emit func(Event)) (
 	r.history = history
 	// Memory that cannot be opened (a damaged or refused database) never
 	// fails a run: it goes without.
-	mem, memErr := w.Memory()
+	mem, releaseMem, memErr := w.Memory()
+	if memErr == nil {
+		defer releaseMem()
+	}
 	r.tools, r.toolSpecs, err = w.hostTools(req.Tools, dir, mem)
 	if err != nil {
 		return nil, err

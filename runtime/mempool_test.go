@@ -1,0 +1,128 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/bulkhead-dev/bulkhead/memory"
+)
+
+// openMemoryIDs returns the workspaces whose memory stores p holds open.
+func openMemoryIDs(p *Platform) []string {
+	p.memMu.Lock()
+	defer p.memMu.Unlock()
+	var ids []string
+	for id := range p.mem {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// TestIdleMemoriesClosed: beyond MaxIdleMemories released stores the
+// least recently released is closed; a store in use never is, however
+// many others come and go; releasing twice counts once; a closed store
+// reopens with its memories.
+func TestIdleMemoriesClosed(t *testing.T) {
+	p, err := NewPlatform(Options{StateDir: t.TempDir(), MaxIdleMemories: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	use := func(id string) *memory.Store {
+		t.Helper()
+		ws, err := p.Workspace(id)
+		if errors.Is(err, ErrWorkspaceNotFound) {
+			ws, err = p.CreateWorkspace(id, WorkspaceConfig{})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, release, err := ws.Memory()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer release()
+		if _, err := st.Store(bg, memory.NewMemory{Text: "fact of " + id}); err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	a := use("a")
+	use("b")
+	use("c")
+	if got := openMemoryIDs(p); !slices.Equal(got, []string{"b", "c"}) {
+		t.Fatalf("open after a, b, c with 2 idle allowed: %v, want [b c]", got)
+	}
+	if _, err := a.List(bg, memory.ListOptions{}); !errors.Is(err, memory.ErrClosed) {
+		t.Errorf("a's evicted store: %v, want ErrClosed", err)
+	}
+	if ms, err := use("a").List(bg, memory.ListOptions{}); err != nil || len(ms) != 2 {
+		t.Errorf("a reopened: %d memories, %v; want 2", len(ms), err)
+	}
+
+	held, _ := p.Workspace("b")
+	st, release, err := held.Memory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, releaseAgain, err := held.Memory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	releaseAgain()
+	releaseAgain() // a second call does nothing: b still has a user
+	for i := range 5 {
+		use(fmt.Sprintf("other%d", i))
+	}
+	if got := openMemoryIDs(p); !slices.Contains(got, "b") || len(got) != 3 {
+		t.Errorf("open: %v, want b (in use) and 2 idle", got)
+	}
+	if _, err := st.Store(bg, memory.NewMemory{Text: "still open"}); err != nil {
+		t.Errorf("the store in use: %v", err)
+	}
+	release()
+}
+
+// TestMemoryPoolConcurrent: runs of many workspaces taking and releasing
+// their stores at once, with room for one idle store, never find a store
+// closed under them.
+func TestMemoryPoolConcurrent(t *testing.T) {
+	p, err := NewPlatform(Options{StateDir: t.TempDir(), MaxIdleMemories: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	var wss []*Workspace
+	for i := range 5 {
+		wss = append(wss, newTestWorkspace(t, p, fmt.Sprintf("w%d", i)))
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 25 {
+				st, release, err := wss[(g+i)%len(wss)].Memory()
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				_, err = st.Search(bg, "fact", memory.SearchOptions{})
+				if err == nil {
+					_, err = st.Store(bg, memory.NewMemory{Text: fmt.Sprintf("fact %d of %d", i, g)})
+				}
+				release()
+				if err != nil {
+					t.Errorf("a store in use failed: %v", err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if got := openMemoryIDs(p); len(got) > 1 {
+		t.Errorf("open after all released: %v, want at most 1", got)
+	}
+}
