@@ -80,6 +80,23 @@ CREATE VIRTUAL TABLE memories_fts USING fts5(
 	tokenize = 'unicode61 remove_diacritics 2'
 );
 `,
+	// 3: deleted text leaves the full-text index at once. A
+	// contentless_delete table records a deleted row as a tombstone and
+	// keeps its terms in the file until a segment merge; a plain
+	// contentless table takes FTS5's 'delete' command, which names the
+	// row's terms (see unindex), and with the secure-delete option removes
+	// them (https://sqlite.org/fts5.html#the_secure_delete_configuration_option).
+	// Forgetting the analyzer version rebuilds the index (see migrate).
+	`
+DROP TABLE memories_fts;
+CREATE VIRTUAL TABLE memories_fts USING fts5(
+	body,
+	content = '',
+	tokenize = 'unicode61 remove_diacritics 2'
+);
+INSERT INTO memories_fts(memories_fts, rank) VALUES ('secure-delete', 1);
+DELETE FROM meta WHERE key = 'analyzer';
+`,
 }
 
 // ErrSchemaTooNew is returned by Open for a database written by a newer

@@ -55,10 +55,10 @@ func DatabasePath(workspaceDir string) string {
 	return filepath.Join(workspaceDir, "memory", "memory.db")
 }
 
-// Open opens (creating it and its directory if needed) the memory database at
-// path, migrates its schema to the current version and, when opts has an
-// Embedder, starts embedding the memories that lack its vectors (unless
-// opts.DisableBackfill).
+// Open opens (creating it and its directory, not the directory's parent,
+// if needed) the memory database at path, migrates its schema to the
+// current version and, when opts has an Embedder, starts embedding the
+// memories that lack its vectors (unless opts.DisableBackfill).
 //
 // The database runs in WAL mode with synchronous=FULL, so a memory is durable
 // once Store returns (https://sqlite.org/wal.html,
@@ -91,7 +91,8 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open memory store: %w", err)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	// Only the last directory: a workspace removed meanwhile stays removed.
+	if err := os.Mkdir(filepath.Dir(path), 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
 		return nil, fmt.Errorf("open memory store: %w", err)
 	}
 	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
@@ -124,6 +125,7 @@ func Open(path string, opts Options) (*Store, error) {
 		q.Add("_pragma", "journal_mode(wal)")
 	}
 	q.Add("_pragma", "synchronous(full)")
+	q.Add("_pragma", "secure_delete(on)") // deleted text is overwritten, see migration 3
 	q.Add("_pragma", "foreign_keys(on)")
 	// SQLite decodes %XX in a URI's parameters, but not + as a space.
 	query := strings.ReplaceAll(q.Encode(), "+", "%20")

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -130,8 +131,9 @@ func (s *Store) insert(ctx context.Context, tx *sql.Tx, ms []NewMemory, e embedd
 var errNoRow = errors.New("no such memory")
 
 // Update replaces the text of memory id, re-indexing and re-embedding it,
-// and returns the updated memory. Errors: ErrNotFound, ErrInvalid for text
-// beyond the limits, database errors.
+// and returns the updated memory. The old text is overwritten as Delete's
+// is. Errors: ErrNotFound, ErrInvalid for text beyond the limits, database
+// errors.
 func (s *Store) Update(ctx context.Context, id int64, text string) (_ Memory, err error) {
 	if err := s.begin(); err != nil {
 		return Memory{}, err
@@ -146,15 +148,19 @@ func (s *Store) Update(ctx context.Context, id int64, text string) (_ Memory, er
 		if err := s.retire(ctx, tx, []int64{id}); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE memories SET text = ?, hash = ?, updated_at = ? WHERE id = ?`,
-			text, e.hashes[0], s.opts.Now().UnixMilli(), id)
+		var old string
+		err := tx.QueryRowContext(ctx, `SELECT text FROM memories WHERE id = ?`, id).Scan(&old)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errNoRow
+		}
 		if err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return errNoRow
+		if _, err := tx.ExecContext(ctx, `UPDATE memories SET text = ?, hash = ?, updated_at = ? WHERE id = ?`,
+			text, e.hashes[0], s.opts.Now().UnixMilli(), id); err != nil {
+			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM memories_fts WHERE rowid = ?`, id); err != nil {
+		if err := unindex(ctx, tx, id, old); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO memories_fts(rowid, body) VALUES (?, ?)`, id, indexText(text)); err != nil {
@@ -180,52 +186,93 @@ func (s *Store) Update(ctx context.Context, id int64, text string) (_ Memory, er
 	case err != nil:
 		return Memory{}, fmt.Errorf("update memory %d: %w", id, err)
 	}
+	s.purgeLog(ctx)
 	return s.Get(ctx, id)
 }
 
-// Delete removes memory id. Errors: ErrNotFound, database errors.
-func (s *Store) Delete(ctx context.Context, id int64) (err error) {
+// Delete removes the memories ids, all or none: if one does not exist,
+// nothing is deleted and the error is ErrNotFound naming it. Their text
+// and index terms are overwritten in the database file (PRAGMA
+// secure_delete, FTS5 secure-delete), and the write-ahead log is then
+// checkpointed and truncated so that its older copies go too; while
+// another connection reads, that waits for the next checkpoint. A deleted
+// memory's vector stays in the embedding cache, keyed by the text's hash.
+// Errors: ErrNotFound, database errors.
+func (s *Store) Delete(ctx context.Context, ids ...int64) (err error) {
 	if err := s.begin(); err != nil {
 		return err
 	}
 	defer s.end(&err)
-	var n int
+	var missing int64
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		n, err = s.deleteIDs(ctx, tx, []int64{id})
-		return err
+		deleted, err := s.deleteIDs(ctx, tx, ids)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if !slices.Contains(deleted, id) {
+				missing = id
+				return errNoRow // rolls the others back
+			}
+		}
+		return nil
 	})
-	switch {
-	case err != nil:
-		return fmt.Errorf("delete memory %d: %w", id, err)
-	case n == 0:
-		return fmt.Errorf("%w: id %d", ErrNotFound, id)
+	if errors.Is(err, errNoRow) {
+		return fmt.Errorf("%w: id %d", ErrNotFound, missing)
 	}
+	if err != nil {
+		return fmt.Errorf("delete memories: %w", err)
+	}
+	s.purgeLog(ctx)
 	return nil
 }
 
+// purgeLog checkpoints the write-ahead log into the database and truncates
+// it, so that the log's copies of pages a delete or update overwrote go
+// (https://sqlite.org/pragma.html#pragma_wal_checkpoint). It is best
+// effort: a reader holding an older snapshot keeps the checkpoint from
+// finishing, and a later one (at the latest when the last connection
+// closes) completes it.
+func (s *Store) purgeLog(ctx context.Context) {
+	if _, err := s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		s.opts.Logger.Debug().Err(err).Msg("memory: checkpoint after delete")
+	}
+}
+
 // deleteIDs removes memories and their full-text rows; their embeddings go
-// by ON DELETE CASCADE, after retire kept them in the cache. It returns how
-// many memories existed.
-func (s *Store) deleteIDs(ctx context.Context, tx *sql.Tx, ids []int64) (int, error) {
+// by ON DELETE CASCADE, after retire kept them in the cache. It returns the
+// ids that existed.
+func (s *Store) deleteIDs(ctx context.Context, tx *sql.Tx, ids []int64) ([]int64, error) {
 	if err := s.retire(ctx, tx, ids); err != nil {
-		return 0, err
+		return nil, err
 	}
 	var deleted []int64
 	for _, id := range ids {
-		res, err := tx.ExecContext(ctx, `DELETE FROM memories WHERE id = ?`, id)
-		if err != nil {
-			return 0, err
-		}
-		if k, _ := res.RowsAffected(); k == 0 {
+		var text string
+		err := tx.QueryRowContext(ctx, `DELETE FROM memories WHERE id = ? RETURNING text`, id).Scan(&text)
+		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		}
+		if err != nil {
+			return nil, err
+		}
 		deleted = append(deleted, id)
-		if _, err := tx.ExecContext(ctx, `DELETE FROM memories_fts WHERE rowid = ?`, id); err != nil {
-			return 0, err
+		if err := unindex(ctx, tx, id, text); err != nil {
+			return nil, err
 		}
 	}
-	return len(deleted), logVectorChanges(ctx, tx, deleted)
+	return deleted, logVectorChanges(ctx, tx, deleted)
+}
+
+// unindex removes memory id, whose text was text, from the full-text
+// index with FTS5's 'delete' command, which names the row's terms: with
+// the table's secure-delete option (migration 3) they leave the index at
+// once. text must be what was indexed, or the index is damaged: indexText
+// is a function of the text alone, and a change of analyzer rebuilds the
+// index (see migrate).
+func unindex(ctx context.Context, tx *sql.Tx, id int64, text string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO memories_fts(memories_fts, rowid, body) VALUES ('delete', ?, ?)`, id, indexText(text))
+	return err
 }
 
 // deleteSource removes every memory whose source is src.

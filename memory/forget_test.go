@@ -1,0 +1,144 @@
+package memory
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+// leftovers returns which of needles the database at path or its
+// write-ahead log still holds, as bytes anywhere in the files.
+func leftovers(t *testing.T, path string, needles ...string) []string {
+	t.Helper()
+	var found []string
+	for _, f := range []string{path, path + "-wal"} {
+		data, err := os.ReadFile(f)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			t.Fatal(err)
+		}
+		for _, n := range needles {
+			if bytes.Contains(data, []byte(n)) {
+				found = append(found, filepath.Base(f)+": "+n)
+			}
+		}
+	}
+	return found
+}
+
+// TestForgottenTextLeavesTheFile: once Delete or Update returns, neither
+// the database nor its write-ahead log holds the old text or its indexed
+// words (folded, as the full-text index keeps them), while the store is
+// still open and after it closes.
+func TestForgottenTextLeavesTheFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "memory.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := range 200 {
+		storeTexts(t, s, fmt.Sprintf("filler note %d about cooking pasta", i))
+	}
+	ids := storeTexts(t, s, "my password is Hunter2Qwxyz and card 4111111111111111", "the vault code is Zebra9Plmk")
+	for i := range 50 {
+		storeTexts(t, s, fmt.Sprintf("later note %d about gardening", i))
+	}
+	secrets := []string{"Hunter2Qwxyz", "hunter2qwxyz", "4111111111111111", "Zebra9Plmk", "zebra9plmk"}
+	if got := leftovers(t, path, secrets...); len(got) == 0 {
+		t.Fatal("the secrets are not in the file to begin with; the test checks nothing")
+	}
+	if err := s.Delete(ctx, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Update(ctx, ids[1], "the vault code was changed"); err != nil {
+		t.Fatal(err)
+	}
+	if got := leftovers(t, path, secrets...); len(got) > 0 {
+		t.Errorf("open store, after Delete and Update: %v", got)
+	}
+	if rs, err := s.Search(ctx, "vault code", SearchOptions{}); err != nil || len(rs) != 1 || rs[0].ID != ids[1] {
+		t.Errorf("search after the update: %+v, %v", rs, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := leftovers(t, path, secrets...); len(got) > 0 {
+		t.Errorf("closed store: %v", got)
+	}
+}
+
+// TestDeleteAllOrNone: Delete of several ids deletes them all, or, when
+// one is missing, none, naming the missing one; repeated ids count once.
+func TestDeleteAllOrNone(t *testing.T) {
+	s := openTest(t, Options{})
+	ctx := context.Background()
+	ids := storeTexts(t, s, "alpha", "beta", "gamma")
+	err := s.Delete(ctx, ids[0], ids[1], 999)
+	if !errors.Is(err, ErrNotFound) || err.Error() != "memory not found: id 999" {
+		t.Fatalf("Delete with a missing id = %v", err)
+	}
+	if ms, _ := s.List(ctx, ListOptions{}); len(ms) != 3 {
+		t.Fatalf("a failed Delete removed memories: %d left", len(ms))
+	}
+	if err := s.Delete(ctx, ids[1], ids[0], ids[1]); err != nil {
+		t.Fatal(err)
+	}
+	if ms, _ := s.List(ctx, ListOptions{}); len(ms) != 1 || ms[0].ID != ids[2] {
+		t.Fatalf("after deleting two: %+v", ms)
+	}
+	if err := s.Delete(ctx); err != nil {
+		t.Errorf("Delete of nothing: %v", err)
+	}
+}
+
+// TestIndexStaysConsistent: after the corpus is stored in seven languages
+// and every other memory deleted or updated, FTS5's integrity check
+// passes and each remaining memory is still found by its own text, which
+// a 'delete' naming other terms than those indexed would break.
+func TestIndexStaysConsistent(t *testing.T) {
+	s := openTest(t, Options{})
+	ctx := context.Background()
+	corpus, _ := loadCorpus(t, s)
+	byID := map[int64]string{} // the memories' texts
+	i := 0
+	for id := range corpus {
+		m, err := s.Get(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byID[id] = m.Text
+		switch i % 4 {
+		case 0:
+			if err := s.Delete(ctx, id); err != nil {
+				t.Fatal(err)
+			}
+			delete(byID, id)
+		case 1:
+			if _, err := s.Update(ctx, id, byID[id]+" (revised)"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		i++
+	}
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO memories_fts(memories_fts, rank) VALUES ('integrity-check', 0)`); err != nil {
+		t.Fatalf("FTS5 integrity check: %v", err)
+	}
+	missed := 0
+	for id, text := range byID {
+		rs, err := s.Search(ctx, text, SearchOptions{MaxResults: 20, MinScore: 0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.ContainsFunc(rs, func(r Result) bool { return r.ID == id }) {
+			missed++
+		}
+	}
+	if missed > 0 {
+		t.Errorf("%d of %d remaining memories not found by their own text", missed, len(byID))
+	}
+}
