@@ -137,9 +137,10 @@ func (p *Platform) Close() error {
 // ErrWorkspaceNotFound is returned for a workspace id with no directory.
 var ErrWorkspaceNotFound = errors.New("workspace not found")
 
-// ErrWorkspaceBusy is returned by DeleteWorkspace while runs of the
-// workspace are in progress.
-var ErrWorkspaceBusy = errors.New("workspace has runs in progress")
+// ErrWorkspaceBusy is returned by DeleteWorkspace while the workspace is
+// in use: runs, or other holders of Workspace.Acquire such as the memory
+// commands, in this process or another.
+var ErrWorkspaceBusy = errors.New("workspace is in use (runs or memory commands in progress)")
 
 // ErrWorkspaceExists is returned by CreateWorkspace for an existing id.
 var ErrWorkspaceExists = errors.New("workspace already exists")

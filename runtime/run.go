@@ -91,7 +91,7 @@ func (w *Workspace) run(ctx context.Context, req RunRequest, emit func(Event)) (
 	if timeout <= 0 {
 		timeout = DefaultRunTimeout
 	}
-	release, err := w.acquireRun()
+	release, err := w.Acquire()
 	if err != nil {
 		return nil, err
 	}

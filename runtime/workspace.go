@@ -19,12 +19,16 @@ import (
 	"github.com/gofrs/flock"
 )
 
-// runsLockName is the lock file that every run of a workspace holds shared
-// and DeleteWorkspace takes exclusively.
+// runsLockName is the lock file that every run of a workspace, and every
+// other user of it (see Workspace.Acquire), holds shared and
+// DeleteWorkspace takes exclusively.
 const runsLockName = ".runs.lock"
 
-// acquireRun takes the workspace's runs lock shared, for one run.
-func (w *Workspace) acquireRun() (release func(), err error) {
+// Acquire marks the workspace in use, as each run does, until release is
+// called: meanwhile DeleteWorkspace, in this process or another, fails
+// with ErrWorkspaceBusy. Errors: the workspace is being or has been
+// deleted; the lock file cannot be opened.
+func (w *Workspace) Acquire() (release func(), err error) {
 	lk := flock.New(filepath.Join(w.dir, runsLockName))
 	ok, err := lk.TryRLock()
 	if err != nil {
@@ -204,7 +208,9 @@ func (p *Platform) DeleteWorkspace(id string) error {
 		return err
 	}
 	dir := p.workspaceDir(id)
-	if _, err := os.Stat(filepath.Join(dir, "config.json")); errors.Is(err, os.ErrNotExist) {
+	// A directory without config.json is deleted too: creation renames a
+	// complete workspace into place, so such a directory is debris.
+	if _, err := os.Lstat(dir); errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("%w: %s", ErrWorkspaceNotFound, id)
 	}
 	runs := flock.New(filepath.Join(dir, runsLockName))

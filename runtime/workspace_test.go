@@ -6,9 +6,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/bulkhead-dev/bulkhead/chat"
+	"github.com/bulkhead-dev/bulkhead/memory"
 )
 
 func TestWorkspaceLifecycle(t *testing.T) {
@@ -150,5 +153,82 @@ func TestSingleUserRuntime(t *testing.T) {
 	defer r2.Close()
 	if infos, _ := r2.Default().Sessions().List(); len(infos) != 1 {
 		t.Fatalf("sessions = %+v", infos)
+	}
+}
+
+// TestDeleteRacingMemoryUsers: deleting and re-creating a workspace while
+// other goroutines keep opening it and its memory, as the memory commands
+// do, never leaves a directory without config.json behind (which would
+// make the id neither creatable nor deletable); a delete either succeeds
+// or reports the workspace busy.
+func TestDeleteRacingMemoryUsers(t *testing.T) {
+	p := newTestPlatform(t)
+	newTestWorkspace(t, p, "x")
+	stop := make(chan struct{})
+	var users sync.WaitGroup
+	// One user marks the workspace in use, as the memory commands do; one
+	// does not, as a library caller may not: neither may recreate it.
+	for _, acquire := range []bool{true, false} {
+		users.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				ws, err := p.Workspace("x")
+				if err != nil {
+					continue
+				}
+				release := func() {}
+				if acquire {
+					if release, err = ws.Acquire(); err != nil {
+						continue
+					}
+				}
+				if st, err := memory.OpenWorkspace(ws.Dir(), memory.Options{}); err == nil {
+					st.List(bg, memory.ListOptions{})
+					st.Close()
+				}
+				release()
+				time.Sleep(time.Millisecond)
+			}
+		})
+	}
+	deleted := 0
+	for deadline := time.Now().Add(10 * time.Second); deleted < 100 && time.Now().Before(deadline); {
+		err := p.DeleteWorkspace("x")
+		if errors.Is(err, ErrWorkspaceBusy) {
+			time.Sleep(100 * time.Microsecond)
+			continue
+		}
+		if err != nil {
+			t.Fatalf("delete: %v", err)
+		}
+		deleted++
+		time.Sleep(100 * time.Microsecond) // the users find it gone
+		if _, err := p.CreateWorkspace("x", WorkspaceConfig{}); err != nil {
+			t.Fatalf("create after delete %d: %v", deleted, err)
+		}
+	}
+	close(stop)
+	users.Wait()
+	if deleted < 20 {
+		t.Fatalf("%d deletes got through in 10 s; the test raced too little", deleted)
+	}
+}
+
+// TestDeleteDebris: a workspace directory without config.json, which no
+// creation leaves, is deleted, freeing the id.
+func TestDeleteDebris(t *testing.T) {
+	p := newTestPlatform(t)
+	if err := os.MkdirAll(filepath.Join(p.StateDir(), "workspaces", "x", "memory"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.DeleteWorkspace("x"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.CreateWorkspace("x", WorkspaceConfig{}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -17,6 +17,9 @@ func TestOpenReadOnlyFS(t *testing.T) {
 	root := tmpfs.New(t, 0)
 	good, loose := filepath.Join(root, "good"), filepath.Join(root, "loose")
 	for _, ws := range []string{good, loose} {
+		if err := os.Mkdir(ws, 0o700); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := Open(ws); err != nil {
 			t.Fatal(err)
 		}

@@ -89,7 +89,8 @@ type Store struct {
 }
 
 // Open returns the Store for workspaceDir, creating workspaceDir/sessions
-// with mode 0700 (and workspaceDir, if missing) with DefaultLimits. An
+// with mode 0700 if missing, with DefaultLimits. workspaceDir must exist:
+// Open never recreates a workspace that was removed meanwhile. An
 // existing sessions directory of another mode is set to 0700, except on a
 // read-only file system, where nobody can write to it either: there Open
 // succeeds, and the Store reads but cannot write.
@@ -98,7 +99,7 @@ func Open(workspaceDir string) (*Store, error) {
 		return nil, errors.New("open sessions: empty workspace directory")
 	}
 	sessionsDir := filepath.Join(workspaceDir, sessionsDirName)
-	if err := os.MkdirAll(sessionsDir, dirPerm); err != nil {
+	if err := os.Mkdir(sessionsDir, dirPerm); err != nil && !errors.Is(err, fs.ErrExist) {
 		return nil, fmt.Errorf("open sessions: %w", err)
 	}
 	if err := restrictDir(sessionsDir); err != nil {

@@ -2,6 +2,7 @@ package sessions
 
 import (
 	"context"
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -10,8 +11,20 @@ import (
 	"time"
 )
 
+// TestOpen: Open makes the sessions directory 0700, tightens a looser
+// one, and never creates a missing workspace directory (one deleted
+// meanwhile must stay deleted).
 func TestOpen(t *testing.T) {
-	ws := filepath.Join(t.TempDir(), "new", "ws")
+	ws := filepath.Join(t.TempDir(), "ws")
+	if _, err := Open(ws); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("Open of a missing workspace: %v, want ErrNotExist", err)
+	}
+	if _, err := os.Stat(ws); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("Open created the missing workspace: %v", err)
+	}
+	if err := os.Mkdir(ws, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := Open(ws); err != nil {
 		t.Fatal(err)
 	}

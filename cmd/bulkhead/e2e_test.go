@@ -310,6 +310,17 @@ func TestMemoryFlagRanges(t *testing.T) {
 	}
 }
 
+// TestMemoryRefusedFlagsMakeNothing: a memory command refused for its
+// embedding flags fails before the default workspace would be made.
+func TestMemoryRefusedFlagsMakeNothing(t *testing.T) {
+	state := t.TempDir()
+	wantOneLineError(t, cli(t, state, nil, "memory", "store", "--embedding-provider", "bogus", "a fact"), `unknown provider "bogus"`)
+	wantOneLineError(t, cli(t, state, nil, "memory", "store", "--embedding-model", "m", "a fact"), "need --embedding-provider")
+	if entries, _ := os.ReadDir(filepath.Join(state, "workspaces")); len(entries) != 0 {
+		t.Errorf("refused commands made workspaces: %v", entries)
+	}
+}
+
 // TestMemoryErrorTexts: errors say what is wrong in the user's terms, with
 // the input's real size.
 func TestMemoryErrorTexts(t *testing.T) {

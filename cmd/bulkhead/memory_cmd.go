@@ -45,48 +45,60 @@ func newMemoryCmd(g *globals) *cobra.Command {
 	pf.StringVar(&embedBaseURL, "embedding-base-url", "", "embedding API base URL (default: the provider's, or its *_BASE_URL variable)")
 	cmd.SetFlagErrorFunc(flagError)
 
-	open := func(createDefault bool) (*memory.Store, error) {
-		p, err := g.platform()
-		if err != nil {
-			return nil, err
-		}
-		defer p.Close()
-		ws, err := openWorkspace(p, workspaceID, createDefault)
-		if err != nil {
-			return nil, err
-		}
-		log, err := g.logger()
-		if err != nil {
-			return nil, err
-		}
-		opts := memory.Options{
-			Logger:          log,
-			DisableBackfill: true, // a CLI call is too short-lived for background work
-		}
-		if embedProvider == "" && (embedModel != "" || embedBaseURL != "") {
-			return nil, errors.New("--embedding-model and --embedding-base-url need --embedding-provider")
-		}
-		if embedProvider != "" {
+	open := func(createDefault bool) (*memory.Store, func(), error) {
+		// The flags are checked before the workspace is opened, or made.
+		var flagEmbedder embed.Embedder
+		switch {
+		case embedProvider == "" && (embedModel != "" || embedBaseURL != ""):
+			return nil, nil, errors.New("--embedding-model and --embedding-base-url need --embedding-provider")
+		case embedProvider != "":
 			cfg, err := embed.FromEnv(embedProvider, embedModel, os.Getenv)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			if embedBaseURL != "" {
 				cfg.BaseURL, cfg.Trusted = embedBaseURL, true
 			}
-			if opts.Embedder, err = embed.New(cfg); err != nil {
-				return nil, err
+			if flagEmbedder, err = embed.New(cfg); err != nil {
+				return nil, nil, err
 			}
-		} else if opts.Embedder, err = ws.Embedder(); err != nil {
-			// The workspace's own setting, as its runs use it: a broken
-			// setup degrades to keyword-only search with a note.
-			fmt.Fprintf(os.Stderr, "note: workspace %q: embeddings unavailable (%v); keyword-only search\n", workspaceID, err)
+		}
+		log, err := g.logger()
+		if err != nil {
+			return nil, nil, err
+		}
+		p, err := g.platform()
+		if err != nil {
+			return nil, nil, err
+		}
+		defer p.Close()
+		ws, err := openWorkspace(p, workspaceID, createDefault)
+		if err != nil {
+			return nil, nil, err
+		}
+		// In use, as by a run: a concurrent workspace delete waits for us.
+		release, err := ws.Acquire()
+		if err != nil {
+			return nil, nil, err
+		}
+		opts := memory.Options{
+			Logger:          log,
+			Embedder:        flagEmbedder,
+			DisableBackfill: true, // a CLI call is too short-lived for background work
+		}
+		if flagEmbedder == nil {
+			if opts.Embedder, err = ws.Embedder(); err != nil {
+				// The workspace's own setting, as its runs use it: a broken
+				// setup degrades to keyword-only search with a note.
+				fmt.Fprintf(os.Stderr, "note: workspace %q: embeddings unavailable (%v); keyword-only search\n", workspaceID, err)
+			}
 		}
 		s, err := memory.OpenWorkspace(ws.Dir(), opts)
 		if err != nil {
-			return nil, fmt.Errorf("workspace %q: %w", workspaceID, err)
+			release()
+			return nil, nil, fmt.Errorf("workspace %q: %w", workspaceID, err)
 		}
-		return s, nil
+		return s, func() { s.Close(); release() }, nil
 	}
 	cmd.AddCommand(
 		memoryStoreCmd(open, &asJSON),
@@ -97,9 +109,10 @@ func newMemoryCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-// openStore opens the memory store of the command's workspace; with
+// openStore opens the memory store of the command's workspace, marked in
+// use until done is called, which also closes the store; with
 // createDefault, a missing default workspace is created first.
-type openStore func(createDefault bool) (*memory.Store, error)
+type openStore func(createDefault bool) (s *memory.Store, done func(), err error)
 
 func memoryStoreCmd(open openStore, asJSON *bool) *cobra.Command {
 	var (
@@ -118,11 +131,11 @@ func memoryStoreCmd(open openStore, asJSON *bool) *cobra.Command {
 					return err
 				}
 			}
-			s, err := open(true)
+			s, done, err := open(true)
 			if err != nil {
 				return err
 			}
-			defer s.Close()
+			defer done()
 			m, err := s.Store(cmd.Context(), memory.NewMemory{Text: text, Source: memory.SourceAPI, Tags: tags, Evergreen: evergreen})
 			if err != nil {
 				return err
@@ -183,11 +196,11 @@ func memorySearchCmd(open openStore, asJSON *bool) *cobra.Command {
 		Short: "Search memories, best first, with the score of every stage (--json)",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := open(false)
+			s, done, err := open(false)
 			if err != nil {
 				return err
 			}
-			defer s.Close()
+			defer done()
 			opts := memory.SearchOptions{MaxResults: maxResults, KeywordOnly: keywordOnly}
 			if rrf {
 				opts.Fusion = memory.FusionRRF
@@ -228,11 +241,11 @@ func memoryListCmd(open openStore, asJSON *bool) *cobra.Command {
 		Short: "List memories, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := open(false)
+			s, done, err := open(false)
 			if err != nil {
 				return err
 			}
-			defer s.Close()
+			defer done()
 			ms, err := s.List(cmd.Context(), o)
 			if err != nil {
 				return err
@@ -314,26 +327,19 @@ func memoryDeleteCmd(open openStore, asJSON *bool) *cobra.Command {
 					idList = append(idList, id)
 				}
 			}
-			s, err := open(false)
+			s, done, err := open(false)
 			if err != nil {
 				return err
 			}
-			defer s.Close()
-			for _, id := range idList { // all exist, or nothing is deleted
-				if _, err := s.Get(cmd.Context(), id); err != nil {
-					return err
-				}
-			}
-			for _, id := range idList {
-				if err := s.Delete(cmd.Context(), id); err != nil {
-					return err
-				}
-				if !*asJSON {
-					fmt.Fprintf(cmd.OutOrStdout(), "Deleted memory %d.\n", id)
-				}
+			defer done()
+			if err := s.Delete(cmd.Context(), idList...); err != nil { // all, or none
+				return err
 			}
 			if *asJSON {
 				return json.NewEncoder(cmd.OutOrStdout()).Encode(map[string][]int64{"deleted": idList})
+			}
+			for _, id := range idList {
+				fmt.Fprintf(cmd.OutOrStdout(), "Deleted memory %d.\n", id)
 			}
 			return nil
 		},
