@@ -47,11 +47,21 @@ type NewMemory struct {
 	Evergreen bool     // exempt from temporal decay
 }
 
-// blank reports whether s shows nothing: every rune is white space or an
-// invisible format character (Unicode category Cf: zero-width space and
-// joiners, the byte order mark, direction marks).
+// blank reports whether s shows nothing: every rune is invisible (see
+// invisible).
 func blank(s string) bool {
-	return strings.IndexFunc(s, func(r rune) bool { return !unicode.IsSpace(r) && !unicode.Is(unicode.Cf, r) }) < 0
+	return strings.IndexFunc(s, func(r rune) bool { return !invisible(r) }) < 0
+}
+
+// invisible reports whether r draws nothing by itself: white space, a
+// control character (Cc), a format character (Cf: zero-width space and
+// joiners, the byte order mark, direction marks, tags), another
+// default-ignorable code point (Hangul fillers, the combining grapheme
+// joiner; Unicode's Other_Default_Ignorable_Code_Point), a variation
+// selector, or the blank braille pattern U+2800 (UAX #44, PropList.txt).
+func invisible(r rune) bool {
+	return unicode.IsSpace(r) || r == '\u2800' ||
+		unicode.In(r, unicode.Cc, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector)
 }
 
 // normalize validates m against the limits, fills the default source and
@@ -76,8 +86,8 @@ func (m *NewMemory) normalize(l Limits) error {
 	}
 	var tags []string
 	for _, t := range m.Tags {
-		if t == "" || len(t) > l.MaxTagBytes || !utf8.ValidString(t) || strings.IndexFunc(t, unicode.IsControl) >= 0 {
-			return fmt.Errorf("%w: tag %q: want 1-%d bytes of UTF-8 without control characters", ErrInvalid, clip(t), l.MaxTagBytes)
+		if blank(t) || len(t) > l.MaxTagBytes || !utf8.ValidString(t) || strings.IndexFunc(t, unicode.IsControl) >= 0 {
+			return fmt.Errorf("%w: tag %q: want 1-%d bytes of UTF-8, not all invisible, without control characters", ErrInvalid, clip(t), l.MaxTagBytes)
 		}
 		if !slices.Contains(tags, t) {
 			tags = append(tags, t)
