@@ -163,7 +163,7 @@ const stdinCountLimit = 1 << 20
 // bytes more, only to count it, so that the error gives the input's real
 // size.
 func readMemoryText(r io.Reader, maxBytes int) (string, error) {
-	limit := int64(maxBytes) + 2 // room for a final "\r\n"
+	limit := int64(maxBytes) + 4096 // room for trailing line breaks, which are trimmed
 	data, err := io.ReadAll(io.LimitReader(r, limit))
 	size, endless := int64(len(data)), false
 	if err == nil && size == limit {

@@ -15,6 +15,7 @@ func TestReadMemoryText(t *testing.T) {
 	}{
 		{"hello\n", "hello", ""},
 		{"0123456789\r\n", "0123456789", ""},
+		{"0123456789\r\n\r\n\n\n", "0123456789", ""},
 		{"0123456789a", "", "standard input of 11 bytes exceeds the 10-byte limit"},
 		{"0123456789\n\nmore", "", "standard input of 16 bytes exceeds the 10-byte limit"},
 		{strings.Repeat("a", 5000), "", "standard input of 5000 bytes exceeds the 10-byte limit"},
