@@ -10,7 +10,7 @@ import (
 // analyzerVersion names the index-text format produced by indexText. A store
 // whose full-text index was built with another version is re-indexed when
 // opened (see migrate.go).
-const analyzerVersion = "2"
+const analyzerVersion = "3" // 3: Greek accents and final sigma folded (greekFold)
 
 // tokenKind classifies a token by the script rules that apply to it.
 type tokenKind int
@@ -223,6 +223,7 @@ func isASCII(s string) bool {
 // tokenizer splits. Indexing the word beside its stem is Lucene's
 // KeywordRepeatFilter; an exact match then also scores above a stem match.
 func wordForms(lang Language, w string) []string {
+	w = greekFold(w)
 	var out []string
 	add := func(w string) {
 		lower := strings.ToLower(w)

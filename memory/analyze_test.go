@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"context"
 	"strings"
 	"testing"
 )
@@ -95,6 +96,22 @@ func TestCamelParts(t *testing.T) {
 	for in, want := range tests {
 		if got := strings.Join(camelParts(in), " "); got != want {
 			t.Errorf("camelParts(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestGreekFolding: Greek words match whatever their case, tonos and final
+// sigma, which the unicode61 tokenizer alone does not fold.
+func TestGreekFolding(t *testing.T) {
+	s := openTest(t, Options{})
+	storeTexts(t, s, "ΑΘΗΝΑ Σίσυφος", "Η Θεσσαλονίκη είναι πόλη")
+	for query, want := range map[string]string{
+		"σισυφος": "ΑΘΗΝΑ Σίσυφος", "Σισυφος": "ΑΘΗΝΑ Σίσυφος", "ΣΙΣΥΦΟΣ": "ΑΘΗΝΑ Σίσυφος", "σίσυφος": "ΑΘΗΝΑ Σίσυφος",
+		"αθήνα": "ΑΘΗΝΑ Σίσυφος", "θεσσαλονικη": "Η Θεσσαλονίκη είναι πόλη", "ΠΟΛΗ": "Η Θεσσαλονίκη είναι πόλη",
+	} {
+		rs, err := s.Search(context.Background(), query, SearchOptions{})
+		if err != nil || len(rs) != 1 || rs[0].Text != want {
+			t.Errorf("%q: %d results, %v; want %q", query, len(rs), err, want)
 		}
 	}
 }
