@@ -259,6 +259,22 @@ func BenchmarkSearch(b *testing.B) {
 	}
 }
 
+// BenchmarkDelete reports deleting one memory at a time from a store of
+// 10 000, each delete overwriting the text, removing its index terms and
+// checkpointing the write-ahead log (see Store.Delete).
+func BenchmarkDelete(b *testing.B) {
+	s := benchStore(b, b.TempDir(), 10_000, false)
+	b.Cleanup(func() { s.Close() })
+	id := int64(1)
+	for b.Loop() {
+		if err := s.Delete(context.Background(), id); err != nil {
+			b.Fatal(err)
+		}
+		id++
+	}
+	b.ReportMetric(float64(id-1)/b.Elapsed().Seconds(), "deletes/s")
+}
+
 // BenchmarkSearchLongMemories reports a keyword search whose 10 results
 // are memories of 1 MB each (the size limit): the cost of loading them and
 // of reporting their matched keywords.
