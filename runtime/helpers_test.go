@@ -62,3 +62,9 @@ func readFile(t testing.TB, path string) string {
 }
 
 var bg = context.Background()
+
+// closeMemory closes the memory store p holds for workspace id, if any,
+// as DeleteWorkspace does before it removes the workspace.
+func (p *Platform) closeMemory(id string) error {
+	return p.withMemoryClosed(id, func() error { return nil })
+}

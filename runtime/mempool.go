@@ -32,11 +32,18 @@ type openMemory struct {
 // closes the least recently released beyond that; a store in use is
 // never closed this way. DeleteWorkspace and Close close a store even in
 // use: later calls to it fail with memory.ErrClosed. After a failure the
-// next call tries again. Errors come from memory.OpenWorkspace.
+// next call tries again. Errors: the workspace is being deleted; the
+// platform is closed; those of memory.OpenWorkspace.
 func (w *Workspace) Memory() (*memory.Store, func(), error) {
 	p := w.p
 	p.memMu.Lock()
 	defer p.memMu.Unlock()
+	switch {
+	case p.memClosed:
+		return nil, nil, fmt.Errorf("memory of workspace %s: the platform is closed", w.id)
+	case p.memDeleting[w.id]:
+		return nil, nil, fmt.Errorf("memory of workspace %s: the workspace is being deleted", w.id)
+	}
 	om, ok := p.mem[w.id]
 	if !ok {
 		st, err := memory.OpenWorkspace(w.dir, w.memoryOptions())
@@ -81,15 +88,41 @@ func (p *Platform) releaseMemory(om *openMemory) {
 	}
 }
 
-// closeMemory closes the memory store of workspace id, if open, in use or
-// not.
-func (p *Platform) closeMemory(id string) error {
+// withMemoryClosed closes the memory store of workspace id, in use or
+// not, and runs remove (the workspace's removal) while Memory refuses the
+// workspace, so that no store of the removed directory is opened again
+// and handed, from the pool, to a workspace created later with the same
+// id.
+func (p *Platform) withMemoryClosed(id string, remove func() error) error {
 	p.memMu.Lock()
-	om, ok := p.mem[id]
+	om := p.mem[id]
 	delete(p.mem, id)
+	p.memDeleting[id] = true
 	p.memMu.Unlock()
-	if !ok {
-		return nil
+	defer func() {
+		p.memMu.Lock()
+		delete(p.memDeleting, id)
+		p.memMu.Unlock()
+	}()
+	if om != nil {
+		if err := om.st.Close(); err != nil {
+			return fmt.Errorf("close memory: %w", err)
+		}
 	}
-	return om.st.Close()
+	return remove()
+}
+
+// closeMemories closes every open memory store, for Platform.Close; later
+// Memory calls fail.
+func (p *Platform) closeMemories() []error {
+	p.memMu.Lock()
+	open := p.mem
+	p.mem = map[string]*openMemory{}
+	p.memClosed = true
+	p.memMu.Unlock()
+	var errs []error
+	for _, om := range open {
+		errs = append(errs, om.st.Close())
+	}
+	return errs
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -124,5 +125,71 @@ func TestMemoryPoolConcurrent(t *testing.T) {
 	wg.Wait()
 	if got := openMemoryIDs(p); len(got) > 1 {
 		t.Errorf("open after all released: %v, want at most 1", got)
+	}
+}
+
+// TestDeleteNeverPoolsTheOldStore: a workspace deleted while Memory is
+// being called for it, then created again with the same id, starts with
+// an empty memory: no store of the removed directory is put back in the
+// pool and handed to the new tenant.
+func TestDeleteNeverPoolsTheOldStore(t *testing.T) {
+	p := newTestPlatform(t)
+	for round := range 60 {
+		ws := newTestWorkspace(t, p, "tenant")
+		st, release, err := ws.Memory()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Store(bg, memory.NewMemory{Text: "old tenant marker"}); err != nil {
+			t.Fatal(err)
+		}
+		release()
+		var racer sync.WaitGroup
+		deleted := make(chan struct{})
+		racer.Go(func() {
+			for {
+				if _, release, err := ws.Memory(); err == nil {
+					release()
+				}
+				select {
+				case <-deleted:
+					return
+				default:
+				}
+			}
+		})
+		err = p.DeleteWorkspace("tenant")
+		close(deleted)
+		racer.Wait()
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh := newTestWorkspace(t, p, "tenant")
+		st, release, err = fresh.Memory()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms, err := st.List(bg, memory.ListOptions{})
+		release()
+		if err != nil || len(ms) != 0 {
+			t.Fatalf("round %d: the new tenant sees %d memories (%v)", round, len(ms), err)
+		}
+		if err := p.DeleteWorkspace("tenant"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestMemoryAfterClose: Memory fails once the platform is closed, rather
+// than open a store no one would close.
+func TestMemoryAfterClose(t *testing.T) {
+	p, err := NewPlatform(Options{StateDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws := newTestWorkspace(t, p, "a")
+	p.Close()
+	if _, _, err := ws.Memory(); err == nil || !strings.Contains(err.Error(), "the platform is closed") {
+		t.Fatalf("Memory after Close: %v", err)
 	}
 }

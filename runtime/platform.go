@@ -46,6 +46,8 @@ type Platform struct {
 
 	memMu       sync.Mutex
 	mem         map[string]*openMemory // open memory stores by workspace id
+	memDeleting map[string]bool        // workspaces whose removal is under way
+	memClosed   bool                   // Close has closed the stores
 	memReleases uint64                 // releases so far, to order idle stores
 	maxIdleMem  int                    // Options.MaxIdleMemories
 }
@@ -86,7 +88,7 @@ func NewPlatform(opts Options) (*Platform, error) {
 		return nil, fmt.Errorf("state directory: %w", err)
 	}
 	p := &Platform{stateDir: abs, log: zerolog.Nop(), http: opts.HTTPClient, cacheDir: opts.WasmCacheDir,
-		mem: map[string]*openMemory{}, maxIdleMem: cmp.Or(max(opts.MaxIdleMemories, 0), DefaultMaxIdleMemories)}
+		mem: map[string]*openMemory{}, memDeleting: map[string]bool{}, maxIdleMem: cmp.Or(max(opts.MaxIdleMemories, 0), DefaultMaxIdleMemories)}
 	if opts.Logger != nil {
 		p.log = *opts.Logger
 	}
@@ -118,13 +120,7 @@ func (p *Platform) StateDir() string { return p.stateDir }
 // progress are stopped.
 func (p *Platform) Close() error {
 	defer nsjail.ReleaseIdle()
-	var errs []error
-	p.memMu.Lock()
-	for id, om := range p.mem {
-		errs = append(errs, om.st.Close())
-		delete(p.mem, id)
-	}
-	p.memMu.Unlock()
+	errs := p.closeMemories()
 	p.hostMu.Lock()
 	defer p.hostMu.Unlock()
 	if p.host != nil {

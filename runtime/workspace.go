@@ -220,20 +220,20 @@ func (p *Platform) DeleteWorkspace(id string) error {
 		return fmt.Errorf("%w: %s", ErrWorkspaceBusy, id)
 	}
 	defer runs.Unlock()
-	if err := p.closeMemory(id); err != nil {
-		return fmt.Errorf("delete workspace %s: close memory: %w", id, err)
-	}
 	root := filepath.Join(p.stateDir, "workspaces")
-	grave, err := os.MkdirTemp(root, ".deleted-")
+	err := p.withMemoryClosed(id, func() error {
+		grave, err := os.MkdirTemp(root, ".deleted-")
+		if err != nil {
+			return err
+		}
+		if err := os.Rename(dir, filepath.Join(grave, id)); err != nil {
+			os.Remove(grave)
+			return err
+		}
+		return atomicfile.SyncDir(root)
+	})
 	if err != nil {
 		return fmt.Errorf("delete workspace %s: %w", id, err)
-	}
-	if err := os.Rename(dir, filepath.Join(grave, id)); err != nil {
-		os.Remove(grave)
-		return fmt.Errorf("delete workspace %s: %w", id, err)
-	}
-	if err := atomicfile.SyncDir(root); err != nil {
-		return err
 	}
 	return p.removeGraves(root)
 }
