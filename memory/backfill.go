@@ -100,8 +100,7 @@ func (s *Store) pendingPage(ctx context.Context, model string, after int64, n in
 // when wakeBackfill is called (a store that could not embed), and, after a
 // failing run, every backfillRetry.
 func (s *Store) startBackfill() {
-	ctx, cancel := context.WithCancel(context.Background())
-	s.bgCancel = cancel
+	ctx := s.bgCtx
 	s.bgWake = make(chan struct{}, 1)
 	s.bgDone.Go(func() {
 		var retry <-chan time.Time

@@ -3,12 +3,14 @@ package memory
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 )
 
 // leftovers returns which of needles the database at path or its
@@ -140,5 +142,150 @@ func TestIndexStaysConsistent(t *testing.T) {
 	}
 	if missed > 0 {
 		t.Errorf("%d of %d remaining memories not found by their own text", missed, len(byID))
+	}
+}
+
+// waitNoLeftovers polls, for up to 5 s, until the database and its log
+// hold none of needles, and returns what they still hold.
+func waitNoLeftovers(t *testing.T, path string, needles ...string) []string {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got := leftovers(t, path, needles...)
+		if len(got) == 0 || time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestReindexedFileLeavesTheFile: text removed from MEMORY.md leaves the
+// database and its log once IndexFiles has replaced the file's memories.
+func TestReindexedFileLeavesTheFile(t *testing.T) {
+	files := t.TempDir()
+	path := filepath.Join(t.TempDir(), "memory.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	write := func(text string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(files, MemoryFileName), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.IndexFiles(ctx, files); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("# Keys\n\nThe staging token is Fjordsecret77.\n")
+	if len(leftovers(t, path, "Fjordsecret77")) == 0 {
+		t.Fatal("the token is not in the file to begin with")
+	}
+	write("# Keys\n\nThe staging token was rotated.\n")
+	if got := leftovers(t, path, "Fjordsecret77", "fjordsecret77"); len(got) > 0 {
+		t.Errorf("after re-indexing: %v", got)
+	}
+}
+
+// TestForgetWhileAnotherReads: a Delete while another connection holds a
+// read snapshot returns at once, without waiting for it; the text leaves
+// the log soon after the reader finishes, with no further call.
+func TestForgetWhileAnotherReads(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "memory.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	id := storeTexts(t, s, "the alarm code is Quokka4411", "unrelated note")[0]
+	reader, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	tx, err := reader.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM memories`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := s.Delete(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Delete waited %v for the reader", d)
+	}
+	tx.Rollback()
+	if got := waitNoLeftovers(t, path, "Quokka4411", "quokka4411"); len(got) > 0 {
+		t.Errorf("5 s after the reader finished: %v", got)
+	}
+}
+
+// TestUpgradeScrubsOldDeletes: text that a build before forgetfulVersion
+// deleted, left in free pages, is gone once the database is opened by this
+// build, and what was kept is still found.
+func TestUpgradeScrubsOldDeletes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "memory.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := storeTexts(t, s, "the harbour opens at dawn")[0]
+	var filler []string
+	for i := range 50 {
+		filler = append(filler, fmt.Sprintf("note %d about the old locksmith Wombat8823", i))
+	}
+	ids := storeTexts(t, s, filler...)
+	// Delete as the previous schema did: no secure_delete, a tombstone in a
+	// contentless_delete index.
+	for _, q := range []string{
+		`PRAGMA secure_delete = OFF`,
+		`DROP TABLE memories_fts`,
+		`CREATE VIRTUAL TABLE memories_fts USING fts5(body, content = '', contentless_delete = 1,
+			tokenize = 'unicode61 remove_diacritics 2')`,
+		`INSERT INTO memories_fts(rowid, body) SELECT id, text FROM memories`,
+		`PRAGMA user_version = 2`,
+	} {
+		if _, err := s.db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	conn, err := s.db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`PRAGMA secure_delete = OFF`, `DELETE FROM embeddings`} {
+		conn.ExecContext(context.Background(), q)
+	}
+	for _, id := range ids {
+		if _, err := conn.ExecContext(context.Background(), `DELETE FROM memories WHERE id = ?`, id); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.ExecContext(context.Background(), `DELETE FROM memories_fts WHERE rowid = ?`, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conn.Close()
+	s.Close()
+	if len(leftovers(t, path, "Wombat8823")) == 0 {
+		t.Fatal("the old build's deleted text is not in the file; the test checks nothing")
+	}
+	s, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got := leftovers(t, path, "Wombat8823", "wombat8823"); len(got) > 0 {
+		t.Errorf("after the upgrade: %v", got)
+	}
+	rs, err := s.Search(context.Background(), "harbour", SearchOptions{})
+	if err != nil || len(rs) != 1 || rs[0].ID != kept {
+		t.Errorf("the kept memory after the upgrade: %+v, %v", rs, err)
 	}
 }

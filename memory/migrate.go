@@ -103,15 +103,22 @@ DELETE FROM meta WHERE key = 'analyzer';
 // build.
 var ErrSchemaTooNew = errors.New("memory database schema is newer than this build")
 
+// forgetfulVersion is the first schema version whose deletes overwrite
+// the deleted text (migration 3); a database written before it may hold
+// deleted text in free pages.
+const forgetfulVersion = 3
+
 // migrate brings the schema to len(migrations) and rebuilds the full-text
 // index when it was built by another analyzer version, all in one write
-// transaction.
-func (s *Store) migrate(ctx context.Context) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+// transaction. scrub reports a database that predates forgetfulVersion,
+// whose free pages Open then clears (see scrubFreePages).
+func (s *Store) migrate(ctx context.Context) (scrub bool, err error) {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		var version int
 		if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
 			return fmt.Errorf("read schema version: %w", err)
 		}
+		scrub = version > 0 && version < forgetfulVersion
 		if version > len(migrations) {
 			return fmt.Errorf("%w: version %d, this build knows %d", ErrSchemaTooNew, version, len(migrations))
 		}
@@ -141,6 +148,22 @@ func (s *Store) migrate(ctx context.Context) error {
 			ON CONFLICT(key) DO UPDATE SET value = excluded.value`, analyzerVersion)
 		return err
 	})
+	return scrub, err
+}
+
+// scrubFreePages rebuilds the database file (VACUUM,
+// https://sqlite.org/lang_vacuum.html), which leaves out the free pages
+// where a build before forgetfulVersion left deleted text, and empties the
+// write-ahead log. It runs once, when Open upgrades such a database; it
+// takes about as long as copying the file.
+func (s *Store) scrubFreePages(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `VACUUM`); err != nil {
+		return fmt.Errorf("clear deleted text left by an older build: %w", err)
+	}
+	// A reader elsewhere may keep the log from being emptied now; the end
+	// of a later call tries again (see purge).
+	s.logDirty.Store(!s.truncateLog())
+	return nil
 }
 
 // reindexFTS rebuilds the full-text index from the memories' text, reading

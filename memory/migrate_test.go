@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -148,5 +149,34 @@ func TestOpenOddPath(t *testing.T) {
 	}
 	if di, _ := os.Stat(filepath.Dir(path)); di.Mode().Perm() != 0o700 {
 		t.Errorf("directory mode %v, want 0700", di.Mode().Perm())
+	}
+}
+
+// TestConcurrentFirstOpen: stores opening a database that does not exist
+// yet, all at once, as concurrent CLI commands do, all succeed: the one
+// that loses the switch to WAL mode waits instead of failing with
+// "database is locked".
+func TestConcurrentFirstOpen(t *testing.T) {
+	for round := range 40 {
+		path := filepath.Join(t.TempDir(), "memory.db")
+		var wg sync.WaitGroup
+		errs := make(chan error, 6)
+		for range 6 {
+			wg.Go(func() {
+				s, err := Open(path, Options{})
+				if err == nil {
+					_, err = s.Store(context.Background(), NewMemory{Text: "a fact"})
+					s.Close()
+				}
+				errs <- err
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/ncruces/go-sqlite3"
 	"github.com/ncruces/go-sqlite3/driver"
@@ -40,9 +42,13 @@ type Store struct {
 	vec   *vectorIndex
 	query *queryCache
 
+	bgCtx    context.Context // done when Close begins; background work stops
 	bgCancel context.CancelFunc
 	bgWake   chan struct{}
 	bgDone   sync.WaitGroup
+
+	logDirty atomic.Bool // the write-ahead log may hold deleted text; see purge
+	purging  atomic.Bool // purge's retry loop runs
 
 	life   sync.Mutex     // guards closed and the calls counted in calls
 	closed bool           // see ErrClosed
@@ -130,6 +136,37 @@ func Open(path string, opts Options) (*Store, error) {
 	// SQLite decodes %XX in a URI's parameters, but not + as a space.
 	query := strings.ReplaceAll(q.Encode(), "+", "%20")
 	dsn := (&url.URL{Scheme: "file", OmitHost: true, Path: path, RawQuery: query}).String()
+	s, err := connectWhileBusy(path, dsn, opts, readOnly)
+	if err != nil {
+		return nil, err
+	}
+	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
+	if opts.Embedder != nil && !opts.DisableBackfill {
+		s.startBackfill()
+	}
+	return s, nil
+}
+
+// connectWhileBusy calls connect until it succeeds, fails otherwise than
+// with SQLITE_BUSY or SQLITE_LOCKED, or opts.BusyTimeout has passed, with
+// growing pauses of 1 to 100 ms. Processes that open a new database at
+// once contend for its switch to WAL mode, which SQLite does not retry
+// under the busy timeout.
+func connectWhileBusy(path, dsn string, opts Options, readOnly bool) (*Store, error) {
+	deadline := time.Now().Add(opts.BusyTimeout)
+	for pause := time.Millisecond; ; pause = min(2*pause, 100*time.Millisecond) {
+		s, err := connect(path, dsn, opts, readOnly)
+		var code sqlite3.ErrorCode
+		if err == nil || !errors.As(err, &code) || (code != sqlite3.BUSY && code != sqlite3.LOCKED) || time.Now().After(deadline) {
+			return s, err
+		}
+		time.Sleep(pause)
+	}
+}
+
+// connect opens the database named by dsn, migrates it and prepares the
+// Store's statements; see Open.
+func connect(path, dsn string, opts Options, readOnly bool) (*Store, error) {
 	db, err := driver.Open(dsn, func(c *sqlite3.Conn) error { return fts5.Register(c) })
 	if err != nil {
 		return nil, fmt.Errorf("open memory store %s: %w", path, err)
@@ -137,7 +174,11 @@ func Open(path string, opts Options) (*Store, error) {
 	db.SetMaxOpenConns(opts.MaxConns)
 	db.SetMaxIdleConns(opts.MaxConns)
 	s := &Store{db: db, path: path, opts: opts, vec: newVectorIndex(), query: newQueryCache(256)}
-	if err := s.migrate(context.Background()); err != nil {
+	scrub, err := s.migrate(context.Background())
+	if err == nil && scrub && !readOnly {
+		err = s.scrubFreePages(context.Background())
+	}
+	if err != nil {
 		db.Close()
 		return nil, classify(path, fmt.Errorf("open memory store %s: %w", path, err))
 	}
@@ -153,9 +194,6 @@ func Open(path string, opts Options) (*Store, error) {
 	if s.st, err = prepare(db); err != nil {
 		db.Close()
 		return nil, classify(path, fmt.Errorf("open memory store %s: %w", path, err))
-	}
-	if opts.Embedder != nil && !opts.DisableBackfill {
-		s.startBackfill()
 	}
 	return s, nil
 }
@@ -173,11 +211,11 @@ func (s *Store) Close() error {
 	}
 	s.closed = true
 	s.life.Unlock()
-	if s.bgCancel != nil {
-		s.bgCancel()
-		s.bgDone.Wait()
-	}
+	s.bgCancel()
+	// Calls first: their end may start background work, which sees the
+	// cancel and stops.
 	s.calls.Wait()
+	s.bgDone.Wait()
 	s.st.close()
 	return s.db.Close()
 }
@@ -213,9 +251,11 @@ func (s *Store) begin() error {
 	return nil
 }
 
-// end finishes a call begun with begin, classifying *errp (see classify).
+// end finishes a call begun with begin, classifying *errp (see classify)
+// and purging the write-ahead log when the call deleted text (see purge).
 func (s *Store) end(errp *error) {
 	*errp = classify(s.path, *errp)
+	s.purge()
 	s.calls.Done()
 }
 

@@ -160,7 +160,7 @@ func (s *Store) Update(ctx context.Context, id int64, text string) (_ Memory, er
 			text, e.hashes[0], s.opts.Now().UnixMilli(), id); err != nil {
 			return err
 		}
-		if err := unindex(ctx, tx, id, old); err != nil {
+		if err := s.unindex(ctx, tx, id, old); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO memories_fts(rowid, body) VALUES (?, ?)`, id, indexText(text)); err != nil {
@@ -186,7 +186,6 @@ func (s *Store) Update(ctx context.Context, id int64, text string) (_ Memory, er
 	case err != nil:
 		return Memory{}, fmt.Errorf("update memory %d: %w", id, err)
 	}
-	s.purgeLog(ctx)
 	return s.Get(ctx, id)
 }
 
@@ -194,9 +193,10 @@ func (s *Store) Update(ctx context.Context, id int64, text string) (_ Memory, er
 // nothing is deleted and the error is ErrNotFound naming it. Their text
 // and index terms are overwritten in the database file (PRAGMA
 // secure_delete, FTS5 secure-delete), and the write-ahead log is then
-// checkpointed and truncated so that its older copies go too; while
-// another connection reads, that waits for the next checkpoint. A deleted
-// memory's vector stays in the embedding cache, keyed by the text's hash.
+// checkpointed and truncated so that its older copies go too (see purge;
+// while another connection reads, a background retry finishes that). A
+// deleted memory's vector stays in the embedding cache, keyed by the
+// text's hash.
 // Errors: ErrNotFound, database errors.
 func (s *Store) Delete(ctx context.Context, ids ...int64) (err error) {
 	if err := s.begin(); err != nil {
@@ -223,20 +223,7 @@ func (s *Store) Delete(ctx context.Context, ids ...int64) (err error) {
 	if err != nil {
 		return fmt.Errorf("delete memories: %w", err)
 	}
-	s.purgeLog(ctx)
 	return nil
-}
-
-// purgeLog checkpoints the write-ahead log into the database and truncates
-// it, so that the log's copies of pages a delete or update overwrote go
-// (https://sqlite.org/pragma.html#pragma_wal_checkpoint). It is best
-// effort: a reader holding an older snapshot keeps the checkpoint from
-// finishing, and a later one (at the latest when the last connection
-// closes) completes it.
-func (s *Store) purgeLog(ctx context.Context) {
-	if _, err := s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
-		s.opts.Logger.Debug().Err(err).Msg("memory: checkpoint after delete")
-	}
 }
 
 // deleteIDs removes memories and their full-text rows; their embeddings go
@@ -257,7 +244,7 @@ func (s *Store) deleteIDs(ctx context.Context, tx *sql.Tx, ids []int64) ([]int64
 			return nil, err
 		}
 		deleted = append(deleted, id)
-		if err := unindex(ctx, tx, id, text); err != nil {
+		if err := s.unindex(ctx, tx, id, text); err != nil {
 			return nil, err
 		}
 	}
@@ -269,9 +256,13 @@ func (s *Store) deleteIDs(ctx context.Context, tx *sql.Tx, ids []int64) ([]int64
 // the table's secure-delete option (migration 3) they leave the index at
 // once. text must be what was indexed, or the index is damaged: indexText
 // is a function of the text alone, and a change of analyzer rebuilds the
-// index (see migrate).
-func unindex(ctx context.Context, tx *sql.Tx, id int64, text string) error {
+// index (see migrate). The write-ahead log still holds the old pages: the
+// call's end purges it (see purge).
+func (s *Store) unindex(ctx context.Context, tx *sql.Tx, id int64, text string) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO memories_fts(memories_fts, rowid, body) VALUES ('delete', ?, ?)`, id, indexText(text))
+	if err == nil {
+		s.logDirty.Store(true)
+	}
 	return err
 }
 

@@ -1,0 +1,77 @@
+package memory
+
+import (
+	"context"
+	sqldriver "database/sql/driver"
+	"time"
+
+	"github.com/ncruces/go-sqlite3"
+	"github.com/ncruces/go-sqlite3/driver"
+)
+
+// purgeRetry is how often purge tries again while readers keep the
+// write-ahead log from being truncated.
+const purgeRetry = time.Second
+
+// purge empties the write-ahead log after a call that deleted or replaced
+// text (Delete, Update, the indexers), since the log keeps the old page
+// images (https://sqlite.org/wal.html): it checkpoints the log into the
+// database, whose freed content secure_delete has zeroed, and truncates
+// it. It never waits for readers: while a connection, of this Store or
+// another process, reads an older snapshot the checkpoint cannot finish,
+// and a background loop tries again every purgeRetry until it does or the
+// Store closes (the last connection's close checkpoints and removes the
+// log anyway).
+func (s *Store) purge() {
+	if !s.logDirty.Swap(false) || s.truncateLog() {
+		return
+	}
+	s.logDirty.Store(true)
+	if s.purging.Swap(true) {
+		return // the loop runs already
+	}
+	s.bgDone.Go(func() {
+		defer s.purging.Store(false)
+		for s.logDirty.Load() {
+			select {
+			case <-s.bgCtx.Done():
+				return
+			case <-time.After(purgeRetry):
+			}
+			if s.begin() != nil {
+				return
+			}
+			if s.logDirty.Swap(false) && !s.truncateLog() {
+				s.logDirty.Store(true)
+			}
+			s.calls.Done() // not end, which would purge again
+		}
+	})
+}
+
+// truncateLog runs a TRUNCATE checkpoint on one of the Store's
+// connections without waiting on locks, and reports whether it completed
+// (https://sqlite.org/c3ref/wal_checkpoint_v2.html).
+func (s *Store) truncateLog() bool {
+	ctx := context.Background()
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return false
+	}
+	defer conn.Close()
+	err = conn.Raw(func(dc any) error {
+		c := dc.(driver.Conn).Raw()
+		if err := c.BusyTimeout(0); err != nil {
+			return err
+		}
+		_, _, ckErr := c.WALCheckpoint("main", sqlite3.CHECKPOINT_TRUNCATE)
+		if err := c.BusyTimeout(s.opts.BusyTimeout); err != nil {
+			return sqldriver.ErrBadConn // not to be reused without its timeout
+		}
+		return ckErr
+	})
+	if err != nil {
+		s.opts.Logger.Debug().Err(err).Msg("memory: write-ahead log not truncated yet")
+	}
+	return err == nil
+}
