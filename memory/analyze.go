@@ -10,7 +10,15 @@ import (
 // analyzerVersion names the index-text format produced by indexText. A store
 // whose full-text index was built with another version is re-indexed when
 // opened (see migrate.go).
-const analyzerVersion = "3" // 3: Greek accents and final sigma folded (greekFold)
+//
+// It names the Unicode version too: the analysis classifies characters by
+// Go's Unicode tables, and an index must be rebuilt when a Go upgrade
+// changes them, since deletes name the indexed terms (see unindex). For
+// the same reason a snowballstem release that changes a stem needs a new
+// version here.
+// Versions: 2, Snowball stems in Go; 3, Greek accents and final sigma
+// folded (greekFold).
+const analyzerVersion = "3/unicode-" + unicode.Version
 
 // tokenKind classifies a token by the script rules that apply to it.
 type tokenKind int

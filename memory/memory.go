@@ -58,10 +58,11 @@ func blank(s string) bool {
 // joiners, the byte order mark, direction marks, tags), another
 // default-ignorable code point (Hangul fillers, the combining grapheme
 // joiner; Unicode's Other_Default_Ignorable_Code_Point), a variation
-// selector, or the blank braille pattern U+2800 (UAX #44, PropList.txt).
+// selector, a noncharacter (U+FFFF, U+FDD0…) or the blank braille pattern
+// U+2800 (UAX #44, PropList.txt).
 func invisible(r rune) bool {
 	return unicode.IsSpace(r) || r == '\u2800' ||
-		unicode.In(r, unicode.Cc, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector)
+		unicode.In(r, unicode.Cc, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector, unicode.Noncharacter_Code_Point)
 }
 
 // normalize validates m against the limits, fills the default source and

@@ -93,7 +93,7 @@ func TestBlankTextRefused(t *testing.T) {
 	s := openTest(t, Options{})
 	ctx := context.Background()
 	for _, text := range []string{"", " \t\n", "\u200b\u200b", "\u200d\ufeff\u200e \u2060", "\u00a0\u3000",
-		"\u3164", "\u115f\uffa0", "\u034f\u17b4", "\ufe0f\U000e0100", "\u2800", "\x01\x7f", "\U000e0001\U000e0020"} {
+		"\u3164", "\u115f\uffa0", "\u034f\u17b4", "\ufe0f\U000e0100", "\u2800", "\x01\x7f", "\U000e0001\U000e0020", "\uffff\ufdd0"} {
 		if _, err := s.Store(ctx, NewMemory{Text: text}); !errors.Is(err, ErrInvalid) {
 			t.Errorf("Store(%+q) = %v, want ErrInvalid", text, err)
 		}

@@ -162,6 +162,9 @@ func (p *Platform) Workspace(id string) (*Workspace, error) {
 		return nil, fmt.Errorf("open workspace %s: config.json: %w", id, err)
 	}
 	st, err := sessions.Open(dir)
+	if errors.Is(err, os.ErrNotExist) { // deleted since config.json was read
+		return nil, fmt.Errorf("%w: %s", ErrWorkspaceNotFound, id)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open workspace %s: %w", id, err)
 	}
