@@ -37,11 +37,8 @@ func leftovers(t *testing.T, path string, needles ...string) []string {
 // words (folded, as the full-text index keeps them), while the store is
 // still open and after it closes.
 func TestForgottenTextLeavesTheFile(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "memory.db")
-	s, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openTest(t, Options{})
+	path := s.Path()
 	ctx := context.Background()
 	for i := range 200 {
 		storeTexts(t, s, fmt.Sprintf("filler note %d about cooking pasta", i))
@@ -145,6 +142,18 @@ func TestIndexStaysConsistent(t *testing.T) {
 	}
 }
 
+// reopen opens another Store on the database at path, closed when the
+// test ends.
+func reopen(t *testing.T, path string) *Store {
+	t.Helper()
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 // waitNoLeftovers polls, for up to 5 s, until the database and its log
 // hold none of needles, and returns what they still hold.
 func waitNoLeftovers(t *testing.T, path string, needles ...string) []string {
@@ -163,12 +172,8 @@ func waitNoLeftovers(t *testing.T, path string, needles ...string) []string {
 // database and its log once IndexFiles has replaced the file's memories.
 func TestReindexedFileLeavesTheFile(t *testing.T) {
 	files := t.TempDir()
-	path := filepath.Join(t.TempDir(), "memory.db")
-	s, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTest(t, Options{})
+	path := s.Path()
 	ctx := context.Background()
 	write := func(text string) {
 		t.Helper()
@@ -193,19 +198,11 @@ func TestReindexedFileLeavesTheFile(t *testing.T) {
 // read snapshot returns at once, without waiting for it; the text leaves
 // the log soon after the reader finishes, with no further call.
 func TestForgetWhileAnotherReads(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "memory.db")
-	s, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTest(t, Options{})
+	path := s.Path()
 	ctx := context.Background()
 	id := storeTexts(t, s, "the alarm code is Quokka4411", "unrelated note")[0]
-	reader, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reader.Close()
+	reader := reopen(t, path)
 	tx, err := reader.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
@@ -231,11 +228,8 @@ func TestForgetWhileAnotherReads(t *testing.T) {
 // deleted, left in free pages, is gone once the database is opened by this
 // build, and what was kept is still found.
 func TestUpgradeScrubsOldDeletes(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "memory.db")
-	s, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openTest(t, Options{})
+	path := s.Path()
 	kept := storeTexts(t, s, "the harbour opens at dawn")[0]
 	var filler []string
 	for i := range 50 {
@@ -276,11 +270,7 @@ func TestUpgradeScrubsOldDeletes(t *testing.T) {
 	if len(leftovers(t, path, "Wombat8823")) == 0 {
 		t.Fatal("the old build's deleted text is not in the file; the test checks nothing")
 	}
-	s, err = Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s = reopen(t, path)
 	if got := leftovers(t, path, "Wombat8823", "wombat8823"); len(got) > 0 {
 		t.Errorf("after the upgrade: %v", got)
 	}
