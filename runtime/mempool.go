@@ -2,7 +2,9 @@ package runtime
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"sync"
 
@@ -15,13 +17,26 @@ import (
 // idle stores at about 45 MiB.
 const DefaultMaxIdleMemories = 64
 
-// openMemory is a memory store the platform holds open: its users (runs
-// and Memory callers that have not released it) and, once it has none,
-// when it was released last, on the platform's release counter.
+// openMemory is a memory store the platform holds for workspace id: the
+// database file it opened (to notice a workspace deleted and re-created by
+// another process), its users (runs and Memory callers that have not
+// released it) and, once it has none, when it was released last, on the
+// platform's release counter. While opening is not nil the store is being
+// opened, outside the pool's lock, and st is nil; opening is closed then.
 type openMemory struct {
+	id       string
 	st       *memory.Store
+	file     os.FileInfo
 	users    int
 	released uint64
+	opening  chan struct{}
+}
+
+// current reports whether om's database is still the file at its path: a
+// workspace deleted and re-created by another process has a new one.
+func (om *openMemory) current() bool {
+	fi, err := os.Stat(om.st.Path())
+	return err == nil && os.SameFile(fi, om.file)
 }
 
 // Memory returns the workspace's memory store (<dir>/memory/memory.db),
@@ -30,47 +45,101 @@ type openMemory struct {
 // Runs of the workspace share the store. The platform keeps up to
 // Options.MaxIdleMemories released stores open for the next use and
 // closes the least recently released beyond that; a store in use is
-// never closed this way. DeleteWorkspace and Close close a store even in
-// use: later calls to it fail with memory.ErrClosed. After a failure the
-// next call tries again. Errors: the workspace is being deleted; the
-// platform is closed; those of memory.OpenWorkspace.
+// never closed this way. A store whose file was replaced (the workspace
+// deleted and re-created by another process) is not handed out again.
+// DeleteWorkspace and Close close a store even in use: later calls to it
+// fail with memory.ErrClosed. A slow open (an upgrade, a locked database)
+// delays only callers of the same workspace. After a failure the next
+// call tries again. Errors: the workspace is being deleted; the platform
+// is closed; those of memory.OpenWorkspace.
 func (w *Workspace) Memory() (*memory.Store, func(), error) {
 	p := w.p
-	p.memMu.Lock()
-	defer p.memMu.Unlock()
-	switch {
-	case p.memClosed:
-		return nil, nil, fmt.Errorf("memory of workspace %s: the platform is closed", w.id)
-	case p.memDeleting[w.id]:
-		return nil, nil, fmt.Errorf("memory of workspace %s: the workspace is being deleted", w.id)
-	}
-	om, ok := p.mem[w.id]
-	if !ok {
-		st, err := memory.OpenWorkspace(w.dir, w.memoryOptions())
-		if err != nil {
-			return nil, nil, fmt.Errorf("memory of workspace %s: %w", w.id, err)
+	for {
+		p.memMu.Lock()
+		switch {
+		case p.memClosed:
+			p.memMu.Unlock()
+			return nil, nil, fmt.Errorf("memory of workspace %s: the platform is closed", w.id)
+		case p.memDeleting[w.id]:
+			p.memMu.Unlock()
+			return nil, nil, fmt.Errorf("memory of workspace %s: the workspace is being deleted", w.id)
 		}
-		om = &openMemory{st: st}
+		om := p.mem[w.id]
+		if om != nil && om.opening != nil {
+			wait := om.opening
+			p.memMu.Unlock()
+			<-wait
+			continue
+		}
+		var stale *memory.Store
+		if om != nil && !om.current() {
+			delete(p.mem, w.id)
+			if om.users == 0 {
+				stale = om.st
+			} // else the last release closes it
+			om = nil
+		}
+		if om != nil {
+			om.users++
+			p.memMu.Unlock()
+			return om.st, sync.OnceFunc(func() { p.releaseMemory(om) }), nil
+		}
+		om = &openMemory{id: w.id, users: 1, opening: make(chan struct{})}
 		p.mem[w.id] = om
+		p.memMu.Unlock()
+		closeQuietly(p, stale)
+		return w.openPooled(om)
 	}
-	om.users++
-	return om.st, sync.OnceFunc(func() { p.releaseMemory(om) }), nil
 }
 
-// releaseMemory ends one use of om and closes the idle stores beyond
-// the limit.
+// openPooled opens the store of om, which Memory has just put in the pool
+// with one user, and publishes it, unless the workspace was deleted or the
+// platform closed meanwhile.
+func (w *Workspace) openPooled(om *openMemory) (*memory.Store, func(), error) {
+	p := w.p
+	st, err := memory.OpenWorkspace(w.dir, w.memoryOptions())
+	var fi os.FileInfo
+	if err == nil {
+		fi, err = os.Stat(st.Path())
+	}
+	p.memMu.Lock()
+	defer p.memMu.Unlock()
+	close(om.opening)
+	om.opening = nil
+	kept := p.mem[w.id] == om
+	if err != nil || !kept {
+		if kept {
+			delete(p.mem, w.id)
+		}
+		if st != nil {
+			st.Close()
+		}
+		if err == nil {
+			err = errors.New("the workspace is being deleted, or the platform closed")
+		}
+		return nil, nil, fmt.Errorf("memory of workspace %s: %w", w.id, err)
+	}
+	om.st, om.file = st, fi
+	return st, sync.OnceFunc(func() { p.releaseMemory(om) }), nil
+}
+
+// releaseMemory ends one use of om and closes the idle stores beyond the
+// limit, and om itself when it has left the pool and has no users left.
 func (p *Platform) releaseMemory(om *openMemory) {
 	p.memMu.Lock()
 	om.users--
 	p.memReleases++
 	om.released = p.memReleases
+	var closing []*memory.Store
+	if p.mem[om.id] != om && om.users == 0 {
+		closing = append(closing, om.st)
+	}
 	var idle []string
 	for id, o := range p.mem {
 		if o.users == 0 {
 			idle = append(idle, id)
 		}
 	}
-	var closing []*memory.Store
 	if excess := len(idle) - p.maxIdleMem; excess > 0 {
 		slices.SortFunc(idle, func(a, b string) int { return cmp.Compare(p.mem[a].released, p.mem[b].released) })
 		for _, id := range idle[:excess] {
@@ -82,9 +151,18 @@ func (p *Platform) releaseMemory(om *openMemory) {
 	// Closed outside the lock: a close checkpoints the write-ahead log,
 	// and other workspaces' runs need the lock meanwhile.
 	for _, st := range closing {
-		if err := st.Close(); err != nil {
-			p.log.Warn().Err(err).Str("path", st.Path()).Msg("memory: close idle store")
-		}
+		closeQuietly(p, st)
+	}
+}
+
+// closeQuietly closes st, if not nil, logging a failure other than a
+// close already done (DeleteWorkspace closes stores in use).
+func closeQuietly(p *Platform, st *memory.Store) {
+	if st == nil {
+		return
+	}
+	if err := st.Close(); err != nil && !errors.Is(err, memory.ErrClosed) {
+		p.log.Warn().Err(err).Str("path", st.Path()).Msg("memory: close store")
 	}
 }
 
@@ -92,7 +170,7 @@ func (p *Platform) releaseMemory(om *openMemory) {
 // not, and runs remove (the workspace's removal) while Memory refuses the
 // workspace, so that no store of the removed directory is opened again
 // and handed, from the pool, to a workspace created later with the same
-// id.
+// id. A store being opened meanwhile is closed by its opener.
 func (p *Platform) withMemoryClosed(id string, remove func() error) error {
 	p.memMu.Lock()
 	om := p.mem[id]
@@ -104,8 +182,8 @@ func (p *Platform) withMemoryClosed(id string, remove func() error) error {
 		delete(p.memDeleting, id)
 		p.memMu.Unlock()
 	}()
-	if om != nil {
-		if err := om.st.Close(); err != nil {
+	if om != nil && om.st != nil {
+		if err := om.st.Close(); err != nil && !errors.Is(err, memory.ErrClosed) {
 			return fmt.Errorf("close memory: %w", err)
 		}
 	}
@@ -113,7 +191,7 @@ func (p *Platform) withMemoryClosed(id string, remove func() error) error {
 }
 
 // closeMemories closes every open memory store, for Platform.Close; later
-// Memory calls fail.
+// Memory calls fail, and stores being opened are closed by their openers.
 func (p *Platform) closeMemories() []error {
 	p.memMu.Lock()
 	open := p.mem
@@ -122,7 +200,11 @@ func (p *Platform) closeMemories() []error {
 	p.memMu.Unlock()
 	var errs []error
 	for _, om := range open {
-		errs = append(errs, om.st.Close())
+		if om.st != nil {
+			if err := om.st.Close(); err != nil && !errors.Is(err, memory.ErrClosed) {
+				errs = append(errs, err)
+			}
+		}
 	}
 	return errs
 }

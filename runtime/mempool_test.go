@@ -7,8 +7,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/bulkhead-dev/bulkhead/memory"
+	"github.com/ncruces/go-sqlite3/driver"
 )
 
 // openMemoryIDs returns the workspaces whose memory stores p holds open.
@@ -192,4 +194,126 @@ func TestMemoryAfterClose(t *testing.T) {
 	if _, _, err := ws.Memory(); err == nil || !strings.Contains(err.Error(), "the platform is closed") {
 		t.Fatalf("Memory after Close: %v", err)
 	}
+}
+
+// TestPooledStoreOfAnotherProcessesDelete: a workspace deleted and
+// re-created by another platform (another process) on the same state
+// directory starts empty here too: the pooled store of the old, removed
+// database file is not handed out.
+func TestPooledStoreOfAnotherProcessesDelete(t *testing.T) {
+	state := t.TempDir()
+	p1, err := NewPlatform(Options{StateDir: state})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p1.Close()
+	p2, err := NewPlatform(Options{StateDir: state})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p2.Close()
+	ws := newTestWorkspace(t, p1, "t1")
+	st, release, err := ws.Memory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Store(bg, memory.NewMemory{Text: "old tenant secret"}); err != nil {
+		t.Fatal(err)
+	}
+	release() // idle in p1's pool
+	if err := p2.DeleteWorkspace("t1"); err != nil {
+		t.Fatal(err)
+	}
+	newTestWorkspace(t, p2, "t1")
+	again, err := p1.Workspace("t1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, release, err = again.Memory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	if ms, err := st.List(bg, memory.ListOptions{}); err != nil || len(ms) != 0 {
+		t.Fatalf("the re-created workspace sees %d memories (%v)", len(ms), err)
+	}
+	if _, err := st.Store(bg, memory.NewMemory{Text: "new tenant fact"}); err != nil {
+		t.Fatal(err)
+	}
+	other, _ := p2.Workspace("t1")
+	st2, release2, err := other.Memory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release2()
+	if ms, _ := st2.List(bg, memory.ListOptions{}); len(ms) != 1 {
+		t.Errorf("the other platform sees %d memories of the new tenant, want 1", len(ms))
+	}
+}
+
+// TestSlowOpenDelaysOnlyItsWorkspace: while one workspace's store cannot
+// open (its database locked by another connection), other workspaces get
+// and release theirs.
+func TestSlowOpenDelaysOnlyItsWorkspace(t *testing.T) {
+	p := newTestPlatform(t)
+	slow, fast := newTestWorkspace(t, p, "slow"), newTestWorkspace(t, p, "fast")
+	_, release, err := slow.Memory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	release()
+	if err := p.closeMemory("slow"); err != nil {
+		t.Fatal(err)
+	}
+	unlock := lockExclusively(t, memory.DatabasePath(slow.Dir()))
+	opened := make(chan error, 1)
+	go func() {
+		_, release, err := slow.Memory()
+		if err == nil {
+			release()
+		}
+		opened <- err
+	}()
+	time.Sleep(100 * time.Millisecond) // the slow open is under way
+	done := make(chan struct{})
+	go func() {
+		_, release, err := fast.Memory()
+		if err == nil {
+			release()
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Error("another workspace's Memory waited for the slow open")
+	}
+	select {
+	case err := <-opened:
+		t.Fatalf("the slow open did not wait for the lock (%v); the test checks nothing", err)
+	default:
+	}
+	unlock()
+	if err := <-opened; err != nil {
+		t.Errorf("the slow open: %v", err)
+	}
+}
+
+// lockExclusively holds the SQLite database at path in exclusive locking
+// mode (https://sqlite.org/pragma.html#pragma_locking_mode), so that no
+// other connection can open it, until unlock.
+func lockExclusively(t *testing.T, path string) (unlock func()) {
+	t.Helper()
+	db, err := driver.Open("file:" + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	for _, q := range []string{`PRAGMA locking_mode = EXCLUSIVE`, `BEGIN EXCLUSIVE`, `COMMIT`} {
+		if _, err := db.Exec(q); err != nil {
+			db.Close()
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	return func() { db.Close() }
 }
