@@ -226,8 +226,16 @@ func TestForgetWhileAnotherReads(t *testing.T) {
 
 // TestUpgradeScrubsOldDeletes: text that a build before forgetfulVersion
 // deleted, left in free pages, is gone once the database is opened by this
-// build, and what was kept is still found.
+// build, and what was kept is still found; the same when an earlier
+// upgrade was killed during its scrub (schema current, scrub recorded as
+// pending).
 func TestUpgradeScrubsOldDeletes(t *testing.T) {
+	for _, interrupted := range []bool{false, true} {
+		t.Run(fmt.Sprintf("interrupted=%v", interrupted), func(t *testing.T) { upgradeScrubs(t, interrupted) })
+	}
+}
+
+func upgradeScrubs(t *testing.T, interrupted bool) {
 	s := openTest(t, Options{})
 	path := s.Path()
 	kept := storeTexts(t, s, "the harbour opens at dawn")[0]
@@ -246,6 +254,7 @@ func TestUpgradeScrubsOldDeletes(t *testing.T) {
 		`INSERT INTO memories_fts(rowid, body) SELECT id, text FROM memories`,
 		`PRAGMA user_version = 2`,
 	} {
+
 		if _, err := s.db.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
@@ -266,6 +275,28 @@ func TestUpgradeScrubsOldDeletes(t *testing.T) {
 		}
 	}
 	conn.Close()
+	if interrupted {
+		// What an upgrade killed during its VACUUM leaves: migration 3
+		// committed, with the scrub recorded as pending.
+		tx, err := s.db.Begin()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []string{migrations[2], `PRAGMA user_version = 3`, `INSERT INTO meta(key, value) VALUES ('scrub', 'pending')`} {
+			if _, err := tx.Exec(q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		if err := reindexFTS(context.Background(), tx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.Exec(`INSERT INTO meta(key, value) VALUES ('analyzer', ?)`, analyzerVersion); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
 	s.Close()
 	if len(leftovers(t, path, "Wombat8823")) == 0 {
 		t.Fatal("the old build's deleted text is not in the file; the test checks nothing")
@@ -277,5 +308,39 @@ func TestUpgradeScrubsOldDeletes(t *testing.T) {
 	rs, err := s.Search(context.Background(), "harbour", SearchOptions{})
 	if err != nil || len(rs) != 1 || rs[0].ID != kept {
 		t.Errorf("the kept memory after the upgrade: %+v, %v", rs, err)
+	}
+}
+
+// TestForgetBeforeClosingWhileAnotherReads: a store that deletes while
+// another process reads, and closes soon after, as a CLI command does,
+// waits at Close for the reader and empties the log: the text is gone once
+// Close returns, not left for whoever opens the database next.
+func TestForgetBeforeClosingWhileAnotherReads(t *testing.T) {
+	server := openTest(t, Options{})
+	path := server.Path()
+	storeTexts(t, server, "unrelated note")
+	cli := reopen(t, path)
+	id := storeTexts(t, cli, "the door code is Narwhal5150")[0]
+	ctx := context.Background()
+	tx, err := server.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM memories`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if err := cli.Delete(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(200 * time.Millisecond)
+		tx.Rollback()
+	}()
+	if err := cli.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := leftovers(t, path, "Narwhal5150", "narwhal5150"); len(got) > 0 {
+		t.Errorf("after the deleting store closed: %v", got)
 	}
 }

@@ -111,14 +111,22 @@ const forgetfulVersion = 3
 // migrate brings the schema to len(migrations) and rebuilds the full-text
 // index when it was built by another analyzer version, all in one write
 // transaction. scrub reports a database that predates forgetfulVersion,
-// whose free pages Open then clears (see scrubFreePages).
+// whose free pages Open then clears (see scrubFreePages), until that has
+// been done.
 func (s *Store) migrate(ctx context.Context) (scrub bool, err error) {
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		var version int
 		if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
 			return fmt.Errorf("read schema version: %w", err)
 		}
-		scrub = version > 0 && version < forgetfulVersion
+		if version > 0 && version < forgetfulVersion {
+			// Recorded in the database, so that a scrub cut short (a kill
+			// during VACUUM) runs again at the next open.
+			if _, err := tx.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES ('scrub', 'pending')
+				ON CONFLICT(key) DO NOTHING`); err != nil {
+				return fmt.Errorf("record scrub: %w", err)
+			}
+		}
 		if version > len(migrations) {
 			return fmt.Errorf("%w: version %d, this build knows %d", ErrSchemaTooNew, version, len(migrations))
 		}
@@ -132,6 +140,9 @@ func (s *Store) migrate(ctx context.Context) (scrub bool, err error) {
 			if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, len(migrations))); err != nil {
 				return fmt.Errorf("set schema version: %w", err)
 			}
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM meta WHERE key = 'scrub')`).Scan(&scrub); err != nil {
+			return fmt.Errorf("read scrub state: %w", err)
 		}
 		var analyzer string
 		err := tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'analyzer'`).Scan(&analyzer)
@@ -160,9 +171,9 @@ func (s *Store) scrubFreePages(ctx context.Context) error {
 	if _, err := s.db.ExecContext(ctx, `VACUUM`); err != nil {
 		return fmt.Errorf("clear deleted text left by an older build: %w", err)
 	}
-	// A reader elsewhere may keep the log from being emptied now; the end
-	// of a later call tries again (see purge).
-	s.logDirty.Store(!s.truncateLog())
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM meta WHERE key = 'scrub'`); err != nil {
+		return fmt.Errorf("record scrub: %w", err)
+	}
 	return nil
 }
 

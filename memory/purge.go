@@ -20,10 +20,11 @@ const purgeRetry = time.Second
 // it. It never waits for readers: while a connection, of this Store or
 // another process, reads an older snapshot the checkpoint cannot finish,
 // and a background loop tries again every purgeRetry until it does or the
-// Store closes (the last connection's close checkpoints and removes the
-// log anyway).
+// Store closes. Close then waits for readers, up to the busy timeout; and
+// Open truncates the log it finds, so that what a crashed process left is
+// purged by the next one.
 func (s *Store) purge() {
-	if !s.logDirty.Swap(false) || s.truncateLog() {
+	if !s.logDirty.Swap(false) || s.truncateLog(0) {
 		return
 	}
 	s.logDirty.Store(true)
@@ -31,28 +32,42 @@ func (s *Store) purge() {
 		return // the loop runs already
 	}
 	s.bgDone.Go(func() {
-		defer s.purging.Store(false)
-		for s.logDirty.Load() {
-			select {
-			case <-s.bgCtx.Done():
-				return
-			case <-time.After(purgeRetry):
-			}
-			if s.begin() != nil {
+		for {
+			s.retryPurge()
+			s.purging.Store(false)
+			// A purge that failed after the loop's last look found
+			// purging still set and left the work here.
+			if !s.logDirty.Load() || s.bgCtx.Err() != nil || s.purging.Swap(true) {
 				return
 			}
-			if s.logDirty.Swap(false) && !s.truncateLog() {
-				s.logDirty.Store(true)
-			}
-			s.calls.Done() // not end, which would purge again
 		}
 	})
 }
 
+// retryPurge tries to truncate the log every purgeRetry while logDirty,
+// until the Store closes.
+func (s *Store) retryPurge() {
+	for s.logDirty.Load() {
+		select {
+		case <-s.bgCtx.Done():
+			return
+		case <-time.After(purgeRetry):
+		}
+		if s.begin() != nil {
+			return
+		}
+		if s.logDirty.Swap(false) && !s.truncateLog(0) {
+			s.logDirty.Store(true)
+		}
+		s.calls.Done() // not end, which would purge again
+	}
+}
+
 // truncateLog runs a TRUNCATE checkpoint on one of the Store's
-// connections without waiting on locks, and reports whether it completed
+// connections, waiting up to wait for other connections' locks, and
+// reports whether it completed
 // (https://sqlite.org/c3ref/wal_checkpoint_v2.html).
-func (s *Store) truncateLog() bool {
+func (s *Store) truncateLog(wait time.Duration) bool {
 	ctx := context.Background()
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
@@ -61,7 +76,7 @@ func (s *Store) truncateLog() bool {
 	defer conn.Close()
 	err = conn.Raw(func(dc any) error {
 		c := dc.(driver.Conn).Raw()
-		if err := c.BusyTimeout(0); err != nil {
+		if err := c.BusyTimeout(wait); err != nil {
 			return err
 		}
 		_, _, ckErr := c.WALCheckpoint("main", sqlite3.CHECKPOINT_TRUNCATE)

@@ -178,6 +178,12 @@ func connect(path, dsn string, opts Options, readOnly bool) (*Store, error) {
 	if err == nil && scrub && !readOnly {
 		err = s.scrubFreePages(context.Background())
 	}
+	if err == nil && !readOnly {
+		// Empty a log that a crashed process may have left holding
+		// deleted text; if readers elsewhere prevent it, the end of the
+		// first call tries again (see purge).
+		s.logDirty.Store(!s.truncateLog(0))
+	}
 	if err != nil {
 		db.Close()
 		return nil, classify(path, fmt.Errorf("open memory store %s: %w", path, err))
@@ -216,6 +222,11 @@ func (s *Store) Close() error {
 	// cancel and stops.
 	s.calls.Wait()
 	s.bgDone.Wait()
+	if s.logDirty.Load() {
+		// The last chance in this process to empty the log of deleted
+		// text: wait for readers, within reason.
+		s.truncateLog(s.opts.BusyTimeout)
+	}
 	s.st.close()
 	return s.db.Close()
 }
