@@ -56,7 +56,9 @@ const sqliteHeader = "SQLite format 3\x00"
 // exists, without following a symbolic link. An existing file that is not
 // empty and does not begin with sqliteHeader fails with ErrDamaged before
 // SQLite opens it: SQLite would take a file of /proc, which stat calls
-// empty, for a new database and fail with an I/O error.
+// empty, for a new database and fail with an I/O error. A header of zero
+// bytes is let through: another process is creating the database (see
+// beingCreated).
 func createFile(path string) error {
 	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
@@ -65,13 +67,37 @@ func createFile(path string) error {
 	defer f.Close()
 	head := make([]byte, len(sqliteHeader))
 	n, err := io.ReadFull(f, head)
-	if n > 0 && string(head[:n]) != sqliteHeader {
+	if n > 0 && string(head[:n]) != sqliteHeader && !zeros(head[:n]) {
 		return &damagedError{path, sqlite3.NOTADB, sqlite3.NOTADB}
 	}
 	if err != nil && err != io.EOF { // io.EOF: empty, a new database
 		return fmt.Errorf("open memory store: %w", err)
 	}
 	return nil
+}
+
+// beingCreated reports whether the file at path starts with zero bytes
+// where sqliteHeader belongs, as a database does for a moment while
+// another process creates it.
+func beingCreated(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, len(sqliteHeader))
+	n, _ := io.ReadFull(f, head)
+	return n > 0 && zeros(head[:n])
+}
+
+// zeros reports whether b is all zero bytes.
+func zeros(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // restrictFile sets the mode of the file at path, if it exists, to 0600,

@@ -344,3 +344,46 @@ func TestForgetBeforeClosingWhileAnotherReads(t *testing.T) {
 		t.Errorf("after the deleting store closed: %v", got)
 	}
 }
+
+// TestPurgeLeftToAnotherProcess: when the deleting store cannot empty the
+// log before it closes (a reader outlasts its busy timeout), another store
+// of the same database, still open, does it on a later call.
+func TestPurgeLeftToAnotherProcess(t *testing.T) {
+	server := openTest(t, Options{})
+	path := server.Path()
+	storeTexts(t, server, "unrelated note")
+	cli, err := Open(path, Options{BusyTimeout: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := storeTexts(t, cli, "the safe code is Axolotl3377")[0]
+	ctx := context.Background()
+	tx, err := server.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM memories`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if err := cli.Delete(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if err := cli.Close(); err != nil { // gives up on the reader
+		t.Fatal(err)
+	}
+	if len(leftovers(t, path, "Axolotl3377")) == 0 {
+		t.Fatal("the closing store emptied the log despite the reader; the test checks nothing")
+	}
+	tx.Rollback()
+	deadline := time.Now().Add(5 * time.Second)
+	for len(leftovers(t, path, "Axolotl3377", "axolotl3377")) > 0 && time.Now().Before(deadline) {
+		if _, err := server.List(ctx, ListOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if got := leftovers(t, path, "Axolotl3377", "axolotl3377"); len(got) > 0 {
+		t.Errorf("5 s after the reader finished: %v", got)
+	}
+}

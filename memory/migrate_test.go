@@ -180,3 +180,46 @@ func TestConcurrentFirstOpen(t *testing.T) {
 		}
 	}
 }
+
+// TestReplacedDatabaseRefused: when the database file at a Store's path is
+// replaced (its workspace deleted and created again by another process),
+// Current says so and the Store refuses new connections to the new file
+// with ErrReplaced, rather than mix two tenants' memories.
+func TestReplacedDatabaseRefused(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ws", "memory", "memory.db")
+	if err := os.MkdirAll(filepath.Dir(filepath.Dir(path)), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	old, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	storeTexts(t, old, "old tenant secret")
+	old.db.SetMaxIdleConns(0) // every call opens a connection
+	if !old.Current() {
+		t.Fatal("Current is false before any change")
+	}
+	if err := os.Rename(filepath.Join(dir, "ws"), filepath.Join(dir, "grave")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "ws"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	storeTexts(t, fresh, "new tenant fact")
+	if old.Current() {
+		t.Error("Current is true after the file was replaced")
+	}
+	if _, err := old.List(context.Background(), ListOptions{}); !errors.Is(err, ErrReplaced) {
+		t.Errorf("List through the old store: %v, want ErrReplaced", err)
+	}
+	if ms, _ := fresh.List(context.Background(), ListOptions{}); len(ms) != 1 || ms[0].Text != "new tenant fact" {
+		t.Errorf("the new store: %+v", ms)
+	}
+}

@@ -13,6 +13,30 @@ import (
 // write-ahead log from being truncated.
 const purgeRetry = time.Second
 
+// markerInterval is how often a Store looks for a purge that another
+// process left pending (see notePurgeMarker).
+const markerInterval = time.Second
+
+// notePurgeMarker makes this Store purge the log when another process
+// deleted text and could not empty the log itself (a reader held it past
+// that process's busy timeout, or it was killed): deletes record a 'purge'
+// row in meta, which a successful purge removes. It looks at most every
+// markerInterval, and never on a read-only store.
+func (s *Store) notePurgeMarker() {
+	if s.readOnly || s.logDirty.Load() {
+		return
+	}
+	now := time.Now().UnixNano()
+	last := s.markerChecked.Load()
+	if now-last < int64(markerInterval) || !s.markerChecked.CompareAndSwap(last, now) {
+		return
+	}
+	var pending bool
+	if err := s.db.QueryRow(`SELECT EXISTS (SELECT 1 FROM meta WHERE key = 'purge')`).Scan(&pending); err == nil && pending {
+		s.logDirty.Store(true)
+	}
+}
+
 // purge empties the write-ahead log after a call that deleted or replaced
 // text (Delete, Update, the indexers), since the log keeps the old page
 // images (https://sqlite.org/wal.html): it checkpoints the log into the
@@ -87,6 +111,12 @@ func (s *Store) truncateLog(wait time.Duration) bool {
 	})
 	if err != nil {
 		s.opts.Logger.Debug().Err(err).Msg("memory: write-ahead log not truncated yet")
+		return false
 	}
-	return err == nil
+	// Purged: no other process need do it. (The delete adds a page to
+	// the emptied log, without text.)
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM meta WHERE key = 'purge'`); err != nil {
+		s.opts.Logger.Debug().Err(err).Msg("memory: clear the purge marker")
+	}
+	return true
 }

@@ -35,20 +35,24 @@ import (
 // that finds the file damaged fails with an error wrapping ErrDamaged,
 // naming the file.
 type Store struct {
-	db    *sql.DB
-	st    *stmts
-	path  string
-	opts  Options
-	vec   *vectorIndex
-	query *queryCache
+	db   *sql.DB
+	st   *stmts
+	path string
+	pin  *filePin // the database file the connections must have open
+	// readOnly: opened on a read-only file system, so never purged.
+	readOnly bool
+	opts     Options
+	vec      *vectorIndex
+	query    *queryCache
 
 	bgCtx    context.Context // done when Close begins; background work stops
 	bgCancel context.CancelFunc
 	bgWake   chan struct{}
 	bgDone   sync.WaitGroup
 
-	logDirty atomic.Bool // the write-ahead log may hold deleted text; see purge
-	purging  atomic.Bool // purge's retry loop runs
+	logDirty      atomic.Bool  // the write-ahead log may hold deleted text; see purge
+	purging       atomic.Bool  // purge's retry loop runs
+	markerChecked atomic.Int64 // when notePurgeMarker last looked, in Unix ns
 
 	life   sync.Mutex     // guards closed and the calls counted in calls
 	closed bool           // see ErrClosed
@@ -148,16 +152,19 @@ func Open(path string, opts Options) (*Store, error) {
 }
 
 // connectWhileBusy calls connect until it succeeds, fails otherwise than
-// with SQLITE_BUSY or SQLITE_LOCKED, or opts.BusyTimeout has passed, with
-// growing pauses of 1 to 100 ms. Processes that open a new database at
-// once contend for its switch to WAL mode, which SQLite does not retry
-// under the busy timeout.
+// with SQLITE_BUSY, SQLITE_LOCKED or, while the file's header is still
+// zeros (see beingCreated), SQLITE_NOTADB, or opts.BusyTimeout has passed,
+// with growing pauses of 1 to 100 ms. Processes that open a new database at
+// once contend for its creation and its switch to WAL mode, which SQLite
+// does not retry under the busy timeout.
 func connectWhileBusy(path, dsn string, opts Options, readOnly bool) (*Store, error) {
 	deadline := time.Now().Add(opts.BusyTimeout)
 	for pause := time.Millisecond; ; pause = min(2*pause, 100*time.Millisecond) {
 		s, err := connect(path, dsn, opts, readOnly)
 		var code sqlite3.ErrorCode
-		if err == nil || !errors.As(err, &code) || (code != sqlite3.BUSY && code != sqlite3.LOCKED) || time.Now().After(deadline) {
+		retry := errors.As(err, &code) &&
+			(code == sqlite3.BUSY || code == sqlite3.LOCKED || code == sqlite3.NOTADB && beingCreated(path))
+		if !retry || time.Now().After(deadline) {
 			return s, err
 		}
 		time.Sleep(pause)
@@ -167,16 +174,26 @@ func connectWhileBusy(path, dsn string, opts Options, readOnly bool) (*Store, er
 // connect opens the database named by dsn, migrates it and prepares the
 // Store's statements; see Open.
 func connect(path, dsn string, opts Options, readOnly bool) (*Store, error) {
-	db, err := driver.Open(dsn, func(c *sqlite3.Conn) error { return fts5.Register(c) })
+	pin := &filePin{}
+	db, err := driver.Open(dsn, func(c *sqlite3.Conn) error {
+		if err := pin.check(c, path); err != nil {
+			return err
+		}
+		return fts5.Register(c)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("open memory store %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(opts.MaxConns)
 	db.SetMaxIdleConns(opts.MaxConns)
-	s := &Store{db: db, path: path, opts: opts, vec: newVectorIndex(), query: newQueryCache(256)}
+	s := &Store{db: db, path: path, pin: pin, readOnly: readOnly, opts: opts, vec: newVectorIndex(), query: newQueryCache(256)}
 	scrub, err := s.migrate(context.Background())
 	if err == nil && scrub && !readOnly {
-		err = s.scrubFreePages(context.Background())
+		if err := s.scrubFreePages(context.Background()); err != nil {
+			// Not a reason to refuse the memory: the scrub stays
+			// recorded and the next open tries again.
+			opts.Logger.Warn().Err(err).Str("path", path).Msg("memory: old deleted text not cleared yet")
+		}
 	}
 	if err == nil && !readOnly {
 		// Empty a log that a crashed process may have left holding
@@ -222,10 +239,10 @@ func (s *Store) Close() error {
 	// cancel and stops.
 	s.calls.Wait()
 	s.bgDone.Wait()
-	if s.logDirty.Load() {
+	if s.logDirty.Load() && !s.truncateLog(s.opts.BusyTimeout) {
 		// The last chance in this process to empty the log of deleted
-		// text: wait for readers, within reason.
-		s.truncateLog(s.opts.BusyTimeout)
+		// text, after waiting for readers, within reason.
+		s.opts.Logger.Warn().Str("path", s.path).Msg("memory: a reader kept the write-ahead log from being emptied of deleted text; the next open of the database empties it")
 	}
 	s.st.close()
 	return s.db.Close()
@@ -266,6 +283,7 @@ func (s *Store) begin() error {
 // and purging the write-ahead log when the call deleted text (see purge).
 func (s *Store) end(errp *error) {
 	*errp = classify(s.path, *errp)
+	s.notePurgeMarker()
 	s.purge()
 	s.calls.Done()
 }

@@ -257,13 +257,20 @@ func (s *Store) deleteIDs(ctx context.Context, tx *sql.Tx, ids []int64) ([]int64
 // once. text must be what was indexed, or the index is damaged: indexText
 // is a function of the text alone, and a change of analyzer rebuilds the
 // index (see migrate). The write-ahead log still holds the old pages: the
-// call's end purges it (see purge).
+// call's end purges it (see purge), or, should this process fail to,
+// another (see notePurgeMarker).
 func (s *Store) unindex(ctx context.Context, tx *sql.Tx, id int64, text string) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO memories_fts(memories_fts, rowid, body) VALUES ('delete', ?, ?)`, id, indexText(text))
-	if err == nil {
-		s.logDirty.Store(true)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO memories_fts(memories_fts, rowid, body) VALUES ('delete', ?, ?)`, id, indexText(text)); err != nil {
+		return err
 	}
-	return err
+	// Recorded in the database too, for another process to finish if
+	// this one cannot (see notePurgeMarker).
+	if _, err := tx.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES ('purge', 'pending')
+		ON CONFLICT(key) DO NOTHING`); err != nil {
+		return err
+	}
+	s.logDirty.Store(true)
+	return nil
 }
 
 // deleteSource removes every memory whose source is src.
