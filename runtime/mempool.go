@@ -4,7 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"os"
+	"maps"
 	"slices"
 	"sync"
 
@@ -17,26 +17,17 @@ import (
 // idle stores at about 45 MiB.
 const DefaultMaxIdleMemories = 64
 
-// openMemory is a memory store the platform holds for workspace id: the
-// database file it opened (to notice a workspace deleted and re-created by
-// another process), its users (runs and Memory callers that have not
-// released it) and, once it has none, when it was released last, on the
-// platform's release counter. While opening is not nil the store is being
-// opened, outside the pool's lock, and st is nil; opening is closed then.
+// openMemory is a memory store the platform holds for workspace id: its
+// users (runs and Memory callers that have not released it) and, once it
+// has none, when it was released last, on the platform's release counter.
+// While opening is not nil the store is being opened, outside the pool's
+// lock, and st is nil; opening is closed then.
 type openMemory struct {
 	id       string
 	st       *memory.Store
-	file     os.FileInfo
 	users    int
 	released uint64
 	opening  chan struct{}
-}
-
-// current reports whether om's database is still the file at its path: a
-// workspace deleted and re-created by another process has a new one.
-func (om *openMemory) current() bool {
-	fi, err := os.Stat(om.st.Path())
-	return err == nil && os.SameFile(fi, om.file)
 }
 
 // Memory returns the workspace's memory store (<dir>/memory/memory.db),
@@ -45,14 +36,30 @@ func (om *openMemory) current() bool {
 // Runs of the workspace share the store. The platform keeps up to
 // Options.MaxIdleMemories released stores open for the next use and
 // closes the least recently released beyond that; a store in use is
-// never closed this way. A store whose file was replaced (the workspace
-// deleted and re-created by another process) is not handed out again.
-// DeleteWorkspace and Close close a store even in use: later calls to it
-// fail with memory.ErrClosed. A slow open (an upgrade, a locked database)
+// never closed this way. Each caller holds the workspace in use (see
+// Acquire) until release, so that no process deletes it meanwhile; an
+// idle store whose file was replaced anyway (the workspace deleted and
+// re-created by another process) is not handed out again (see
+// memory.Store.Current). DeleteWorkspace in this process and Close close a
+// store even in use: later calls to it fail with memory.ErrClosed. A slow open (an upgrade, a locked database)
 // delays only callers of the same workspace. After a failure the next
 // call tries again. Errors: the workspace is being deleted; the platform
 // is closed; those of memory.OpenWorkspace.
 func (w *Workspace) Memory() (*memory.Store, func(), error) {
+	unlock, err := w.Acquire()
+	if err != nil {
+		return nil, nil, fmt.Errorf("memory of workspace %s: %w", w.id, err)
+	}
+	st, release, err := w.pooledMemory()
+	if err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return st, sync.OnceFunc(func() { release(); unlock() }), nil
+}
+
+// pooledMemory is Memory without the workspace lock.
+func (w *Workspace) pooledMemory() (*memory.Store, func(), error) {
 	p := w.p
 	for {
 		p.memMu.Lock()
@@ -72,11 +79,13 @@ func (w *Workspace) Memory() (*memory.Store, func(), error) {
 			continue
 		}
 		var stale *memory.Store
-		if om != nil && !om.current() {
+		if om != nil && !om.st.Current() {
 			delete(p.mem, w.id)
 			if om.users == 0 {
 				stale = om.st
-			} // else the last release closes it
+			} else {
+				p.memOrphans[om] = true // the last release, or Close, closes it
+			}
 			om = nil
 		}
 		if om != nil {
@@ -98,10 +107,6 @@ func (w *Workspace) Memory() (*memory.Store, func(), error) {
 func (w *Workspace) openPooled(om *openMemory) (*memory.Store, func(), error) {
 	p := w.p
 	st, err := memory.OpenWorkspace(w.dir, w.memoryOptions())
-	var fi os.FileInfo
-	if err == nil {
-		fi, err = os.Stat(st.Path())
-	}
 	p.memMu.Lock()
 	defer p.memMu.Unlock()
 	close(om.opening)
@@ -119,7 +124,7 @@ func (w *Workspace) openPooled(om *openMemory) (*memory.Store, func(), error) {
 		}
 		return nil, nil, fmt.Errorf("memory of workspace %s: %w", w.id, err)
 	}
-	om.st, om.file = st, fi
+	om.st = st
 	return st, sync.OnceFunc(func() { p.releaseMemory(om) }), nil
 }
 
@@ -131,7 +136,8 @@ func (p *Platform) releaseMemory(om *openMemory) {
 	p.memReleases++
 	om.released = p.memReleases
 	var closing []*memory.Store
-	if p.mem[om.id] != om && om.users == 0 {
+	if p.mem[om.id] != om && om.users == 0 && p.memOrphans[om] {
+		delete(p.memOrphans, om)
 		closing = append(closing, om.st)
 	}
 	var idle []string
@@ -177,6 +183,7 @@ func (p *Platform) withMemoryClosed(id string, remove func() error) error {
 	delete(p.mem, id)
 	p.memDeleting[id] = true
 	p.memMu.Unlock()
+	// In use or not, it is closed here (and its late releases do nothing).
 	defer func() {
 		p.memMu.Lock()
 		delete(p.memDeleting, id)
@@ -194,8 +201,11 @@ func (p *Platform) withMemoryClosed(id string, remove func() error) error {
 // Memory calls fail, and stores being opened are closed by their openers.
 func (p *Platform) closeMemories() []error {
 	p.memMu.Lock()
-	open := p.mem
-	p.mem = map[string]*openMemory{}
+	open := slices.Collect(maps.Values(p.mem))
+	for om := range p.memOrphans {
+		open = append(open, om)
+	}
+	p.mem, p.memOrphans = map[string]*openMemory{}, map[*openMemory]bool{}
 	p.memClosed = true
 	p.memMu.Unlock()
 	var errs []error

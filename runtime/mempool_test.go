@@ -3,6 +3,8 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -136,7 +138,7 @@ func TestMemoryPoolConcurrent(t *testing.T) {
 // pool and handed to the new tenant.
 func TestDeleteNeverPoolsTheOldStore(t *testing.T) {
 	p := newTestPlatform(t)
-	for round := range 60 {
+	for round := range 40 {
 		ws := newTestWorkspace(t, p, "tenant")
 		st, release, err := ws.Memory()
 		if err != nil {
@@ -160,7 +162,9 @@ func TestDeleteNeverPoolsTheOldStore(t *testing.T) {
 				}
 			}
 		})
-		err = p.DeleteWorkspace("tenant")
+		for err = p.DeleteWorkspace("tenant"); errors.Is(err, ErrWorkspaceBusy); err = p.DeleteWorkspace("tenant") {
+			// a racer's Memory holds the workspace in use
+		}
 		close(deleted)
 		racer.Wait()
 		if err != nil {
@@ -316,4 +320,65 @@ func lockExclusively(t *testing.T, path string) (unlock func()) {
 		}
 	}
 	return func() { db.Close() }
+}
+
+// TestHeldMemoryKeepsOtherProcessesOut: while one platform holds a
+// workspace's store, another platform (process) cannot delete the
+// workspace.
+func TestHeldMemoryKeepsOtherProcessesOut(t *testing.T) {
+	state := t.TempDir()
+	p1, p2 := newPlatformAt(t, state), newPlatformAt(t, state)
+	ws := newTestWorkspace(t, p1, "t1")
+	_, release, err := ws.Memory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p2.DeleteWorkspace("t1"); !errors.Is(err, ErrWorkspaceBusy) {
+		t.Errorf("delete by another platform while the store is held: %v, want ErrWorkspaceBusy", err)
+	}
+	release()
+	if err := p2.DeleteWorkspace("t1"); err != nil {
+		t.Errorf("delete after release: %v", err)
+	}
+}
+
+// TestStaleStoreInUseClosedWithPlatform: a store still in use when its
+// file is replaced behind the platform's back (here by hand) leaves the
+// pool, is not handed out again, and is closed by Platform.Close.
+func TestStaleStoreInUseClosedWithPlatform(t *testing.T) {
+	state := t.TempDir()
+	p := newPlatformAt(t, state)
+	ws := newTestWorkspace(t, p, "t1")
+	held, release, err := ws.Memory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	if err := os.Rename(ws.Dir(), filepath.Join(state, "elsewhere")); err != nil {
+		t.Fatal(err)
+	}
+	again := newTestWorkspace(t, p, "t1")
+	st, release2, err := again.Memory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st == held {
+		t.Fatal("the stale store was handed out again")
+	}
+	release2()
+	p.Close()
+	if _, err := held.Store(bg, memory.NewMemory{Text: "late write"}); !errors.Is(err, memory.ErrClosed) {
+		t.Errorf("the stale store after Platform.Close: %v, want ErrClosed", err)
+	}
+}
+
+// newPlatformAt returns a platform on state, closed when the test ends.
+func newPlatformAt(t *testing.T, state string) *Platform {
+	t.Helper()
+	p, err := NewPlatform(Options{StateDir: state})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
 }

@@ -47,6 +47,7 @@ type Platform struct {
 	memMu       sync.Mutex
 	mem         map[string]*openMemory // open memory stores by workspace id
 	memDeleting map[string]bool        // workspaces whose removal is under way
+	memOrphans  map[*openMemory]bool   // stores in use whose file was replaced
 	memClosed   bool                   // Close has closed the stores
 	memReleases uint64                 // releases so far, to order idle stores
 	maxIdleMem  int                    // Options.MaxIdleMemories
@@ -88,7 +89,7 @@ func NewPlatform(opts Options) (*Platform, error) {
 		return nil, fmt.Errorf("state directory: %w", err)
 	}
 	p := &Platform{stateDir: abs, log: zerolog.Nop(), http: opts.HTTPClient, cacheDir: opts.WasmCacheDir,
-		mem: map[string]*openMemory{}, memDeleting: map[string]bool{}, maxIdleMem: cmp.Or(max(opts.MaxIdleMemories, 0), DefaultMaxIdleMemories)}
+		mem: map[string]*openMemory{}, memDeleting: map[string]bool{}, memOrphans: map[*openMemory]bool{}, maxIdleMem: cmp.Or(max(opts.MaxIdleMemories, 0), DefaultMaxIdleMemories)}
 	if opts.Logger != nil {
 		p.log = *opts.Logger
 	}
