@@ -142,6 +142,21 @@ func TestIndexStaysConsistent(t *testing.T) {
 	}
 }
 
+// holdSnapshot starts a read transaction on a connection of s, as a
+// reader in another process would hold one, until end is called.
+func holdSnapshot(t *testing.T, s *Store) (end func()) {
+	t.Helper()
+	tx, err := s.db.BeginTx(context.Background(), &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := tx.QueryRow(`SELECT count(*) FROM memories`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return func() { tx.Rollback() }
+}
+
 // reopen opens another Store on the database at path, closed when the
 // test ends.
 func reopen(t *testing.T, path string) *Store {
@@ -203,14 +218,7 @@ func TestForgetWhileAnotherReads(t *testing.T) {
 	ctx := context.Background()
 	id := storeTexts(t, s, "the alarm code is Quokka4411", "unrelated note")[0]
 	reader := reopen(t, path)
-	tx, err := reader.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM memories`).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
+	endRead := holdSnapshot(t, reader)
 	start := time.Now()
 	if err := s.Delete(ctx, id); err != nil {
 		t.Fatal(err)
@@ -218,7 +226,7 @@ func TestForgetWhileAnotherReads(t *testing.T) {
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("Delete waited %v for the reader", d)
 	}
-	tx.Rollback()
+	endRead()
 	if got := waitNoLeftovers(t, path, "Quokka4411", "quokka4411"); len(got) > 0 {
 		t.Errorf("5 s after the reader finished: %v", got)
 	}
@@ -322,20 +330,13 @@ func TestForgetBeforeClosingWhileAnotherReads(t *testing.T) {
 	cli := reopen(t, path)
 	id := storeTexts(t, cli, "the door code is Narwhal5150")[0]
 	ctx := context.Background()
-	tx, err := server.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM memories`).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
+	endRead := holdSnapshot(t, server)
 	if err := cli.Delete(ctx, id); err != nil {
 		t.Fatal(err)
 	}
 	go func() {
 		time.Sleep(200 * time.Millisecond)
-		tx.Rollback()
+		endRead()
 	}()
 	if err := cli.Close(); err != nil {
 		t.Fatal(err)
@@ -358,14 +359,7 @@ func TestPurgeLeftToAnotherProcess(t *testing.T) {
 	}
 	id := storeTexts(t, cli, "the safe code is Axolotl3377")[0]
 	ctx := context.Background()
-	tx, err := server.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM memories`).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
+	endRead := holdSnapshot(t, server)
 	if err := cli.Delete(ctx, id); err != nil {
 		t.Fatal(err)
 	}
@@ -375,7 +369,7 @@ func TestPurgeLeftToAnotherProcess(t *testing.T) {
 	if len(leftovers(t, path, "Axolotl3377")) == 0 {
 		t.Fatal("the closing store emptied the log despite the reader; the test checks nothing")
 	}
-	tx.Rollback()
+	endRead()
 	deadline := time.Now().Add(5 * time.Second)
 	for len(leftovers(t, path, "Axolotl3377", "axolotl3377")) > 0 && time.Now().Before(deadline) {
 		if _, err := server.List(ctx, ListOptions{}); err != nil {

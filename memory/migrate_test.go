@@ -191,11 +191,7 @@ func TestReplacedDatabaseRefused(t *testing.T) {
 	if err := os.MkdirAll(filepath.Dir(filepath.Dir(path)), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	old, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer old.Close()
+	old := reopen(t, path)
 	storeTexts(t, old, "old tenant secret")
 	old.db.SetMaxIdleConns(0) // every call opens a connection
 	if !old.Current() {
@@ -207,11 +203,7 @@ func TestReplacedDatabaseRefused(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(dir, "ws"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	fresh, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fresh.Close()
+	fresh := reopen(t, path)
 	storeTexts(t, fresh, "new tenant fact")
 	if old.Current() {
 		t.Error("Current is true after the file was replaced")
