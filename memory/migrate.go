@@ -174,6 +174,10 @@ func (s *Store) scrubFreePages(ctx context.Context) error {
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM meta WHERE key = 'scrub'`); err != nil {
 		return fmt.Errorf("record scrub: %w", err)
 	}
+	// The log holds the rebuilt pages; the old file keeps the old ones
+	// until it is checkpointed. A reader elsewhere may prevent that now:
+	// the end of the first call tries again (see purge).
+	s.logDirty.Store(!s.truncateLog(0))
 	return nil
 }
 

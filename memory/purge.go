@@ -45,8 +45,9 @@ func (s *Store) notePurgeMarker() {
 // another process, reads an older snapshot the checkpoint cannot finish,
 // and a background loop tries again every purgeRetry until it does or the
 // Store closes. Close then waits for readers, up to the busy timeout; and
-// Open truncates the log it finds, so that what a crashed process left is
-// purged by the next one.
+// what a process could not purge at all (it crashed, or a reader outlasted
+// its Close) another store purges, told by the marker deletes leave (see
+// notePurgeMarker).
 func (s *Store) purge() {
 	if !s.logDirty.Swap(false) || s.truncateLog(0) {
 		return

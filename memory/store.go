@@ -195,12 +195,6 @@ func connect(path, dsn string, opts Options, readOnly bool) (*Store, error) {
 			opts.Logger.Warn().Err(err).Str("path", path).Msg("memory: old deleted text not cleared yet")
 		}
 	}
-	if err == nil && !readOnly {
-		// Empty a log that a crashed process may have left holding
-		// deleted text; if readers elsewhere prevent it, the end of the
-		// first call tries again (see purge).
-		s.logDirty.Store(!s.truncateLog(0))
-	}
 	if err != nil {
 		db.Close()
 		return nil, classify(path, fmt.Errorf("open memory store %s: %w", path, err))
@@ -242,7 +236,7 @@ func (s *Store) Close() error {
 	if s.logDirty.Load() && !s.truncateLog(s.opts.BusyTimeout) {
 		// The last chance in this process to empty the log of deleted
 		// text, after waiting for readers, within reason.
-		s.opts.Logger.Warn().Str("path", s.path).Msg("memory: a reader kept the write-ahead log from being emptied of deleted text; the next open of the database empties it")
+		s.opts.Logger.Warn().Str("path", s.path).Msg("memory: a reader kept the write-ahead log from being emptied of deleted text; the next store of the database to make a call empties it")
 	}
 	s.st.close()
 	return s.db.Close()
