@@ -117,7 +117,7 @@ func (w *Workspace) run(ctx context.Context, req RunRequest, emit func(Event)) (
 	r.history = history
 	// Memory that cannot be opened (a damaged or refused database) never
 	// fails a run: it goes without.
-	mem, releaseMem, memErr := w.Memory()
+	mem, releaseMem, memErr := w.pooledMemory() // the run holds the workspace (Acquire above)
 	if memErr == nil {
 		defer releaseMem()
 	}
