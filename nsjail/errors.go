@@ -9,7 +9,8 @@ import (
 
 // SetupError reports that the jail could not be set up, so the command did
 // not run. Step names the layer that failed: "namespaces" (clone),
-// "user", "cgroup", "mnt", "uts", "net", "rlimit", "caps", "seccomp",
+// "user", "fds" (closing inherited descriptors), "cgroup", "mnt", "uts",
+// "net", "rlimit", "caps", "seccomp",
 // "verify" (a layer read back from inside differs), "spec", "signals",
 // "exec" (the program was not found or could not be executed) or "init"
 // (the init stage died without a report). Err's message names the system

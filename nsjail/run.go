@@ -53,6 +53,9 @@ func Run(ctx context.Context, cfg Config, argv []string) (*Result, error) {
 	if err := requireRoot(); err != nil {
 		return nil, err
 	}
+	if sealErr != nil {
+		return nil, sealErr
+	}
 	// The filter is assembled once per process and takes milliseconds;
 	// the first call builds it while the cgroup leaf is made.
 	go seccompProgram()

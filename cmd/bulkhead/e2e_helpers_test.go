@@ -47,7 +47,12 @@ func cli(t *testing.T, stateDir string, env []string, args ...string) result {
 // cliStdin is cli with standard input read from stdin (nil: none).
 func cliStdin(t *testing.T, stateDir string, env []string, stdin io.Reader, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
+	return cliCommand(t, exec.Command(binary, args...), stateDir, env, stdin)
+}
+
+// cliCommand runs cmd, which starts the binary, with cli's environment.
+func cliCommand(t *testing.T, cmd *exec.Cmd, stateDir string, env []string, stdin io.Reader) result {
+	t.Helper()
 	cmd.Stdin = stdin
 	cmd.Env = append([]string{
 		"PATH=" + os.Getenv("PATH"),

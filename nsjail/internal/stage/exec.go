@@ -10,12 +10,16 @@ import (
 const Path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 // startCommand starts s.Argv as a child of the init stage, in /workspace,
-// with exactly s.Env and the init stage's stdin, stdout and stderr. It
+// with exactly s.Env and the init stage's stdin, stdout and stderr as its
+// only descriptors. It
 // runs on the thread whose capabilities, securebits, no_new_privs and
 // seccomp filter were set, so the command inherits them.
 func startCommand(s *Spec) (int, error) {
 	path, err := lookPath(s.Argv[0])
 	if err != nil {
+		return 0, err
+	}
+	if err := sealDescriptors(); err != nil {
 		return 0, err
 	}
 	pid, err := syscall.ForkExec(path, s.Argv, &syscall.ProcAttr{

@@ -65,6 +65,9 @@ func Main() int {
 	syscall.CloseOnExec(SpecFD)
 	syscall.CloseOnExec(ReportFD)
 	reportPipe := os.NewFile(ReportFD, "report")
+	if err := closeInherited(); err != nil {
+		return fail(reportPipe, "fds", err)
+	}
 	if err := resetSignals(); err != nil {
 		return fail(reportPipe, "signals", err)
 	}
