@@ -73,33 +73,26 @@ var resolvedBuiltins = sync.OnceValue(func() []string {
 
 // protectedPaths returns every protected host path for c, resolved.
 func (c Config) protectedPaths() ([]string, error) {
-	extra := slices.Clone(c.ProtectedPaths)
-	for _, p := range extra {
+	for _, p := range c.ProtectedPaths {
 		if !filepath.IsAbs(p) {
 			return nil, fmt.Errorf("%w: ProtectedPaths: %q is not an absolute path", ErrInvalidConfig, p)
 		}
 	}
-	if dir := stateDir(); dir != "" {
-		extra = append(extra, dir)
-	}
-	return append(resolveAll(extra), resolvedBuiltins()...), nil
+	return append(resolveAll(c.ProtectedPaths), resolvedBuiltins()...), nil
 }
 
-// stateDir is the default state directory of the CLI and package runtime
-// (ARCHITECTURE.md, "State directory"): $BULKHEAD_STATE_DIR, else
-// $XDG_STATE_HOME/bulkhead, else ~/.local/state/bulkhead; "" when none can
-// be named.
-func stateDir() string {
-	if d := os.Getenv("BULKHEAD_STATE_DIR"); filepath.IsAbs(d) {
-		return d
+// CheckWorkspace applies the jail's rules for Config.Workspace to dir with
+// the given extra protected paths (see Config.Binds and
+// Config.ProtectedPaths) and returns dir with its symlinks resolved. The
+// WebAssembly file tools use it so that they serve exactly the directories
+// a jail would mount. Errors wrap ErrInvalidConfig.
+func CheckWorkspace(dir string, protected []string) (string, error) {
+	paths, err := Config{ProtectedPaths: protected}.protectedPaths()
+	if err != nil {
+		return "", err
 	}
-	if d := os.Getenv("XDG_STATE_HOME"); filepath.IsAbs(d) {
-		return filepath.Join(d, "bulkhead")
-	}
-	if home, err := os.UserHomeDir(); err == nil && filepath.IsAbs(home) {
-		return filepath.Join(home, ".local", "state", "bulkhead")
-	}
-	return ""
+	m, err := resolveWorkspace(dir, paths)
+	return m.source, err
 }
 
 // resolveAll resolves each path's symlinks; a path that does not exist is

@@ -23,6 +23,8 @@ func TestValidateBinds(t *testing.T) {
 	if err := os.Symlink("/etc", viaLink); err != nil {
 		t.Fatal(err)
 	}
+	// nsjail reads no bulkhead variable: the state directory is protected
+	// only when the caller names it (package runtime does).
 	stateDir := t.TempDir()
 	t.Setenv("BULKHEAD_STATE_DIR", stateDir)
 	linkDir := t.TempDir()
@@ -60,7 +62,8 @@ func TestValidateBinds(t *testing.T) {
 		{"shadow", []Bind{{Source: "/etc/shadow", Target: "/data"}}, nil, "protected path /etc/shadow"},
 		{"host root", []Bind{{Source: "/", Target: "/data"}}, nil, "protected path"},
 		{"var contains /var/lib/docker", []Bind{{Source: "/var", Target: "/data"}}, nil, "protected path"},
-		{"state directory", []Bind{{Source: stateDir, Target: "/data"}}, nil, "protected path " + stateDir},
+		{"state directory named only in the environment", []Bind{{Source: stateDir, Target: "/data"}}, nil, ""},
+		{"state directory named by the caller", []Bind{{Source: stateDir, Target: "/data"}}, []string{stateDir}, "protected path " + stateDir},
 		{"caller's protected path", []Bind{{Source: src, Target: "/data"}}, []string{src}, "protected path " + src},
 		{"ancestor of caller's protected path", []Bind{{Source: filepath.Dir(src), Target: "/data"}}, []string{src}, "protected path " + src},
 		{"relative target", []Bind{{Source: src, Target: "data"}}, nil, "not a clean absolute path"},
@@ -124,21 +127,46 @@ func TestResolveMountsOrderAndKinds(t *testing.T) {
 	}
 }
 
-func TestStateDir(t *testing.T) {
+func TestCheckWorkspace(t *testing.T) {
+	state := t.TempDir()
+	own := filepath.Join(state, "workspaces", "w", "files")
+	if err := os.MkdirAll(own, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ok := t.TempDir()
+	link := filepath.Join(t.TempDir(), "etc-link")
+	if err := os.Symlink("/etc", link); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
-		stateEnv, xdgEnv, home, want string
+		dir, wantErr string
 	}{
-		{"/srv/bulkhead", "/xdg", "/home/u", "/srv/bulkhead"},
-		{"", "/xdg", "/home/u", "/xdg/bulkhead"},
-		{"", "", "/home/u", "/home/u/.local/state/bulkhead"},
-		{"relative", "also-relative", "/home/u", "/home/u/.local/state/bulkhead"},
+		{ok, ""},
+		{own, ""},
+		{"/", "host root"},
+		{"/etc", "contains the protected path /etc/shadow"},
+		{"/etc/ssl", "system directory /etc"},
+		{link, "contains the protected path /etc/shadow"},
+		{"/usr/share", "system directory /usr"},
+		{"/proc", "lies under /proc"},
+		{"/proc/self", "lies under /proc"},
+		{"/sys/kernel", "lies under /sys"},
+		{"/root", "contains the protected path /root"},
+		{"/home", "contains the protected path /home"},
+		{filepath.Dir(state), "contains the protected path " + state},
+		{state, "contains the protected path " + state},
+		{"relative", "not an absolute path"},
+		{filepath.Join(ok, "missing"), "no such file"},
 	}
 	for _, tc := range tests {
-		t.Setenv("BULKHEAD_STATE_DIR", tc.stateEnv)
-		t.Setenv("XDG_STATE_HOME", tc.xdgEnv)
-		t.Setenv("HOME", tc.home)
-		if got := stateDir(); got != tc.want {
-			t.Errorf("stateDir() with %+v = %q, want %q", tc, got, tc.want)
+		got, err := CheckWorkspace(tc.dir, []string{state})
+		switch {
+		case tc.wantErr == "" && err != nil:
+			t.Errorf("CheckWorkspace(%q) = %v", tc.dir, err)
+		case tc.wantErr == "" && got != tc.dir:
+			t.Errorf("CheckWorkspace(%q) resolved to %q", tc.dir, got)
+		case tc.wantErr != "" && (!errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), tc.wantErr)):
+			t.Errorf("CheckWorkspace(%q) = %v, want an error with %q", tc.dir, err, tc.wantErr)
 		}
 	}
 }

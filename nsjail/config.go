@@ -95,7 +95,7 @@ type Config struct {
 	// read-write, nosuid and nodev at /workspace and used as the working
 	// directory. Its symlinks are resolved on the host first. It must not
 	// lie under /proc, /sys, /dev, /boot or /run, and must not contain a
-	// protected path (see Binds), so "/", "/etc" or the state directory
+	// protected path (see Binds), so "/", "/etc" or a ProtectedPaths entry
 	// are refused. Files in it keep their host owners: host root's files
 	// appear as owned by root inside, and the jail's files belong to host
 	// root (an idmapped mount, see doc.go).
@@ -107,15 +107,16 @@ type Config struct {
 	// /proc, /sys, /dev, /boot, /root, /home, /run, /var/run,
 	// /etc/shadow, /etc/gshadow, /etc/sudoers, /etc/sudoers.d, /etc/ssh,
 	// container runtime state (/var/lib/docker, /var/lib/containerd,
-	// /var/lib/containers), the state directory ($BULKHEAD_STATE_DIR or
-	// $XDG_STATE_HOME/bulkhead) and ProtectedPaths. Each Target must be a
+	// /var/lib/containers) and ProtectedPaths. Each Target must be a
 	// clean absolute path without "..", outside the jail's own directories
 	// (/proc, /dev, /etc, /usr, /bin, /sbin, /lib*, /tmp, /workspace) and
 	// not inside another bind's target.
 	Binds []Bind
 
 	// ProtectedPaths are host paths added to the built-in protected list
-	// (see Binds); each must be absolute.
+	// (see Binds); each must be absolute. The caller names its own state
+	// here (package runtime passes its state directory and compilation
+	// cache): this package reads no bulkhead environment variable.
 	ProtectedPaths []string
 
 	// Env holds extra environment variables (name → value) added to the

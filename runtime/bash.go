@@ -29,8 +29,9 @@ var bashSpec = chat.Tool{
 }
 
 // bashTool returns the bash tool for a run whose /workspace is dir: each
-// call is a fresh jail (package nsjail).
-func bashTool(dir string) hostTool {
+// call is a fresh jail (package nsjail) that may mount nothing of
+// protected (the platform's own state).
+func bashTool(dir string, protected []string) hostTool {
 	return func(ctx context.Context, input json.RawMessage) (string, bool) {
 		var in struct {
 			Command string   `json:"command"`
@@ -50,7 +51,7 @@ func bashTool(dir string) hostTool {
 			// Clamp in seconds first: a huge float overflows a Duration.
 			timeout = time.Duration(min(*in.Timeout, MaxBashTimeout.Seconds()) * float64(time.Second))
 		}
-		res, err := nsjail.Bash(ctx, nsjail.Config{Workspace: dir, Timeout: timeout}, in.Command)
+		res, err := nsjail.Bash(ctx, nsjail.Config{Workspace: dir, ProtectedPaths: protected, Timeout: timeout}, in.Command)
 		if err != nil {
 			return "jail failed: " + err.Error(), true
 		}

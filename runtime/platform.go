@@ -90,6 +90,9 @@ func NewPlatform(opts Options) (*Platform, error) {
 	}
 	p := &Platform{stateDir: abs, log: zerolog.Nop(), http: opts.HTTPClient, cacheDir: opts.WasmCacheDir,
 		mem: map[string]*openMemory{}, memDeleting: map[string]bool{}, memOrphans: map[*openMemory]bool{}, maxIdleMem: cmp.Or(max(opts.MaxIdleMemories, 0), DefaultMaxIdleMemories)}
+	if p.cacheDir == "" {
+		p.cacheDir = wasmhost.DefaultCacheDir()
+	}
 	if opts.Logger != nil {
 		p.log = *opts.Logger
 	}
@@ -115,6 +118,25 @@ func (p *Platform) wasmHost(ctx context.Context) (*wasmhost.Host, error) {
 
 // StateDir returns the absolute state directory.
 func (p *Platform) StateDir() string { return p.stateDir }
+
+// protectedPaths are the host paths of the platform that no jail mount and
+// no run's /workspace may expose; see ProtectedPaths.
+func (p *Platform) protectedPaths() []string { return ProtectedPaths(p.stateDir, p.cacheDir) }
+
+// ProtectedPaths returns the host paths of a platform with state directory
+// stateDir and compilation cache cacheDir ("" for none) that no jail mount
+// and no run's /workspace may expose (nsjail.Config.ProtectedPaths): the
+// state, holding every tenant, and the cache, holding machine code the host
+// runs. Paths are made absolute; `bulkhead sandbox exec` protects the same.
+func ProtectedPaths(stateDir, cacheDir string) []string {
+	var out []string
+	for _, p := range []string{stateDir, cacheDir} {
+		if abs, err := filepath.Abs(p); p != "" && err == nil {
+			out = append(out, abs)
+		}
+	}
+	return out
+}
 
 // Close releases the WebAssembly host, the open memory stores and the
 // jail's pre-started init stage (nsjail.ReleaseIdle). Runs still in

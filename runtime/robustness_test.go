@@ -3,6 +3,7 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -148,17 +149,39 @@ func TestDeleteRefusedDuringRun(t *testing.T) {
 	}
 }
 
+// TestMountDirGuards: a run's /workspace obeys the jail's rules before the
+// model is called (unusedLLM fails the test if it is), with the state
+// directory and compilation cache given by Options protected, not taken
+// from the environment.
 func TestMountDirGuards(t *testing.T) {
-	p := newTestPlatform(t)
+	cache := filepath.Join(t.TempDir(), "cache", "wazero")
+	if err := os.MkdirAll(cache, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("BULKHEAD_STATE_DIR", "")
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	p, err := NewPlatform(Options{StateDir: t.TempDir(), WasmCacheDir: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
 	ws := newTestWorkspace(t, p, "w")
 	other := newTestWorkspace(t, p, "other")
 	cases := []struct {
 		dir  string
 		want string
 	}{
-		{"/", "host's root"},
-		{p.StateDir(), "overlaps the state directory"},
-		{filepath.Dir(p.StateDir()), "overlaps the state directory"},
+		{"/", "host root"},
+		{"/etc", "protected path /etc/shadow"},
+		{"/etc/ssl", "system directory /etc"},
+		{"/proc", "lies under /proc"},
+		{"/proc/self", "lies under /proc"},
+		{"/sys", "lies under /sys"},
+		{"/root", "protected path /root"},
+		{"/usr/lib", "system directory /usr"},
+		{p.StateDir(), "protected path " + p.StateDir()},
+		{filepath.Dir(p.StateDir()), "protected path " + p.StateDir()},
+		{filepath.Dir(filepath.Dir(cache)), "protected path " + cache},
 		{other.FilesDir(), "overlaps the state directory"},
 		{filepath.Join(ws.Dir(), "sessions"), "overlaps the state directory"},
 	}

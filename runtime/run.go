@@ -15,6 +15,7 @@ import (
 
 	"github.com/bulkhead-dev/bulkhead/chat"
 	"github.com/bulkhead-dev/bulkhead/internal/ids"
+	"github.com/bulkhead-dev/bulkhead/nsjail"
 	"github.com/bulkhead-dev/bulkhead/providers"
 	"github.com/bulkhead-dev/bulkhead/wasmhost"
 )
@@ -236,36 +237,31 @@ func (w *Workspace) ProviderName(name string) string {
 	return cmp.Or(name, w.cfg.Provider, DefaultProvider)
 }
 
-// mountDir checks the directory a run mounts at /workspace: an existing
-// directory (default: the workspace's files/), not the host's root, and
-// neither inside nor around the state directory unless it is this
-// workspace's own files/, so that no run can reach another tenant's state.
+// mountDir checks the directory a run mounts at /workspace (default: the
+// workspace's files/) once, before the model is called, with the jail's
+// rules (nsjail.CheckWorkspace: no host root, system directory, pseudo file
+// system or protected path such as /root or the platform's state), so the
+// WebAssembly file tools serve only what a jail would mount; and neither
+// inside nor around the state directory unless it is this workspace's own
+// files/, so that no run can reach another tenant's state.
 func (w *Workspace) mountDir(dir string) (string, error) {
 	if dir == "" {
 		dir = w.FilesDir()
 	}
-	fi, err := os.Stat(dir)
+	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return "", fmt.Errorf("workspace directory: %w", err)
 	}
-	if !fi.IsDir() {
-		return "", fmt.Errorf("workspace directory %s: not a directory", dir)
-	}
-	real, err := filepath.EvalSymlinks(dir)
+	real, err := nsjail.CheckWorkspace(abs, w.p.protectedPaths())
 	if err != nil {
 		return "", fmt.Errorf("workspace directory: %w", err)
 	}
-	real, _ = filepath.Abs(real)
 	state, err := filepath.EvalSymlinks(w.p.stateDir)
 	if err != nil {
 		return "", fmt.Errorf("state directory: %w", err)
 	}
 	own, _ := filepath.EvalSymlinks(w.FilesDir())
-	switch {
-	case real == "/":
-		return "", errors.New("workspace directory /: refusing to give the agent the host's root")
-	case real == own:
-	case within(real, state) || within(state, real):
+	if real != own && (within(real, state) || within(state, real)) {
 		return "", fmt.Errorf("workspace directory %s: overlaps the state directory %s", dir, w.p.stateDir)
 	}
 	return real, nil

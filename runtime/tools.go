@@ -22,7 +22,7 @@ var builtinNames = map[string]bool{
 // bash, the memory tools of the workspace's store mem (none when mem is
 // nil), then the request's custom tools, with their schemas.
 func (w *Workspace) hostTools(custom []Tool, dir string, mem *memory.Store) (map[string]hostTool, []chat.Tool, error) {
-	tools := map[string]hostTool{"bash": bashTool(dir)}
+	tools := map[string]hostTool{"bash": bashTool(dir, w.p.protectedPaths())}
 	specs := []chat.Tool{bashSpec}
 	if mem != nil {
 		w.memoryTools(mem, tools)

@@ -84,13 +84,24 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 	return h, nil
 }
 
+// DefaultCacheDir returns the default Config.CacheDir,
+// $XDG_CACHE_HOME/bulkhead/wazero (see os.UserCacheDir), or "" when no
+// user cache directory is known. The cache holds machine code that the
+// host runs: callers must keep it out of every jail (package runtime
+// protects it).
+func DefaultCacheDir() string {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(base, "bulkhead", "wazero")
+}
+
 // newCache returns a compilation cache in dir (or the default directory),
 // falling back to an in-memory cache when the directory is unusable.
 func newCache(dir string) wazero.CompilationCache {
 	if dir == "" {
-		if base, err := os.UserCacheDir(); err == nil {
-			dir = filepath.Join(base, "bulkhead", "wazero")
-		}
+		dir = DefaultCacheDir()
 	}
 	if dir != "" {
 		if err := os.MkdirAll(dir, 0o700); err == nil {

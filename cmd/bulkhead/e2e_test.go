@@ -171,6 +171,9 @@ func TestRunErrors(t *testing.T) {
 		{"unreachable", []string{"ANTHROPIC_API_KEY=k"}, []string{"run", "-m", "hi", "--base-url", "http://127.0.0.1:1"}, "127.0.0.1:1"},
 		{"missing dir", []string{"ANTHROPIC_API_KEY=k"}, []string{"run", "-m", "hi", "--workspace", "/does/not/exist"}, "workspace directory"},
 		{"file as dir", []string{"ANTHROPIC_API_KEY=k"}, []string{"run", "-m", "hi", "--workspace", file}, "not a directory"},
+		{"host /etc as workspace", []string{"ANTHROPIC_API_KEY=k"}, []string{"run", "-m", "hi", "--workspace", "/etc"}, "protected path /etc/shadow"},
+		{"host /proc as workspace", []string{"ANTHROPIC_API_KEY=k"}, []string{"run", "-m", "hi", "--workspace", "/proc/self"}, "lies under /proc"},
+		{"host /root as workspace", []string{"ANTHROPIC_API_KEY=k"}, []string{"run", "-m", "hi", "--workspace", "/root"}, "protected path /root"},
 		{"bad session", []string{"ANTHROPIC_API_KEY=k"}, []string{"run", "-m", "hi", "--session", "../x"}, "invalid session id"},
 		{"bad workspace id", nil, []string{"run", "-m", "hi", "--workspace-id", "a/b"}, "invalid workspace id"},
 		{"unknown workspace", nil, []string{"run", "-m", "hi", "--workspace-id", "ghost"}, "bulkhead workspace create ghost"},
@@ -481,5 +484,25 @@ func TestMemorySymlink(t *testing.T) {
 	}
 	if r := cli(t, state, nil, "memory", "list", "--workspace-id", "t1"); strings.Contains(r.stdout, "planted") || !strings.Contains(r.stdout, "secret") {
 		t.Errorf("t1's memories: %s", r.stdout)
+	}
+}
+
+// TestSandboxProtectsStateDir: the state directory named by --state-dir
+// (not by any variable) is kept out of sandbox exec's mounts.
+func TestSandboxProtectsStateDir(t *testing.T) {
+	parent := t.TempDir()
+	state := filepath.Join(parent, "state")
+	if err := os.Mkdir(state, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"--workspace", parent},
+		{"--workspace", t.TempDir(), "--bind", state + ":/data:ro"},
+	} {
+		argv := append(append([]string{"--state-dir", state, "sandbox", "exec"}, args...), "--", "true")
+		r := cli(t, t.TempDir(), nil, argv...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, "protected path "+state) {
+			t.Errorf("%v: exit %d, stderr %q", args, r.code, r.stderr)
+		}
 	}
 }

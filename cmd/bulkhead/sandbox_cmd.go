@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/bulkhead-dev/bulkhead/nsjail"
+	"github.com/bulkhead-dev/bulkhead/runtime"
+	"github.com/bulkhead-dev/bulkhead/wasmhost"
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 )
@@ -30,12 +32,12 @@ const (
 	exitSignalBase  = 128 // plus the signal number, as shells report it
 )
 
-func newSandboxCmd() *cobra.Command {
+func newSandboxCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sandbox",
 		Short: "Check the jail, or run a command in the same jail the bash tool uses",
 	}
-	cmd.AddCommand(newSandboxCheckCmd(), newSandboxExecCmd())
+	cmd.AddCommand(newSandboxCheckCmd(), newSandboxExecCmd(g))
 	return cmd
 }
 
@@ -83,7 +85,7 @@ type execFlags struct {
 	binds     []string
 }
 
-func newSandboxExecCmd() *cobra.Command {
+func newSandboxExecCmd(g *globals) *cobra.Command {
 	var f execFlags
 	cmd := &cobra.Command{
 		Use:   "exec [flags] -- CMD [ARG...]",
@@ -94,7 +96,7 @@ func newSandboxExecCmd() *cobra.Command {
 			"are reported on stderr. Each of stdout and stderr is capped at " + strconv.FormatInt(nsjail.DefaultOutputLimit>>20, 10) + " MiB.",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := f.config()
+			cfg, err := f.config(g)
 			if err != nil {
 				fmt.Fprintln(cmd.ErrOrStderr(), "bulkhead: sandbox:", err)
 				os.Exit(exitUsage)
@@ -116,13 +118,17 @@ func newSandboxExecCmd() *cobra.Command {
 	return cmd
 }
 
-// config turns the flags into a jail configuration, validated.
-func (f execFlags) config() (nsjail.Config, error) {
+// config turns the flags into a jail configuration, validated. It
+// protects the state directory and compilation cache as runs do.
+func (f execFlags) config(g *globals) (nsjail.Config, error) {
 	ws, err := filepath.Abs(f.workspace)
 	if err != nil {
 		return nsjail.Config{}, fmt.Errorf("--workspace: %w", err)
 	}
 	cfg := nsjail.Config{Workspace: ws, Pids: f.pids, CPU: f.cpu, Timeout: f.timeout, Network: nsjail.Network(f.network)}
+	if state, err := g.resolveStateDir(); err == nil {
+		cfg.ProtectedPaths = runtime.ProtectedPaths(state, wasmhost.DefaultCacheDir())
+	}
 	if f.memory != "" {
 		if cfg.Memory, err = parseSize(f.memory); err != nil {
 			return nsjail.Config{}, fmt.Errorf("--memory: %w", err)

@@ -22,7 +22,7 @@ func init() {
 	if os.Getenv(envSandboxCLI) == "" {
 		return
 	}
-	cmd := newSandboxCmd()
+	cmd := newSandboxCmd(&globals{})
 	cmd.SetArgs(os.Args[1:])
 	cmd.SilenceUsage = true
 	if err := cmd.Execute(); err != nil {
