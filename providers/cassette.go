@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"syscall"
 
 	"github.com/bulkhead-dev/bulkhead/chat"
 )
@@ -44,11 +46,16 @@ type recordedError struct {
 	Message  string `json:"message"`
 }
 
-// loadCassette reads and validates a cassette file.
+// MaxCassetteBytes is the size of the largest cassette file Replay reads.
+const MaxCassetteBytes = 64 << 20
+
+// loadCassette reads and validates a cassette file: a regular file of at
+// most MaxCassetteBytes (a device such as /dev/zero, a FIFO or a directory
+// is refused before anything is read).
 func loadCassette(path string) (*cassette, error) {
-	data, err := os.ReadFile(path)
+	data, err := readCassette(path)
 	if err != nil {
-		return nil, fmt.Errorf("cassette: %w", err)
+		return nil, fmt.Errorf("cassette %s: %w", path, err)
 	}
 	var c cassette
 	if err := json.Unmarshal(data, &c); err != nil {
@@ -67,4 +74,33 @@ func loadCassette(path string) (*cassette, error) {
 		}
 	}
 	return &c, nil
+}
+
+// readCassette returns the contents of the regular file at path, refusing
+// other file types and files over MaxCassetteBytes. The file is opened
+// with O_NONBLOCK so that a FIFO cannot block the open.
+func readCassette(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%s)", fi.Mode().Type())
+	}
+	if fi.Size() > MaxCassetteBytes {
+		return nil, fmt.Errorf("%d bytes, over the limit of %d MiB", fi.Size(), MaxCassetteBytes>>20)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxCassetteBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxCassetteBytes {
+		return nil, fmt.Errorf("grew past the limit of %d MiB while being read", MaxCassetteBytes>>20)
+	}
+	return data, nil
 }

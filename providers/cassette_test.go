@@ -9,7 +9,9 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/bulkhead-dev/bulkhead/chat"
 )
@@ -268,6 +270,41 @@ func TestReplayBadCassette(t *testing.T) {
 	}
 	if _, err := Replay(filepath.Join(dir, "absent.json")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing cassette err = %v", err)
+	}
+}
+
+// TestReplayRefusesNonRegularAndHuge: /dev/zero, a FIFO without a writer,
+// a directory and a file over MaxCassetteBytes are refused at once with
+// one clear error, before anything is read.
+func TestReplayRefusesNonRegularAndHuge(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	huge := filepath.Join(dir, "huge.json")
+	if err := os.WriteFile(huge, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(huge, MaxCassetteBytes+1); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{
+		"/dev/zero": "not a regular file",
+		fifo:        "not a regular file",
+		dir:         "not a regular file",
+		huge:        "over the limit of 64 MiB",
+	} {
+		done := make(chan error, 1)
+		go func() { _, err := Replay(path); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), path) {
+				t.Errorf("Replay(%s) = %v, want %q", path, err, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("Replay(%s) still reading after 10s", path)
+		}
 	}
 }
 

@@ -180,6 +180,7 @@ func TestRunErrors(t *testing.T) {
 		{"unknown provider", []string{"ANTHROPIC_API_KEY=k"}, []string{"run", "-m", "hi", "--provider", "nope"}, "nope"},
 		{"record and replay", nil, []string{"run", "-m", "hi", "--record", "a", "--replay", "b"}, "exclude"},
 		{"missing cassette", nil, []string{"run", "-m", "hi", "--replay", "/no/such/cassette.json"}, "cassette"},
+		{"device as cassette", nil, []string{"run", "-m", "hi", "--replay", "/dev/zero"}, "cassette /dev/zero: not a regular file"},
 		{"bad log level", []string{"BULKHEAD_LOG_LEVEL=loud"}, []string{"workspace", "list"}, "BULKHEAD_LOG_LEVEL"},
 		{"mistyped subcommand", nil, []string{"sandbox", "exce", "--", "true"}, `unknown command "exce" for bulkhead sandbox`},
 		{"missing subcommand", nil, []string{"workspace"}, "needs a subcommand: create, delete, list, show"},
