@@ -16,6 +16,11 @@ import (
 // middleware hook, so that failures are classified from what went over the
 // wire rather than from each SDK's error types.
 type exchange struct {
+	// ctx is the attempt's context, cancelled with errIdle when no byte
+	// arrived for idle; the adapter makes the request with it.
+	ctx   context.Context
+	idle  time.Duration
+	timer *time.Timer
 	// limit caps the bytes read from a response body.
 	limit int64
 	// status and header are those of the response, when one arrived.
@@ -25,6 +30,24 @@ type exchange struct {
 	body []byte
 }
 
+// errIdle is the cause of an attempt's context cancelled by its idle timer.
+var errIdle = errors.New("idle")
+
+// newExchange returns the exchange of one attempt running in attempt,
+// whose idle timer starts now.
+func newExchange(attempt context.Context, limit int64, idle time.Duration) *exchange {
+	ctx, cancel := context.WithCancelCause(attempt)
+	ex := &exchange{ctx: ctx, idle: idle, limit: limit}
+	ex.timer = time.AfterFunc(idle, func() { cancel(errIdle) })
+	return ex
+}
+
+// alive restarts the idle timer: a byte arrived.
+func (ex *exchange) alive() { ex.timer.Reset(ex.idle) }
+
+// stop ends the idle timer once the attempt is over.
+func (ex *exchange) stop() { ex.timer.Stop() }
+
 // observe is the middleware: it passes the request on and keeps a copy of
 // an error response's body, putting an identical body back for the SDK.
 func (ex *exchange) observe(req *http.Request, next func(*http.Request) (*http.Response, error)) (*http.Response, error) {
@@ -32,6 +55,7 @@ func (ex *exchange) observe(req *http.Request, next func(*http.Request) (*http.R
 	if err != nil || resp == nil {
 		return resp, err
 	}
+	ex.alive()
 	ex.status, ex.header = resp.StatusCode, resp.Header
 	if resp.StatusCode >= 400 {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
@@ -40,14 +64,16 @@ func (ex *exchange) observe(req *http.Request, next func(*http.Request) (*http.R
 		resp.Body = io.NopCloser(bytes.NewReader(body))
 		return resp, nil
 	}
-	resp.Body = &cappedBody{ReadCloser: resp.Body, left: ex.limit, limit: ex.limit}
+	resp.Body = &cappedBody{ReadCloser: resp.Body, left: ex.limit, limit: ex.limit, alive: ex.alive}
 	return resp, nil
 }
 
-// cappedBody fails reads once limit bytes have been read.
+// cappedBody fails reads once limit bytes have been read, and reports
+// each read that brought bytes to alive.
 type cappedBody struct {
 	io.ReadCloser
 	left, limit int64
+	alive       func()
 }
 
 func (b *cappedBody) Read(p []byte) (int, error) {
@@ -59,6 +85,9 @@ func (b *cappedBody) Read(p []byte) (int, error) {
 	}
 	n, err := b.ReadCloser.Read(p)
 	b.left -= int64(n)
+	if n > 0 {
+		b.alive()
+	}
 	return n, err
 }
 
@@ -73,6 +102,8 @@ func (ex *exchange) failure(err error, attempt context.Context, host string, tim
 		return pe
 	case ex.status >= 400:
 		return statusError(ex.status, ex.header, ex.body)
+	case errors.Is(context.Cause(ex.ctx), errIdle):
+		return &Error{Kind: KindNetwork, Message: fmt.Sprintf("no data from %s for %s (the idle timeout)", host, ex.idle)}
 	case errors.Is(attempt.Err(), context.DeadlineExceeded):
 		return &Error{Kind: KindNetwork, Message: fmt.Sprintf("no complete answer from %s within %s", host, timeout)}
 	}

@@ -37,6 +37,9 @@ const (
 	DefaultTimeout = 10 * time.Minute
 	// DefaultMaxResponseBytes caps one response body: 32 MiB.
 	DefaultMaxResponseBytes = 32 << 20
+	// DefaultIdleTimeout fails an attempt during which no byte arrived
+	// for this long, from the request to the end of the response.
+	DefaultIdleTimeout = 120 * time.Second
 )
 
 // Config selects and tunes a provider. Only Name is required, plus APIKey
@@ -80,6 +83,13 @@ type Config struct {
 	// included; a larger one fails with KindBadResponse. 0 means
 	// DefaultMaxResponseBytes.
 	MaxResponseBytes int64
+	// IdleTimeout fails an attempt as a KindNetwork error (retryable) when
+	// no byte of the response arrives for this long: a provider that sends
+	// headers, an event or keep-alive comments and then nothing would
+	// otherwise hold the run (and its session lock) for Timeout. It counts
+	// from the request, so a whole (NoStream) answer that takes longer to
+	// start needs a larger value. 0 means DefaultIdleTimeout.
+	IdleTimeout time.Duration
 }
 
 // adapter speaks one wire protocol. complete makes a single attempt,
@@ -96,6 +106,7 @@ type client struct {
 	model     string
 	maxTokens int
 	timeout   time.Duration
+	idle      time.Duration
 	maxBody   int64
 	retry     retryPolicy
 	proto     adapter
@@ -135,6 +146,7 @@ func New(cfg Config) (Provider, error) {
 		model:     p.model,
 		maxTokens: cmp.Or(cfg.MaxTokens, DefaultMaxTokens),
 		timeout:   cmp.Or(cfg.Timeout, DefaultTimeout),
+		idle:      cmp.Or(cfg.IdleTimeout, DefaultIdleTimeout),
 		maxBody:   cmp.Or(cfg.MaxResponseBytes, DefaultMaxResponseBytes),
 		retry: retryPolicy{
 			maxRetries:    max(cmp.Or(cfg.MaxRetries, DefaultMaxRetries), 0),
@@ -196,8 +208,9 @@ func (c *client) Complete(ctx context.Context, req chat.Request, onText func(str
 func (c *client) attempt(ctx context.Context, req chat.Request, onText func(string)) (*chat.Response, error) {
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	ex := &exchange{limit: c.maxBody}
-	resp, err := c.proto.complete(actx, req, onText, ex)
+	ex := newExchange(actx, c.maxBody, c.idle)
+	defer ex.stop()
+	resp, err := c.proto.complete(ex.ctx, req, onText, ex)
 	if err == nil {
 		return resp, nil
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/bulkhead-dev/bulkhead/nsjail"
 	"github.com/bulkhead-dev/bulkhead/wasmhost"
@@ -26,6 +27,10 @@ type Options struct {
 	WasmCacheDir string
 	// HTTPClient is used for provider calls. Default http.DefaultClient.
 	HTTPClient *http.Client
+	// ProviderIdleTimeout fails a model call's attempt (retried as a
+	// network error) when the provider sends no byte for this long; see
+	// providers.Config.IdleTimeout. Zero: providers.DefaultIdleTimeout.
+	ProviderIdleTimeout time.Duration
 	// MaxIdleMemories is how many workspaces' memory stores the platform
 	// keeps open while no run uses them; see Workspace.Memory. Zero or
 	// negative: DefaultMaxIdleMemories.
@@ -39,6 +44,7 @@ type Platform struct {
 	stateDir string
 	log      zerolog.Logger
 	http     *http.Client
+	idle     time.Duration // Options.ProviderIdleTimeout
 	cacheDir string
 
 	hostMu sync.Mutex
@@ -88,7 +94,7 @@ func NewPlatform(opts Options) (*Platform, error) {
 	if err := os.MkdirAll(filepath.Join(abs, "workspaces"), 0o700); err != nil {
 		return nil, fmt.Errorf("state directory: %w", err)
 	}
-	p := &Platform{stateDir: abs, log: zerolog.Nop(), http: opts.HTTPClient, cacheDir: opts.WasmCacheDir,
+	p := &Platform{stateDir: abs, log: zerolog.Nop(), http: opts.HTTPClient, idle: opts.ProviderIdleTimeout, cacheDir: opts.WasmCacheDir,
 		mem: map[string]*openMemory{}, memDeleting: map[string]bool{}, memOrphans: map[*openMemory]bool{}, maxIdleMem: cmp.Or(max(opts.MaxIdleMemories, 0), DefaultMaxIdleMemories)}
 	if p.cacheDir == "" {
 		p.cacheDir = wasmhost.DefaultCacheDir()

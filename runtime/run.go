@@ -220,7 +220,7 @@ func (p *Platform) Provider(name, key, baseURL string, noStream bool) (providers
 	if err != nil {
 		return nil, err
 	}
-	return providers.New(providers.Config{Name: name, APIKey: key, BaseURL: baseURL, HTTPClient: p.http, NoStream: noStream})
+	return providers.New(providers.Config{Name: name, APIKey: key, BaseURL: baseURL, HTTPClient: p.http, NoStream: noStream, IdleTimeout: p.idle})
 }
 
 // NewSessionID returns a fresh session id: UTC time and 6 random hex digits,
