@@ -3,6 +3,7 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"github.com/bulkhead-dev/bulkhead/sessions"
 	"os"
 	"path/filepath"
 	"strings"
@@ -73,6 +74,23 @@ func TestInterruptedToolCallsAreAnswered(t *testing.T) {
 	stored, _, _ := ws.Sessions().Load("s")
 	if len(stored) != 5 {
 		t.Fatalf("transcript has %d messages, want 5", len(stored))
+	}
+}
+
+// TestEmptiedTranscriptRefused: a session whose transcript was emptied
+// while the index counts its messages is not resumed silently as a new
+// conversation: the run fails before the model is called.
+func TestEmptiedTranscriptRefused(t *testing.T) {
+	ws := newTestWorkspace(t, newTestPlatform(t), "w")
+	if err := ws.Sessions().Append("s", "m", chat.UserText("remember 42"), chat.Message{Role: chat.RoleAssistant, Content: []chat.Block{{Type: chat.BlockText, Text: "ok"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(filepath.Join(ws.Dir(), "sessions", "s.jsonl"), 0); err != nil {
+		t.Fatal(err)
+	}
+	_, err := ws.Run(bg, RunRequest{Message: "what number?", SessionID: "s", LLM: unusedLLM{}})
+	if !errors.Is(err, sessions.ErrTruncated) {
+		t.Fatalf("run: %v, want ErrTruncated", err)
 	}
 }
 

@@ -161,3 +161,31 @@ func TestDefaultLineLimit(t *testing.T) {
 		t.Fatalf("Append of a message over 8 MiB: %v, want ErrMessageTooLarge", err)
 	}
 }
+
+// TestLoadTruncatedTranscript: a transcript emptied, cut short or removed
+// while the index counts its messages is refused, not resumed as a new
+// session; appending to it again is refused the same way by Load.
+func TestLoadTruncatedTranscript(t *testing.T) {
+	for name, damage := range map[string]func(path string) error{
+		"emptied":   func(p string) error { return os.Truncate(p, 0) },
+		"cut short": func(p string) error { return os.Truncate(p, 10) },
+		"removed":   os.Remove,
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := newStore(t)
+			mustAppend(t, s, "s1", "m", user("one"), assistant("two"))
+			if err := damage(s.transcriptPath("s1")); err != nil {
+				t.Fatal(err)
+			}
+			msgs, _, err := s.Load("s1")
+			if !errors.Is(err, ErrTruncated) || msgs != nil {
+				t.Fatalf("Load = %d messages, %v; want ErrTruncated", len(msgs), err)
+			}
+			for _, want := range []string{s.transcriptPath("s1"), "2 messages", "delete the session"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q lacks %q", err, want)
+				}
+			}
+		})
+	}
+}

@@ -38,6 +38,10 @@ var (
 	// ErrMessageTooLarge: a message or its transcript line exceeds the
 	// Limits.
 	ErrMessageTooLarge = errors.New("message too large")
+	// ErrTruncated: Load found the transcript shorter than the index
+	// records (emptied, cut or removed behind the store's back); loading
+	// it would resume the session without its acknowledged history.
+	ErrTruncated = errors.New("transcript shorter than the session index records")
 )
 
 // Limits bounds what a Store reads, writes and waits for. A zero field means
