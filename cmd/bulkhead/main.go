@@ -7,7 +7,7 @@ import (
 
 func main() {
 	if err := newRootCmd().Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "bulkhead:", err)
+		fmt.Fprintln(display(os.Stderr), "bulkhead:", err)
 		os.Exit(1)
 	}
 }

@@ -223,7 +223,7 @@ func memorySearchCmd(open openStore, asJSON *bool) *cobra.Command {
 				fmt.Fprintln(cmd.OutOrStdout(), "No memories found.")
 				return nil
 			}
-			memory.FormatResults(cmd.OutOrStdout(), rs, searchShowChars)
+			memory.FormatResults(display(os.Stdout), rs, searchShowChars)
 			return nil
 		},
 	}
@@ -260,7 +260,7 @@ func memoryListCmd(open openStore, asJSON *bool) *cobra.Command {
 				fmt.Fprintln(cmd.OutOrStdout(), "No memories found.")
 				return nil
 			}
-			memory.FormatMemories(cmd.OutOrStdout(), ms, 200)
+			memory.FormatMemories(display(os.Stdout), ms, 200)
 			return nil
 		},
 	}

@@ -89,7 +89,7 @@ func runAgent(ctx context.Context, g *globals, f *runFlags) error {
 		return err
 	}
 	if !f.json {
-		fmt.Println(res.Response)
+		fmt.Fprintln(display(os.Stdout), res.Response)
 	}
 	if res.Reason == hostcall.FinishMaxTurns {
 		fmt.Fprintf(os.Stderr, "bulkhead: stopped after %s (the --max-turns limit); the work may be unfinished: continue with --session %s\n", count.Noun(res.Turns, "turn", "turns"), res.SessionID)
@@ -123,13 +123,14 @@ func progress(asJSON bool) func(runtime.Event) {
 	if !term.IsTerminal(int(os.Stderr.Fd())) {
 		return nil
 	}
+	stderr := display(os.Stderr)
 	return func(ev runtime.Event) {
 		if ev.Type == runtime.EventToolEnd {
 			status := "ok"
 			if ev.Tool.IsError {
 				status = "error"
 			}
-			fmt.Fprintf(os.Stderr, "• %s %s → %s\n", ev.Tool.Name, summarize(ev.Tool.Input), status)
+			fmt.Fprintf(stderr, "• %s %s → %s\n", ev.Tool.Name, summarize(ev.Tool.Input), status)
 		}
 	}
 }

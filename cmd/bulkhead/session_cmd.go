@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -77,8 +78,9 @@ func newSessionCmd(g *globals) *cobra.Command {
 			if asJSON {
 				return json.NewEncoder(os.Stdout).Encode(msgs)
 			}
+			out := display(os.Stdout)
 			for _, m := range msgs {
-				printMessage(m)
+				printMessage(out, m)
 			}
 			return nil
 		},
@@ -87,14 +89,14 @@ func newSessionCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-// printMessage prints one transcript message for people.
-func printMessage(m chat.Message) {
+// printMessage prints one transcript message for people to w.
+func printMessage(w io.Writer, m chat.Message) {
 	for _, b := range m.Content {
 		switch b.Type {
 		case chat.BlockText:
-			fmt.Printf("[%s] %s\n", m.Role, b.Text)
+			fmt.Fprintf(w, "[%s] %s\n", m.Role, b.Text)
 		case chat.BlockToolUse:
-			fmt.Printf("[%s] → %s %s\n", m.Role, b.Name, summarize(b.Input))
+			fmt.Fprintf(w, "[%s] → %s %s\n", m.Role, b.Name, summarize(b.Input))
 		case chat.BlockToolResult:
 			status := "result"
 			if b.IsError {
@@ -104,7 +106,7 @@ func printMessage(m chat.Message) {
 			if len(text) > 500 {
 				text = text[:500] + " …"
 			}
-			fmt.Printf("[tool %s] %s\n", status, text)
+			fmt.Fprintf(w, "[tool %s] %s\n", status, text)
 		}
 	}
 }
