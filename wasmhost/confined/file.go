@@ -29,6 +29,8 @@ type file struct {
 	ino    sys.Inode
 	isDir  bool
 	closed bool
+	// onClose, when set, runs at Close before the descriptor is closed.
+	onClose func()
 }
 
 var _ experimentalsys.File = (*file)(nil)
@@ -243,6 +245,9 @@ func (f *file) Close() experimentalsys.Errno {
 		return 0
 	}
 	f.closed = true
+	if f.onClose != nil {
+		f.onClose()
+	}
 	return toErrno(f.f.Close())
 }
 

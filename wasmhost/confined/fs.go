@@ -23,6 +23,8 @@ type rootFS struct {
 	// descriptor for *at system calls on the root's own entries, the
 	// commonest case, which then need no os.Root walk (see inParent).
 	dir *os.File
+	// held are the directories the guest holds open (see heldDirs).
+	held heldDirs
 }
 
 var (
@@ -63,13 +65,71 @@ func (c *rootFS) Close() error {
 // Lstat implements experimentalsys.FS.Lstat: the status of name itself,
 // without following a symlink in its last component.
 func (c *rootFS) Lstat(name string) (sys.Stat_t, experimentalsys.Errno) {
+	if st, errno, ok := c.statInParent(name); ok {
+		return st, errno
+	}
 	return statWith(name, c.root.Lstat)
 }
 
 // Stat implements experimentalsys.FS.Stat: the status of what name resolves
 // to, following symlinks beneath the root.
 func (c *rootFS) Stat(name string) (sys.Stat_t, experimentalsys.Errno) {
+	if st, errno, ok := c.statInParent(name); ok && (errno != 0 || st.Mode&fs.ModeSymlink == 0) {
+		return st, errno
+	}
 	return statWith(name, c.root.Stat)
+}
+
+// statInParent is Lstat with one fstatat(2) in name's parent directory,
+// when that is the root or a directory the guest holds open (see
+// heldDirs); ok is false when it is neither, and the caller resolves name
+// through os.Root.
+func (c *rootFS) statInParent(name string) (st sys.Stat_t, errno experimentalsys.Errno, ok bool) {
+	e, errno := splitName(name)
+	if errno != 0 || e.isRoot() || e.trailingSlash || (e.dir != "." && c.held.get(e.dir) == nil) {
+		return sys.Stat_t{}, 0, false
+	}
+	var ust unix.Stat_t
+	err := c.inParent(e, func(dirfd int, base string) error {
+		return unix.Fstatat(dirfd, base, &ust, unix.AT_SYMLINK_NOFOLLOW)
+	})
+	if err != nil {
+		return sys.Stat_t{}, toErrno(err), true
+	}
+	return statOf(&ust), 0, true
+}
+
+// statOf converts a stat(2) result, with its type and mode bits mapped as
+// package os maps them (os/stat_linux.go).
+func statOf(st *unix.Stat_t) sys.Stat_t {
+	mode := fs.FileMode(st.Mode & 0o777)
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFDIR:
+		mode |= fs.ModeDir
+	case unix.S_IFLNK:
+		mode |= fs.ModeSymlink
+	case unix.S_IFIFO:
+		mode |= fs.ModeNamedPipe
+	case unix.S_IFSOCK:
+		mode |= fs.ModeSocket
+	case unix.S_IFCHR:
+		mode |= fs.ModeDevice | fs.ModeCharDevice
+	case unix.S_IFBLK:
+		mode |= fs.ModeDevice
+	}
+	if st.Mode&unix.S_ISUID != 0 {
+		mode |= fs.ModeSetuid
+	}
+	if st.Mode&unix.S_ISGID != 0 {
+		mode |= fs.ModeSetgid
+	}
+	if st.Mode&unix.S_ISVTX != 0 {
+		mode |= fs.ModeSticky
+	}
+	return sys.Stat_t{
+		Dev: st.Dev, Ino: st.Ino, Mode: mode, Nlink: st.Nlink, Size: st.Size,
+		Atim: st.Atim.Nano(), Mtim: st.Mtim.Nano(), Ctim: st.Ctim.Nano(),
+	}
 }
 
 // statWith checks name and converts the result of statFn(name), one of

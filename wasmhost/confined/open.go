@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path"
 	"syscall"
 
 	experimentalsys "github.com/tetratelabs/wazero/experimental/sys"
@@ -41,7 +42,8 @@ func (c *rootFS) OpenFile(name string, flag experimentalsys.Oflag, perm fs.FileM
 	if !e.isRoot() && !e.trailingSlash {
 		fd, err := c.openEntry(e, flag, osFlag, perm)
 		if err == nil {
-			return finishOpenFd(fd, e.base, flag)
+			opened, errno := finishOpenFd(fd, e.base, flag)
+			return c.hold(e, opened, errno)
 		}
 		if !errors.Is(err, errFollow) {
 			return nil, openErrno(err)
@@ -51,7 +53,22 @@ func (c *rootFS) OpenFile(name string, flag experimentalsys.Oflag, perm fs.FileM
 	if err != nil {
 		return nil, openErrno(err)
 	}
-	return finishOpen(f, flag)
+	opened, errno := finishOpen(f, flag)
+	return c.hold(e, opened, errno)
+}
+
+// hold records an opened directory other than the root among the held
+// directories until it is closed (see heldDirs), and passes OpenFile's
+// results through.
+func (c *rootFS) hold(e entry, opened experimentalsys.File, errno experimentalsys.Errno) (experimentalsys.File, experimentalsys.Errno) {
+	f, ok := opened.(*file)
+	if errno != 0 || !ok || !f.isDir || e.isRoot() {
+		return opened, errno
+	}
+	name := path.Join(e.dir, e.base)
+	c.held.add(name, f.f)
+	f.onClose = func() { c.held.remove(name, f.f) }
+	return f, 0
 }
 
 // openErrno is toErrno for an error of open(2), which returns ENXIO only for

@@ -60,29 +60,39 @@ func (e entry) isRoot() bool {
 	return e.base == "."
 }
 
-// inParent resolves e.dir through os.Root (following symlinks only beneath
-// the root), opens it with O_PATH, and calls fn with that descriptor and
-// e.base. When e.dir is the root itself, fn gets the root's O_PATH
-// descriptor, opened once by New, so an entry of the root costs no extra
-// open and close. fn must pass base only to *at system calls with flags
-// that do not follow a symlink in the last component. After Close it fails
-// with fs.ErrClosed.
+// inParent resolves e.dir and calls fn with a descriptor of it and e.base:
+// the root's O_PATH descriptor, opened once by New, when e.dir is the root;
+// the guest's own descriptor when it holds e.dir open (see heldDirs);
+// otherwise e.dir opened with O_PATH through os.Root, which follows
+// symlinks only beneath the root. fn must pass base only to *at system
+// calls with flags that do not follow a symlink in the last component.
+// After Close it fails with fs.ErrClosed.
 func (c *rootFS) inParent(e entry, fn func(dirfd int, base string) error) error {
-	dir := c.dir
-	if e.dir != "." {
-		d, err := c.root.OpenFile(e.dir, os.O_RDONLY|unix.O_PATH|unix.O_DIRECTORY, 0)
-		if err != nil {
+	if e.dir == "." {
+		return withFD(c.dir, e.base, fn)
+	}
+	if held := c.held.get(e.dir); held != nil {
+		if err := withFD(held, e.base, fn); err != fs.ErrClosed {
 			return err
 		}
-		defer d.Close()
-		dir = d
 	}
+	d, err := c.root.OpenFile(e.dir, os.O_RDONLY|unix.O_PATH|unix.O_DIRECTORY, 0)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return withFD(d, e.base, fn)
+}
+
+// withFD calls fn with dir's descriptor and base; fs.ErrClosed when dir
+// is closed.
+func withFD(dir *os.File, base string, fn func(dirfd int, base string) error) error {
 	raw, err := dir.SyscallConn()
 	if err != nil {
 		return err
 	}
 	var opErr error
-	if err := raw.Control(func(fd uintptr) { opErr = fn(int(fd), e.base) }); err != nil {
+	if err := raw.Control(func(fd uintptr) { opErr = fn(int(fd), base) }); err != nil {
 		return fs.ErrClosed // Control fails only on a closed descriptor
 	}
 	return opErr
