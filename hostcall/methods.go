@@ -45,6 +45,11 @@ type RunStart struct {
 	// HostTools are the tools served by tool.call, offered to the model
 	// besides the guest's built-in tools.
 	HostTools []chat.Tool `json:"host_tools"`
+	// ToolBudgetMs is the wall-clock budget of one built-in tool call in
+	// milliseconds (0: the guest's default); a call that reaches it
+	// returns what it has with a notice, and the host stops a guest whose
+	// call overruns it.
+	ToolBudgetMs int64 `json:"tool_budget_ms,omitempty"`
 }
 
 // Append is the payload of transcript.append.

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/bulkhead-dev/bulkhead/tools-wasm/agentloop"
 	"github.com/bulkhead-dev/bulkhead/tools-wasm/builtin"
@@ -23,6 +24,8 @@ func (t toolbox) Call(name string, input json.RawMessage) (string, bool) {
 	r := t.Toolbox.Call(name, input)
 	return r.Text, r.IsError
 }
+
+func (t toolbox) SetBudget(d time.Duration) { t.Toolbox.Limits.Budget = d }
 
 func main() {
 	tools := toolbox{&builtin.Toolbox{Root: "/workspace"}}

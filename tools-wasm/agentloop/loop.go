@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/bulkhead-dev/bulkhead/chat"
 	"github.com/bulkhead-dev/bulkhead/hostcall"
@@ -30,6 +31,9 @@ type Tools interface {
 	Has(name string) bool
 	// Call runs a tool; failures are results with isError set.
 	Call(name string, input json.RawMessage) (text string, isError bool)
+	// SetBudget sets the wall-clock budget of each later call (the run's,
+	// from run.start; 0 keeps the default). It is called before any Call.
+	SetBudget(time.Duration)
 }
 
 // Run executes one agent run: it reads the run from the host, loops until the
@@ -51,6 +55,7 @@ func Run(host Host, tools Tools) error {
 	if rs.Cursor < 0 || rs.Cursor > len(rs.Messages) {
 		return fmt.Errorf("run.start: cursor %d outside 0..%d", rs.Cursor, len(rs.Messages))
 	}
+	tools.SetBudget(time.Duration(rs.ToolBudgetMs) * time.Millisecond)
 	hostTools, err := encodeTools(rs.HostTools)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bulkhead-dev/bulkhead/chat"
 	"github.com/bulkhead-dev/bulkhead/hostcall"
@@ -72,6 +73,31 @@ func (echoTools) Specs() []chat.Tool { return []chat.Tool{{Name: "read"}} }
 func (echoTools) Has(n string) bool  { return n == "read" }
 func (echoTools) Call(n string, in json.RawMessage) (string, bool) {
 	return "builtin:" + string(in), strings.Contains(string(in), "bad")
+}
+func (echoTools) SetBudget(time.Duration) {}
+
+// budgetTools records the budget the loop sets.
+type budgetTools struct {
+	echoTools
+	budget *time.Duration
+}
+
+func (b budgetTools) SetBudget(d time.Duration) { *b.budget = d }
+
+// TestRunSetsToolBudget: run.start's tool budget reaches the tools before
+// the first model turn.
+func TestRunSetsToolBudget(t *testing.T) {
+	var got time.Duration
+	h := &fakeHost{
+		start: hostcall.RunStart{MaxTurns: 1, ToolBudgetMs: 2500, Messages: []chat.Message{chat.UserText("go")}},
+		turns: []chat.Message{assistant(chat.Block{Type: chat.BlockText, Text: "done"})},
+	}
+	if err := Run(h, budgetTools{budget: &got}); err != nil {
+		t.Fatal(err)
+	}
+	if got != 2500*time.Millisecond {
+		t.Fatalf("budget %v, want 2.5s", got)
+	}
 }
 
 func toolUse(id, name, input string) chat.Block {

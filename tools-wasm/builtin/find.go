@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"strings"
 )
 
 // findInput is the find tool's arguments.
@@ -46,7 +48,7 @@ func (c *call) find(input json.RawMessage) (string, error) {
 	limit := capped(in.Limit, c.lim.Entries)
 	out := output{max: c.lim.OutputBytes}
 	shownN, total := 0, 0
-	visitLimit := c.walk(base, func(name, rel string, d fs.DirEntry) bool {
+	stop := c.walk(base, func(_ *os.Root, name, rel string, d fs.DirEntry) bool {
 		if !g.match(rel) {
 			return true
 		}
@@ -56,14 +58,14 @@ func (c *call) find(input json.RawMessage) (string, error) {
 		}
 		return true
 	})
-	var notice string
+	notes := stop.notices(c.lim)
 	switch {
-	case visitLimit:
-		notice = fmt.Sprintf("[search stopped after visiting %d entries; showing %d of the first %d matches; narrow path or pattern]", c.lim.Visit, shownN, total)
+	case len(notes) > 0:
+		notes = append(notes, fmt.Sprintf("[showing %d of the first %d matches]", shownN, total))
 	case shownN < total:
-		notice = fmt.Sprintf("[showing %d of %d matches; narrow path or pattern]", shownN, total)
+		notes = append(notes, fmt.Sprintf("[showing %d of %d matches; narrow path or pattern]", shownN, total))
 	case total == 0:
 		return fmt.Sprintf("no files match %q in %s", in.Pattern, shown(base)), nil
 	}
-	return out.text(notice), nil
+	return out.text(strings.Join(notes, "\n")), nil
 }

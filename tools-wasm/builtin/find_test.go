@@ -28,7 +28,7 @@ func TestFind(t *testing.T) {
 		{"limit", Limits{}, map[string]any{"pattern": "*.go", "limit": 2}, "lib/d.go\nmain.go\n\n[showing 2 of 5 matches; narrow path or pattern]"},
 		{"entries limit", Limits{Entries: 1}, map[string]any{"pattern": "*.go", "limit": 9}, "lib/d.go\n\n[showing 1 of 5 matches; narrow path or pattern]"},
 		{"byte limit", Limits{OutputBytes: 12}, map[string]any{"pattern": "*.go"}, "lib/d.go\n\n[showing 1 of 5 matches; narrow path or pattern]"},
-		{"visit limit", Limits{Visit: 3}, map[string]any{"pattern": "*"}, ".git/\nREADME.md\nlib/\n\n[search stopped after visiting 3 entries; showing 3 of the first 3 matches; narrow path or pattern]"},
+		{"visit limit", Limits{Visit: 3}, map[string]any{"pattern": "*"}, ".git/\nREADME.md\nlib/\n\n[search stopped after visiting 3 entries; narrow the path or pattern]\n[showing 3 of the first 3 matches]"},
 		{"no match", Limits{}, map[string]any{"pattern": "*.rs"}, "no files match \"*.rs\" in /workspace"},
 	}
 	for _, tt := range tests {

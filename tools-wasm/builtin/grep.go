@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"regexp"
 	"strings"
 )
@@ -32,6 +33,7 @@ type grepRun struct {
 	more    bool // a match beyond the limit was seen
 	binary  int  // files skipped as binary
 	large   int  // files skipped for size
+	budget  bool // the time budget ran out inside a file
 }
 
 // grep searches file contents line by line for an RE2 regular expression
@@ -77,38 +79,46 @@ func (c *call) grep(input json.RawMessage) (string, error) {
 		return "", c.fsError("grep", base, err)
 	}
 	g := &grepRun{c: c, re: re, context: in.Context, limit: capped(in.Limit, c.lim.Matches), out: output{max: c.lim.OutputBytes}}
-	visitLimit := false
+	var stop walkStop
 	switch {
 	case info.Mode().IsRegular():
-		if err := g.file(base, info.Size()); err != nil {
+		if err := g.file(c.root, base, base, info.Size()); err != nil {
 			return "", err
 		}
+		stop.budget = g.budget
 	case info.IsDir():
-		visitLimit = c.walk(base, func(name, rel string, d fs.DirEntry) bool {
+		stop = c.walk(base, func(dir *os.Root, name, rel string, d fs.DirEntry) bool {
 			if !d.Type().IsRegular() || filter != nil && !filter.match(rel) {
 				return true
 			}
-			fi, err := d.Info()
+			// Lstat through dir, not d.Info, which would resolve the
+			// whole path from the workspace root again.
+			fi, err := dir.Lstat(d.Name())
 			if err != nil {
 				return true
 			}
-			g.file(name, fi.Size())
-			return !g.more && !g.out.full
+			g.file(dir, d.Name(), name, fi.Size())
+			return !g.more && !g.out.full && !g.budget
 		})
+		stop.budget = stop.budget || g.budget
 	default:
 		return "", fmt.Errorf("grep %s: not a regular file or directory", shown(base))
 	}
-	return g.result(in.Pattern, base, visitLimit), nil
+	return g.result(in.Pattern, base, stop), nil
 }
 
-// file searches one file, unless it is too large or binary; it fails only
-// when the file cannot be read.
-func (g *grepRun) file(name string, size int64) error {
+// grepCheckLines is how many lines grep searches between two checks of
+// the time budget.
+const grepCheckLines = 4096
+
+// file searches one file, opened in dir as base and shown as name, unless
+// it is too large or binary; it fails only when the file cannot be read.
+func (g *grepRun) file(dir *os.Root, base, name string, size int64) error {
 	if size > g.c.lim.GrepFileBytes {
 		g.large++
 		return nil
 	}
-	data, err := g.c.root.ReadFile(name)
+	data, err := dir.ReadFile(base)
 	if err != nil {
 		return g.c.fsError("grep", name, err)
 	}
@@ -125,6 +135,10 @@ func (g *grepRun) file(name string, size int64) error {
 	}
 	last, after := -1, 0 // index of the last line printed, context lines still due
 	for i, line := range lines {
+		if i%grepCheckLines == grepCheckLines-1 && g.c.overBudget() {
+			g.budget = true
+			return nil
+		}
 		if g.re.Match(line) {
 			if g.matches == g.limit {
 				g.more = true
@@ -158,9 +172,10 @@ func (g *grepRun) print(name string, i int, sep byte, line []byte) bool {
 	return g.out.line(fmt.Sprintf("%s%c%d%c %s", displayName(name), sep, i+1, sep, cutLine(line, len(line), g.c.lim.LineBytes)))
 }
 
-// result formats the collected lines with notices about limits and skipped
-// files. Skipped binary files are mentioned only when nothing matched.
-func (g *grepRun) result(pattern, base string, visitLimit bool) string {
+// result formats the collected lines with notices about limits, where the
+// walk stopped and skipped files. Skipped binary files are mentioned only
+// when nothing matched.
+func (g *grepRun) result(pattern, base string, stop walkStop) string {
 	var notes []string
 	switch {
 	case g.more:
@@ -168,9 +183,7 @@ func (g *grepRun) result(pattern, base string, visitLimit bool) string {
 	case g.out.full:
 		notes = append(notes, fmt.Sprintf("[output limit of %s reached after %s; narrow the pattern, path or glob]", size(int64(g.c.lim.OutputBytes)), count(g.matches, "match", "matches")))
 	}
-	if visitLimit {
-		notes = append(notes, fmt.Sprintf("[search stopped after visiting %d entries; narrow the path or glob]", g.c.lim.Visit))
-	}
+	notes = append(notes, stop.notices(g.c.lim)...)
 	if g.large > 0 {
 		notes = append(notes, fmt.Sprintf("[skipped %s over %s]", count(g.large, "file", "files"), size(g.c.lim.GrepFileBytes)))
 	}

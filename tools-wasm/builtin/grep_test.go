@@ -55,7 +55,7 @@ func TestGrep(t *testing.T) {
 		{"large files skipped and counted", Limits{GrepFileBytes: 36}, map[string]any{"pattern": "needle"},
 			"latin1.txt:1: caf\xe9 needle and more plain text\n\n[skipped 2 files over 36 bytes]"},
 		{"visit limit", Limits{Visit: 1}, map[string]any{"pattern": "Hello"},
-			"no matches for \"Hello\" in /workspace\n[search stopped after visiting 1 entries; narrow the path or glob]"},
+			"no matches for \"Hello\" in /workspace\n[search stopped after visiting 1 entries; narrow the path or pattern]"},
 		{"no match", Limits{}, map[string]any{"pattern": "absent"}, "no matches for \"absent\" in /workspace\n[skipped 1 binary file]"},
 		{"no match in a file", Limits{}, map[string]any{"pattern": "absent", "path": "a.go"}, "no matches for \"absent\" in a.go"},
 	}

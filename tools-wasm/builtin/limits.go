@@ -3,6 +3,7 @@ package builtin
 import (
 	"cmp"
 	"fmt"
+	"time"
 )
 
 // Limits bounds what one tool call reads, writes and returns. A field that is
@@ -24,6 +25,15 @@ type Limits struct {
 	// Visit is the most entries one find or grep walk visits before it
 	// stops (default 100000).
 	Visit int
+	// Depth is the most directory levels below its base one find or grep
+	// walk descends (default 64); deeper directories are counted and
+	// reported, not searched.
+	Depth int
+	// Budget is the wall-clock time one call may take (default 30 s). A
+	// walk or a search that reaches it stops and returns what it found
+	// with a notice; the host stops a guest whose call overruns it (see
+	// package runtime).
+	Budget time.Duration
 	// GrepFileBytes is the size in bytes of the largest file grep scans;
 	// larger files are skipped and counted (default 8 MiB).
 	GrepFileBytes int64
@@ -40,6 +50,8 @@ const (
 	DefaultEntries       = 500
 	DefaultMatches       = 100
 	DefaultVisit         = 100000
+	DefaultDepth         = 64
+	DefaultBudget        = 30 * time.Second
 	DefaultGrepFileBytes = 8 << 20
 	DefaultWriteBytes    = 10 << 20
 )
@@ -52,6 +64,8 @@ func (l Limits) withDefaults() Limits {
 	l.Entries = cmp.Or(max(l.Entries, 0), DefaultEntries)
 	l.Matches = cmp.Or(max(l.Matches, 0), DefaultMatches)
 	l.Visit = cmp.Or(max(l.Visit, 0), DefaultVisit)
+	l.Depth = cmp.Or(max(l.Depth, 0), DefaultDepth)
+	l.Budget = cmp.Or(max(l.Budget, 0), DefaultBudget)
 	l.WriteBytes = cmp.Or(max(l.WriteBytes, 0), DefaultWriteBytes)
 	l.GrepFileBytes = cmp.Or(max(l.GrepFileBytes, 0), DefaultGrepFileBytes)
 	return l

@@ -2,6 +2,7 @@ package builtin
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 )
@@ -34,11 +35,20 @@ func (c *call) ls(input json.RawMessage) (string, error) {
 	if !info.IsDir() {
 		return "", fmt.Errorf("ls %s: not a directory; use read to view a file", shown(name))
 	}
-	entries, err := fs.ReadDir(c.root.FS(), name)
-	if err != nil {
-		return "", c.fsError("ls", name, err)
+	dir := c.root
+	if name != "." {
+		if dir, err = c.root.OpenRoot(name); err != nil {
+			return "", c.fsError("ls", name, err)
+		}
+		defer dir.Close()
 	}
-	if len(entries) == 0 {
+	entries, err := c.readDir(dir, c.lim.Visit)
+	switch {
+	case errors.Is(err, errBudget):
+		return "", fmt.Errorf("ls %s: stopped after %s, the time budget of one tool call, while reading the directory; use find with a pattern", shown(name), c.lim.Budget)
+	case err != nil:
+		return "", c.fsError("ls", name, err)
+	case len(entries) == 0:
 		return fmt.Sprintf("%s is an empty directory", shown(name)), nil
 	}
 	limit := capped(in.Limit, c.lim.Entries)
@@ -50,10 +60,14 @@ func (c *call) ls(input json.RawMessage) (string, error) {
 		}
 		n++
 	}
+	total := fmt.Sprint(len(entries))
+	if len(entries) > c.lim.Visit {
+		total = fmt.Sprintf("more than %d", c.lim.Visit)
+	}
 	if n == len(entries) {
 		return out.text(""), nil
 	}
-	return out.text(fmt.Sprintf("[showing %d of %d entries; use find with a pattern to narrow the listing]", n, len(entries))), nil
+	return out.text(fmt.Sprintf("[showing %d of %s entries; use find with a pattern to narrow the listing]", n, total)), nil
 }
 
 // entryName is how a listing shows an entry: with '/' after a directory

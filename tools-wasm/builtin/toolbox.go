@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"time"
 )
 
 // Toolbox runs the built-in file tools against one directory tree. The zero
@@ -32,11 +33,12 @@ type Result struct {
 	IsError bool
 }
 
-// call is the state of one tool call: the workspace opened as an os.Root and
-// the effective limits.
+// call is the state of one tool call: the workspace opened as an os.Root,
+// the effective limits and the end of its time budget.
 type call struct {
-	root *os.Root
-	lim  Limits
+	root     *os.Root
+	lim      Limits
+	deadline time.Time
 }
 
 // handlers maps each tool name to its implementation, which decodes its own
@@ -78,7 +80,8 @@ func (t *Toolbox) Call(name string, input json.RawMessage) (res Result) {
 		return Result{Text: fmt.Sprintf("%s: cannot open the workspace: %v", name, err), IsError: true}
 	}
 	defer t.ws.release(ref)
-	text, err := run(&call{root: ref.root, lim: t.Limits.withDefaults()}, input)
+	lim := t.Limits.withDefaults()
+	text, err := run(&call{root: ref.root, lim: lim, deadline: time.Now().Add(lim.Budget)}, input)
 	if err != nil {
 		return Result{Text: err.Error(), IsError: true}
 	}

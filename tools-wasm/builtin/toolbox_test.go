@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestResolve(t *testing.T) {
@@ -205,7 +206,7 @@ func TestLimitDefaults(t *testing.T) {
 	got := Limits{ReadLines: -3, Matches: 7}.withDefaults()
 	want := Limits{
 		ReadLines: DefaultReadLines, OutputBytes: 50 << 10, LineBytes: 2000, Entries: 500, Matches: 7,
-		Visit: 100000, GrepFileBytes: 8 << 20, WriteBytes: 10 << 20,
+		Visit: 100000, Depth: 64, Budget: 30 * time.Second, GrepFileBytes: 8 << 20, WriteBytes: 10 << 20,
 	}
 	if got != want {
 		t.Fatalf("withDefaults = %+v, want %+v", got, want)
