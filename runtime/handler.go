@@ -3,8 +3,10 @@ package runtime
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/bulkhead-dev/bulkhead/chat"
 	"github.com/bulkhead-dev/bulkhead/hostcall"
@@ -26,13 +28,27 @@ type run struct {
 	tools     map[string]hostTool
 	toolSpecs []chat.Tool
 	emit      func(Event)
+	// toolBudget is the budget of one built-in tool call, toolGrace how
+	// far past it the host waits; stop ends the run's guest with a cause
+	// when a call overruns both (see watch).
+	toolBudget, toolGrace time.Duration
+	stop                  context.CancelCauseFunc
 
 	mu       sync.Mutex
 	result   RunResult
 	finished bool
 	llmErr   error // first provider failure, reported as the run's error
 	pending  map[string]*ToolCall
+	watches  map[string]*time.Timer // running built-in tool calls by id
 }
+
+// builtinTools are the tools the guest runs itself, on the host's CPU
+// outside any jail: the host watches their time budget.
+var builtinTools = map[string]bool{"read": true, "write": true, "edit": true, "ls": true, "find": true, "grep": true}
+
+// ErrToolTimeout is wrapped by the error of a run whose guest was stopped
+// because a built-in tool call ran past its budget and grace.
+var ErrToolTimeout = errors.New("built-in tool call overran its time budget")
 
 // hostTool is a tool served by tool.call.
 type hostTool func(ctx context.Context, input json.RawMessage) (text string, isError bool)
@@ -44,7 +60,7 @@ func (r *run) HandleHostCall(ctx context.Context, method string, payload []byte)
 		msgs := append(append([]chat.Message(nil), r.history...), r.message)
 		return json.Marshal(hostcall.RunStart{
 			Model: r.model, System: r.system, Messages: msgs, Cursor: len(r.history),
-			MaxTurns: r.maxTurns, HostTools: r.toolSpecs,
+			MaxTurns: r.maxTurns, HostTools: r.toolSpecs, ToolBudgetMs: r.toolBudget.Milliseconds(),
 		})
 	case hostcall.MethodLLMComplete:
 		var req chat.Request
@@ -129,10 +145,15 @@ func (r *run) toolEvent(ev hostcall.Event) {
 	case ev.Type == hostcall.EventToolStart:
 		call = &ToolCall{ID: ev.ID, Name: ev.Name, Input: ev.Input}
 		r.pending[ev.ID] = call
+		r.watch(ev.ID, ev.Name)
 	case ev.Type == hostcall.EventToolEnd && ok && ev.Result != nil:
 		call.Output, call.IsError = ev.Result.Text, ev.Result.IsError
 		r.result.ToolCalls = append(r.result.ToolCalls, *call)
 		delete(r.pending, ev.ID)
+		if t := r.watches[ev.ID]; t != nil {
+			t.Stop()
+			delete(r.watches, ev.ID)
+		}
 	default:
 		r.mu.Unlock()
 		return
@@ -144,6 +165,23 @@ func (r *run) toolEvent(ev hostcall.Event) {
 		typ = EventToolEnd
 	}
 	r.emit(Event{Type: typ, Tool: &snapshot})
+}
+
+// watch starts the backstop of built-in tool call id: the guest stops a
+// call at its budget by itself, and if it has not reported the call's end
+// within the budget and toolGrace, the run's guest is stopped as
+// its deadline would stop it. r.mu must be held.
+func (r *run) watch(id, name string) {
+	if !builtinTools[name] || r.stop == nil {
+		return
+	}
+	if r.watches == nil {
+		r.watches = map[string]*time.Timer{}
+	}
+	limit := r.toolBudget + r.toolGrace
+	r.watches[id] = time.AfterFunc(limit, func() {
+		r.stop(fmt.Errorf("%w: %s ran for more than %s (budget %s); the agent guest was stopped", ErrToolTimeout, name, limit, r.toolBudget))
+	})
 }
 
 // decode unmarshals a host-call payload, answering BadRequest on failure.

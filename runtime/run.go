@@ -126,6 +126,9 @@ func (w *Workspace) run(ctx context.Context, req RunRequest, emit func(Event)) (
 	if err != nil {
 		return nil, err
 	}
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	r.stop = stop
 	host, err := w.p.wasmHost(ctx)
 	if err != nil {
 		return nil, err
@@ -147,6 +150,12 @@ func (w *Workspace) run(ctx context.Context, req RunRequest, emit func(Event)) (
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	for _, t := range r.watches {
+		t.Stop()
+	}
+	if cause := context.Cause(ctx); errors.Is(cause, ErrToolTimeout) {
+		return nil, cause
+	}
 	if r.llmErr != nil {
 		return nil, r.llmErr
 	}
@@ -196,15 +205,17 @@ func (w *Workspace) prepare(req RunRequest, emit func(Event)) (*run, string, err
 		maxTurns = DefaultMaxTurns
 	}
 	return &run{
-		sessionID: sessionID,
-		model:     model,
-		system:    cmp.Or(req.SystemPrompt, w.cfg.SystemPrompt, DefaultSystemPrompt),
-		maxTurns:  maxTurns,
-		message:   chat.UserText(req.Message),
-		llm:       llm,
-		store:     w.sessions,
-		emit:      emit,
-		pending:   map[string]*ToolCall{},
+		sessionID:  sessionID,
+		model:      model,
+		system:     cmp.Or(req.SystemPrompt, w.cfg.SystemPrompt, DefaultSystemPrompt),
+		maxTurns:   maxTurns,
+		toolBudget: cmp.Or(time.Duration(w.cfg.ToolTimeout), DefaultToolTimeout),
+		toolGrace:  ToolTimeoutGrace,
+		message:    chat.UserText(req.Message),
+		llm:        llm,
+		store:      w.sessions,
+		emit:       emit,
+		pending:    map[string]*ToolCall{},
 	}, dir, nil
 }
 

@@ -52,10 +52,26 @@ type WorkspaceConfig struct {
 	// with EmbeddingModel or the provider's default. Its key and base URL
 	// come from the host's environment, never from this file. Empty:
 	// keyword-only memory search.
-	EmbeddingProvider string    `json:"embedding_provider,omitempty"`
-	EmbeddingModel    string    `json:"embedding_model,omitempty"`
-	Created           time.Time `json:"created"`
+	EmbeddingProvider string `json:"embedding_provider,omitempty"`
+	EmbeddingModel    string `json:"embedding_model,omitempty"`
+	// ToolTimeout is the wall-clock budget of one built-in file tool call
+	// (read, write, edit, ls, find, grep), which runs in the guest on the
+	// host's CPU: a walk or search that reaches it returns what it found
+	// with a notice, and a guest whose call overruns it by
+	// ToolTimeoutGrace is stopped, failing the run. Zero:
+	// DefaultToolTimeout.
+	ToolTimeout Duration  `json:"tool_timeout,omitempty"`
+	Created     time.Time `json:"created"`
 }
+
+// Defaults of WorkspaceConfig.
+const (
+	// DefaultToolTimeout is the default WorkspaceConfig.ToolTimeout.
+	DefaultToolTimeout = 30 * time.Second
+	// ToolTimeoutGrace is how long past its ToolTimeout a built-in tool
+	// call may run before the host stops the guest.
+	ToolTimeoutGrace = 5 * time.Second
+)
 
 // validate returns an ErrInvalidConfig error for an EmbeddingProvider that
 // embed.Providers does not list or an EmbeddingModel without a provider.
@@ -65,6 +81,8 @@ func (c WorkspaceConfig) validate() error {
 		return fmt.Errorf("%w: embedding provider %q: want one of %s", ErrInvalidConfig, c.EmbeddingProvider, strings.Join(embed.Providers(), ", "))
 	case c.EmbeddingModel != "" && c.EmbeddingProvider == "":
 		return fmt.Errorf("%w: embedding model %q needs an embedding provider", ErrInvalidConfig, c.EmbeddingModel)
+	case c.ToolTimeout < 0:
+		return fmt.Errorf("%w: tool timeout %s must not be negative", ErrInvalidConfig, time.Duration(c.ToolTimeout))
 	}
 	return nil
 }
