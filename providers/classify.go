@@ -3,7 +3,30 @@ package providers
 import (
 	"net/http"
 	"strings"
+	"time"
 )
+
+// billingCodes are the error codes that always mean billing.
+var billingCodes = []string{"insufficient_quota", "billing_error", "billing_not_active", "payment_required",
+	"enforced_spend_limit_reached", "credit_balance_exhausted", "organization_spend_limit_exceeded",
+	"project_spend_limit_exceeded", "organization_usage_limit_exceeded", "insufficient_credits"}
+
+// quotaResets turns a billing class found by message alone on a 429 that
+// says when to retry into a rate limit: Gemini's free-tier quotas say
+// "exceeded your current quota" but reset within the delay they give.
+func quotaResets(c Class, status int, codes []string, retryAfter time.Duration) Class {
+	if c != Billing || status != http.StatusTooManyRequests || retryAfter <= 0 {
+		return c
+	}
+	for _, code := range codes {
+		for _, b := range billingCodes {
+			if strings.EqualFold(code, b) {
+				return c
+			}
+		}
+	}
+	return RateLimit
+}
 
 // classify maps a failure to a Class from its HTTP status (0 when there was
 // none), the provider's error types and codes, and its message. Patterns
@@ -49,10 +72,7 @@ func classify(status int, codes []string, message string) Class {
 			"context limit", "maximum prompt length", "exceeds the maximum number of tokens",
 			"input token count", "reduce the length of the messages", "too many tokens in the prompt"):
 		return ContextOverflow
-	case status == http.StatusPaymentRequired ||
-		code("insufficient_quota", "billing_error", "billing_not_active", "payment_required",
-			"enforced_spend_limit_reached", "credit_balance_exhausted", "organization_spend_limit_exceeded",
-			"project_spend_limit_exceeded", "organization_usage_limit_exceeded", "insufficient_credits") ||
+	case status == http.StatusPaymentRequired || code(billingCodes...) ||
 		says("credit balance", "insufficient credits", "insufficient balance", "exceeded your current quota",
 			"used all available credits", "doesn't have any credits", "spending limit", "spend limit",
 			"billing", "prepayment", "purchase more credits", "add more credits"):
@@ -65,10 +85,10 @@ func classify(status int, codes []string, message string) Class {
 			"no api key", "missing api key", "api key is missing"):
 		return Auth
 	case code("model_not_found", "unknown_model", "invalid_model") ||
-		(status == http.StatusNotFound || code("not_found_error", "not_found", "invalid_request_error",
-			"invalid_argument", "invalid_request", "invalid_request_error")) &&
-			says("model") && says("not found", "does not exist", "not exist", "not a valid model", "invalid model",
-			"unknown model", "is not supported for", "no such model", "try pulling it"):
+		(status == http.StatusNotFound || code("not_found_error", "not_found")) && says("model") ||
+		(status == 0 || status == http.StatusBadRequest || status == http.StatusUnprocessableEntity) && says("model") &&
+			says("not found", "does not exist", "not a valid model", "invalid model", "unknown model",
+				"is not supported for", "no such model", "try pulling it"):
 		return ModelNotFound
 	case code("overloaded_error", "unavailable", "service_unavailable", "capacity_exceeded", "overloaded") ||
 		status == 529 || status == http.StatusServiceUnavailable || status == 498 ||

@@ -93,12 +93,16 @@ type errorObject struct {
 	Status  string          `json:"status"`
 	Message string          `json:"message"`
 	Error   json.RawMessage `json:"error"`
-	Details []struct {
-		Type       string `json:"@type"`
-		Reason     string `json:"reason"`
-		RetryDelay string `json:"retryDelay"`
-		ErrorCode  string `json:"error_code"`
-	} `json:"details"`
+	// Details is a list (Gemini's google.rpc details) or one object
+	// (Anthropic's {"error_code": …}).
+	Details json.RawMessage `json:"details"`
+}
+
+// errorDetail is one entry of an error's details.
+type errorDetail struct {
+	Reason     string `json:"reason"`
+	RetryDelay string `json:"retryDelay"`
+	ErrorCode  string `json:"error_code"`
 }
 
 // parseErrorBody extracts codes and message from an error body. Anything
@@ -157,7 +161,14 @@ func (o errorObject) fields() providerError {
 		pe.status = num
 	}
 	add(o.Status)
-	for _, d := range o.Details {
+	var details []errorDetail
+	if json.Unmarshal(o.Details, &details) != nil {
+		var one errorDetail
+		if json.Unmarshal(o.Details, &one) == nil {
+			details = []errorDetail{one}
+		}
+	}
+	for _, d := range details {
 		add(d.Reason)
 		add(d.ErrorCode)
 		if d.RetryDelay != "" {
@@ -182,6 +193,7 @@ func statusError(status int, header http.Header, body []byte) *Error {
 		RetryAfter: max(retryAfter(header, time.Now()), pe.retryDelay),
 		noRetry:    strings.EqualFold(header.Get("X-Should-Retry"), "false"),
 	}
+	e.Class = quotaResets(e.Class, status, pe.codes, e.RetryAfter)
 	if len(pe.codes) > 0 {
 		e.Code = pe.codes[0]
 	}
