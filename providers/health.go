@@ -257,7 +257,7 @@ func (h *Health) fail(s *slot, c Class, retryAfter time.Duration) (cooldown time
 // n-1 times up to the cap, or the provider's wait when longer (up to a
 // day).
 func (h *Health) backoff(n int, retryAfter time.Duration) time.Duration {
-	d := min(h.cfg.BaseCooldown<<min(n-1, 20), h.cfg.MaxCooldown)
+	d := doubled(h.cfg.BaseCooldown, n-1, h.cfg.MaxCooldown)
 	return max(d, min(retryAfter, maxProviderWait))
 }
 

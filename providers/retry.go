@@ -41,7 +41,7 @@ func (p retryPolicy) delay(ctx context.Context, retry int, err *Error) (time.Dur
 		}
 		d = err.RetryAfter
 	} else {
-		ceiling := min(p.backoff<<min(retry, 30), p.maxDelay)
+		ceiling := doubled(p.backoff, retry, p.maxDelay)
 		if ceiling > 0 {
 			d = rand.N(ceiling)
 		}
@@ -50,6 +50,17 @@ func (p retryPolicy) delay(ctx context.Context, retry int, err *Error) (time.Dur
 		return 0, false
 	}
 	return d, true
+}
+
+// doubled returns base doubled n times, capped at limit without overflow.
+func doubled(base time.Duration, n int, limit time.Duration) time.Duration {
+	for range n {
+		if base >= limit/2 {
+			return limit
+		}
+		base *= 2
+	}
+	return min(base, limit)
 }
 
 // sleep waits for d or until ctx is done, returning ctx's error then.
