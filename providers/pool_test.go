@@ -12,7 +12,9 @@ import (
 )
 
 // keyedServer answers per API key: keyOf reads the key of a request.
-func bearerKey(r *http.Request) string { return strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ") }
+func bearerKey(r *http.Request) string {
+	return strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+}
 
 // noticeLog collects notices, safe for concurrent use.
 type noticeLog struct {

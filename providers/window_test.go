@@ -212,4 +212,3 @@ func checkPaired(msgs []chat.Message) error {
 	}
 	return nil
 }
-
