@@ -23,6 +23,11 @@ const (
 	BlockText       BlockType = "text"
 	BlockToolUse    BlockType = "tool_use"
 	BlockToolResult BlockType = "tool_result"
+	// BlockThinking and BlockRedactedThinking are a model's extended
+	// thinking (Anthropic,
+	// https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking).
+	BlockThinking         BlockType = "thinking"
+	BlockRedactedThinking BlockType = "redacted_thinking"
 )
 
 // Block is one piece of a message's content. Which fields are set depends on
@@ -32,6 +37,19 @@ const (
 //     Input (a JSON object with the tool's arguments).
 //   - BlockToolResult: ToolUseID (the ID of the tool_use it answers), Text
 //     (the result shown to the model) and IsError.
+//   - BlockThinking: Text (the model's reasoning) and Signature.
+//   - BlockRedactedThinking: Data (encrypted reasoning).
+//
+// # Notes
+//
+//   - Signature is opaque and must be sent back unchanged. On a thinking
+//     block it is Anthropic's signature; on a tool_use block it is the
+//     thoughtSignature Gemini attached to that function call
+//     (https://ai.google.dev/gemini-api/docs/thought-signatures). Each
+//     provider sends back only the signatures of its own kind.
+//   - Thinking blocks stay in the transcript so that a tool-use turn can be
+//     continued as the Anthropic API requires; providers that have no use
+//     for them leave them out of their requests.
 type Block struct {
 	Type      BlockType       `json:"type"`
 	Text      string          `json:"text,omitempty"`
@@ -40,6 +58,8 @@ type Block struct {
 	Input     json.RawMessage `json:"input,omitempty"`
 	ToolUseID string          `json:"tool_use_id,omitempty"`
 	IsError   bool            `json:"is_error,omitempty"`
+	Signature string          `json:"signature,omitempty"`
+	Data      string          `json:"data,omitempty"`
 }
 
 // Message is one turn of a transcript.
@@ -86,12 +106,28 @@ type Tool struct {
 
 // Request is one model turn: everything a provider needs except credentials
 // and endpoints, which stay with the host.
+//
+// MaxTokens caps the output in tokens (0: the provider's default).
+// Temperature, when set, is the sampling temperature (Anthropic accepts 0 to
+// 1, OpenAI and Gemini 0 to 2). StopSequences end the output when generated.
+// Thinking, when set, asks for extended thinking where the provider has it
+// (Anthropic); other providers ignore it.
 type Request struct {
-	Model     string    `json:"model"`
-	System    string    `json:"system,omitempty"`
-	Messages  []Message `json:"messages"`
-	Tools     []Tool    `json:"tools,omitempty"`
-	MaxTokens int       `json:"max_tokens,omitempty"`
+	Model         string    `json:"model"`
+	System        string    `json:"system,omitempty"`
+	Messages      []Message `json:"messages"`
+	Tools         []Tool    `json:"tools,omitempty"`
+	MaxTokens     int       `json:"max_tokens,omitempty"`
+	Temperature   *float64  `json:"temperature,omitempty"`
+	StopSequences []string  `json:"stop_sequences,omitempty"`
+	Thinking      *Thinking `json:"thinking,omitempty"`
+}
+
+// Thinking configures extended thinking. BudgetTokens is how many output
+// tokens the model may spend thinking: at least 1024 and below the request's
+// MaxTokens (https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking).
+type Thinking struct {
+	BudgetTokens int `json:"budget_tokens"`
 }
 
 // StopReason says why the model ended its turn.
@@ -105,23 +141,60 @@ const (
 	StopOther     StopReason = "other"
 )
 
-// Usage counts tokens, as reported by the provider.
+// Usage counts tokens as reported by the provider, split by how they are
+// billed. The four counts are disjoint: the whole prompt is InputTokens +
+// CacheReadTokens + CacheWriteTokens (see PromptTokens).
+//
+// JSON fields (stable): input_tokens, output_tokens, cache_read_tokens,
+// cache_write_tokens; the cache fields are omitted when zero.
+//
+// # Notes
+//
+//   - InputTokens: prompt tokens billed at the base input rate, neither read
+//     from nor written to a prompt cache (Anthropic input_tokens; OpenAI
+//     prompt_tokens minus cached_tokens; Gemini promptTokenCount minus
+//     cachedContentTokenCount).
+//   - OutputTokens: generated tokens, thinking included (Gemini
+//     candidatesTokenCount plus thoughtsTokenCount).
+//   - CacheReadTokens: prompt tokens served from the cache (Anthropic
+//     cache_read_input_tokens; OpenAI prompt_tokens_details.cached_tokens;
+//     Gemini cachedContentTokenCount).
+//   - CacheWriteTokens: prompt tokens written to the cache (Anthropic
+//     cache_creation_input_tokens; the other APIs cache implicitly and
+//     report none).
 type Usage struct {
-	InputTokens  int64 `json:"input_tokens"`
-	OutputTokens int64 `json:"output_tokens"`
+	InputTokens      int64 `json:"input_tokens"`
+	OutputTokens     int64 `json:"output_tokens"`
+	CacheReadTokens  int64 `json:"cache_read_tokens,omitempty"`
+	CacheWriteTokens int64 `json:"cache_write_tokens,omitempty"`
 }
 
-// Add returns the sum of two usages.
+// Add returns the field-by-field sum of two usages.
 func (u Usage) Add(v Usage) Usage {
-	return Usage{InputTokens: u.InputTokens + v.InputTokens, OutputTokens: u.OutputTokens + v.OutputTokens}
+	return Usage{
+		InputTokens:      u.InputTokens + v.InputTokens,
+		OutputTokens:     u.OutputTokens + v.OutputTokens,
+		CacheReadTokens:  u.CacheReadTokens + v.CacheReadTokens,
+		CacheWriteTokens: u.CacheWriteTokens + v.CacheWriteTokens,
+	}
+}
+
+// PromptTokens returns the size of the whole prompt: InputTokens +
+// CacheReadTokens + CacheWriteTokens.
+func (u Usage) PromptTokens() int64 {
+	return u.InputTokens + u.CacheReadTokens + u.CacheWriteTokens
 }
 
 // Response is a model's answer to a Request: one assistant message.
+// Provider names the provider that answered (e.g. "anthropic") and Model
+// the model as the provider reported it; behind a fallback chain they say
+// which entry of the chain answered.
 type Response struct {
 	Message    Message    `json:"message"`
 	StopReason StopReason `json:"stop_reason"`
 	Usage      Usage      `json:"usage"`
 	Model      string     `json:"model,omitempty"`
+	Provider   string     `json:"provider,omitempty"`
 }
 
 // Coalesce returns msgs with adjacent messages of the same role merged into

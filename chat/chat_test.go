@@ -34,7 +34,24 @@ func TestMessageHelpers(t *testing.T) {
 	if u := m.ToolUses(); len(u) != 1 || u[0].Name != "read" {
 		t.Errorf("ToolUses = %+v", u)
 	}
-	if (Usage{1, 2}).Add(Usage{3, 4}) != (Usage{4, 6}) {
-		t.Error("Usage.Add")
+}
+
+func TestUsage(t *testing.T) {
+	a := Usage{InputTokens: 1, OutputTokens: 2, CacheReadTokens: 3, CacheWriteTokens: 4}
+	b := Usage{InputTokens: 10, OutputTokens: 20, CacheReadTokens: 30, CacheWriteTokens: 40}
+	if got, want := a.Add(b), (Usage{11, 22, 33, 44}); got != want {
+		t.Errorf("Add = %+v, want %+v", got, want)
+	}
+	if got := b.PromptTokens(); got != 80 {
+		t.Errorf("PromptTokens = %d, want 80", got)
+	}
+	// The JSON names are a contract (transcripts, --json output, events).
+	raw, _ := json.Marshal(a)
+	if want := `{"input_tokens":1,"output_tokens":2,"cache_read_tokens":3,"cache_write_tokens":4}`; string(raw) != want {
+		t.Errorf("JSON = %s, want %s", raw, want)
+	}
+	raw, _ = json.Marshal(Usage{InputTokens: 5})
+	if want := `{"input_tokens":5,"output_tokens":0}`; string(raw) != want {
+		t.Errorf("JSON without cache = %s, want %s", raw, want)
 	}
 }

@@ -17,14 +17,17 @@ import (
 type anthropicAdapter struct {
 	messages anthropic.MessageService
 	stream   bool
+	// cache places cache_control breakpoints (see cacheBreakpoints).
+	cache bool
 }
 
 // newAnthropic builds the SDK service with every option explicit: no
 // environment defaults (ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN, profiles,
 // federation, ANTHROPIC_BASE_URL, ANTHROPIC_CUSTOM_HEADERS), no SDK retries
 // (Complete retries), and no OpenTelemetry spans or trace headers (whose
-// ANTHROPIC_OPEN_TELEMETRY* variables would otherwise be read).
-func newAnthropic(key, base string, hc *http.Client, stream bool) *anthropicAdapter {
+// ANTHROPIC_OPEN_TELEMETRY* variables would otherwise be read). The key is
+// given per call.
+func newAnthropic(base string, hc *http.Client, stream, cache bool) *anthropicAdapter {
 	opts := []option.RequestOption{
 		option.WithoutEnvironmentDefaults(),
 		option.WithBaseURL(base),
@@ -33,25 +36,28 @@ func newAnthropic(key, base string, hc *http.Client, stream bool) *anthropicAdap
 		option.WithoutOpenTelemetry(),
 		option.WithOpenTelemetryPropagation(false),
 	}
-	if key != "" {
-		opts = append(opts, option.WithAPIKey(key))
-	}
-	return &anthropicAdapter{messages: anthropic.NewClient(opts...).Messages, stream: stream}
+	return &anthropicAdapter{messages: anthropic.NewClient(opts...).Messages, stream: stream, cache: cache}
 }
 
-func (a *anthropicAdapter) complete(ctx context.Context, req chat.Request, onText func(string), ex *exchange) (*chat.Response, error) {
+func (a *anthropicAdapter) complete(ctx context.Context, req chat.Request, key string, onText func(string), ex *exchange) (*chat.Response, error) {
 	params, err := anthropicParams(req)
 	if err != nil {
 		return nil, err
 	}
-	observe := option.WithMiddleware(func(r *http.Request, next option.MiddlewareNext) (*http.Response, error) {
+	if a.cache {
+		cacheBreakpoints(&params)
+	}
+	observe := []option.RequestOption{option.WithMiddleware(func(r *http.Request, next option.MiddlewareNext) (*http.Response, error) {
 		return ex.observe(r, next)
-	})
+	})}
+	if key != "" {
+		observe = append(observe, option.WithAPIKey(key))
+	}
 	var msg *anthropic.Message
 	if a.stream {
-		msg, err = a.streamMessage(ctx, params, onText, observe)
+		msg, err = a.streamMessage(ctx, params, onText, observe...)
 	} else {
-		msg, err = a.messages.New(ctx, params, observe)
+		msg, err = a.messages.New(ctx, params, observe...)
 		if err == nil && onText != nil {
 			for _, b := range msg.Content {
 				if b.Type == "text" && b.Text != "" {
@@ -95,21 +101,40 @@ func (a *anthropicAdapter) streamMessage(ctx context.Context, params anthropic.M
 		return nil, err
 	}
 	if !stopped {
-		return nil, badResponse("stream ended before message_stop")
+		return nil, streamCut("stream ended before message_stop")
 	}
 	return &msg, nil
 }
 
 // anthropicParams maps a chat.Request onto the Messages API: the system
-// prompt goes in the top-level system field, each block keeps its order, and
-// tool schemas are sent as input_schema unchanged.
+// prompt goes in the top-level system field, each block keeps its order
+// (thinking blocks with their signatures, as the API requires them back),
+// tool schemas are sent as input_schema unchanged, and the settings
+// (temperature, stop sequences, thinking) are passed on.
+//
+// # Notes
+//
+//   - Extended thinking is sent only when the conversation allows it: the
+//     API rejects thinking when the last assistant turn called tools
+//     without a thinking block (a turn answered by another provider after
+//     a fallback), so such a request is sent without thinking.
+//   - Temperature is left out with thinking, which the API requires.
 func anthropicParams(req chat.Request) (anthropic.MessageNewParams, error) {
 	params := anthropic.MessageNewParams{
-		Model:     anthropic.Model(req.Model),
-		MaxTokens: int64(req.MaxTokens),
+		Model:         anthropic.Model(req.Model),
+		MaxTokens:     int64(req.MaxTokens),
+		StopSequences: req.StopSequences,
 	}
 	if req.System != "" {
 		params.System = []anthropic.TextBlockParam{{Text: req.System}}
+	}
+	if t := req.Thinking; t != nil && thinkingAllowed(req.Messages) {
+		if t.BudgetTokens < 1024 || t.BudgetTokens >= req.MaxTokens {
+			return params, badRequest("thinking.budget_tokens %d: must be at least 1024 and below max_tokens (%d)", t.BudgetTokens, req.MaxTokens)
+		}
+		params.Thinking = anthropic.ThinkingConfigParamOfEnabled(int64(t.BudgetTokens))
+	} else if req.Temperature != nil {
+		params.Temperature = anthropic.Float(*req.Temperature)
 	}
 	for i, m := range req.Messages {
 		var role anthropic.MessageParamRole
@@ -134,6 +159,14 @@ func anthropicParams(req chat.Request) (anthropic.MessageNewParams, error) {
 					return params, badRequest("messages[%d].content[%d]: tool_use input: %v", i, j, err)
 				}
 				blocks = append(blocks, anthropic.NewToolUseBlock(b.ID, input, b.Name))
+			case chat.BlockThinking:
+				if m.Role == chat.RoleAssistant && b.Signature != "" {
+					blocks = append(blocks, anthropic.NewThinkingBlock(b.Signature, b.Text))
+				}
+			case chat.BlockRedactedThinking:
+				if m.Role == chat.RoleAssistant && b.Data != "" {
+					blocks = append(blocks, anthropic.NewRedactedThinkingBlock(b.Data))
+				}
 			case chat.BlockToolResult:
 				r := anthropic.ToolResultBlockParam{ToolUseID: b.ToolUseID}
 				if b.Text != "" {
@@ -191,10 +224,33 @@ func anthropicSchema(raw json.RawMessage) (anthropic.ToolInputSchemaParam, error
 	return s, nil
 }
 
-// anthropicResponse maps a Messages API message onto a chat.Response. Text
-// and tool_use blocks are kept in order; other block kinds (thinking, server
-// tools) are not part of the chat model and are dropped. Input tokens count
-// cache reads and writes too, so they are the whole prompt as with OpenAI.
+// thinkingAllowed reports whether extended thinking may be enabled for
+// msgs: false when the last assistant message calls tools but holds no
+// thinking block.
+func thinkingAllowed(msgs []chat.Message) bool {
+	for i := len(msgs) - 1; i >= 0; i-- {
+		m := msgs[i]
+		if m.Role != chat.RoleAssistant {
+			continue
+		}
+		if len(m.ToolUses()) == 0 {
+			return true
+		}
+		for _, b := range m.Content {
+			if b.Type == chat.BlockThinking || b.Type == chat.BlockRedactedThinking {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
+
+// anthropicResponse maps a Messages API message onto a chat.Response.
+// Text, tool_use, thinking and redacted_thinking blocks are kept in order;
+// other block kinds (server tools) are not part of the chat model and are
+// dropped. Usage keeps cache reads and writes apart from input tokens, as
+// the API reports them.
 func anthropicResponse(msg *anthropic.Message) (*chat.Response, error) {
 	if string(msg.Type) != "message" {
 		return nil, badResponse("response is not a message")
@@ -203,13 +259,19 @@ func anthropicResponse(msg *anthropic.Message) (*chat.Response, error) {
 		Message:    chat.Message{Role: chat.RoleAssistant, Content: []chat.Block{}},
 		StopReason: anthropicStop(msg.StopReason),
 		Usage: chat.Usage{
-			InputTokens:  msg.Usage.InputTokens + msg.Usage.CacheCreationInputTokens + msg.Usage.CacheReadInputTokens,
-			OutputTokens: msg.Usage.OutputTokens,
+			InputTokens:      msg.Usage.InputTokens,
+			OutputTokens:     msg.Usage.OutputTokens,
+			CacheReadTokens:  msg.Usage.CacheReadInputTokens,
+			CacheWriteTokens: msg.Usage.CacheCreationInputTokens,
 		},
 		Model: string(msg.Model),
 	}
 	for i, b := range msg.Content {
 		switch b.Type {
+		case "thinking":
+			resp.Message.Content = append(resp.Message.Content, chat.Block{Type: chat.BlockThinking, Text: b.Thinking, Signature: b.Signature})
+		case "redacted_thinking":
+			resp.Message.Content = append(resp.Message.Content, chat.Block{Type: chat.BlockRedactedThinking, Data: b.Data})
 		case "text":
 			resp.Message.Content = append(resp.Message.Content, chat.Block{Type: chat.BlockText, Text: b.Text})
 		case "tool_use":

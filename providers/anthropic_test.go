@@ -51,16 +51,18 @@ func TestAnthropicRequestAndResponse(t *testing.T) {
 	}
 	mustJSON(t, "model", got.Body["model"], `"claude-sonnet-4-5"`)
 	mustJSON(t, "max_tokens", got.Body["max_tokens"], `8192`)
-	mustJSON(t, "system", got.Body["system"], `[{"type":"text","text":"You are terse."}]`)
+	// Cache breakpoints: the system prompt (caching the tools with it), the
+	// last message, and the last message of the previous turn.
+	mustJSON(t, "system", got.Body["system"], `[{"type":"text","text":"You are terse.","cache_control":{"type":"ephemeral"}}]`)
 	mustJSON(t, "messages", got.Body["messages"], `[
-	  {"role":"user","content":[{"type":"text","text":"list then read"}]},
+	  {"role":"user","content":[{"type":"text","text":"list then read","cache_control":{"type":"ephemeral"}}]},
 	  {"role":"assistant","content":[
 	    {"type":"text","text":"Looking."},
 	    {"type":"tool_use","id":"call_A","name":"ls","input":{"path":"."}},
 	    {"type":"tool_use","id":"call_B","name":"read","input":{"path":"x.txt"}}]},
 	  {"role":"user","content":[
 	    {"type":"tool_result","tool_use_id":"call_A","content":[{"type":"text","text":"x.txt"}]},
-	    {"type":"tool_result","tool_use_id":"call_B","content":[{"type":"text","text":"no such file"}],"is_error":true}]}
+	    {"type":"tool_result","tool_use_id":"call_B","content":[{"type":"text","text":"no such file"}],"is_error":true,"cache_control":{"type":"ephemeral"}}]}
 	]`)
 	mustJSON(t, "tools", got.Body["tools"], `[
 	  {"name":"ls","description":"List a directory.","input_schema":{"type":"object","properties":{"path":{"type":"string"}}}},
@@ -71,8 +73,11 @@ func TestAnthropicRequestAndResponse(t *testing.T) {
 	if resp.Message.Role != chat.RoleAssistant || resp.StopReason != chat.StopToolUse || resp.Model != "claude-test" {
 		t.Errorf("role %q stop %q model %q", resp.Message.Role, resp.StopReason, resp.Model)
 	}
-	if resp.Usage != (chat.Usage{InputTokens: 18, OutputTokens: 7}) {
-		t.Errorf("usage = %+v, want input 10+5+3, output 7", resp.Usage)
+	if want := (chat.Usage{InputTokens: 10, OutputTokens: 7, CacheReadTokens: 3, CacheWriteTokens: 5}); resp.Usage != want {
+		t.Errorf("usage = %+v, want %+v (cache fields kept apart)", resp.Usage, want)
+	}
+	if resp.Provider != "anthropic" {
+		t.Errorf("provider = %q", resp.Provider)
 	}
 	if len(*deltas) != 1 || (*deltas)[0] != "Two calls." {
 		t.Errorf("deltas = %q, want the whole text once", *deltas)
@@ -183,7 +188,7 @@ func TestAnthropicRejectsUnmappableRequest(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			_, err := complete(t, p, req, nil)
 			pe := asError(t, err)
-			if pe.Kind != KindBadRequest || pe.Status != 0 {
+			if pe.Class != BadRequest || pe.Status != 0 {
 				t.Errorf("err = %v, want a local bad_request", err)
 			}
 		})

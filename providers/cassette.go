@@ -38,11 +38,13 @@ type interaction struct {
 	Error    *recordedError `json:"error,omitempty"`
 }
 
-// recordedError is an *Error as stored in a cassette.
+// recordedError is an *Error as stored in a cassette; kind holds its
+// Class (the field kept its version-1 name).
 type recordedError struct {
 	Provider string `json:"provider"`
 	Status   int    `json:"status,omitempty"`
-	Kind     Kind   `json:"kind"`
+	Class    Class  `json:"kind"`
+	Code     string `json:"code,omitempty"`
 	Message  string `json:"message"`
 }
 

@@ -125,12 +125,12 @@ func TestRecordReplayRoundTrip(t *testing.T) {
 func TestRecordErrors(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "c.json")
 	inner := &scripted{turns: []scriptedTurn{
-		{err: &Error{Provider: "groq", Status: 429, Kind: KindRateLimit, Message: "slow down"}},
+		{err: &Error{Provider: "groq", Status: 429, Class: RateLimit, Message: "slow down"}},
 		{err: context.Canceled},
 		{resp: textResponse("hello")},
 	}}
 	rec := Record(inner, path)
-	if _, err := complete(t, rec, hello, nil); asError(t, err).Kind != KindRateLimit {
+	if _, err := complete(t, rec, hello, nil); asError(t, err).Class != RateLimit {
 		t.Fatal(err)
 	}
 	if _, err := complete(t, rec, hello, nil); !errors.Is(err, context.Canceled) {
@@ -144,7 +144,7 @@ func TestRecordErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = complete(t, rp, hello, nil)
-	if pe := asError(t, err); *pe != (Error{Provider: "groq", Status: 429, Kind: KindRateLimit, Message: "slow down"}) {
+	if pe := asError(t, err); *pe != (Error{Provider: "groq", Status: 429, Class: RateLimit, Message: "slow down"}) {
 		t.Errorf("replayed error = %+v", pe)
 	}
 	onText, deltas := collect()

@@ -32,19 +32,19 @@ func TestHTTPErrors(t *testing.T) {
 			status     int
 			body       string
 			retries    int
-			kind       Kind
+			kind       Class
 			wantHits   int
 			wantInText string
 		}{
-			{401, `{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}`, 0, KindAuth, 1, "401 authentication failed: invalid x-api-key"},
-			{403, `{"error":{"message":"forbidden here","type":"permission_error"}}`, 0, KindAuth, 1, "403 authentication failed: forbidden here"},
-			{400, `{"error":{"message":"messages: bad","type":"invalid_request_error","param":null,"code":null}}`, 0, KindBadRequest, 1, "400 bad request: messages: bad"},
-			{404, `not json at all`, 0, KindBadRequest, 1, "404 bad request: not json at all"},
-			{429, `{"error":{"message":"slow down","type":"rate_limit_error"}}`, 0, KindRateLimit, 2, "429 rate limited: slow down"},
-			{500, `{"error":{"message":"boom","type":"api_error"}}`, 0, KindServer, 2, "500 server error: boom"},
-			{529, `{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}`, 0, KindServer, 2, "529 server error: Overloaded"},
-			{503, `[{"error":{"code":503,"message":"model overloaded","status":"UNAVAILABLE"}}]`, 3, KindServer, 4, "503 server error: model overloaded"},
-			{502, ``, -1, KindServer, 1, "502 server error: Bad Gateway"},
+			{401, `{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}`, 0, Auth, 1, "401 authentication failed: invalid x-api-key"},
+			{403, `{"error":{"message":"forbidden here","type":"permission_error"}}`, 0, Auth, 1, "403 authentication failed: forbidden here"},
+			{400, `{"error":{"message":"messages: bad","type":"invalid_request_error","param":null,"code":null}}`, 0, BadRequest, 1, "400 bad request: messages: bad"},
+			{404, `not json at all`, 0, Unknown, 1, "404 error: not json at all"},
+			{429, `{"error":{"message":"slow down","type":"rate_limit_error"}}`, 0, RateLimit, 3, "429 rate limited: slow down"},
+			{500, `{"error":{"message":"boom","type":"api_error"}}`, 0, Server, 3, "500 server error: boom"},
+			{529, `{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}`, 1, Overloaded, 2, "529 overloaded: Overloaded"},
+			{503, `[{"error":{"code":503,"message":"model overloaded","status":"UNAVAILABLE"}}]`, 3, Overloaded, 4, "503 overloaded: model overloaded"},
+			{502, ``, -1, Server, 1, "502 server error: Bad Gateway"},
 		} {
 			t.Run(proto.name+"/"+http.StatusText(tc.status), func(t *testing.T) {
 				srv := newFakeServer(t, func(w http.ResponseWriter, r *http.Request, hit int) {
@@ -53,8 +53,8 @@ func TestHTTPErrors(t *testing.T) {
 				p := newTestProvider(t, proto.name, srv.URL, func(c *Config) { c.MaxRetries = tc.retries })
 				_, err := complete(t, p, hello, nil)
 				pe := asError(t, err)
-				if pe.Provider != proto.name || pe.Status != tc.status || pe.Kind != tc.kind {
-					t.Errorf("got provider %q status %d kind %q, want %q %d %q", pe.Provider, pe.Status, pe.Kind, proto.name, tc.status, tc.kind)
+				if pe.Provider != proto.name || pe.Status != tc.status || pe.Class != tc.kind {
+					t.Errorf("got provider %q status %d kind %q, want %q %d %q", pe.Provider, pe.Status, pe.Class, proto.name, tc.status, tc.kind)
 				}
 				if want := proto.name + ": " + tc.wantInText; err.Error() != want {
 					t.Errorf("Error() = %q\nwant      %q", err.Error(), want)
@@ -122,8 +122,8 @@ func TestRetryAfter(t *testing.T) {
 		p := newTestProvider(t, "anthropic", srv.URL, nil)
 		start := time.Now()
 		_, err := complete(t, p, hello, nil)
-		if pe := asError(t, err); pe.Kind != KindRateLimit {
-			t.Errorf("kind = %q", pe.Kind)
+		if pe := asError(t, err); pe.Class != RateLimit {
+			t.Errorf("kind = %q", pe.Class)
 		}
 		if srv.hits() != 1 || time.Since(start) > 5*time.Second {
 			t.Errorf("hits = %d after %v, want 1 at once", srv.hits(), time.Since(start))
@@ -134,10 +134,10 @@ func TestRetryAfter(t *testing.T) {
 			w.Header().Set("Retry-After", "1")
 			writeJSON(w, 503, `{"error":{"message":"busy"}}`)
 		})
-		p := newTestProvider(t, "openai", srv.URL, func(c *Config) { c.MaxRetryAfter = 500 * time.Millisecond })
+		p := newTestProvider(t, "openai", srv.URL, func(c *Config) { c.MaxRetryDelay = 500 * time.Millisecond })
 		complete(t, p, hello, nil)
 		if srv.hits() != 1 {
-			t.Errorf("hits = %d; a 1s Retry-After exceeds MaxRetryAfter 500ms", srv.hits())
+			t.Errorf("hits = %d; a 1s Retry-After exceeds MaxRetryDelay 500ms", srv.hits())
 		}
 	})
 }
@@ -148,20 +148,46 @@ func TestRetryDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := p.(*client)
-	if c.retry.maxRetries != 1 || c.retry.backoff != 500*time.Millisecond || c.retry.maxRetryAfter != 30*time.Second ||
+	if c.retry.maxRetries != 2 || c.retry.backoff != 500*time.Millisecond || c.retry.maxDelay != 30*time.Second ||
 		c.timeout != 10*time.Minute || c.maxTokens != 8192 || c.maxBody != 32<<20 {
 		t.Errorf("defaults = %+v timeout %v max tokens %d", c.retry, c.timeout, c.maxTokens)
 	}
-	e := &Error{Kind: KindServer}
+	// Full jitter: uniform in [0, min(cap, base·2^retry)).
+	e := &Error{Class: Server}
+	pol := retryPolicy{maxRetries: 3, backoff: 100 * time.Millisecond, maxDelay: 250 * time.Millisecond}
 	for retry := range 3 {
-		d, ok := retryPolicy{maxRetries: 3, backoff: 100 * time.Millisecond, maxRetryAfter: time.Second}.delay(retry, e)
-		base := 100 * time.Millisecond << retry
-		if !ok || d < base/2 || d >= base {
-			t.Errorf("retry %d: delay %v ok %v, want in [%v, %v)", retry, d, ok, base/2, base)
+		ceiling := min(100*time.Millisecond<<retry, 250*time.Millisecond)
+		var top time.Duration
+		for range 200 {
+			d, ok := pol.delay(context.Background(), retry, e)
+			if !ok || d < 0 || d >= ceiling {
+				t.Fatalf("retry %d: delay %v ok %v, want in [0, %v)", retry, d, ok, ceiling)
+			}
+			top = max(top, d)
+		}
+		if top < ceiling/2 {
+			t.Errorf("retry %d: 200 delays all below %v; not spread over [0, %v)", retry, top, ceiling)
 		}
 	}
-	if _, ok := (retryPolicy{maxRetries: 3}).delay(0, &Error{Kind: KindBadResponse}); ok {
-		t.Error("bad_response was retried")
+	if _, ok := pol.delay(context.Background(), 3, e); ok {
+		t.Error("retried past maxRetries")
+	}
+	for _, c := range []Class{BadRequest, ContextOverflow, Auth, AuthPermanent, Billing, ModelNotFound, Unknown} {
+		if _, ok := pol.delay(context.Background(), 0, &Error{Class: c}); ok {
+			t.Errorf("%s was retried", c)
+		}
+	}
+	if _, ok := pol.delay(context.Background(), 0, &Error{Class: Server, noRetry: true}); ok {
+		t.Error("retried despite x-should-retry: false")
+	}
+	// A wait that would outlast the deadline is not taken.
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, ok := pol.delay(ctx, 0, &Error{Class: RateLimit, RetryAfter: 200 * time.Millisecond}); ok {
+		t.Error("waited past the context deadline")
+	}
+	if d, ok := pol.delay(context.Background(), 0, &Error{Class: RateLimit, RetryAfter: 200 * time.Millisecond}); !ok || d != 200*time.Millisecond {
+		t.Errorf("Retry-After 200ms: delay %v ok %v", d, ok)
 	}
 }
 
@@ -181,11 +207,11 @@ func TestBadResponses(t *testing.T) {
 				p := newTestProvider(t, proto.name, srv.URL, func(c *Config) { c.NoStream = !stream })
 				_, err := complete(t, p, hello, nil)
 				pe := asError(t, err)
-				if pe.Kind != KindBadResponse || pe.Status != 0 {
-					t.Errorf("err = %v, want bad_response", err)
+				if (pe.Class != Server && pe.Class != Network) || pe.Status != 0 {
+					t.Errorf("err = %v, want server or network", err)
 				}
-				if srv.hits() != 1 {
-					t.Errorf("hits = %d; a bad response must not be retried", srv.hits())
+				if srv.hits() != 3 {
+					t.Errorf("hits = %d; a bad or broken answer is retried twice", srv.hits())
 				}
 			})
 		}
@@ -212,21 +238,21 @@ func TestStreamErrorEvent(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		write func(sse)
-		kind  Kind
+		kind  Class
 		hits  int
 	}{
 		{"anthropic", func(s sse) {
 			s.send("error", `{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}`)
-		}, KindServer, 2},
+		}, Overloaded, 3},
 		{"anthropic", func(s sse) {
 			s.send("message_start", `{"type":"message_start","message":{"id":"m","type":"message","role":"assistant","model":"m","content":[],"usage":{"input_tokens":1,"output_tokens":1}}}`)
 			s.send("content_block_start", `{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}`)
 			s.send("content_block_delta", `{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"partial"}}`)
 			s.send("error", `{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}`)
-		}, KindServer, 1},
+		}, Overloaded, 1},
 		{"openai", func(s sse) {
 			s.send("", `{"error":{"message":"rate limit reached","type":"rate_limit_exceeded"}}`)
-		}, KindRateLimit, 2},
+		}, RateLimit, 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := newFakeServer(t, func(w http.ResponseWriter, r *http.Request, hit int) { tc.write(startSSE(w)) })
@@ -234,7 +260,7 @@ func TestStreamErrorEvent(t *testing.T) {
 			onText, deltas := collect()
 			_, err := complete(t, p, hello, onText)
 			pe := asError(t, err)
-			if pe.Kind != tc.kind || !strings.Contains(pe.Message, "error event in stream") {
+			if pe.Class != tc.kind || !strings.Contains(pe.Message, "error event in stream") {
 				t.Errorf("err = %v, want %s from a stream error event", err, tc.kind)
 			}
 			if srv.hits() != tc.hits {
@@ -259,7 +285,7 @@ func TestConnectionRefused(t *testing.T) {
 			p := newTestProvider(t, proto.name, "http://"+addr+"/", nil)
 			_, err := complete(t, p, hello, nil)
 			pe := asError(t, err)
-			if pe.Kind != KindNetwork || pe.Status != 0 {
+			if pe.Class != Network || pe.Status != 0 {
 				t.Errorf("err = %v, want network", err)
 			}
 			if want := "cannot reach " + addr; !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "refused") {
@@ -277,11 +303,11 @@ func TestAttemptTimeout(t *testing.T) {
 		}
 	})
 	// Generous enough that both attempts reach the server on a loaded machine.
-	p := newTestProvider(t, "anthropic", srv.URL, func(c *Config) { c.Timeout = time.Second })
+	p := newTestProvider(t, "anthropic", srv.URL, func(c *Config) { c.Timeout = time.Second; c.MaxRetries = 1 })
 	_, err := complete(t, p, hello, nil)
 	pe := asError(t, err)
-	if pe.Kind != KindNetwork || !strings.Contains(pe.Message, "no complete answer from 127.0.0.1") || !strings.Contains(pe.Message, "within 1s") {
-		t.Errorf("err = %v, want a network timeout", err)
+	if pe.Class != Timeout || !strings.Contains(pe.Message, "no complete answer from 127.0.0.1") || !strings.Contains(pe.Message, "within 1s") {
+		t.Errorf("err = %v, want a timeout", err)
 	}
 	if srv.hits() != 2 {
 		t.Errorf("hits = %d; a timeout is retried once", srv.hits())
@@ -292,15 +318,20 @@ func TestContextCancelled(t *testing.T) {
 	srv := newFakeServer(t, func(w http.ResponseWriter, r *http.Request, hit int) {
 		writeJSON(w, 500, `{"error":{"message":"boom"}}`)
 	})
-	p := newTestProvider(t, "openai", srv.URL, func(c *Config) { c.RetryBackoff = time.Hour })
+	// A retry delay that would outlast the deadline is not slept: the
+	// failure comes back at once.
+	p := newTestProvider(t, "openai", srv.URL, func(c *Config) { c.RetryBackoff = time.Hour; c.MaxRetryDelay = time.Hour })
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	_, err := p.Complete(ctx, hello, nil)
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("err = %v, want the context's deadline", err)
+	if pe := asError(t, err); pe.Class != Server || srv.hits() != 1 || ctx.Err() != nil {
+		t.Errorf("err = %v after %d hits (context: %v)", err, srv.hits(), ctx.Err())
 	}
-	if srv.hits() != 1 {
-		t.Errorf("hits = %d", srv.hits())
+	// A cancelled context wins over everything.
+	cctx, ccancel := context.WithCancel(context.Background())
+	ccancel()
+	if _, err := p.Complete(cctx, hello, nil); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: err = %v", err)
 	}
 }
 
@@ -333,8 +364,8 @@ func TestResponseSizeLimit(t *testing.T) {
 				p := newTestProvider(t, proto.name, srv.URL, func(c *Config) { c.NoStream = !stream; c.MaxResponseBytes = 200 })
 				_, err := complete(t, p, hello, nil)
 				pe := asError(t, err)
-				if pe.Kind != KindBadResponse || !strings.Contains(pe.Message, "200-byte limit") {
-					t.Errorf("err = %v, want bad_response naming the limit", err)
+				if pe.Class != Unknown || !strings.Contains(pe.Message, "200-byte limit") {
+					t.Errorf("err = %v, want unknown naming the limit", err)
 				}
 				big := newTestProvider(t, proto.name, srv.URL, func(c *Config) { c.NoStream = !stream; c.MaxResponseBytes = 1 << 20 })
 				if _, err := complete(t, big, hello, nil); err != nil {

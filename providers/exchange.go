@@ -28,16 +28,19 @@ type exchange struct {
 	header http.Header
 	// body is the (capped) body of an error response (status >= 400).
 	body []byte
+	// onSuccess, when set, is called once a response with a 2xx status
+	// arrives, before its body is read.
+	onSuccess func()
 }
 
 // errIdle is the cause of an attempt's context cancelled by its idle timer.
 var errIdle = errors.New("idle")
 
 // newExchange returns the exchange of one attempt running in attempt,
-// whose idle timer starts now.
-func newExchange(attempt context.Context, limit int64, idle time.Duration) *exchange {
+// whose idle timer starts now; onSuccess may be nil.
+func newExchange(attempt context.Context, limit int64, idle time.Duration, onSuccess func()) *exchange {
 	ctx, cancel := context.WithCancelCause(attempt)
-	ex := &exchange{ctx: ctx, idle: idle, limit: limit}
+	ex := &exchange{ctx: ctx, idle: idle, limit: limit, onSuccess: onSuccess}
 	ex.timer = time.AfterFunc(idle, func() { cancel(errIdle) })
 	return ex
 }
@@ -57,6 +60,9 @@ func (ex *exchange) observe(req *http.Request, next func(*http.Request) (*http.R
 	}
 	ex.alive()
 	ex.status, ex.header = resp.StatusCode, resp.Header
+	if resp.StatusCode < 300 && ex.onSuccess != nil {
+		ex.onSuccess()
+	}
 	if resp.StatusCode >= 400 {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		resp.Body.Close()
@@ -76,9 +82,16 @@ type cappedBody struct {
 	alive       func()
 }
 
+// errBodyLimit is the error of a read past a cappedBody's limit.
+type errBodyLimit struct{ limit int64 }
+
+func (e *errBodyLimit) Error() string {
+	return fmt.Sprintf("response body reached the %d-byte limit", e.limit)
+}
+
 func (b *cappedBody) Read(p []byte) (int, error) {
 	if b.left <= 0 {
-		return 0, fmt.Errorf("response body reached the %d-byte limit", b.limit)
+		return 0, &errBodyLimit{b.limit}
 	}
 	if int64(len(p)) > b.left {
 		p = p[:b.left]
@@ -94,24 +107,31 @@ func (b *cappedBody) Read(p []byte) (int, error) {
 // failure turns the error of one attempt into an *Error. attempt is the
 // attempt's context (carrying the per-attempt timeout), host names the
 // endpoint for network errors. Errors that already are *Error (built by the
-// adapters) pass through.
+// adapters) pass through. A body over the size cap is class unknown: a
+// retry would most likely get the same, another model may not.
 func (ex *exchange) failure(err error, attempt context.Context, host string, timeout time.Duration) *Error {
 	var pe *Error
+	var limit *errBodyLimit
 	switch {
 	case errors.As(err, &pe):
 		return pe
 	case ex.status >= 400:
 		return statusError(ex.status, ex.header, ex.body)
 	case errors.Is(context.Cause(ex.ctx), errIdle):
-		return &Error{Kind: KindNetwork, Message: fmt.Sprintf("no data from %s for %s (the idle timeout)", host, ex.idle)}
+		return &Error{Class: Network, Message: fmt.Sprintf("no data from %s for %s (the idle timeout)", host, ex.idle)}
 	case errors.Is(attempt.Err(), context.DeadlineExceeded):
-		return &Error{Kind: KindNetwork, Message: fmt.Sprintf("no complete answer from %s within %s", host, timeout)}
+		return &Error{Class: Timeout, Message: fmt.Sprintf("no complete answer from %s within %s", host, timeout)}
+	case errors.As(err, &limit):
+		return &Error{Class: Unknown, Message: limit.Error()}
 	}
 	var ue *url.Error
 	if ex.status == 0 && errors.As(err, &ue) {
-		return &Error{Kind: KindNetwork, Message: fmt.Sprintf("cannot reach %s: %s", host, netCause(ue.Err))}
+		return &Error{Class: Network, Message: fmt.Sprintf("cannot reach %s: %s", host, netCause(ue.Err))}
 	}
-	return badResponse("reading response: %s", shorten(err.Error()))
+	if ex.status != 0 {
+		return &Error{Class: Network, Message: "reading response: " + err.Error()}
+	}
+	return badResponse("%s", err.Error())
 }
 
 // netCause returns the innermost useful text of a transport error, e.g.

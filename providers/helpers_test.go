@@ -68,11 +68,17 @@ func (fs *fakeServer) last(t *testing.T) received {
 	return fs.reqs[len(fs.reqs)-1]
 }
 
-// newTestProvider builds a provider against url with fast retries; mod
-// may adjust the config.
+// fastHealth returns a Health whose cooldowns last milliseconds, so that
+// retry tests do not wait on them.
+func fastHealth() *Health {
+	return NewHealth(HealthConfig{BaseCooldown: time.Millisecond, MaxCooldown: 10 * time.Millisecond})
+}
+
+// newTestProvider builds a provider against url with fast retries and
+// cooldowns; mod may adjust the config.
 func newTestProvider(t *testing.T, name, url string, mod func(*Config)) Provider {
 	t.Helper()
-	cfg := Config{Name: name, APIKey: testKey, BaseURL: url, RetryBackoff: time.Millisecond}
+	cfg := Config{Name: name, APIKey: testKey, BaseURL: url, RetryBackoff: time.Millisecond, Health: fastHealth()}
 	if mod != nil {
 		mod(&cfg)
 	}

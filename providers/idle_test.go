@@ -33,12 +33,12 @@ func TestIdleTimeout(t *testing.T) {
 				case <-r.Context().Done():
 				}
 			})
-			p := newTestProvider(t, "anthropic", srv.URL, func(c *Config) { c.IdleTimeout = 200 * time.Millisecond; c.MaxRetries = 1 })
+			p := newTestProvider(t, "anthropic", srv.URL, func(c *Config) { c.IdleTimeout = 200 * time.Millisecond; c.MaxRetries = 1; c.RetryBackoff = time.Millisecond })
 			start := time.Now()
 			_, err := complete(t, p, chat.Request{Messages: []chat.Message{chat.UserText("hi")}}, nil)
 			elapsed := time.Since(start)
 			var pe *Error
-			if !errors.As(err, &pe) || pe.Kind != KindNetwork || !strings.Contains(pe.Message, "no data from") || !strings.Contains(pe.Message, "200ms") {
+			if !errors.As(err, &pe) || pe.Class != Network || !strings.Contains(pe.Message, "no data from") || !strings.Contains(pe.Message, "200ms") {
 				t.Fatalf("err = %v, want a network error naming the idle timeout", err)
 			}
 			if srv.hits() != 2 {

@@ -1,6 +1,9 @@
 package providers
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // ResolveKey returns the API key for the named provider: explicit when it is
 // not empty, else the value of the provider's usual environment variable read
@@ -12,17 +15,52 @@ import "fmt"
 // It fails for an unknown provider, and when no key is found, with an error
 // naming the variable to set. The key itself never appears in an error.
 func ResolveKey(name, explicit string, getenv func(string) string) (string, error) {
-	p, err := lookup(name)
-	if err != nil {
+	keys, err := ResolveKeys(name, []string{explicit}, getenv)
+	if err != nil || len(keys) == 0 {
 		return "", err
 	}
-	if explicit != "" || p.keyEnv == "" {
-		return explicit, nil
+	return keys[0], nil
+}
+
+// ResolveKeys returns the API keys of the named provider's pool, in the
+// order they are tried: the non-empty explicit keys when there are any
+// (for example --api-key given several times), else the comma-separated
+// list in <VAR>S (ANTHROPIC_API_KEYS, OPENAI_API_KEYS, …) followed by the
+// single key in <VAR> (ANTHROPIC_API_KEY, …), read through getenv.
+// Duplicates and surrounding spaces are removed. Ollama needs no key and
+// resolves to the explicit keys, possibly none, without error.
+//
+// It fails for an unknown provider and when no key is found, with an error
+// naming the variables to set; no key appears in an error.
+func ResolveKeys(name string, explicit []string, getenv func(string) string) ([]string, error) {
+	p, err := lookup(name)
+	if err != nil {
+		return nil, err
 	}
-	if key := getenv(p.keyEnv); key != "" {
-		return key, nil
+	keys := dedupe(explicit)
+	if len(keys) > 0 || p.keyEnv == "" {
+		return keys, nil
 	}
-	return "", fmt.Errorf("%s: no API key: set %s or pass an explicit key", name, p.keyEnv)
+	keys = dedupe(append(strings.Split(getenv(p.keyEnv+"S"), ","), getenv(p.keyEnv)))
+	if len(keys) == 0 {
+		return nil, fmt.Errorf("%s: no API key: set %s (or %sS=key1,key2) or pass an explicit key", name, p.keyEnv, p.keyEnv)
+	}
+	return keys, nil
+}
+
+// dedupe returns the non-empty trimmed values of keys, first occurrence
+// first.
+func dedupe(keys []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, k := range keys {
+		k = strings.TrimSpace(k)
+		if k != "" && !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // ResolveBaseURL returns the API base URL for the named provider: explicit

@@ -89,7 +89,7 @@ func TestNewValidates(t *testing.T) {
 	if _, err := New(Config{Name: "ollama"}); err != nil {
 		t.Errorf("ollama without key: %v", err)
 	}
-	if len(Names()) != 9 || DefaultModel("nope") != "" {
+	if len(Names()) != 10 || DefaultModel("nope") != "" {
 		t.Errorf("Names = %v", Names())
 	}
 	for _, n := range Names() {

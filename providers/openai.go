@@ -29,15 +29,13 @@ type openaiAdapter struct {
 // newOpenAI builds the SDK service directly rather than through
 // openai.NewClient, whose defaults read OPENAI_API_KEY, OPENAI_BASE_URL,
 // OPENAI_ORG_ID, OPENAI_PROJECT_ID, OPENAI_ADMIN_KEY, OPENAI_WEBHOOK_SECRET
-// and OPENAI_CUSTOM_HEADERS; SDK retries are off (Complete retries).
-func newOpenAI(key, base string, hc *http.Client, stream, maxCompletionTokens bool) *openaiAdapter {
+// and OPENAI_CUSTOM_HEADERS; SDK retries are off (Complete retries). The
+// key is given per call.
+func newOpenAI(base string, hc *http.Client, stream, maxCompletionTokens bool) *openaiAdapter {
 	opts := []option.RequestOption{
 		option.WithBaseURL(base),
 		option.WithHTTPClient(hc),
 		option.WithMaxRetries(0),
-	}
-	if key != "" {
-		opts = append(opts, option.WithAPIKey(key))
 	}
 	return &openaiAdapter{
 		completions:         openai.NewChatCompletionService(opts...),
@@ -46,20 +44,23 @@ func newOpenAI(key, base string, hc *http.Client, stream, maxCompletionTokens bo
 	}
 }
 
-func (a *openaiAdapter) complete(ctx context.Context, req chat.Request, onText func(string), ex *exchange) (*chat.Response, error) {
+func (a *openaiAdapter) complete(ctx context.Context, req chat.Request, key string, onText func(string), ex *exchange) (*chat.Response, error) {
 	params, err := a.params(req)
 	if err != nil {
 		return nil, err
 	}
-	observe := option.WithMiddleware(func(r *http.Request, next option.MiddlewareNext) (*http.Response, error) {
+	observe := []option.RequestOption{option.WithMiddleware(func(r *http.Request, next option.MiddlewareNext) (*http.Response, error) {
 		return ex.observe(r, next)
-	})
+	})}
+	if key != "" {
+		observe = append(observe, option.WithAPIKey(key))
+	}
 	var cc *openai.ChatCompletion
 	if a.stream {
 		params.StreamOptions.IncludeUsage = openai.Bool(true)
-		cc, err = a.streamCompletion(ctx, params, onText, observe)
+		cc, err = a.streamCompletion(ctx, params, onText, observe...)
 	} else {
-		cc, err = a.completions.New(ctx, params, observe)
+		cc, err = a.completions.New(ctx, params, observe...)
 		if err == nil && onText != nil && len(cc.Choices) > 0 && cc.Choices[0].Message.Content != "" {
 			onText(cc.Choices[0].Message.Content)
 		}
@@ -96,7 +97,7 @@ func (a *openaiAdapter) streamCompletion(ctx context.Context, params openai.Chat
 		return nil, err
 	}
 	if len(acc.Choices) == 0 || acc.Choices[0].FinishReason == "" {
-		return nil, badResponse("stream ended before finish_reason")
+		return nil, streamCut("stream ended before finish_reason")
 	}
 	return &acc.ChatCompletion, nil
 }
@@ -107,13 +108,25 @@ func (a *openaiAdapter) streamCompletion(ctx context.Context, params openai.Chat
 // tool_result blocks become tool messages, in order, followed by a user
 // message with its text, since tool messages must directly follow the
 // assistant message that called them. Chat Completions has no is_error
-// flag: an error result is sent as its text alone.
+// flag: an error result is sent as its text alone. Thinking blocks are
+// Anthropic's and are left out; temperature and stop sequences are passed
+// on (Chat Completions takes at most 4 stop sequences; more is a
+// bad_request).
 func (a *openaiAdapter) params(req chat.Request) (openai.ChatCompletionNewParams, error) {
 	params := openai.ChatCompletionNewParams{Model: shared.ChatModel(req.Model)}
 	if a.maxCompletionTokens {
 		params.MaxCompletionTokens = openai.Int(int64(req.MaxTokens))
 	} else {
 		params.MaxTokens = openai.Int(int64(req.MaxTokens))
+	}
+	if req.Temperature != nil {
+		params.Temperature = openai.Float(*req.Temperature)
+	}
+	switch n := len(req.StopSequences); {
+	case n > 4:
+		return params, badRequest("stop_sequences: %d given, Chat Completions takes at most 4", n)
+	case n > 0:
+		params.Stop.OfStringArray = req.StopSequences
 	}
 	if req.System != "" {
 		params.Messages = append(params.Messages, openai.SystemMessage(req.System))
@@ -128,6 +141,7 @@ func (a *openaiAdapter) params(req chat.Request) (openai.ChatCompletionNewParams
 					texts = append(texts, b.Text)
 				case chat.BlockToolResult:
 					params.Messages = append(params.Messages, openai.ToolMessage(b.Text, b.ToolUseID))
+				case chat.BlockThinking, chat.BlockRedactedThinking:
 				default:
 					return params, badRequest("messages[%d].content[%d]: block type %q in a user message", i, j, b.Type)
 				}
@@ -152,6 +166,7 @@ func (a *openaiAdapter) params(req chat.Request) (openai.ChatCompletionNewParams
 							Function: openai.ChatCompletionMessageFunctionToolCallFunctionParam{Name: b.Name, Arguments: string(input)},
 						},
 					})
+				case chat.BlockThinking, chat.BlockRedactedThinking:
 				default:
 					return params, badRequest("messages[%d].content[%d]: block type %q in an assistant message", i, j, b.Type)
 				}
@@ -187,16 +202,24 @@ func (a *openaiAdapter) params(req chat.Request) (openai.ChatCompletionNewParams
 // (a model mistake, or output cut off) gets {} as input. Because several
 // compatible servers report finish_reason "stop" even when the message calls
 // tools, a message with tool calls stops with tool_use unless it was cut off
-// by the token limit.
+// by the token limit. Cached prompt tokens
+// (prompt_tokens_details.cached_tokens, OpenAI's automatic prompt caching,
+// https://platform.openai.com/docs/guides/prompt-caching) are counted as
+// cache reads and taken out of the input tokens.
 func openaiResponse(cc *openai.ChatCompletion) (*chat.Response, error) {
 	if len(cc.Choices) == 0 {
 		return nil, badResponse("response has no choices")
 	}
 	choice := cc.Choices[0]
+	cached := min(max(cc.Usage.PromptTokensDetails.CachedTokens, 0), cc.Usage.PromptTokens)
 	resp := &chat.Response{
 		Message: chat.Message{Role: chat.RoleAssistant, Content: []chat.Block{}},
-		Usage:   chat.Usage{InputTokens: cc.Usage.PromptTokens, OutputTokens: cc.Usage.CompletionTokens},
-		Model:   cc.Model,
+		Usage: chat.Usage{
+			InputTokens:     cc.Usage.PromptTokens - cached,
+			OutputTokens:    cc.Usage.CompletionTokens,
+			CacheReadTokens: cached,
+		},
+		Model: cc.Model,
 	}
 	if choice.Message.Content != "" {
 		resp.Message.Content = append(resp.Message.Content, chat.Block{Type: chat.BlockText, Text: choice.Message.Content})

@@ -17,6 +17,9 @@ const (
 	// (https://platform.openai.com/docs/api-reference/chat), which the
 	// OpenAI-compatible presets also serve.
 	protocolOpenAI
+	// protocolGemini is the Gemini API's generateContent
+	// (https://ai.google.dev/api/generate-content).
+	protocolGemini
 )
 
 // preset is what bulkhead knows about one provider by name.
@@ -58,6 +61,8 @@ var presets = map[string]preset{
 		keyEnv: "OPENROUTER_API_KEY", model: "anthropic/claude-sonnet-4.5"},
 	"gemini": {protocol: protocolOpenAI, baseURL: "https://generativelanguage.googleapis.com/v1beta/openai/",
 		keyEnv: "GEMINI_API_KEY", model: "gemini-2.5-flash"},
+	"gemini-native": {protocol: protocolGemini, baseURL: "https://generativelanguage.googleapis.com/",
+		keyEnv: "GEMINI_API_KEY", model: "gemini-2.5-flash"},
 }
 
 // Names returns the known provider names, sorted.
@@ -82,6 +87,7 @@ func Names() []string {
 //	ollama     llama3.1
 //	openrouter anthropic/claude-sonnet-4.5
 //	gemini     gemini-2.5-flash
+//	gemini-native gemini-2.5-flash
 func DefaultModel(name string) string {
 	return presets[name].model
 }

@@ -3,7 +3,7 @@ package providers
 import (
 	"cmp"
 	"context"
-	"errors"
+	"crypto/sha256"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -28,11 +28,12 @@ const (
 	// DefaultMaxTokens is the output cap, in tokens, of a request that sets none.
 	DefaultMaxTokens = 8192
 	// DefaultMaxRetries is the number of retries after a retryable failure.
-	DefaultMaxRetries = 1
-	// DefaultRetryBackoff is the base delay before the first retry.
+	DefaultMaxRetries = 2
+	// DefaultRetryBackoff is the base of the exponential backoff.
 	DefaultRetryBackoff = 500 * time.Millisecond
-	// DefaultMaxRetryAfter is the longest Retry-After wait honoured.
-	DefaultMaxRetryAfter = 30 * time.Second
+	// DefaultMaxRetryDelay is the longest single wait before a retry or for
+	// a cooldown; a provider asking for longer gets its error returned.
+	DefaultMaxRetryDelay = 30 * time.Second
 	// DefaultTimeout bounds one attempt, from connecting to the end of the stream.
 	DefaultTimeout = 10 * time.Minute
 	// DefaultMaxResponseBytes caps one response body: 32 MiB.
@@ -42,15 +43,20 @@ const (
 	DefaultIdleTimeout = 120 * time.Second
 )
 
-// Config selects and tunes a provider. Only Name is required, plus APIKey
-// for providers that need one (see ResolveKey).
+// Config selects and tunes a provider. Only Name is required, plus a key
+// for providers that need one (see ResolveKeys).
 type Config struct {
 	// Name is the provider: anthropic, openai, groq, cerebras, mistral, xai,
-	// ollama, openrouter or gemini (see Names).
+	// ollama, openrouter, gemini or gemini-native (see Names).
 	Name string
 	// APIKey authenticates every call. It is sent only to BaseURL and never
 	// appears in errors, cassettes or logs.
 	APIKey string
+	// APIKeys is a pool of keys tried in order: a key that hits a rate
+	// limit or is rejected rests while the next one is used, and a key
+	// that is revoked or out of credit is dropped for the life of the
+	// process (see Health). APIKey, when set, comes first.
+	APIKeys []string
 	// BaseURL overrides the provider's API root (see ResolveBaseURL); an
 	// http or https URL.
 	BaseURL string
@@ -58,32 +64,35 @@ type Config struct {
 	// default transport honours the standard proxy variables (HTTPS_PROXY,
 	// NO_PROXY).
 	HTTPClient *http.Client
+	// Health is the cooldown and key state shared by every Provider of a
+	// platform; nil means a private one.
+	Health *Health
 	// NoStream asks for whole responses instead of the default server-sent
 	// event streams; onText then receives the full text once.
 	NoStream bool
+	// NoPromptCache turns off Anthropic cache_control breakpoints (see
+	// the package documentation).
+	NoPromptCache bool
 	// MaxTokens caps the output of a request that sets no MaxTokens of its
 	// own. 0 means DefaultMaxTokens.
 	MaxTokens int
-	// MaxRetries is how many times a call failing with a rate limit, server
-	// or network error is retried. 0 means DefaultMaxRetries; negative
-	// means no retries. A stream that already delivered text is never
-	// retried.
+	// MaxRetries is how many times a call failing with a retryable class
+	// is retried. 0 means DefaultMaxRetries; negative means no retries.
 	MaxRetries int
-	// RetryBackoff is the base delay before a retry, doubled per retry and
-	// jittered. 0 means DefaultRetryBackoff.
+	// RetryBackoff is the base of the jittered exponential backoff. 0
+	// means DefaultRetryBackoff.
 	RetryBackoff time.Duration
-	// MaxRetryAfter is the longest Retry-After wait honoured; a provider
-	// asking for longer gets its error returned at once. 0 means
-	// DefaultMaxRetryAfter.
-	MaxRetryAfter time.Duration
+	// MaxRetryDelay is the longest wait honoured before a retry or for a
+	// cooldown to end. 0 means DefaultMaxRetryDelay.
+	MaxRetryDelay time.Duration
 	// Timeout bounds one attempt, streaming included. 0 means
 	// DefaultTimeout.
 	Timeout time.Duration
 	// MaxResponseBytes caps the size of one response body, stream
-	// included; a larger one fails with KindBadResponse. 0 means
+	// included; a larger one fails with class unknown. 0 means
 	// DefaultMaxResponseBytes.
 	MaxResponseBytes int64
-	// IdleTimeout fails an attempt as a KindNetwork error (retryable) when
+	// IdleTimeout fails an attempt as a Network error (retryable) when
 	// no byte of the response arrives for this long: a provider that sends
 	// headers, an event or keep-alive comments and then nothing would
 	// otherwise hold the run (and its session lock) for Timeout. It counts
@@ -92,16 +101,26 @@ type Config struct {
 	IdleTimeout time.Duration
 }
 
-// adapter speaks one wire protocol. complete makes a single attempt,
-// reporting its HTTP traffic to ex.
+// adapter speaks one wire protocol. complete makes a single attempt with
+// key ("" for none), reporting its HTTP traffic to ex.
 type adapter interface {
-	complete(ctx context.Context, req chat.Request, onText func(string), ex *exchange) (*chat.Response, error)
+	complete(ctx context.Context, req chat.Request, key string, onText func(string), ex *exchange) (*chat.Response, error)
 }
 
-// client is the Provider New returns: an adapter plus defaults and retries.
+// poolKey is one key of a client's pool.
+type poolKey struct {
+	value string
+	ref   keyRef
+	fp    string
+}
+
+// client is the Provider New returns: an adapter plus defaults, a key
+// pool, cooldowns and retries.
 type client struct {
 	name      string
-	key       string
+	keys      []poolKey
+	secrets   []string // the key values, for redaction
+	health    *Health
 	host      string
 	model     string
 	maxTokens int
@@ -121,13 +140,11 @@ func New(cfg Config) (Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.APIKey == "" && p.keyEnv != "" {
+	secrets := dedupe(append([]string{cfg.APIKey}, cfg.APIKeys...))
+	if len(secrets) == 0 && p.keyEnv != "" {
 		return nil, fmt.Errorf("%s: no API key: set %s or pass an explicit key", cfg.Name, p.keyEnv)
 	}
-	base := cfg.BaseURL
-	if base == "" {
-		base = p.baseURL
-	}
+	base := cmp.Or(cfg.BaseURL, p.baseURL)
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("%s: base URL %q is not an http or https URL", cfg.Name, base)
@@ -139,9 +156,14 @@ func New(cfg Config) (Provider, error) {
 	if hc == nil {
 		hc = &http.Client{}
 	}
+	health := cfg.Health
+	if health == nil {
+		health = NewHealth(HealthConfig{})
+	}
 	c := &client{
 		name:      cfg.Name,
-		key:       cfg.APIKey,
+		secrets:   secrets,
+		health:    health,
 		host:      u.Host,
 		model:     p.model,
 		maxTokens: cmp.Or(cfg.MaxTokens, DefaultMaxTokens),
@@ -149,85 +171,25 @@ func New(cfg Config) (Provider, error) {
 		idle:      cmp.Or(cfg.IdleTimeout, DefaultIdleTimeout),
 		maxBody:   cmp.Or(cfg.MaxResponseBytes, DefaultMaxResponseBytes),
 		retry: retryPolicy{
-			maxRetries:    max(cmp.Or(cfg.MaxRetries, DefaultMaxRetries), 0),
-			backoff:       cmp.Or(cfg.RetryBackoff, DefaultRetryBackoff),
-			maxRetryAfter: cmp.Or(cfg.MaxRetryAfter, DefaultMaxRetryAfter),
+			maxRetries: max(cmp.Or(cfg.MaxRetries, DefaultMaxRetries), 0),
+			backoff:    cmp.Or(cfg.RetryBackoff, DefaultRetryBackoff),
+			maxDelay:   cmp.Or(cfg.MaxRetryDelay, DefaultMaxRetryDelay),
 		},
+	}
+	if len(secrets) == 0 {
+		secrets = []string{""}
+	}
+	for _, k := range secrets {
+		c.keys = append(c.keys, poolKey{value: k, ref: keyRef{cfg.Name, sha256.Sum256([]byte(k))}, fp: Fingerprint(k)})
 	}
 	stream := !cfg.NoStream
 	switch p.protocol {
 	case protocolAnthropic:
-		c.proto = newAnthropic(cfg.APIKey, base, hc, stream)
+		c.proto = newAnthropic(base, hc, stream, !cfg.NoPromptCache)
 	case protocolOpenAI:
-		c.proto = newOpenAI(cfg.APIKey, base, hc, stream, p.maxCompletionTokens)
+		c.proto = newOpenAI(base, hc, stream, p.maxCompletionTokens)
+	case protocolGemini:
+		c.proto = newGemini(base, hc, stream)
 	}
 	return c, nil
-}
-
-// Complete implements Provider: it fills in the default model and token
-// cap, then makes attempts until one succeeds, the error is not retryable,
-// retries run out, or text has already been streamed to onText.
-func (c *client) Complete(ctx context.Context, req chat.Request, onText func(string)) (*chat.Response, error) {
-	if req.Model == "" {
-		req.Model = c.model
-	}
-	if req.MaxTokens <= 0 {
-		req.MaxTokens = c.maxTokens
-	}
-	for retry := 0; ; retry++ {
-		streamed := false
-		emit := func(delta string) {
-			streamed = true
-			if onText != nil {
-				onText(delta)
-			}
-		}
-		resp, err := c.attempt(ctx, req, emit)
-		if err == nil {
-			return resp, nil
-		}
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("%s: %w", c.name, ctx.Err())
-		}
-		var pe *Error
-		if !errors.As(err, &pe) {
-			return nil, err
-		}
-		wait, ok := c.retry.delay(retry, pe)
-		if !ok || streamed {
-			return nil, pe
-		}
-		if err := sleep(ctx, wait); err != nil {
-			return nil, fmt.Errorf("%s: %w", c.name, err)
-		}
-	}
-}
-
-// attempt makes one call under the per-attempt timeout and returns either
-// the response or an *Error naming this provider with the key redacted.
-func (c *client) attempt(ctx context.Context, req chat.Request, onText func(string)) (*chat.Response, error) {
-	actx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
-	ex := newExchange(actx, c.maxBody, c.idle)
-	defer ex.stop()
-	resp, err := c.proto.complete(ex.ctx, req, onText, ex)
-	if err == nil {
-		return resp, nil
-	}
-	if ctx.Err() != nil {
-		return nil, ctx.Err()
-	}
-	pe := ex.failure(err, actx, c.host, c.timeout)
-	pe.Provider = c.name
-	pe.Message = redact(pe.Message, c.key)
-	return nil, pe
-}
-
-// redact replaces every occurrence of key in s; providers sometimes echo
-// the key they were sent.
-func redact(s, key string) string {
-	if key == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, key, "[redacted]")
 }

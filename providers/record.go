@@ -54,7 +54,7 @@ func (r *recorder) Complete(ctx context.Context, req chat.Request, onText func(s
 	case err == nil:
 		in.Response = resp
 	case errors.As(err, &pe):
-		in.Error = &recordedError{Provider: pe.Provider, Status: pe.Status, Kind: pe.Kind, Message: pe.Message}
+		in.Error = &recordedError{Provider: pe.Provider, Status: pe.Status, Class: pe.Class, Code: pe.Code, Message: pe.Message}
 	default:
 		return nil, err
 	}

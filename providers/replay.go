@@ -59,7 +59,7 @@ func (r *replayer) Complete(ctx context.Context, req chat.Request, onText func(s
 	}
 	if in.Error != nil {
 		e := in.Error
-		return nil, &Error{Provider: e.Provider, Status: e.Status, Kind: e.Kind, Message: e.Message}
+		return nil, &Error{Provider: e.Provider, Status: e.Status, Class: e.Class, Code: e.Code, Message: e.Message}
 	}
 	resp := *in.Response
 	resp.Message.Content = append([]chat.Block(nil), in.Response.Message.Content...)

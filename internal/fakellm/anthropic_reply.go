@@ -61,7 +61,12 @@ func anthropicMessage(r reply, content []any, stop any, outputTokens int) map[st
 		"content":       content,
 		"stop_reason":   stop,
 		"stop_sequence": nil,
-		"usage":         map[string]any{"input_tokens": r.inputTokens, "output_tokens": outputTokens},
+		"usage": map[string]any{
+			"input_tokens":                r.inputTokens,
+			"cache_creation_input_tokens": r.cacheWrite,
+			"cache_read_input_tokens":     r.cacheRead,
+			"output_tokens":               outputTokens,
+		},
 	}
 }
 

@@ -40,16 +40,18 @@ type anthropicRequest struct {
 		Role    string          `json:"role"`
 		Content json.RawMessage `json:"content"`
 	} `json:"messages"`
-	Tools []struct {
-		Name string `json:"name"`
-	} `json:"tools"`
-	Stream bool `json:"stream"`
+	Tools  []json.RawMessage `json:"tools"`
+	Stream bool              `json:"stream"`
 }
 
-// anthropicBlock is a request content block: text, tool_use or tool_result.
+// anthropicBlock is a request content block: text, tool_use, tool_result,
+// thinking or redacted_thinking.
 type anthropicBlock struct {
 	Type      string          `json:"type"`
 	Text      string          `json:"text"`
+	Thinking  string          `json:"thinking"`
+	Signature string          `json:"signature"`
+	Data      string          `json:"data"`
 	ID        string          `json:"id"`
 	Name      string          `json:"name"`
 	Input     json.RawMessage `json:"input"`
@@ -77,9 +79,17 @@ func (anthropic) parse(body []byte) (parsed, error) {
 		return parsed{}, fmt.Errorf("system: %w", err)
 	}
 	p.system = system
-	for _, t := range req.Tools {
+	for _, raw := range req.Tools {
+		var t struct {
+			Name string `json:"name"`
+		}
+		if err := json.Unmarshal(raw, &t); err != nil {
+			return parsed{}, fmt.Errorf("tools: %w", err)
+		}
 		p.tools = append(p.tools, t.Name)
+		p.segments = append(p.segments, canonicalSegment(raw))
 	}
+	p.segments = append(p.segments, arraySegments(req.System)...)
 	for i, m := range req.Messages {
 		if m.Role != string(chat.RoleUser) && m.Role != string(chat.RoleAssistant) {
 			return parsed{}, fmt.Errorf("messages.%d.role: want user or assistant, got %q", i, m.Role)
@@ -89,6 +99,7 @@ func (anthropic) parse(body []byte) (parsed, error) {
 			return parsed{}, fmt.Errorf("messages.%d.content: %w", i, err)
 		}
 		p.messages = append(p.messages, chat.Message{Role: chat.Role(m.Role), Content: blocks})
+		p.segments = append(p.segments, arraySegments(m.Content)...)
 	}
 	return p, nil
 }
@@ -116,6 +127,13 @@ func anthropicBlocks(raw json.RawMessage) ([]chat.Block, error) {
 				return nil, fmt.Errorf("%d.content: %w", i, err)
 			}
 			out = append(out, chat.Block{Type: chat.BlockToolResult, ToolUseID: b.ToolUseID, Text: text, IsError: b.IsError})
+		case "thinking":
+			if b.Signature == "" {
+				return nil, fmt.Errorf("%d.signature: field required", i)
+			}
+			out = append(out, chat.Block{Type: chat.BlockThinking, Text: b.Thinking, Signature: b.Signature})
+		case "redacted_thinking":
+			out = append(out, chat.Block{Type: chat.BlockRedactedThinking, Data: b.Data})
 		default:
 			return nil, fmt.Errorf("%d.type: unsupported content block type %q", i, b.Type)
 		}

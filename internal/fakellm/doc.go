@@ -9,7 +9,11 @@
 //   - the OpenAI Chat Completions API, POST /v1/chat/completions,
 //     non-streaming JSON and streaming chunks ending with "data: [DONE]"
 //     (https://platform.openai.com/docs/api-reference/chat); its SDK base URL
-//     is Server.URL + "/v1".
+//     is Server.URL + "/v1";
+//   - the Gemini API, POST /v1beta/models/MODEL:generateContent and
+//     :streamGenerateContent?alt=sse (https://ai.google.dev/api/generate-content);
+//     its API root is Server.URL + "/". Function calls carry no id, as
+//     from the real API.
 //
 // A test scripts the model's turns as Steps (text, tool calls, HTTP errors or
 // a literal body) with New, or computes each turn from the request with
@@ -19,7 +23,16 @@
 //
 // Everything is deterministic: message ids (msg_01, chatcmpl-01), tool call
 // ids (toolu_01, call_01), timestamps, the way streamed text is cut into
-// pieces, and token usage (input tokens = len(request body)/4).
+// pieces, and token usage: the prompt is len(request body)/4 tokens.
+//
+// Prompt caching is simulated as each API reports it, so that cache savings
+// can be measured: a prompt prefix (up to a cache_control breakpoint on the
+// Anthropic endpoint, up to any message boundary on the others) that an
+// earlier request sent is reported as cache reads (Anthropic
+// cache_read_input_tokens, OpenAI prompt_tokens_details.cached_tokens in
+// 128-token steps, Gemini cachedContentTokenCount), a new Anthropic prefix
+// up to the last breakpoint as cache_creation_input_tokens; prefixes under
+// MinCacheTokens are never cached.
 //
 // The server checks what the real APIs check and a host could get wrong: an
 // API key header, the anthropic-version header, the required fields, and that

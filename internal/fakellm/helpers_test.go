@@ -15,15 +15,19 @@ import (
 var paths = map[string]string{
 	ProtocolAnthropic: "/v1/messages",
 	ProtocolOpenAI:    "/v1/chat/completions",
+	ProtocolGemini:    "/v1beta/models/test-model:generateContent",
 }
 
 // authHeaders returns the headers a well-behaved client of protocol sends.
 func authHeaders(protocol string) http.Header {
 	h := http.Header{"Content-Type": {"application/json"}}
-	if protocol == ProtocolAnthropic {
+	switch protocol {
+	case ProtocolAnthropic:
 		h.Set("X-Api-Key", "test-key")
 		h.Set("Anthropic-Version", "2023-06-01")
-	} else {
+	case ProtocolGemini:
+		h.Set("X-Goog-Api-Key", "test-key")
+	default:
 		h.Set("Authorization", "Bearer test-key")
 	}
 	return h

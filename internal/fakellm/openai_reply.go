@@ -28,11 +28,15 @@ func openaiFinish(r reply) string {
 	return "stop"
 }
 
+// openaiUsage reports the whole prompt as prompt_tokens, of which
+// prompt_tokens_details.cached_tokens were read from the cache.
 func openaiUsage(r reply) map[string]any {
+	prompt := r.inputTokens + r.cacheRead
 	return map[string]any{
-		"prompt_tokens":     r.inputTokens,
-		"completion_tokens": r.outputTokens,
-		"total_tokens":      r.inputTokens + r.outputTokens,
+		"prompt_tokens":         prompt,
+		"completion_tokens":     r.outputTokens,
+		"total_tokens":          prompt + r.outputTokens,
+		"prompt_tokens_details": map[string]any{"cached_tokens": r.cacheRead},
 	}
 }
 

@@ -43,12 +43,8 @@ type openaiRequest struct {
 			} `json:"function"`
 		} `json:"tool_calls"`
 	} `json:"messages"`
-	Tools []struct {
-		Function struct {
-			Name string `json:"name"`
-		} `json:"function"`
-	} `json:"tools"`
-	Stream        bool `json:"stream"`
+	Tools         []json.RawMessage `json:"tools"`
+	Stream        bool              `json:"stream"`
 	StreamOptions *struct {
 		IncludeUsage bool `json:"include_usage"`
 	} `json:"stream_options"`
@@ -70,8 +66,24 @@ func (openai) parse(body []byte) (parsed, error) {
 	}
 	p := parsed{model: req.Model, stream: req.Stream}
 	p.includeUsage = req.Stream && req.StreamOptions != nil && req.StreamOptions.IncludeUsage
-	for _, t := range req.Tools {
+	for _, raw := range req.Tools {
+		var t struct {
+			Function struct {
+				Name string `json:"name"`
+			} `json:"function"`
+		}
+		if err := json.Unmarshal(raw, &t); err != nil {
+			return parsed{}, fmt.Errorf("tools: %w", err)
+		}
 		p.tools = append(p.tools, t.Function.Name)
+		p.segments = append(p.segments, canonicalSegment(raw))
+	}
+	var raw struct {
+		Messages []json.RawMessage `json:"messages"`
+	}
+	_ = json.Unmarshal(body, &raw)
+	for _, m := range raw.Messages {
+		p.segments = append(p.segments, canonicalSegment(m))
 	}
 	var system []string
 	for i, m := range req.Messages {

@@ -8,8 +8,10 @@ type reply struct {
 	model        string
 	text         string
 	calls        []call
-	inputTokens  int
+	inputTokens  int // not read from or written to the cache
 	outputTokens int
+	cacheRead    int
+	cacheWrite   int
 }
 
 // call is one tool call with its assigned id and marshalled input.
@@ -24,8 +26,10 @@ type call struct {
 const created = 1700000000
 
 // reply builds the answer to the n-th request from st, assigning tool call
-// ids. Usage is deterministic: input tokens are len(body)/4; output tokens
-// are (len(text) + total length of the tool inputs)/4, at least 1.
+// ids. Usage is deterministic: the prompt is len(body)/4 tokens, split into
+// cache reads, cache writes and the rest as the protocol's caching would
+// (see cacheUsage); output tokens are (len(text) + total length of the tool
+// inputs)/4, at least 1.
 func (s *Server) reply(p protocol, n int, req Request, st Step) (reply, error) {
 	msgPrefix, toolPrefix := p.ids()
 	r := reply{
@@ -48,7 +52,10 @@ func (s *Server) reply(p protocol, n int, req Request, st Step) (reply, error) {
 		s.toolIDs++
 		r.calls[i].id = fmt.Sprintf("%s%02d", toolPrefix, s.toolIDs)
 	}
+	explicit := p.name() == ProtocolAnthropic
+	r.cacheRead, r.cacheWrite = s.cacheUsage(req.parsed.segments, explicit, p.name() == ProtocolOpenAI)
 	s.mu.Unlock()
+	r.inputTokens = max(r.inputTokens-r.cacheRead-r.cacheWrite, 0)
 	r.outputTokens = max(1, out/4)
 	return r, nil
 }

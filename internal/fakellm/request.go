@@ -11,10 +11,11 @@ import (
 const (
 	ProtocolAnthropic = "anthropic" // POST /v1/messages
 	ProtocolOpenAI    = "openai"    // POST /v1/chat/completions
+	ProtocolGemini    = "gemini"    // POST /v1beta/models/MODEL:generateContent or :streamGenerateContent
 )
 
-// Request is one request the server accepted. Protocol is ProtocolAnthropic
-// or ProtocolOpenAI; Header is a copy of the request's headers; Body is the
+// Request is one request the server accepted. Protocol is ProtocolAnthropic,
+// ProtocolOpenAI or ProtocolGemini; Header is a copy of the request's headers; Body is the
 // raw request body; Stream says whether the client asked for a stream.
 //
 // Its methods give the body decoded into the provider-neutral chat model,
@@ -36,6 +37,8 @@ type parsed struct {
 	tools        []string
 	stream       bool
 	includeUsage bool
+	// segments is the prompt in prefix order, for the cache simulation.
+	segments []segment
 }
 
 // Model returns the model the request named.

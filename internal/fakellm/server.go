@@ -2,6 +2,7 @@ package fakellm
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -40,6 +41,7 @@ type Server struct {
 	next     int
 	requests []Request
 	toolIDs  int
+	cache    map[[sha256.Size]byte]bool // prompt prefixes cached so far
 }
 
 // New starts a server that answers the n-th accepted request with steps[n].
@@ -74,6 +76,9 @@ func (s *Server) Close() {
 // AnthropicBaseURL returns the base URL for the Anthropic SDK: URL itself.
 func (s *Server) AnthropicBaseURL() string { return s.URL }
 
+// GeminiBaseURL returns the API root for the Gemini protocol: URL + "/".
+func (s *Server) GeminiBaseURL() string { return s.URL + "/" }
+
 // OpenAIBaseURL returns the base URL for the OpenAI SDK: URL + "/v1".
 func (s *Server) OpenAIBaseURL() string { return s.URL + "/v1" }
 
@@ -102,13 +107,21 @@ func route(path string) protocol {
 	case "/v1/chat/completions":
 		return openai{}
 	}
+	if rest, ok := strings.CutPrefix(path, "/v1beta/models/"); ok {
+		if model, ok := strings.CutSuffix(rest, ":generateContent"); ok && model != "" {
+			return gemini{model: model}
+		}
+		if model, ok := strings.CutSuffix(rest, ":streamGenerateContent"); ok && model != "" {
+			return gemini{model: model, stream: true}
+		}
+	}
 	return nil
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	p := route(r.URL.Path)
 	if p == nil {
-		http.Error(w, fmt.Sprintf("fakellm: no endpoint %s %s; want POST /v1/messages or POST /v1/chat/completions", r.Method, r.URL.Path), http.StatusNotFound)
+		http.Error(w, fmt.Sprintf("fakellm: no endpoint %s %s; want POST /v1/messages, /v1/chat/completions or /v1beta/models/MODEL:generateContent", r.Method, r.URL.Path), http.StatusNotFound)
 		return
 	}
 	if r.Method != http.MethodPost {
@@ -145,6 +158,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if !s.wait(r.Context(), step.Delay) {
 		return
+	}
+	for k, vs := range step.Header {
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
 	}
 	switch {
 	case step.RawBody != "":

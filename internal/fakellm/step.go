@@ -3,6 +3,7 @@ package fakellm
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"time"
 )
 
@@ -23,12 +24,15 @@ import (
 //
 // Delay, when positive, is waited before answering; the wait ends early,
 // without an answer, when the client gives up or the server is closed.
+// Header, when set, is added to the response headers (Retry-After,
+// rate-limit headers, x-should-retry).
 type Step struct {
 	Text      string
 	ToolCalls []ToolCall
 	Status    int
 	RawBody   string
 	Delay     time.Duration
+	Header    http.Header
 }
 
 // ToolCall is one tool call in a Step. Input is marshalled with
