@@ -56,7 +56,7 @@ func (c *Catalog) Add(ctx context.Context, src string, opts AddOptions) (*Detail
 		return nil, fmt.Errorf("add skill: %w", err)
 	}
 	defer s.close()
-	p, err := scan(s, c.lim)
+	p, err := scan(ctx, s, c.lim)
 	if err != nil {
 		return nil, fmt.Errorf("add skill: %w", err)
 	}
@@ -68,7 +68,7 @@ func (c *Catalog) Add(ctx context.Context, src string, opts AddOptions) (*Detail
 	if err := c.sweep(); err != nil {
 		return nil, fmt.Errorf("add skill: %w", err)
 	}
-	d, err := c.install(ctx, p, opts)
+	d, err := c.install(p, opts)
 	if err != nil {
 		return nil, fmt.Errorf("add skill: %w", err)
 	}
@@ -77,7 +77,7 @@ func (c *Catalog) Add(ctx context.Context, src string, opts AddOptions) (*Detail
 
 // install copies the planned source into a fresh .incoming-* folder, checks
 // SKILL.md there, and renames the folder into place.
-func (c *Catalog) install(ctx context.Context, p *plan, opts AddOptions) (d *Details, err error) {
+func (c *Catalog) install(p *plan, opts AddOptions) (d *Details, err error) {
 	tmp, err := os.MkdirTemp(c.dir, incomingName+"*")
 	if err != nil {
 		return nil, err
@@ -95,7 +95,6 @@ func (c *Catalog) install(ctx context.Context, p *plan, opts AddOptions) (d *Det
 		return nil, err
 	}
 	defer root.Close()
-	p.ctx = ctx
 	if err := p.copyTo(root); err != nil {
 		return nil, err
 	}

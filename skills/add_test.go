@@ -424,3 +424,53 @@ func TestKindString(t *testing.T) {
 		t.Fatal(Instruction, Native, WASM)
 	}
 }
+
+// git archive writes a pax global header first; macOS Finder adds a
+// __MACOSX folder beside the zipped one. Neither is content.
+func TestAddSkipsArchiveMetadata(t *testing.T) {
+	md := skillDoc("meta", "m")
+	tgz := writeTarGz(t,
+		tarEntry{hdr: tar.Header{Name: "pax_global_header", Typeflag: tar.TypeXGlobalHeader, PAXRecords: map[string]string{"comment": "0123abcd"}}},
+		file("meta-main/SKILL.md", md),
+	)
+	zp := writeZip(t,
+		zipEntry{"meta/SKILL.md", 0o644, md},
+		zipEntry{"__MACOSX/meta/._SKILL.md", 0o644, "\x00\x05\x16\x07"},
+		zipEntry{"__MACOSX/", fs.ModeDir | 0o755, ""},
+	)
+	for _, src := range []string{tgz, zp} {
+		c := newCatalog(t, Limits{})
+		d, err := c.Add(ctx, src, AddOptions{})
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		if len(d.Files) != 1 || d.Files[0].Path != "SKILL.md" {
+			t.Fatalf("%s: files %v", src, d.Files)
+		}
+	}
+}
+
+func TestAddCancelled(t *testing.T) {
+	c := newCatalog(t, Limits{})
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err := c.Add(cctx, writeFolder(t, map[string]string{"SKILL.md": skillDoc("s", "s")}), AddOptions{})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+	if names := catalogNames(t, c); len(names) != 0 {
+		t.Fatalf("catalog holds %v", names)
+	}
+}
+
+func TestAddSkillMDLimit(t *testing.T) {
+	c := newCatalog(t, Limits{MaxSkillMDBytes: 100})
+	md := skillDoc("big", "b") + strings.Repeat("x", 100)
+	_, err := c.Add(ctx, writeFolder(t, map[string]string{"SKILL.md": md}), AddOptions{})
+	if !errors.Is(err, ErrLimit) || !strings.Contains(err.Error(), "SKILL.md") {
+		t.Fatalf("err = %v", err)
+	}
+	if names := catalogNames(t, c); len(names) != 0 {
+		t.Fatalf("catalog holds %v", names)
+	}
+}

@@ -251,11 +251,10 @@ func TestCopyCountsBytesRead(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			lim := tt.lim.withDefaults()
-			p, err := scan(tt.src, lim)
+			p, err := scan(ctx, tt.src, lim)
 			if err != nil {
 				t.Fatalf("first pass: %v", err)
 			}
-			p.ctx = ctx
 			root, _ := os.OpenRoot(t.TempDir())
 			defer root.Close()
 			err = p.copyTo(root)

@@ -128,7 +128,7 @@ func (c *Catalog) load(id string, root *os.Root, file string) (*Skill, error) {
 	}
 	data, err := readRegular(root, skillMD, c.lim.MaxSkillMDBytes)
 	if err != nil {
-		return nil, fmt.Errorf("skill %q: %w", id, err)
+		return nil, fmt.Errorf("%s: %w", file, err)
 	}
 	fm, body, err := Parse(file, data, c.opts)
 	if err != nil {
@@ -176,14 +176,19 @@ func (c *Catalog) List() ([]*Skill, error) {
 
 // readRegular reads a regular file of root, at most max bytes; a larger
 // file is an error wrapping ErrLimit, anything but a regular file one
-// wrapping ErrUnsafe (or ErrNotFound when it does not exist).
+// wrapping ErrUnsafe (or ErrNotFound when it does not exist). Errors do
+// not repeat name.
 func readRegular(root *os.Root, name string, max int64) ([]byte, error) {
 	f, err := root.OpenFile(name, os.O_RDONLY|nonBlock, 0)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%s: %w", name, ErrNotFound)
+		return nil, ErrNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w: %v", name, ErrUnsafe, err)
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("%w: %v", ErrUnsafe, err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
@@ -191,17 +196,17 @@ func readRegular(root *os.Root, name string, max int64) ([]byte, error) {
 		return nil, err
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: %w: not a regular file", name, ErrUnsafe)
+		return nil, fmt.Errorf("%w: not a regular file", ErrUnsafe)
 	}
 	if fi.Size() > max {
-		return nil, fmt.Errorf("%s: %w: %d bytes, more than %d", name, ErrLimit, fi.Size(), max)
+		return nil, fmt.Errorf("%w: %d bytes, more than %d", ErrLimit, fi.Size(), max)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, max+1))
 	if err != nil {
 		return nil, err
 	}
 	if int64(len(data)) > max {
-		return nil, fmt.Errorf("%s: %w: more than %d bytes", name, ErrLimit, max)
+		return nil, fmt.Errorf("%w: more than %d bytes", ErrLimit, max)
 	}
 	return data, nil
 }

@@ -20,10 +20,14 @@ const (
 	execFilePerm = 0o755
 )
 
+// macMetadata is the folder of resource forks and Finder attributes that
+// macOS adds at the top of the zip archives it makes.
+const macMetadata = "__MACOSX"
+
 // plan is what the first pass over a source found: every path, checked,
 // before anything is written.
 type plan struct {
-	ctx    context.Context // set for copyTo
+	ctx    context.Context
 	src    source
 	lim    Limits
 	prefix string          // top-level folder stripped, with its "/", or ""
@@ -48,13 +52,17 @@ func (p *plan) failf(e entry, sentinel error, format string, args ...any) error 
 
 // scan is the first pass: names, types, counts, depth and declared sizes,
 // duplicates, hard links, the folder to unwrap and SKILL.md's presence.
-func scan(src source, lim Limits) (*plan, error) {
-	p := &plan{src: src, lim: lim, paths: map[string]bool{}, links: map[inode]*seenLinks{}}
+// It stops early when ctx ends.
+func scan(ctx context.Context, src source, lim Limits) (*plan, error) {
+	p := &plan{ctx: ctx, src: src, lim: lim, paths: map[string]bool{}, links: map[inode]*seenLinks{}}
 	var count int
 	var total int64
 	err := src.walk(func(e entry) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		name, err := p.check(e)
-		if errors.Is(err, errRoot) {
+		if errors.Is(err, errSkip) {
 			return nil
 		}
 		if err != nil {
@@ -98,11 +106,18 @@ func scan(src source, lim Limits) (*plan, error) {
 	return p, p.finish()
 }
 
+// errSkip marks an entry that is not copied: the archive's top folder
+// itself ("./"), and macOS Finder's __MACOSX metadata folder of a zip.
+var errSkip = errors.New("skipped")
+
 // check cleans an entry's name and refuses links, devices and the like.
 func (p *plan) check(e entry) (string, error) {
 	name, err := cleanName(e.name)
 	if errors.Is(err, errRoot) && e.typ == typeDir {
-		return "", errRoot
+		return "", errSkip
+	}
+	if err == nil && p.src.unwraps() && (name == macMetadata || strings.HasPrefix(name, macMetadata+"/")) {
+		return "", errSkip
 	}
 	if errors.Is(err, errRoot) {
 		return "", p.failf(e, ErrUnsafe, "a file named as the top folder")
@@ -224,7 +239,7 @@ func (p *plan) copyTo(dst *os.Root) error {
 			return err
 		}
 		name, err := p.check(e)
-		if errors.Is(err, errRoot) {
+		if errors.Is(err, errSkip) {
 			return nil
 		}
 		if err != nil {

@@ -32,7 +32,7 @@ func (c *Catalog) ReadFile(id, name string) ([]byte, error) {
 	defer root.Close()
 	data, err := readRegular(root, clean, c.lim.MaxReadBytes)
 	if err != nil {
-		return nil, fmt.Errorf("skill %q: %w", id, err)
+		return nil, fmt.Errorf("skill %q: %s: %w", id, clean, err)
 	}
 	return data, nil
 }

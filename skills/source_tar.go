@@ -39,6 +39,11 @@ func (s *tarSource) walk(fn func(e entry) error) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w: reading tar: %v", s.name, ErrInvalid, err)
 		}
+		if h.Typeflag == tar.TypeXGlobalHeader {
+			// pax defaults for later entries (git archive writes its
+			// commit id here); archive/tar has already applied them.
+			continue
+		}
 		e := entry{name: h.Name, target: h.Linkname, exec: h.Mode&0o111 != 0, size: h.Size}
 		switch h.Typeflag {
 		case tar.TypeReg, tar.TypeRegA:
