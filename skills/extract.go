@@ -7,8 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
+	"sync"
 )
 
 // Permissions of what Add writes. Skill folders are mounted read-only into
@@ -226,13 +226,17 @@ func (p *plan) final(name string) (string, bool) {
 	return strings.TrimPrefix(name, p.prefix), true
 }
 
+// syncParallel is how many fsyncs syncAll keeps in flight.
+const syncParallel = 16
+
 // copyTo is the second pass: it writes every file and directory into dst
-// (an empty folder), counting the bytes actually read, and fsyncs each
-// file and then each directory, deepest first. The source is checked again
+// (an empty folder), counting the bytes actually read, then fsyncs them
+// all. The source is checked again
 // as it is read: an entry the first pass did not see is refused.
 func (p *plan) copyTo(dst *os.Root) error {
 	var total int64
 	made := map[string]bool{".": true}
+	var written []string
 	buf := make([]byte, 64<<10)
 	err := p.src.walk(func(e entry) error {
 		if err := p.ctx.Err(); err != nil {
@@ -260,30 +264,16 @@ func (p *plan) copyTo(dst *os.Root) error {
 		}
 		n, err := p.copyFile(dst, out, e, buf, total)
 		total += n
+		written = append(written, out)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	dirs := make([]string, 0, len(made))
 	for d := range made {
-		dirs = append(dirs, d)
+		written = append(written, d)
 	}
-	slices.SortFunc(dirs, func(a, b string) int { return depthOf(b) - depthOf(a) })
-	for _, d := range dirs {
-		if err := syncDir(dst, d); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// depthOf is depth for a path that may be ".".
-func depthOf(p string) int {
-	if p == "." {
-		return 0
-	}
-	return depth(p)
+	return syncAll(dst, written)
 }
 
 // parent is the folder of a clean relative path, "." at the top.
@@ -356,21 +346,34 @@ func (p *plan) copyFile(dst *os.Root, name string, e entry, buf []byte, total in
 	if err := f.Chmod(perm); err != nil {
 		return n, p.fail(e, err)
 	}
-	if err := f.Sync(); err != nil {
-		return n, p.fail(e, err)
-	}
 	if err := f.Close(); err != nil {
 		return n, p.fail(e, err)
 	}
 	return n, nil
 }
 
-// syncDir fsyncs directory d of root.
-func syncDir(root *os.Root, d string) error {
-	f, err := root.Open(d)
-	if err != nil {
-		return err
+// syncAll fsyncs the files and directories of root named in names, up to
+// syncParallel at a time: a journaling file system commits concurrent
+// fsyncs together, which made adding a 61-file skill four to five times
+// faster than one fsync after another (docs/benchmarks.md).
+func syncAll(root *os.Root, names []string) error {
+	var wg sync.WaitGroup
+	errs := make([]error, len(names))
+	sem := make(chan struct{}, syncParallel)
+	for i, name := range names {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			f, err := root.OpenFile(name, os.O_RDONLY, 0)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			errs[i] = f.Sync()
+			f.Close()
+		}()
 	}
-	defer f.Close()
-	return f.Sync()
+	wg.Wait()
+	return errors.Join(errs...)
 }
