@@ -101,9 +101,9 @@ func (w *Writer) Close() error {
 // waiting. It returns the index where it stopped.
 func (w *Writer) scan(p []byte, i int, base int64) int {
 	a := w.a
-	delta, first, st := a.delta, a.firstMatch, w.state
+	delta, first, st, cls := a.delta, a.firstMatch, w.state, &a.class
 	for ; i < len(p); i++ {
-		st = delta[st+int32(a.class[p[i]])]
+		st = delta[st+int32(cls[p[i]])]
 		if st >= first {
 			end := base + int64(i) + 1
 			for _, n := range a.ends[(st-first)/a.classes] {
