@@ -474,3 +474,31 @@ func TestAddSkillMDLimit(t *testing.T) {
 		t.Fatalf("catalog holds %v", names)
 	}
 }
+
+// A folder's file replaced by a hard link to an outside file between the
+// two passes is refused by the second.
+func TestAddFolderLinkedBetweenPasses(t *testing.T) {
+	outside := filepath.Join(t.TempDir(), "shadow")
+	os.WriteFile(outside, []byte("host secret"), 0o600)
+	dir := writeFolder(t, map[string]string{"SKILL.md": skillDoc("race", "r"), "a.txt": "mine"})
+	src, err := openSource(dir, Limits{}.withDefaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.close()
+	p, err := scan(ctx, src, Limits{}.withDefaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(dir, "a.txt"))
+	if err := os.Link(outside, filepath.Join(dir, "a.txt")); err != nil {
+		t.Fatal(err)
+	}
+	root, _ := os.OpenRoot(t.TempDir())
+	defer root.Close()
+	err = p.copyTo(root)
+	var ee *EntryError
+	if !errors.As(err, &ee) || ee.Entry != "a.txt" || !errors.Is(err, ErrUnsafe) {
+		t.Fatalf("err = %v", err)
+	}
+}

@@ -252,6 +252,11 @@ func (p *plan) copyTo(dst *os.Root) error {
 		if was, ok := p.paths[name]; !ok || was != (e.typ == typeDir) {
 			return p.failf(e, ErrUnsafe, "changed since it was first read")
 		}
+		if e.links != nil {
+			if s := p.links[e.links.id]; s == nil || s.seen < s.nlink {
+				return p.failf(e, ErrUnsafe, "gained a hard link since it was first read")
+			}
+		}
 		out, ok := p.final(name)
 		if !ok {
 			return nil

@@ -2,6 +2,7 @@ package skills
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -188,5 +189,19 @@ func TestValidateNameMatchesIDRule(t *testing.T) {
 		if err := ValidateName(n); err != nil {
 			t.Errorf("ValidateName(%q) = %v", n, err)
 		}
+	}
+}
+
+// A "billion laughs" of YAML aliases is stopped by the YAML library's
+// aliasing limit, not expanded.
+func TestParseAliasBomb(t *testing.T) {
+	src := "---\nname: a\ndescription: b\nl0: &a0 [x,x,x,x,x,x,x,x,x,x]\n"
+	for i := 1; i < 10; i++ {
+		prev := fmt.Sprintf("*a%d", i-1)
+		src += fmt.Sprintf("l%d: &a%d [%s]\n", i, i, strings.TrimSuffix(strings.Repeat(prev+",", 10), ","))
+	}
+	_, _, err := Parse("SKILL.md", []byte(src+"---\n"), ParseOptions{})
+	if err == nil || !strings.Contains(err.Error(), "aliasing") {
+		t.Fatalf("err = %v", err)
 	}
 }
