@@ -31,9 +31,9 @@ func (k Kind) String() string {
 // WASMEntry is the entry point of a WASM skill.
 const WASMEntry = "execute.wasm"
 
-// NativeEntries are the entry points of a native skill; a skill has at most
+// nativeEntries are the entry points of a native skill; a skill has at most
 // one of them.
-var NativeEntries = []string{"execute", "execute.sh", "execute.py", "execute.js"}
+var nativeEntries = []string{"execute", "execute.sh", "execute.py", "execute.js"}
 
 // entryKind tells the kind from which regular files exist at the top of the
 // folder (has). execute.wasm wins over the native names; two native names
@@ -43,7 +43,7 @@ func entryKind(has func(name string) bool) (Kind, string, error) {
 		return WASM, WASMEntry, nil
 	}
 	found := ""
-	for _, n := range NativeEntries {
+	for _, n := range nativeEntries {
 		if !has(n) {
 			continue
 		}
