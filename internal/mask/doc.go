@@ -7,8 +7,8 @@
 //
 //   - base64, standard and URL alphabets, padded and unpadded (RFC 4648,
 //     sections 4 and 5), and the part of each that does not depend on
-//     neighbouring bytes when the value sits at byte offset 1 or 2 of a
-//     larger base64 payload (an HTTP Basic credential "user:token");
+//     neighbouring bytes when the value sits anywhere inside a larger
+//     base64 payload (an HTTP Basic credential "user:token");
 //   - hexadecimal, lower and upper case (RFC 4648, section 8);
 //   - URL encoding as produced by net/url.QueryEscape and net/url.PathEscape
 //     (RFC 3986, section 2.1).
