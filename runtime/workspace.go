@@ -256,12 +256,27 @@ func (p *Platform) DeleteWorkspace(id string) error {
 	if err != nil {
 		return fmt.Errorf("delete workspace %s: %w", id, err)
 	}
-	return p.removeGraves(root)
+	p.removeGraves(root)
+	return nil
 }
+
+// graveAttempts is how many times removeGraves tries to remove one
+// renamed-away workspace before leaving it to the next delete.
+const graveAttempts = 5
 
 // removeGraves removes every renamed-away workspace under root, and
 // workspaces whose creation a crash interrupted more than an hour ago.
-func (p *Platform) removeGraves(root string) error {
+//
+// # Notes
+//
+//   - The workspace is deleted once it is renamed away; this is clean-up.
+//     A system call that resolved the old path just before the rename
+//     (a sessions.Open making sessions/, say) can still create an entry
+//     in the moved directory while it is being removed, so RemoveAll may
+//     find it not empty: it is tried again, since no new lookup can reach
+//     the grave, and what still remains is logged and left to the next
+//     DeleteWorkspace.
+func (p *Platform) removeGraves(root string) {
 	graves, _ := filepath.Glob(filepath.Join(root, ".deleted-*"))
 	creating, _ := filepath.Glob(filepath.Join(root, ".creating-*"))
 	for _, c := range creating {
@@ -270,9 +285,15 @@ func (p *Platform) removeGraves(root string) error {
 		}
 	}
 	for _, g := range graves {
-		if err := os.RemoveAll(g); err != nil {
-			return fmt.Errorf("delete workspace: %w", err)
+		var err error
+		for attempt := range graveAttempts {
+			if err = os.RemoveAll(g); err == nil {
+				break
+			}
+			time.Sleep(time.Duration(attempt+1) * 10 * time.Millisecond)
+		}
+		if err != nil {
+			p.log.Warn().Err(err).Str("path", g).Msg("delete workspace: debris left for the next delete")
 		}
 	}
-	return nil
 }
