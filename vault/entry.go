@@ -101,7 +101,7 @@ type Info struct {
 // Bounds of a key name and a host in a payload.
 const (
 	maxKeyLen  = envname.MaxLen
-	maxHostLen = 262 // "[" + 45-byte IPv6 + "]:65535", or a 253-byte name with ":65535"
+	maxHostLen = 253 + len(":65535") // a bracketed IPv6 literal with a port is shorter
 )
 
 // normalize validates name and e against l and returns e with canonical

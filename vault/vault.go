@@ -53,8 +53,9 @@ type Vault struct {
 //     first write of a vault that two processes opened while it did not
 //     exist).
 //   - Open of an existing file costs one Argon2id derivation with the
-//     file's parameters (about 130 ms and 64 MiB with DefaultKDF; see
-//     docs/benchmarks.md); a missing file costs one with Options.KDF.
+//     file's parameters (0.1 to 0.2 s and 64 MiB with DefaultKDF on two
+//     cores; see docs/benchmarks.md); a missing file costs one with
+//     Options.KDF. Open once per workspace and keep the Vault.
 //   - A missing file cannot tell a wrong passphrase: the first write
 //     seals under whatever passphrase the Vault holds.
 func Open(path, workspaceID string, passphrase []byte, opts Options) (*Vault, error) {

@@ -141,9 +141,9 @@ func rekey(f *file, k, nk *key, workspace string) error {
 // it removes temporary files of killed writers, loads the file (a missing
 // one is an empty vault under the Vault's key), calls change with the file
 // and its key, upgrades the KDF parameters when the file's cost less than
-// Options.KDF and every entry opens, and atomically replaces the file (mode 0600). change returns
-// the key the file is sealed under afterwards; an error from it writes
-// nothing. v.mu must be held.
+// Options.KDF and every entry opens, and atomically replaces the file
+// (mode 0600). change returns the key the file is sealed under afterwards;
+// an error from it writes nothing. v.mu must be held.
 func (v *Vault) update(change func(f *file, k *key) (*key, error)) error {
 	if v.closed {
 		return fmt.Errorf("vault %s: %w", v.path, ErrClosed)
