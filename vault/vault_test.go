@@ -3,11 +3,13 @@ package vault
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 )
 
@@ -372,4 +374,38 @@ func readKDF(t *testing.T, path string) KDFParams {
 		t.Fatal(err)
 	}
 	return f.kdf
+}
+
+// TestConcurrentVaultsInOneProcess has goroutines write through two Vaults
+// of the same file (as two components of one process might) while others
+// read: the lock file serialises the Vaults as it does processes, and no
+// write is lost.
+func TestConcurrentVaultsInOneProcess(t *testing.T) {
+	path := vaultPath(t)
+	vaults := []*Vault{mustOpen(t, path, "acme", passA), mustOpen(t, path, "acme", passA)}
+	const perWriter = 10
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			v := vaults[w%2]
+			for i := range perWriter {
+				name := fmt.Sprintf("w%d-%d", w, i)
+				if err := v.Put(name, entry(nil, false, "K", name)); err != nil {
+					t.Error(err)
+					return
+				}
+				if e, err := vaults[(w+1)%2].Get(name); err != nil || string(e.Values["K"]) != name {
+					t.Errorf("Get(%s) through the other Vault = %v, %v", name, e, err)
+				}
+				if _, err := v.List(); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	infos, err := vaults[0].List()
+	if err != nil || len(infos) != 4*perWriter {
+		t.Fatalf("List = %d entries, %v; want %d", len(infos), err, 4*perWriter)
+	}
 }
