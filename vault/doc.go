@@ -56,15 +56,16 @@
 //     flag are not.
 //
 // Base64 is the standard alphabet with padding (RFC 4648 §4), decoded
-// strictly. Unknown fields, trailing data, a missing field, or a block too
-// short to hold a nonce and a tag are [ErrMalformed].
+// strictly. Unknown fields, trailing data, a missing field (a missing
+// version reads as 0: [ErrUnsupportedVersion]), or a block too short to
+// hold a nonce and a tag are [ErrMalformed].
 //
 // # Sealed blocks
 //
 // A block is nonce (12 random bytes, fresh for every seal) ‖ ciphertext ‖
 // GCM tag (16 bytes), from crypto/cipher.NewGCMWithRandomNonce (AES-256-GCM,
-// NIST SP 800-38D). A key seals at most a few thousand blocks in practice,
-// far below the 2^32 random-nonce bound.
+// NIST SP 800-38D). Random nonces allow 2^32 seals per key (§8.3); a Put
+// seals one block, and every Rotate or upgrade starts a new key.
 //
 // # Associated data
 //
