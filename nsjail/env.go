@@ -2,10 +2,10 @@ package nsjail
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 
+	"github.com/bulkhead-dev/bulkhead/internal/envname"
 	"github.com/bulkhead-dev/bulkhead/nsjail/internal/stage"
 )
 
@@ -29,55 +29,21 @@ var fixedEnv = []string{
 	"LOGNAME=root",
 }
 
-// Limits on Config.Env.
+// Limits on Config.Env (names are bounded by envname.MaxLen).
 const (
 	maxEnvVars     = 128
-	maxEnvName     = 128
 	maxEnvValueLen = 64 << 10
 )
 
-// envNamePattern is the portable variable name syntax of POSIX.1-2017,
-// Base Definitions §8.1 (letters, digits and underscore, not starting with
-// a digit).
-var envNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
-// deniedEnv are names that make a loader, shell or interpreter run code or
-// load libraries before the command (see ld.so(8), bash(1) INVOCATION,
-// node(1), python(1), perlrun(1), ruby(1), the JVM's launcher docs,
-// git(1)), or that the jail owns (PATH, HOME).
-var deniedEnv = map[string]bool{
-	"PATH": true, "HOME": true,
-	"BASH_ENV": true, "ENV": true, "SHELLOPTS": true, "BASHOPTS": true,
-	"PS4": true, "PROMPT_COMMAND": true, "IFS": true, "CDPATH": true,
-	"GLOBIGNORE": true, "BASH_XTRACEFD": true, "INPUTRC": true,
-	"NODE_OPTIONS": true, "NODE_PATH": true,
-	"PERL5OPT": true, "PERL5LIB": true, "PERLLIB": true, "PERL5DB": true,
-	"RUBYOPT": true, "RUBYLIB": true,
-	"GCONV_PATH": true, "GLIBC_TUNABLES": true, "LOCPATH": true, "NLSPATH": true,
-	"HOSTALIASES": true, "RESOLV_HOST_CONF": true,
-	"JAVA_TOOL_OPTIONS": true, "_JAVA_OPTIONS": true, "JDK_JAVA_OPTIONS": true,
-	"GIT_SSH": true, "GIT_SSH_COMMAND": true, "GIT_EXEC_PATH": true,
-	"GIT_CONFIG_PARAMETERS": true, "GIT_ASKPASS": true,
-}
-
-// deniedEnvPrefixes are name prefixes denied like deniedEnv: the dynamic
-// loader (LD_), macOS dyld (DYLD_), exported bash functions (BASH_FUNC_),
-// glibc malloc tuning (MALLOC_), every Python startup hook (PYTHON) and
-// git's injected configuration (GIT_CONFIG_).
-var deniedEnvPrefixes = []string{"LD_", "DYLD_", "BASH_FUNC_", "MALLOC_", "PYTHON", "GIT_CONFIG_"}
-
-// validateEnv checks Config.Env against the name syntax, the deny lists and
-// the size limits.
+// validateEnv checks Config.Env against the name rules of package envname
+// (syntax, length, deny list) and the size limits.
 func validateEnv(env map[string]string) error {
 	if len(env) > maxEnvVars {
 		return fmt.Errorf("%d variables, more than %d", len(env), maxEnvVars)
 	}
 	for name, value := range env {
-		if len(name) > maxEnvName || !envNamePattern.MatchString(name) {
-			return fmt.Errorf("name %q is not [A-Za-z_][A-Za-z0-9_]* of at most %d bytes", name, maxEnvName)
-		}
-		if envDenied(name) {
-			return fmt.Errorf("name %q is not allowed: it is reserved or runs code before the command", name)
+		if err := envname.Check(name); err != nil {
+			return err
 		}
 		if strings.IndexByte(value, 0) >= 0 {
 			return fmt.Errorf("value of %q contains NUL", name)
@@ -87,19 +53,6 @@ func validateEnv(env map[string]string) error {
 		}
 	}
 	return nil
-}
-
-func envDenied(name string) bool {
-	upper := strings.ToUpper(name)
-	if deniedEnv[upper] {
-		return true
-	}
-	for _, p := range deniedEnvPrefixes {
-		if strings.HasPrefix(upper, p) {
-			return true
-		}
-	}
-	return false
 }
 
 // buildEnv returns the command's environment: fixedEnv, with any fixed name

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/bulkhead-dev/bulkhead/internal/envname"
 )
 
 func TestValidateEnv(t *testing.T) {
@@ -25,10 +27,10 @@ func TestValidateEnv(t *testing.T) {
 		{"plain", map[string]string{"GITHUB_TOKEN": "t", "_x1": "", "LANG": "de_DE.UTF-8"}, true},
 		{"max variables", atLimit, true},
 		{"max value", map[string]string{"V": strings.Repeat("v", maxEnvValueLen)}, true},
-		{"max name", map[string]string{strings.Repeat("N", maxEnvName): "v"}, true},
+		{"max name", map[string]string{strings.Repeat("N", envname.MaxLen): "v"}, true},
 		{"too many variables", tooMany, false},
 		{"value too long", map[string]string{"V": strings.Repeat("v", maxEnvValueLen+1)}, false},
-		{"name too long", map[string]string{strings.Repeat("N", maxEnvName+1): "v"}, false},
+		{"name too long", map[string]string{strings.Repeat("N", envname.MaxLen+1): "v"}, false},
 		{"NUL in value", map[string]string{"V": "a\x00b"}, false},
 		{"empty name", map[string]string{"": "v"}, false},
 		{"leading digit", map[string]string{"1BAD": "v"}, false},

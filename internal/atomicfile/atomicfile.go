@@ -1,16 +1,19 @@
 package atomicfile
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // WriteFile atomically replaces path with data, created with permission perm.
 // The temporary file lives beside path and is removed on failure.
 func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
 	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	tmp, err := os.CreateTemp(dir, tempPrefix(path)+"*")
 	if err != nil {
 		return fmt.Errorf("atomic write %s: %w", path, err)
 	}
@@ -69,4 +72,31 @@ func SyncDir(dir string) error {
 		return fmt.Errorf("fsync dir %s: %w", dir, err)
 	}
 	return nil
+}
+
+// RemoveTemps removes the temporary files that WriteFile calls for path
+// left behind when their process was killed between creating and renaming
+// them. The caller must hold whatever lock serialises the writers of path:
+// a temporary file of a write in progress would be removed too.
+func RemoveTemps(path string) error {
+	dir := filepath.Dir(path)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("remove temporary files of %s: %w", path, err)
+	}
+	prefix := tempPrefix(path)
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), prefix) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove temporary files of %s: %w", path, err)
+		}
+	}
+	return nil
+}
+
+// tempPrefix is the name prefix of WriteFile's temporary files for path.
+func tempPrefix(path string) string {
+	return "." + filepath.Base(path) + ".tmp-"
 }

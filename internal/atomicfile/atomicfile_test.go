@@ -47,3 +47,28 @@ func TestAppend(t *testing.T) {
 		t.Fatalf("content = %q", got)
 	}
 }
+
+func TestRemoveTemps(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "v.json")
+	if err := WriteFile(p, []byte("v"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(dir, ".other.json.tmp-1")
+	for _, name := range []string{tempPrefix(p) + "123", tempPrefix(p) + "456", other} {
+		if err := os.WriteFile(name, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := RemoveTemps(p); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if len(names) != 2 || names[0] != ".other.json.tmp-1" || names[1] != "v.json" {
+		t.Fatalf("left %v, want the target and the other file's temporary file", names)
+	}
+}
