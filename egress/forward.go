@@ -43,12 +43,18 @@ func (s *session) forward(w http.ResponseWriter, req *http.Request) {
 	}
 	all := s.grant.Secrets.snapshot()
 	allowed := s.grant.Secrets.forHost(t.host, t.port, false)
-	injected, err := injectRequest(req, allowed, all)
+	injected, undo, err := injectRequest(req, allowed, all)
 	if err != nil {
 		s.refuse(w, &ev, &refusal{http.StatusForbidden, ReasonSecretLeak, err.Error()})
 		return
 	}
-	req.Body = scanBody(req.Body, all)
+	body := scanBody(req.Body, all)
+	if body != nil {
+		req.Body = body
+	}
+	if len(allowed) > 0 {
+		undo = append(undo, masks(all)...)
+	}
 	m := &meter{}
 	rt := &oneShot{s: s, pl: pl, m: m}
 	var failed atomic.Pointer[refusal]
@@ -64,13 +70,11 @@ func (s *session) forward(w http.ResponseWriter, req *http.Request) {
 		Transport:     rt,
 		FlushInterval: -1,
 		ModifyResponse: func(resp *http.Response) error {
-			if len(allowed) > 0 {
-				maskResponse(resp, all)
-			}
+			maskResponse(resp, undo)
 			return nil
 		},
 		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {
-			ref := upstreamRefusal(err, pl)
+			ref := upstreamRefusal(err, body.leak(), pl)
 			ref.detail = maskString(ref.detail, all)
 			failed.Store(ref)
 			ev.IP = rt.ip

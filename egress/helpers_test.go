@@ -11,6 +11,7 @@ import (
 	"crypto/x509/pkix"
 	"fmt"
 	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -182,6 +183,7 @@ func newUpstream(t testing.TB, pki *testPKI, names ...string) *upstream {
 			fmt.Fprintf(w, "uri=%s auth=%s", r.RequestURI, r.Header.Get("Authorization"))
 		}
 	}))
+	u.Config.ErrorLog = log.New(io.Discard, "", 0)
 	if pki != nil {
 		u.TLS = &tls.Config{Certificates: []tls.Certificate{pki.leaf(t, names...)}}
 		u.StartTLS()
@@ -362,3 +364,15 @@ func splitAddr(t testing.TB, a string) (string, string) {
 }
 
 var _ = strings.Contains
+
+// dialProxy connects to the proxy.
+func dialProxy(t testing.TB, addr string) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	t.Cleanup(func() { c.Close() })
+	return c
+}

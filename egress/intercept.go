@@ -115,12 +115,16 @@ func (it *interceptor) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	allowed := s.grant.Secrets.forHost(pl.host, pl.port, true)
-	injected, err := injectRequest(req, allowed, all)
+	injected, undo, err := injectRequest(req, allowed, all)
 	if err != nil {
 		refuse(&refusal{http.StatusForbidden, ReasonSecretLeak, err.Error()})
 		return
 	}
-	req.Body = scanBody(req.Body, all)
+	body := scanBody(req.Body, all)
+	if body != nil {
+		req.Body = body
+	}
+	undo = append(undo, masks(all)...)
 	var failed atomic.Pointer[refusal]
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
@@ -130,9 +134,9 @@ func (it *interceptor) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		},
 		Transport:      it.tr,
 		FlushInterval:  -1,
-		ModifyResponse: func(resp *http.Response) error { maskResponse(resp, all); return nil },
+		ModifyResponse: func(resp *http.Response) error { maskResponse(resp, undo); return nil },
 		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {
-			ref := upstreamRefusal(err, pl)
+			ref := upstreamRefusal(err, body.leak(), pl)
 			failed.Store(ref)
 			refuse(ref)
 		},
@@ -147,12 +151,12 @@ func (it *interceptor) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 }
 
-// upstreamRefusal classifies an error of a forwarded request.
-func upstreamRefusal(err error, pl *plan) *refusal {
-	var leak *leakError
+// upstreamRefusal classifies an error of a forwarded request; leak is the
+// request body's leak, if any.
+func upstreamRefusal(err error, leak *leakError, pl *plan) *refusal {
 	var ref *refusal
 	switch {
-	case errors.As(err, &leak):
+	case leak != nil || errors.As(err, &leak):
 		return &refusal{http.StatusForbidden, ReasonSecretLeak, leak.Error()}
 	case errors.As(err, &ref):
 		return ref
@@ -162,16 +166,16 @@ func upstreamRefusal(err error, pl *plan) *refusal {
 	return &refusal{http.StatusBadGateway, ReasonUpstream, fmt.Sprintf("%s: %v", pl.authority(0), err)}
 }
 
-// maskResponse replaces secret values in a response's headers and body by
-// their placeholders; the body's length may change, so it is sent chunked.
-func maskResponse(resp *http.Response, secrets []*secret) {
-	if len(secrets) == 0 {
+// maskResponse applies masks to a response's headers and body; the
+// body's length may change, so it is sent chunked.
+func maskResponse(resp *http.Response, masks []pair) {
+	if len(masks) == 0 {
 		return
 	}
-	maskHeader(resp.Header, secrets)
-	maskHeader(resp.Trailer, secrets)
+	maskHeader(resp.Header, masks)
+	maskHeader(resp.Trailer, masks)
 	if resp.Body != nil && resp.Body != http.NoBody {
-		resp.Body = maskBody(resp.Body, secrets)
+		resp.Body = maskBody(resp.Body, masks)
 		resp.Header.Del("Content-Length")
 		resp.ContentLength = -1
 	}

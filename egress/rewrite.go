@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync/atomic"
 )
 
 // leakError reports a placeholder found where it may not go. It names
@@ -22,13 +23,29 @@ func (e *leakError) Error() string {
 	return fmt.Sprintf("placeholder of credential %s in the request %s, which may not carry it to this host", e.entry, e.where)
 }
 
+// pair is a replacement of old by new in a response.
+type pair struct{ old, new []byte }
+
+// masks returns the pairs that turn each secret's value back into its
+// placeholder.
+func masks(secrets []*secret) []pair {
+	out := make([]pair, len(secrets))
+	for i, sec := range secrets {
+		out[i] = pair{sec.value, []byte(sec.placeholder)}
+	}
+	return out
+}
+
 // injectRequest replaces, in r's headers and URL query, the placeholders
 // of the secrets in allowed by their values, and then looks for any
-// placeholder of all that remains (in header names and values, Basic
-// credentials, the path and the query, raw and percent-decoded). It
-// returns the entries injected, sorted, or a *leakError.
-func injectRequest(r *http.Request, allowed, all []*secret) ([]string, error) {
+// placeholder of all that remains (in header names, case-insensitively,
+// and values, Basic credentials, the path and the query, raw and
+// percent-decoded). It returns the entries injected, sorted, and the
+// masks that undo the injection in a response (the values, and each
+// Basic credential as sent), or a *leakError.
+func injectRequest(r *http.Request, allowed, all []*secret) ([]string, []pair, error) {
 	used := map[string]bool{}
+	undo := masks(allowed)
 	replace := func(s string) string {
 		for _, sec := range allowed {
 			if strings.Contains(s, sec.placeholder) {
@@ -39,20 +56,26 @@ func injectRequest(r *http.Request, allowed, all []*secret) ([]string, error) {
 		return s
 	}
 	for name, values := range r.Header {
-		if sec := findPlaceholder(name, all); sec != nil {
-			return nil, &leakError{sec.entry, "header name " + name}
+		for _, sec := range all {
+			if strings.Contains(strings.ToLower(name), strings.ToLower(sec.placeholder)) {
+				return nil, nil, &leakError{sec.entry, "header name"}
+			}
 		}
 		for i, v := range values {
 			v = replace(v)
 			if basic, ok := basicCredentials(v); ok && findPlaceholder(basic, all) != nil {
-				basic = replace(basic)
-				if sec := findPlaceholder(basic, all); sec != nil {
-					return nil, &leakError{sec.entry, "header " + name + " (Basic credentials)"}
+				withValue := replace(basic)
+				if sec := findPlaceholder(withValue, all); sec != nil {
+					return nil, nil, &leakError{sec.entry, "header " + name + " (Basic credentials)"}
 				}
-				v = "Basic " + base64.StdEncoding.EncodeToString([]byte(basic))
+				v = "Basic " + base64.StdEncoding.EncodeToString([]byte(withValue))
+				undo = append(undo, pair{
+					[]byte(base64.StdEncoding.EncodeToString([]byte(withValue))),
+					[]byte(base64.StdEncoding.EncodeToString([]byte(basic))),
+				})
 			}
 			if sec := findPlaceholder(v, all); sec != nil {
-				return nil, &leakError{sec.entry, "header " + name}
+				return nil, nil, &leakError{sec.entry, "header " + name}
 			}
 			values[i] = v
 		}
@@ -69,7 +92,7 @@ func injectRequest(r *http.Request, allowed, all []*secret) ([]string, error) {
 		}
 		for _, s := range []string{part.raw, decoded, strings.ReplaceAll(decoded, "+", " ")} {
 			if sec := findPlaceholder(s, all); sec != nil {
-				return nil, &leakError{sec.entry, part.where}
+				return nil, nil, &leakError{sec.entry, part.where}
 			}
 		}
 	}
@@ -78,7 +101,7 @@ func injectRequest(r *http.Request, allowed, all []*secret) ([]string, error) {
 		entries = append(entries, e)
 	}
 	sort.Strings(entries)
-	return entries, nil
+	return entries, undo, nil
 }
 
 // basicCredentials returns the decoded user:password of an
@@ -106,14 +129,12 @@ func findPlaceholder(s string, secrets []*secret) *secret {
 	return nil
 }
 
-// maskHeader replaces every secret value in h's values by its placeholder.
-func maskHeader(h http.Header, secrets []*secret) {
+// maskHeader applies masks to h's values.
+func maskHeader(h http.Header, masks []pair) {
 	for _, values := range h {
 		for i, v := range values {
-			for _, sec := range secrets {
-				if strings.Contains(v, string(sec.value)) {
-					v = strings.ReplaceAll(v, string(sec.value), sec.placeholder)
-				}
+			for _, m := range masks {
+				v = strings.ReplaceAll(v, string(m.old), string(m.new))
 			}
 			values[i] = v
 		}
@@ -209,32 +230,51 @@ func (s *streamRewriter) Close() error {
 	return nil
 }
 
-// scanBody returns body wrapped so that reading fails with a *leakError
-// before any placeholder of secrets would pass.
-func scanBody(body io.ReadCloser, secrets []*secret) io.ReadCloser {
+// scannedBody is a request body that fails with a *leakError before any
+// placeholder would pass; leak reports it afterwards, since net/http does
+// not always pass the body's error on unwrapped.
+type scannedBody struct {
+	io.ReadCloser
+	found atomic.Pointer[leakError]
+}
+
+func (b *scannedBody) leak() *leakError {
+	if b == nil {
+		return nil
+	}
+	return b.found.Load()
+}
+
+// scanBody wraps body to refuse the placeholders of secrets; it returns
+// nil when there is nothing to scan.
+func scanBody(body io.ReadCloser, secrets []*secret) *scannedBody {
 	if body == nil || body == http.NoBody || len(secrets) == 0 {
-		return body
+		return nil
 	}
 	olds := make([][]byte, len(secrets))
 	for i, sec := range secrets {
 		olds[i] = []byte(sec.placeholder)
 	}
-	return newStreamRewriter(body, olds, olds, func(i int) error {
-		return &leakError{secrets[i].entry, "body"}
+	sb := &scannedBody{}
+	sb.ReadCloser = newStreamRewriter(body, olds, olds, func(i int) error {
+		l := &leakError{secrets[i].entry, "body"}
+		sb.found.Store(l)
+		return l
 	})
+	return sb
 }
 
-// maskBody returns body wrapped so that every secret value reads as its
-// placeholder: a response that echoes a credential back (an error page
-// quoting the URL) shows the jail nothing new.
-func maskBody(body io.ReadCloser, secrets []*secret) io.ReadCloser {
-	if body == nil || body == http.NoBody || len(secrets) == 0 {
+// maskBody returns body wrapped so that masks apply: a response that
+// echoes a credential back (an error page quoting the URL) shows the jail
+// nothing new.
+func maskBody(body io.ReadCloser, masks []pair) io.ReadCloser {
+	if body == nil || body == http.NoBody || len(masks) == 0 {
 		return body
 	}
-	olds := make([][]byte, len(secrets))
-	news := make([][]byte, len(secrets))
-	for i, sec := range secrets {
-		olds[i], news[i] = sec.value, []byte(sec.placeholder)
+	olds := make([][]byte, len(masks))
+	news := make([][]byte, len(masks))
+	for i, m := range masks {
+		olds[i], news[i] = m.old, m.new
 	}
 	return newStreamRewriter(body, olds, news, nil)
 }
