@@ -74,7 +74,7 @@ func (s *session) forward(w http.ResponseWriter, req *http.Request) {
 			return nil
 		},
 		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {
-			ref := upstreamRefusal(err, body.leak(), pl)
+			ref := upstreamRefusal(err, body.leak(), m, pl)
 			ref.detail = maskString(ref.detail, all)
 			failed.Store(ref)
 			ev.IP = rt.ip

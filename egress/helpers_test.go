@@ -376,3 +376,5 @@ func dialProxy(t testing.TB, addr string) net.Conn {
 	t.Cleanup(func() { c.Close() })
 	return c
 }
+
+func bufioReader(c net.Conn) *bufio.Reader { return bufio.NewReader(c) }

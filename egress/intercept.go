@@ -136,7 +136,7 @@ func (it *interceptor) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		FlushInterval:  -1,
 		ModifyResponse: func(resp *http.Response) error { maskResponse(resp, undo); return nil },
 		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {
-			ref := upstreamRefusal(err, body.leak(), pl)
+			ref := upstreamRefusal(err, body.leak(), it.m, pl)
 			failed.Store(ref)
 			refuse(ref)
 		},
@@ -152,15 +152,15 @@ func (it *interceptor) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 }
 
 // upstreamRefusal classifies an error of a forwarded request; leak is the
-// request body's leak, if any.
-func upstreamRefusal(err error, leak *leakError, pl *plan) *refusal {
+// request body's leak, if any, and m the meter of its connections.
+func upstreamRefusal(err error, leak *leakError, m *meter, pl *plan) *refusal {
 	var ref *refusal
 	switch {
 	case leak != nil || errors.As(err, &leak):
 		return &refusal{http.StatusForbidden, ReasonSecretLeak, leak.Error()}
 	case errors.As(err, &ref):
 		return ref
-	case errors.Is(err, errByteLimit):
+	case m.limited.Load() || errors.Is(err, errByteLimit):
 		return &refusal{http.StatusTooManyRequests, ReasonByteLimit, errByteLimit.Error()}
 	}
 	return &refusal{http.StatusBadGateway, ReasonUpstream, fmt.Sprintf("%s: %v", pl.authority(0), err)}
