@@ -52,7 +52,7 @@ func (s *session) connect(w http.ResponseWriter, req *http.Request) {
 	}
 	if _, err := io.WriteString(client, "HTTP/1.1 200 Connection established\r\n\r\n"); err != nil {
 		up.Close()
-		s.finishTunnel(&ev, m, "")
+		s.finishTunnel(&ev, m)
 		return
 	}
 	secrets := s.grant.Secrets.forHost(t.host, t.port, true)
@@ -63,7 +63,7 @@ func (s *session) connect(w http.ResponseWriter, req *http.Request) {
 		h, raw, err = peekHello(client, s.run.lim.MaxHeaderBytes)
 		if err != nil && len(raw) == 0 {
 			up.Close()
-			s.finishTunnel(&ev, m, "")
+			s.finishTunnel(&ev, m)
 			return
 		}
 		if ref := checkHello(t, h, err, s.run.lim.MaxHeaderBytes); ref != nil {
@@ -79,10 +79,11 @@ func (s *session) connect(w http.ResponseWriter, req *http.Request) {
 	}
 	if _, err := up.Write(raw); err != nil {
 		up.Close()
-		s.finishTunnel(&ev, m, "")
+		s.finishTunnel(&ev, m)
 		return
 	}
-	s.finishTunnel(&ev, m, s.splice(client, up))
+	s.splice(client, up)
+	s.finishTunnel(&ev, m)
 }
 
 // checkHello applies the tunnel rules to the first bytes: to a name, a
@@ -150,8 +151,8 @@ func writeRefusal(w io.Writer, ref *refusal, what string) {
 }
 
 // splice copies both ways until both directions are done, passing each
-// end of stream on as a half-close, and returns why it ended early.
-func (s *session) splice(client, up net.Conn) Reason {
+// end of stream on as a half-close; an error either way closes both.
+func (s *session) splice(client, up net.Conn) {
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -169,7 +170,6 @@ func (s *session) splice(client, up net.Conn) Reason {
 	closeWrite(client)
 	wg.Wait()
 	up.Close()
-	return ""
 }
 
 var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
@@ -181,18 +181,17 @@ func copyConn(dst, src net.Conn) error {
 	return err
 }
 
-// finishTunnel completes and emits a tunnel's event.
-func (s *session) finishTunnel(ev *Event, m *meter, reason Reason) {
+// finishTunnel completes and emits the event of an allowed tunnel or
+// request; the reason is why it ended early, if it did.
+func (s *session) finishTunnel(ev *Event, m *meter) {
 	ev.Allowed = true
 	ev.BytesUp, ev.BytesDown = m.up.Load(), m.down.Load()
 	ev.Duration = time.Since(ev.Time)
 	switch {
 	case m.limited.Load():
 		ev.Reason = ReasonByteLimit
-	case s.closeReason() != "":
-		ev.Reason = s.closeReason()
 	default:
-		ev.Reason = reason
+		ev.Reason = s.closeReason()
 	}
 	s.run.p.emit(*ev)
 }

@@ -90,7 +90,7 @@ func (s *session) forward(w http.ResponseWriter, req *http.Request) {
 	if len(ev.Secrets) == 0 {
 		ev.Secrets = nil
 	}
-	s.finishTunnel(&ev, m, "")
+	s.finishTunnel(&ev, m)
 }
 
 // oneShot is a RoundTripper that sends one request over a new connection

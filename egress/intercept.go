@@ -69,7 +69,7 @@ func (s *session) intercept(client net.Conn, raw []byte, pl *plan, first net.Con
 	}
 	ev.Requests = int(it.requests.Load())
 	ev.Secrets = it.entries()
-	s.finishTunnel(ev, m, "")
+	s.finishTunnel(ev, m)
 }
 
 // interceptor serves the requests of one intercepted tunnel.

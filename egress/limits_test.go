@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -294,5 +295,8 @@ func TestRunClose(t *testing.T) {
 	}
 	if err := w.run.ServeConn(t.Context(), nopConn{}, Grant{}); err != ErrRunClosed {
 		t.Errorf("ServeConn after Close = %v", err)
+	}
+	if _, err := net.Dial("tcp", addr); err == nil {
+		t.Error("the run's listener accepts connections after Close")
 	}
 }

@@ -113,8 +113,9 @@ func (p *Proxy) StartRun(workspace, run string, lim Limits) (*Run, error) {
 	}
 	return &Run{
 		p: p, workspace: workspace, id: run, lim: lim,
-		limiter:  rate.NewLimiter(rate.Limit(lim.ConnRate), lim.ConnBurst),
-		sessions: map[*session]struct{}{},
+		limiter:   rate.NewLimiter(rate.Limit(lim.ConnRate), lim.ConnBurst),
+		sessions:  map[*session]struct{}{},
+		listeners: map[net.Listener]struct{}{},
 	}, nil
 }
 

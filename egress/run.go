@@ -24,10 +24,11 @@ type Run struct {
 	up, down  atomic.Int64
 	conns     atomic.Int64
 
-	mu       sync.Mutex
-	sessions map[*session]struct{}
-	closed   bool
-	wg       sync.WaitGroup
+	mu        sync.Mutex
+	sessions  map[*session]struct{}
+	listeners map[net.Listener]struct{}
+	closed    bool
+	wg        sync.WaitGroup
 }
 
 // Grant is what one jail may do: whose it is (the tool call or the
@@ -72,14 +73,27 @@ func (r *Run) ServeConn(ctx context.Context, conn net.Conn, g Grant) error {
 }
 
 // Serve accepts connections on l and serves each with ServeConn under g,
-// until ctx ends (which closes l) or l fails. It returns after every
-// connection it accepted is over: nil when ctx ended, ErrRunClosed after
-// Close, else the Accept error.
+// until ctx ends or the run is closed (either closes l) or l fails. It
+// returns after every connection it accepted is over: nil when ctx ended,
+// ErrRunClosed after Close, else the Accept error.
 func (r *Run) Serve(ctx context.Context, l net.Listener, g Grant) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stop := context.AfterFunc(ctx, func() { l.Close() })
 	defer stop()
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		l.Close()
+		return ErrRunClosed
+	}
+	r.listeners[l] = struct{}{}
+	r.mu.Unlock()
+	defer func() {
+		r.mu.Lock()
+		delete(r.listeners, l)
+		r.mu.Unlock()
+	}()
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for {
@@ -102,11 +116,14 @@ func (r *Run) Serve(ctx context.Context, l net.Listener, g Grant) error {
 }
 
 // Close ends every open connection of the run (their events say
-// run_closed) and waits for them; later ServeConn calls return
-// ErrRunClosed.
+// run_closed), closes the listeners Serve is serving, and waits for the
+// connections; later ServeConn and Serve calls return ErrRunClosed.
 func (r *Run) Close() error {
 	r.mu.Lock()
 	r.closed = true
+	for l := range r.listeners {
+		l.Close()
+	}
 	for s := range r.sessions {
 		s.close(ReasonRunClosed)
 	}
