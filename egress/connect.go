@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -174,11 +175,60 @@ func (s *session) splice(client, up net.Conn) {
 
 var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
+// copyConn copies src to dst. It waits for src to be readable before it
+// takes a buffer from the pool, so an idle tunnel holds none.
 func copyConn(dst, src net.Conn) error {
-	b := copyBufs.Get().(*[]byte)
-	defer copyBufs.Put(b)
-	_, err := io.CopyBuffer(struct{ io.Writer }{dst}, struct{ io.Reader }{src}, *b)
-	return err
+	for {
+		if err := waitReadable(src); err != nil {
+			return err
+		}
+		b := copyBufs.Get().(*[]byte)
+		n, rerr := src.Read(*b)
+		var werr error
+		if n > 0 {
+			_, werr = dst.Write((*b)[:n])
+		}
+		copyBufs.Put(b)
+		switch {
+		case werr != nil:
+			return werr
+		case rerr == io.EOF:
+			return nil
+		case rerr != nil:
+			return rerr
+		}
+	}
+}
+
+// waitReadable blocks until the socket under c has data, an end of stream
+// or an error, by peeking one byte with MSG_PEEK (recv(2)) through the
+// runtime's poller. A connection without a socket, or with bytes buffered
+// in front of it, is taken as readable.
+func waitReadable(c net.Conn) error {
+	for {
+		switch w := c.(type) {
+		case *clientConn:
+			c = w.Conn
+			continue
+		case *meteredConn:
+			c = w.Conn
+			continue
+		}
+		break
+	}
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return nil
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return err
+	}
+	return rc.Read(func(fd uintptr) bool {
+		var b [1]byte
+		_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		return err != syscall.EAGAIN
+	})
 }
 
 // finishTunnel completes and emits the event of an allowed tunnel or
