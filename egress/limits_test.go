@@ -111,12 +111,17 @@ func TestByteLimitUp(t *testing.T) {
 	w := newWorld(t, Limits{MaxBytesUp: limit})
 	addr := w.serve(w.run, Grant{Policy: mustPolicy(t, defaultPolicy...)})
 	c := w.client(addr, nil)
+	// The proxy answers 429 and closes; a client still sending may see
+	// the reset before the answer, so either outcome is accepted here
+	// and the event is what is checked.
 	resp, err := c.Post("http://plain.example.com/upload", "application/octet-stream", bytes.NewReader(make([]byte, 1<<20)))
-	if err != nil {
-		t.Fatal(err)
+	if err == nil {
+		if body := bodyOf(resp); resp.StatusCode != http.StatusTooManyRequests || !hasReason(resp, ReasonByteLimit) {
+			t.Errorf("1 MiB upload under a 64 KiB limit: %d %q", resp.StatusCode, body)
+		}
 	}
-	if body := bodyOf(resp); resp.StatusCode != http.StatusTooManyRequests || !hasReason(resp, ReasonByteLimit) {
-		t.Errorf("1 MiB upload under a 64 KiB limit: %d %q", resp.StatusCode, body)
+	if ev := w.events.wait(t, 1); ev[0].Reason != ReasonByteLimit || ev[0].BytesUp > limit {
+		t.Errorf("event %v, want byte_limit with at most %d bytes up", ev[0], limit)
 	}
 	if up, _ := w.run.Usage(); up > limit {
 		t.Errorf("run sent %d bytes, limit %d", up, limit)

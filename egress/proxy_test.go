@@ -78,7 +78,7 @@ func TestAllowedDestinations(t *testing.T) {
 // destinations the policy or netguard refuses, in every special-address
 // spelling, and checks that nothing was dialed.
 func TestRefusedDestinations(t *testing.T) {
-	w := newWorld(t, Limits{})
+	w := newWorld(t, Limits{MaxConns: 1000})
 	addr := w.serve(w.run, Grant{Policy: mustPolicy(t, defaultPolicy...)})
 	tests := []struct {
 		authority string
@@ -118,8 +118,9 @@ func TestRefusedDestinations(t *testing.T) {
 		{"1.2.3.256:443", ReasonBadRequest, "not an IPv4 address"},
 	}
 	for _, tt := range tests {
-		_, _, resp := connectRaw(t, addr, tt.authority)
+		c, _, resp := connectRaw(t, addr, tt.authority)
 		body := bodyOf(resp)
+		c.Close()
 		if resp.StatusCode/100 != 4 || !hasReason(resp, tt.reason) || !strings.Contains(body, tt.detail) {
 			t.Errorf("CONNECT %s = %d %s %q, want %s containing %q", tt.authority, resp.StatusCode, resp.Header.Get("X-Bulkhead-Egress"), body, tt.reason, tt.detail)
 		}
