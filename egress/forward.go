@@ -48,9 +48,10 @@ func (s *session) forward(w http.ResponseWriter, req *http.Request) {
 		s.refuse(w, &ev, &refusal{http.StatusForbidden, ReasonSecretLeak, err.Error()})
 		return
 	}
-	body := scanBody(req.Body, all)
-	if body != nil {
-		req.Body = body
+	body, err := guardBody(req, all)
+	if err != nil {
+		s.refuse(w, &ev, bodyRefusal(err))
+		return
 	}
 	if len(allowed) > 0 {
 		undo = append(undo, masks(all)...)

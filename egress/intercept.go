@@ -120,9 +120,10 @@ func (it *interceptor) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		refuse(&refusal{http.StatusForbidden, ReasonSecretLeak, err.Error()})
 		return
 	}
-	body := scanBody(req.Body, all)
-	if body != nil {
-		req.Body = body
+	body, err := guardBody(req, all)
+	if err != nil {
+		refuse(bodyRefusal(err))
+		return
 	}
 	undo = append(undo, masks(all)...)
 	var failed atomic.Pointer[refusal]
@@ -149,6 +150,15 @@ func (it *interceptor) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		}
 		it.mu.Unlock()
 	}
+}
+
+// bodyRefusal classifies an error of guardBody.
+func bodyRefusal(err error) *refusal {
+	var leak *leakError
+	if errors.As(err, &leak) {
+		return &refusal{http.StatusForbidden, ReasonSecretLeak, leak.Error()}
+	}
+	return &refusal{http.StatusBadRequest, ReasonBadRequest, fmt.Sprintf("reading the request body: %v", err)}
 }
 
 // upstreamRefusal classifies an error of a forwarded request; leak is the

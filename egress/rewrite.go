@@ -230,6 +230,44 @@ func (s *streamRewriter) Close() error {
 	return nil
 }
 
+// bodyPrescan is the size up to which a request body is read whole and
+// checked for placeholders before anything of the request is sent.
+const bodyPrescan = 256 << 10
+
+// guardBody checks r's body for the placeholders of all. A body of up to
+// bodyPrescan bytes is read whole and checked first, so a refused request
+// never reaches the upstream; a longer one is streamed through scanBody,
+// which cuts the request before the placeholder (the upstream then sees
+// an incomplete request). It returns the streaming scanner, if any, a
+// *leakError, or the error of reading the body.
+func guardBody(r *http.Request, all []*secret) (*scannedBody, error) {
+	if r.Body == nil || r.Body == http.NoBody || len(all) == 0 {
+		return nil, nil
+	}
+	head, err := io.ReadAll(io.LimitReader(r.Body, bodyPrescan+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(head) <= bodyPrescan {
+		r.Body.Close()
+		for _, sec := range all {
+			if bytes.Contains(head, []byte(sec.placeholder)) {
+				return nil, &leakError{sec.entry, "body"}
+			}
+		}
+		r.Body, r.ContentLength, r.TransferEncoding = io.NopCloser(bytes.NewReader(head)), int64(len(head)), nil
+		return nil, nil
+	}
+	sb := scanBody(readCloser{io.MultiReader(bytes.NewReader(head), r.Body), r.Body}, all)
+	r.Body = sb
+	return sb, nil
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
 // scannedBody is a request body that fails with a *leakError before any
 // placeholder would pass; leak reports it afterwards, since net/http does
 // not always pass the body's error on unwrapped.
