@@ -43,10 +43,11 @@ func (s *session) intercept(client net.Conn, raw []byte, pl *plan, first net.Con
 				}
 			}
 			uc := tls.Client(c, &tls.Config{
-				ServerName: name,
-				RootCAs:    s.run.p.roots,
-				NextProtos: []string{"http/1.1"},
-				MinVersion: tls.VersionTLS12,
+				ServerName:         name,
+				RootCAs:            s.run.p.roots,
+				ClientSessionCache: s.run.tlsCache,
+				NextProtos:         []string{"http/1.1"},
+				MinVersion:         tls.VersionTLS12,
 			})
 			if err := uc.HandshakeContext(ctx); err != nil {
 				c.Close()

@@ -2,6 +2,7 @@ package egress
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"fmt"
 	"net"
@@ -116,6 +117,7 @@ func (p *Proxy) StartRun(workspace, run string, lim Limits) (*Run, error) {
 		limiter:   rate.NewLimiter(rate.Limit(lim.ConnRate), lim.ConnBurst),
 		sessions:  map[*session]struct{}{},
 		listeners: map[net.Listener]struct{}{},
+		tlsCache:  tls.NewLRUClientSessionCache(64),
 	}, nil
 }
 

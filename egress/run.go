@@ -2,6 +2,7 @@ package egress
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"net"
 	"sync"
@@ -23,6 +24,10 @@ type Run struct {
 	limiter   *rate.Limiter
 	up, down  atomic.Int64
 	conns     atomic.Int64
+	// tlsCache resumes TLS sessions with intercepted upstreams across
+	// the run's connections (RFC 8446 §2.2); it is the run's own, so no
+	// other run's sessions are ever offered.
+	tlsCache tls.ClientSessionCache
 
 	mu        sync.Mutex
 	sessions  map[*session]struct{}
