@@ -150,6 +150,7 @@ type recorded struct {
 	Host, URI, Auth, Body string
 	BodyErr               error
 	Header                http.Header
+	Resumed               bool // the TLS session was resumed
 }
 
 // newUpstream starts a server; with pki, a TLS one with a leaf for names.
@@ -162,7 +163,8 @@ func newUpstream(t testing.TB, pki *testPKI, names ...string) *upstream {
 		u.hits.Add(1)
 		body, err := io.ReadAll(r.Body)
 		u.mu.Lock()
-		u.reqs = append(u.reqs, recorded{Host: r.Host, URI: r.RequestURI, Auth: r.Header.Get("Authorization"), Body: string(body), BodyErr: err, Header: r.Header.Clone()})
+		u.reqs = append(u.reqs, recorded{Host: r.Host, URI: r.RequestURI, Auth: r.Header.Get("Authorization"), Body: string(body), BodyErr: err, Header: r.Header.Clone(),
+			Resumed: r.TLS != nil && r.TLS.DidResume})
 		u.mu.Unlock()
 		switch r.URL.Path {
 		case "/redirect":

@@ -115,6 +115,9 @@ func TestSecretInjectedOverTLS(t *testing.T) {
 	if got := w.tlsUp.requests(); len(got) != 2 || got[1].Auth != want {
 		t.Fatalf("upstream saw Basic %+v, want %q", got, want)
 	}
+	if got := w.tlsUp.requests(); got[0].Resumed || !got[1].Resumed {
+		t.Errorf("upstream TLS resumed: first %v, second %v; want the run's second connection resumed", got[0].Resumed, got[1].Resumed)
+	}
 	if strings.Contains(body, base64.StdEncoding.EncodeToString([]byte("x-access-token:"+realToken))) {
 		t.Errorf("client saw the encoded value: %q", body)
 	}
