@@ -97,7 +97,7 @@ func checkHello(t target, h hello, err error, max int) *refusal {
 			"the tunnel to %s did not start with a TLS ClientHello of at most %d bytes", t.authority(0), max)}
 	case !h.tls:
 		return &refusal{http.StatusForbidden, ReasonNotTLS, fmt.Sprintf(
-			"a tunnel to a host name must carry TLS; %s sent something else (list an address literally for other protocols)", t.authority(0))}
+			"a tunnel to a host name, or to a host with secret rules, must carry TLS; %s sent something else (list an address literally for other protocols)", t.authority(0))}
 	case t.host.name == "":
 		return nil
 	case h.serverName == "":

@@ -220,10 +220,12 @@ func (s *streamRewriter) scan(eof bool) error {
 	return nil
 }
 
-// Close closes the underlying reader when it is an io.Closer.
+// Close zeroes the buffers, which may hold a secret's value, and closes
+// the underlying reader when it is an io.Closer.
 func (s *streamRewriter) Close() error {
 	clear(s.pending)
 	clear(s.out)
+	clear(s.buf)
 	if c, ok := s.r.(io.Closer); ok {
 		return c.Close()
 	}
