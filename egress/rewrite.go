@@ -188,12 +188,15 @@ func (s *streamRewriter) Read(p []byte) (int, error) {
 	return 0, s.err
 }
 
-// scan moves what is settled from pending to out.
+// scan moves what is settled from pending to out. pending is compacted
+// in place and its vacated tail zeroed, since it may hold a secret's
+// value (out holds only what may be passed on).
 func (s *streamRewriter) scan(eof bool) error {
+	from := 0
 	for {
 		at, which := -1, -1
 		for i, o := range s.olds {
-			if j := bytes.Index(s.pending, o); j >= 0 && (at < 0 || j < at) {
+			if j := bytes.Index(s.pending[from:], o); j >= 0 && (at < 0 || j < at) {
 				at, which = j, i
 			}
 		}
@@ -205,18 +208,21 @@ func (s *streamRewriter) scan(eof bool) error {
 				return err
 			}
 		}
-		s.out = append(s.out, s.pending[:at]...)
+		s.out = append(s.out, s.pending[from:from+at]...)
 		s.out = append(s.out, s.news[which]...)
-		s.pending = s.pending[at+len(s.olds[which]):]
+		from += at + len(s.olds[which])
 	}
-	settled := len(s.pending) - s.keep
+	settled := len(s.pending) - from - s.keep
 	if eof {
-		settled = len(s.pending)
+		settled = len(s.pending) - from
 	}
 	if settled > 0 {
-		s.out = append(s.out, s.pending[:settled]...)
-		s.pending = append(s.pending[:0], s.pending[settled:]...)
+		s.out = append(s.out, s.pending[from:from+settled]...)
+		from += settled
 	}
+	n := copy(s.pending, s.pending[from:])
+	clear(s.pending[n:])
+	s.pending = s.pending[:n]
 	return nil
 }
 
