@@ -8,6 +8,8 @@ import (
 	"net/netip"
 	"syscall"
 	"time"
+
+	"github.com/bulkhead-dev/bulkhead/internal/netguard"
 )
 
 // ErrForbiddenAddress marks a connection the Guard refused: the host
@@ -110,65 +112,17 @@ func controlCheck(_, address string, _ syscall.RawConn) error {
 	return CheckAddr(ap.Addr())
 }
 
-// forbidden lists the special-purpose ranges that are not globally reachable,
-// from the IANA IPv4 and IPv6 Special-Purpose Address Registries (RFC 6890
-// and its updates), beyond what netip.Addr's predicates cover. Cloud
-// metadata services live in them: 169.254.169.254 (link-local),
-// fd00:ec2::254 (unique local), 100.100.100.200 (shared address space) and
-// 192.0.0.192 (IETF protocol assignments).
-var forbidden = []netip.Prefix{
-	netip.MustParsePrefix("0.0.0.0/8"),       // "this network"
-	netip.MustParsePrefix("100.64.0.0/10"),   // shared address space (CGNAT)
-	netip.MustParsePrefix("192.0.0.0/24"),    // IETF protocol assignments
-	netip.MustParsePrefix("192.0.2.0/24"),    // documentation (TEST-NET-1)
-	netip.MustParsePrefix("192.88.99.0/24"),  // 6to4 relay anycast
-	netip.MustParsePrefix("198.18.0.0/15"),   // benchmarking
-	netip.MustParsePrefix("198.51.100.0/24"), // documentation (TEST-NET-2)
-	netip.MustParsePrefix("203.0.113.0/24"),  // documentation (TEST-NET-3)
-	netip.MustParsePrefix("240.0.0.0/4"),     // reserved, and broadcast
-	netip.MustParsePrefix("64:ff9b:1::/48"),  // local-use IPv4/IPv6 translation
-	netip.MustParsePrefix("100::/64"),        // discard-only
-	netip.MustParsePrefix("2001::/23"),       // IETF protocol assignments (Teredo, ORCHID, ...)
-	netip.MustParsePrefix("2001:db8::/32"),   // documentation
-}
-
-// Prefixes whose addresses embed an IPv4 address, which is checked too.
-var (
-	nat64     = netip.MustParsePrefix("64:ff9b::/96") // RFC 6052: IPv4 in the last 32 bits
-	sixToFour = netip.MustParsePrefix("2002::/16")    // RFC 3056: IPv4 in bits 16-47
-)
-
-// CheckAddr returns an error wrapping ErrForbiddenAddress when a is not a
-// globally reachable unicast address: unspecified, loopback, private
-// (RFC 1918, RFC 4193), link-local, multicast, or in one of the other
-// special-purpose ranges of RFC 6890. IPv4-mapped IPv6 addresses are checked
-// as IPv4, and NAT64 and 6to4 addresses by the IPv4 address they embed.
+// CheckAddr returns an error wrapping ErrForbiddenAddress (and
+// netguard.ErrSpecial) when a is not a globally reachable unicast address,
+// by the rules of internal/netguard: unspecified, loopback, private
+// (RFC 1918, RFC 4193), link-local, multicast, or any other block of the
+// IANA special-purpose registries (RFC 6890). IPv4-mapped IPv6 addresses
+// are checked as IPv4, and NAT64 (64:ff9b::/96) and 6to4 addresses by the
+// IPv4 address they embed (netguard.Rules.CheckEmbedded), so embedding
+// still works on an IPv6-only host behind DNS64.
 func CheckAddr(a netip.Addr) error {
-	a = a.Unmap()
-	bad := !a.IsValid() || a.IsUnspecified() || a.IsLoopback() || a.IsPrivate() ||
-		a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() || a.IsInterfaceLocalMulticast() ||
-		a.IsMulticast()
-	for _, p := range forbidden {
-		bad = bad || p.Contains(a)
-	}
-	if !bad && a.Is6() {
-		b := a.As16()
-		switch {
-		case nat64.Contains(a):
-			return checkEmbedded(a, netip.AddrFrom4([4]byte(b[12:16])))
-		case sixToFour.Contains(a):
-			return checkEmbedded(a, netip.AddrFrom4([4]byte(b[2:6])))
-		}
-	}
-	if bad {
-		return fmt.Errorf("%w: %s is not a public address", ErrForbiddenAddress, a)
-	}
-	return nil
-}
-
-func checkEmbedded(outer, inner netip.Addr) error {
-	if err := CheckAddr(inner); err != nil {
-		return fmt.Errorf("%w: %s embeds %s", ErrForbiddenAddress, outer, inner)
+	if err := (netguard.Rules{CheckEmbedded: true}).Check(a.Unmap()); err != nil {
+		return fmt.Errorf("%w: %w", ErrForbiddenAddress, err)
 	}
 	return nil
 }
