@@ -46,6 +46,9 @@ type openMemory struct {
 // call tries again. Errors: the workspace is being deleted; the platform
 // is closed; those of memory.OpenWorkspace.
 func (w *Workspace) Memory() (*memory.Store, func(), error) {
+	if err := w.p.checkOpen(); err != nil {
+		return nil, nil, err
+	}
 	unlock, err := w.Acquire()
 	if err != nil {
 		return nil, nil, fmt.Errorf("memory of workspace %s: %w", w.id, err)
@@ -66,7 +69,7 @@ func (w *Workspace) pooledMemory() (*memory.Store, func(), error) {
 		switch {
 		case p.memClosed:
 			p.memMu.Unlock()
-			return nil, nil, fmt.Errorf("memory of workspace %s: the platform is closed", w.id)
+			return nil, nil, fmt.Errorf("memory of workspace %s: %w", w.id, ErrClosed)
 		case p.memDeleting[w.id]:
 			p.memMu.Unlock()
 			return nil, nil, fmt.Errorf("memory of workspace %s: the workspace is being deleted", w.id)

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -195,7 +194,7 @@ func TestMemoryAfterClose(t *testing.T) {
 	}
 	ws := newTestWorkspace(t, p, "a")
 	p.Close()
-	if _, _, err := ws.Memory(); err == nil || !strings.Contains(err.Error(), "the platform is closed") {
+	if _, _, err := ws.Memory(); !errors.Is(err, ErrClosed) {
 		t.Fatalf("Memory after Close: %v", err)
 	}
 }

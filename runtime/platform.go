@@ -57,6 +57,10 @@ type Platform struct {
 	memClosed   bool                   // Close has closed the stores
 	memReleases uint64                 // releases so far, to order idle stores
 	maxIdleMem  int                    // Options.MaxIdleMemories
+
+	runs      runRegistry
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // DefaultStateDir returns $BULKHEAD_STATE_DIR, else $XDG_STATE_HOME/bulkhead,
@@ -144,19 +148,57 @@ func ProtectedPaths(stateDir, cacheDir string) []string {
 	return out
 }
 
-// Close releases the WebAssembly host, the open memory stores and the
-// jail's pre-started init stage (nsjail.ReleaseIdle). Runs still in
-// progress are stopped.
+// Close stops the runs in progress (their errors wrap ErrClosed: guests
+// are interrupted, jails killed), waits for them to end, and releases the
+// WebAssembly host, the open memory stores and the jail's pre-started init
+// stage (nsjail.ReleaseIdle). Later calls of the platform and its
+// workspaces fail with ErrClosed. Close is idempotent.
 func (p *Platform) Close() error {
-	defer nsjail.ReleaseIdle()
-	errs := p.closeMemories()
-	p.hostMu.Lock()
-	defer p.hostMu.Unlock()
-	if p.host != nil {
-		errs = append(errs, p.host.Close(context.Background()))
-		p.host = nil
+	idle := p.runs.close()
+	p.runs.cancel(ErrClosed)
+	<-idle
+	return p.release()
+}
+
+// Shutdown stops new runs (they fail with ErrClosed) and waits for the
+// runs in progress to finish, then releases the platform as Close does.
+// If ctx ends first, the remaining runs are stopped as by Close and
+// Shutdown returns ctx's error.
+func (p *Platform) Shutdown(ctx context.Context) error {
+	idle := p.runs.close()
+	var err error
+	select {
+	case <-idle:
+	case <-ctx.Done():
+		err = ctx.Err()
+		p.runs.cancel(ErrClosed)
+		<-idle
 	}
-	return errors.Join(errs...)
+	return errors.Join(err, p.release())
+}
+
+// release frees what the platform holds, once.
+func (p *Platform) release() error {
+	p.closeOnce.Do(func() {
+		defer nsjail.ReleaseIdle()
+		errs := p.closeMemories()
+		p.hostMu.Lock()
+		defer p.hostMu.Unlock()
+		if p.host != nil {
+			errs = append(errs, p.host.Close(context.Background()))
+			p.host = nil
+		}
+		p.closeErr = errors.Join(errs...)
+	})
+	return p.closeErr
+}
+
+// checkOpen returns ErrClosed once Close or Shutdown began.
+func (p *Platform) checkOpen() error {
+	if p.runs.isClosed() {
+		return ErrClosed
+	}
+	return nil
 }
 
 // ErrWorkspaceNotFound is returned for a workspace id with no directory.

@@ -83,7 +83,17 @@ func (w *Workspace) Stream(ctx context.Context, req RunRequest) iter.Seq2[Event,
 	}
 }
 
-func (w *Workspace) run(ctx context.Context, req RunRequest, emit func(Event)) (*RunResult, error) {
+func (w *Workspace) run(ctx context.Context, req RunRequest, emit func(Event)) (res *RunResult, err error) {
+	ctx, done, err := w.p.runs.begin(ctx, w.id)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	defer func() {
+		if cause := context.Cause(ctx); err != nil && errors.Is(cause, ErrClosed) && !errors.Is(err, ErrClosed) {
+			err = fmt.Errorf("run stopped: %w", cause)
+		}
+	}()
 	r, dir, err := w.prepare(req, emit)
 	if err != nil {
 		return nil, err
@@ -165,9 +175,9 @@ func (w *Workspace) run(ctx context.Context, req RunRequest, emit func(Event)) (
 	if !r.finished {
 		return nil, errors.New("agent guest exited without a final answer")
 	}
-	res := r.result
-	res.SessionID = r.sessionID
-	return &res, nil
+	result := r.result
+	result.SessionID = r.sessionID
+	return &result, nil
 }
 
 // prepare validates req and resolves it against the workspace's config and

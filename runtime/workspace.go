@@ -122,6 +122,9 @@ func (p *Platform) workspaceDir(id string) string {
 // embedding model without a provider, and an error for an invalid id. The workspace is assembled in a temporary directory and
 // renamed into place, so other processes see it whole or not at all.
 func (p *Platform) CreateWorkspace(id string, cfg WorkspaceConfig) (*Workspace, error) {
+	if err := p.checkOpen(); err != nil {
+		return nil, err
+	}
 	if err := ids.Validate("workspace", id); err != nil {
 		return nil, err
 	}
@@ -164,6 +167,9 @@ func (p *Platform) CreateWorkspace(id string, cfg WorkspaceConfig) (*Workspace, 
 // Workspace opens an existing workspace. It returns ErrWorkspaceNotFound
 // if there is none with that id.
 func (p *Platform) Workspace(id string) (*Workspace, error) {
+	if err := p.checkOpen(); err != nil {
+		return nil, err
+	}
 	if err := ids.Validate("workspace", id); err != nil {
 		return nil, err
 	}
@@ -203,6 +209,9 @@ func (p *Platform) OpenOrCreateWorkspace(id string, cfg WorkspaceConfig) (*Works
 
 // Workspaces returns the ids of all workspaces, sorted.
 func (p *Platform) Workspaces() ([]string, error) {
+	if err := p.checkOpen(); err != nil {
+		return nil, err
+	}
 	entries, err := os.ReadDir(filepath.Join(p.stateDir, "workspaces"))
 	if err != nil {
 		return nil, fmt.Errorf("list workspaces: %w", err)
@@ -225,6 +234,9 @@ func (p *Platform) Workspaces() ([]string, error) {
 // half-deleted workspace visible; the leftovers are removed by the next
 // DeleteWorkspace. Runs of the workspace should be stopped first.
 func (p *Platform) DeleteWorkspace(id string) error {
+	if err := p.checkOpen(); err != nil {
+		return err
+	}
 	if err := ids.Validate("workspace", id); err != nil {
 		return err
 	}
