@@ -51,6 +51,9 @@ func (w *Workspace) memoryTools(st *memory.Store, tools map[string]hostTool) {
 	for _, spec := range memory.ToolSpecs() {
 		name := spec.Name
 		tools[name] = func(ctx context.Context, input json.RawMessage) (string, bool) {
+			if name == memory.ToolSearch {
+				w.WaitIndexed(ctx) // the turns of the runs before this one
+			}
 			out, err := st.CallTool(ctx, name, input)
 			switch {
 			case err == nil:
@@ -78,14 +81,30 @@ func memoryFault(err error) string {
 	return "an error on the host (logged there)"
 }
 
-// indexMemory brings the workspace's memory st up to date after a run: the
-// finished turns of its transcripts and its memory files (MEMORY.md,
-// memory/*.md) in files/. Failures are logged: indexing never fails a run.
-func (w *Workspace) indexMemory(ctx context.Context, st *memory.Store) {
-	if _, err := st.IndexSessions(ctx, filepath.Join(w.dir, "sessions")); err != nil {
-		w.p.log.Warn().Err(err).Str("workspace", w.id).Msg("index sessions")
-	}
-	if _, err := st.IndexFiles(ctx, w.FilesDir()); err != nil {
-		w.p.log.Warn().Err(err).Str("workspace", w.id).Msg("index memory files")
-	}
+// indexMemory schedules the update of the workspace's memory after a run,
+// in the background (see indexer): the finished turns of its transcripts
+// and its memory files (MEMORY.md, memory/*.md) in files/. Each pass holds
+// the workspace (Acquire) and its pooled store; a workspace deleted
+// meanwhile is skipped. Failures are logged: indexing never fails a run.
+func (w *Workspace) indexMemory() {
+	w.p.indexer.schedule(w, func(ctx context.Context) error {
+		release, err := w.Acquire()
+		if err != nil {
+			return nil // being deleted: nothing left to index
+		}
+		defer release()
+		st, releaseMem, err := w.pooledMemory()
+		if err != nil {
+			return err
+		}
+		defer releaseMem()
+		_, serr := st.IndexSessions(ctx, filepath.Join(w.dir, "sessions"))
+		_, ferr := st.IndexFiles(ctx, w.FilesDir())
+		return errors.Join(serr, ferr)
+	})
 }
+
+// WaitIndexed waits until the background indexing of the workspace's
+// memory after its runs is done, ctx ends or IndexWaitLimit passes. Runs
+// need not call it: their memory_search tool does.
+func (w *Workspace) WaitIndexed(ctx context.Context) { w.p.indexer.wait(ctx, w.id) }

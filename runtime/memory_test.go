@@ -5,10 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -291,5 +294,46 @@ func TestMemoryFault(t *testing.T) {
 		if got := memoryFault(err); got != want {
 			t.Errorf("memoryFault(%v) = %q, want %q", err, got, want)
 		}
+	}
+}
+
+// TestIndexingAfterTheAnswer: with the embedding provider down (every
+// request takes 300 ms and fails, and the client retries), a run returns
+// without waiting for its turn to be indexed, and the next run's
+// memory_search, which waits for the pending indexing (about 5 s here),
+// still finds it.
+func TestIndexingAfterTheAnswer(t *testing.T) {
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(300 * time.Millisecond)
+		http.Error(w, "overloaded", http.StatusServiceUnavailable)
+	}))
+	defer down.Close()
+	t.Setenv("OLLAMA_HOST", down.URL)
+	p := newTestPlatform(t)
+	ws, err := p.CreateWorkspace("w", WorkspaceConfig{EmbeddingProvider: "ollama", EmbeddingModel: "m"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := fakellm.New(fakellm.Step{Text: "Noted: the staging password rotates on Fridays."},
+		fakellm.Step{ToolCalls: []fakellm.ToolCall{{Name: "memory_search", Input: map[string]any{"query": "staging password Fridays"}}}},
+		fakellm.Step{Text: "Fridays."})
+	defer srv.Close()
+	start := time.Now()
+	req := anthropicRequest(srv, "The staging password rotates on Fridays.")
+	req.SessionID = "first"
+	if _, err := ws.Run(bg, req); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 900*time.Millisecond {
+		t.Errorf("the run took %v: it waited for indexing", d)
+	}
+	req = anthropicRequest(srv, "When does the staging password rotate?")
+	req.SessionID = "second"
+	res, err := ws.Run(bg, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := res.ToolCalls[0].Output; !strings.Contains(out, "session:first") || !strings.Contains(out, "Fridays") {
+		t.Fatalf("memory_search in the next run = %q", out)
 	}
 }

@@ -59,6 +59,7 @@ type Platform struct {
 	maxIdleMem  int                    // Options.MaxIdleMemories
 
 	runs      runRegistry
+	indexer   indexer
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -181,6 +182,7 @@ func (p *Platform) Shutdown(ctx context.Context) error {
 func (p *Platform) release() error {
 	p.closeOnce.Do(func() {
 		defer nsjail.ReleaseIdle()
+		p.indexer.drain()
 		errs := p.closeMemories()
 		p.hostMu.Lock()
 		defer p.hostMu.Unlock()

@@ -156,7 +156,7 @@ func (w *Workspace) run(ctx context.Context, req RunRequest, emit func(Event)) (
 		Stderr:    logWriter{w.p.log},
 	})
 	if mem != nil {
-		w.indexMemory(context.WithoutCancel(ctx), mem)
+		w.indexMemory()
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
