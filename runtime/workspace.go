@@ -15,6 +15,7 @@ import (
 	"github.com/bulkhead-dev/bulkhead/internal/atomicfile"
 	"github.com/bulkhead-dev/bulkhead/internal/ids"
 	"github.com/bulkhead-dev/bulkhead/memory/embed"
+	"github.com/bulkhead-dev/bulkhead/providers"
 	"github.com/bulkhead-dev/bulkhead/sessions"
 	"github.com/gofrs/flock"
 )
@@ -73,10 +74,16 @@ const (
 	ToolTimeoutGrace = 5 * time.Second
 )
 
-// validate returns an ErrInvalidConfig error for an EmbeddingProvider that
-// embed.Providers does not list or an EmbeddingModel without a provider.
+// validate returns an ErrInvalidConfig error naming the first field it
+// refuses: a Provider that providers.Names does not list, a negative
+// MaxTurns or ToolTimeout, an EmbeddingProvider that embed.Providers does
+// not list, or an EmbeddingModel without a provider.
 func (c WorkspaceConfig) validate() error {
 	switch {
+	case c.Provider != "" && !slices.Contains(providers.Names(), c.Provider):
+		return fmt.Errorf("%w: provider %q: want one of %s", ErrInvalidConfig, c.Provider, strings.Join(providers.Names(), ", "))
+	case c.MaxTurns < 0:
+		return fmt.Errorf("%w: max turns %d must not be negative", ErrInvalidConfig, c.MaxTurns)
 	case c.EmbeddingProvider != "" && !slices.Contains(embed.Providers(), c.EmbeddingProvider):
 		return fmt.Errorf("%w: embedding provider %q: want one of %s", ErrInvalidConfig, c.EmbeddingProvider, strings.Join(embed.Providers(), ", "))
 	case c.EmbeddingModel != "" && c.EmbeddingProvider == "":
@@ -145,11 +152,7 @@ func (p *Platform) CreateWorkspace(id string, cfg WorkspaceConfig) (*Workspace, 
 		return nil, fmt.Errorf("create workspace %s: %w", id, err)
 	}
 	cfg.Created = time.Now().UTC()
-	data, err := json.MarshalIndent(cfg, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	if err := atomicfile.WriteFile(filepath.Join(tmp, "config.json"), append(data, '\n'), 0o600); err != nil {
+	if err := writeConfig(tmp, cfg); err != nil {
 		return nil, fmt.Errorf("create workspace %s: %w", id, err)
 	}
 	if err := os.Rename(tmp, dir); err != nil {
@@ -193,6 +196,33 @@ func (p *Platform) Workspace(id string) (*Workspace, error) {
 		return nil, fmt.Errorf("open workspace %s: %w", id, err)
 	}
 	return &Workspace{p: p, id: id, dir: dir, cfg: cfg, sessions: st}, nil
+}
+
+// SetConfig validates cfg and replaces the workspace's config.json with it
+// atomically (Created is kept). Errors: ErrInvalidConfig naming the field;
+// ErrClosed; a write failure, which leaves the old config in place.
+func (w *Workspace) SetConfig(cfg WorkspaceConfig) error {
+	if err := w.p.checkOpen(); err != nil {
+		return err
+	}
+	if err := cfg.validate(); err != nil {
+		return fmt.Errorf("workspace %s: %w", w.id, err)
+	}
+	cfg.Created = w.cfg.Created
+	if err := writeConfig(w.dir, cfg); err != nil {
+		return fmt.Errorf("workspace %s: %w", w.id, err)
+	}
+	w.cfg = cfg
+	return nil
+}
+
+// writeConfig writes cfg as dir/config.json, atomically, mode 0600.
+func writeConfig(dir string, cfg WorkspaceConfig) error {
+	data, err := json.MarshalIndent(cfg, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(filepath.Join(dir, "config.json"), append(data, '\n'), 0o600)
 }
 
 // OpenOrCreateWorkspace opens workspace id, creating it with cfg if missing.

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"errors"
+	"github.com/bulkhead-dev/bulkhead/providers"
 	"os"
 	"path/filepath"
 	"slices"
@@ -89,6 +90,9 @@ func TestWorkspaceConfigRefused(t *testing.T) {
 	for cfg, want := range map[WorkspaceConfig]string{
 		{EmbeddingProvider: "openia"}:     `create workspace w: invalid workspace config: embedding provider "openia": want one of openai, gemini, voyage, mistral, ollama`,
 		{EmbeddingModel: "mistral-embed"}: `create workspace w: invalid workspace config: embedding model "mistral-embed" needs an embedding provider`,
+		{Provider: "antropic"}:            `create workspace w: invalid workspace config: provider "antropic": want one of ` + strings.Join(providers.Names(), ", "),
+		{MaxTurns: -1}:                    `create workspace w: invalid workspace config: max turns -1 must not be negative`,
+		{ToolTimeout: -1}:                 `create workspace w: invalid workspace config: tool timeout -1ns must not be negative`,
 	} {
 		if _, err := p.CreateWorkspace("w", cfg); !errors.Is(err, ErrInvalidConfig) || err.Error() != want {
 			t.Errorf("CreateWorkspace(%+v) = %v\nwant %s", cfg, err, want)
@@ -97,8 +101,27 @@ func TestWorkspaceConfigRefused(t *testing.T) {
 	if entries, _ := os.ReadDir(filepath.Join(p.StateDir(), "workspaces")); len(entries) != 0 {
 		t.Fatalf("created: %v", entries)
 	}
-	if _, err := p.CreateWorkspace("w", WorkspaceConfig{EmbeddingProvider: "ollama", EmbeddingModel: "nomic-embed-text"}); err != nil {
+	ws, err := p.CreateWorkspace("w", WorkspaceConfig{EmbeddingProvider: "ollama", EmbeddingModel: "nomic-embed-text"})
+	if err != nil {
 		t.Fatal(err)
+	}
+	// SetConfig validates the same way and leaves config.json alone.
+	before := readFile(t, filepath.Join(ws.Dir(), "config.json"))
+	if err := ws.SetConfig(WorkspaceConfig{MaxTurns: -5}); !errors.Is(err, ErrInvalidConfig) {
+		t.Fatalf("SetConfig(negative max turns) = %v", err)
+	}
+	if after := readFile(t, filepath.Join(ws.Dir(), "config.json")); after != before {
+		t.Fatalf("a refused SetConfig changed config.json:\n%s", after)
+	}
+	if err := ws.SetConfig(WorkspaceConfig{Provider: "openai", MaxTurns: 7}); err != nil {
+		t.Fatal(err)
+	}
+	again, err := p.Workspace("w")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := again.Config(); c.Provider != "openai" || c.MaxTurns != 7 || !c.Created.Equal(ws.Config().Created) || c.Created.IsZero() {
+		t.Fatalf("config after SetConfig: %+v", c)
 	}
 }
 
