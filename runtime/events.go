@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"encoding/json"
+	"time"
 
 	"github.com/bulkhead-dev/bulkhead/chat"
 )
@@ -11,21 +12,42 @@ type EventType string
 
 // The events of a run, in the order they can occur.
 const (
-	EventRunStart  EventType = "run_start"  // SessionID set
-	EventWarning   EventType = "warning"    // Text: what the run goes without, and why
-	EventTextDelta EventType = "text_delta" // Text: a piece of the model's answer
-	EventToolStart EventType = "tool_start" // Tool: ID, Name, Input
-	EventToolEnd   EventType = "tool_end"   // Tool: all fields
-	EventUsage     EventType = "usage"      // Usage of one model turn
-	EventError     EventType = "error"      // Error: the run failed
-	EventDone      EventType = "done"       // Result: the run finished
+	// EventQueued: the run waits for its session, which another run holds
+	// (SessionID set); EventRunStart follows once it has it.
+	EventQueued EventType = "queued"
+	// EventRunStart: the run has its session and starts (SessionID,
+	// Model set).
+	EventRunStart EventType = "run_start"
+	// EventWarning: Text says what the run goes without, and why.
+	EventWarning EventType = "warning"
+	// EventTurnStart: a model call begins (Turn, Model set).
+	EventTurnStart EventType = "turn_start"
+	// EventTextDelta: Text is a piece of the model's answer (Turn set).
+	EventTextDelta EventType = "text_delta"
+	// EventUsage: Usage of one model turn (Turn, Model set: the model that
+	// answered).
+	EventUsage EventType = "usage"
+	// EventToolStart: Tool holds ID, Name and Input (Turn set).
+	EventToolStart EventType = "tool_start"
+	// EventToolEnd: Tool holds every field, DurationMs included.
+	EventToolEnd EventType = "tool_end"
+	// EventError: Error says why the run failed.
+	EventError EventType = "error"
+	// EventDone: Result holds the run's result.
+	EventDone EventType = "done"
 )
 
 // Event is one step of a run's progress. It marshals to one JSON object, as
-// printed by `bulkhead run --json`.
+// printed by `bulkhead run --output-format stream-json`.
 type Event struct {
-	Type      EventType   `json:"type"`
+	Type EventType `json:"type"`
+	// Time is when the event happened.
+	Time time.Time `json:"time"`
+	// Turn is the 1-based index of the model turn the event belongs to;
+	// 0 before the first.
+	Turn      int         `json:"turn,omitempty"`
 	SessionID string      `json:"session_id,omitempty"`
+	Model     string      `json:"model,omitempty"`
 	Text      string      `json:"text,omitempty"`
 	Tool      *ToolCall   `json:"tool,omitempty"`
 	Usage     *chat.Usage `json:"usage,omitempty"`

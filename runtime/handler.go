@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -35,6 +36,7 @@ type run struct {
 	stop                  context.CancelCauseFunc
 
 	mu       sync.Mutex
+	turn     int // model calls so far
 	result   RunResult
 	finished bool
 	llmErr   error // first provider failure, reported as the run's error
@@ -118,8 +120,13 @@ func (r *run) HandleHostCall(ctx context.Context, method string, payload []byte)
 func (r *run) complete(ctx context.Context, req chat.Request) ([]byte, error) {
 	req.Model, req.System = r.model, r.system
 	req.Messages = chat.Coalesce(req.Messages)
+	r.mu.Lock()
+	r.turn++
+	turn := r.turn
+	r.mu.Unlock()
+	r.emit(Event{Type: EventTurnStart, Turn: turn, Model: r.model})
 	resp, err := r.llm.Complete(ctx, req, func(delta string) {
-		r.emit(Event{Type: EventTextDelta, Text: delta})
+		r.emit(Event{Type: EventTextDelta, Turn: turn, Text: delta})
 	})
 	if err != nil {
 		r.mu.Lock()
@@ -133,7 +140,7 @@ func (r *run) complete(ctx context.Context, req chat.Request) ([]byte, error) {
 	r.result.Usage = r.result.Usage.Add(resp.Usage)
 	r.mu.Unlock()
 	usage := resp.Usage
-	r.emit(Event{Type: EventUsage, Usage: &usage})
+	r.emit(Event{Type: EventUsage, Turn: turn, Model: cmp.Or(resp.Model, r.model), Usage: &usage})
 	return json.Marshal(resp)
 }
 
@@ -143,11 +150,12 @@ func (r *run) toolEvent(ev hostcall.Event) {
 	call, ok := r.pending[ev.ID]
 	switch {
 	case ev.Type == hostcall.EventToolStart:
-		call = &ToolCall{ID: ev.ID, Name: ev.Name, Input: ev.Input}
+		call = &ToolCall{ID: ev.ID, Name: ev.Name, Input: ev.Input, started: time.Now()}
 		r.pending[ev.ID] = call
 		r.watch(ev.ID, ev.Name)
 	case ev.Type == hostcall.EventToolEnd && ok && ev.Result != nil:
 		call.Output, call.IsError = ev.Result.Text, ev.Result.IsError
+		call.DurationMs = time.Since(call.started).Milliseconds()
 		r.result.ToolCalls = append(r.result.ToolCalls, *call)
 		delete(r.pending, ev.ID)
 		if t := r.watches[ev.ID]; t != nil {
@@ -158,13 +166,13 @@ func (r *run) toolEvent(ev hostcall.Event) {
 		r.mu.Unlock()
 		return
 	}
-	snapshot := *call
+	snapshot, turn := *call, r.turn
 	r.mu.Unlock()
 	typ := EventToolStart
 	if ev.Type == hostcall.EventToolEnd {
 		typ = EventToolEnd
 	}
-	r.emit(Event{Type: typ, Tool: &snapshot})
+	r.emit(Event{Type: typ, Turn: turn, Tool: &snapshot})
 }
 
 // watch starts the backstop of built-in tool call id: the guest stops a

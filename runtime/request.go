@@ -70,13 +70,19 @@ const (
 		"When the task is done, answer with a short summary of what you did."
 )
 
-// ToolCall is one tool call made during a run, as reported in RunResult.
+// ToolCall is one tool call made during a run, as reported in RunResult
+// and in tool events. Output, IsError and DurationMs are set once the call
+// has ended.
 type ToolCall struct {
 	ID      string          `json:"id"`
 	Name    string          `json:"name"`
 	Input   json.RawMessage `json:"input"`
-	Output  string          `json:"output"`
+	Output  string          `json:"output,omitempty"`
 	IsError bool            `json:"is_error,omitempty"`
+	// DurationMs is the call's wall-clock time in milliseconds.
+	DurationMs int64 `json:"duration_ms,omitempty"`
+
+	started time.Time
 }
 
 // RunResult is the outcome of a run.

@@ -17,6 +17,7 @@ import (
 	"github.com/bulkhead-dev/bulkhead/internal/ids"
 	"github.com/bulkhead-dev/bulkhead/nsjail"
 	"github.com/bulkhead-dev/bulkhead/providers"
+	"github.com/bulkhead-dev/bulkhead/sessions"
 	"github.com/bulkhead-dev/bulkhead/wasmhost"
 )
 
@@ -25,9 +26,12 @@ import (
 // provider failure, or a guest stopped by its limits. Tool failures are not
 // errors: they go back to the model.
 func (w *Workspace) Run(ctx context.Context, req RunRequest) (*RunResult, error) {
-	emit := req.OnEvent
-	if emit == nil {
-		emit = func(Event) {}
+	emit := func(Event) {}
+	if on := req.OnEvent; on != nil {
+		emit = func(ev Event) {
+			ev.Time = time.Now()
+			on(ev)
+		}
 	}
 	res, err := w.run(ctx, req, emit)
 	if err != nil {
@@ -75,7 +79,7 @@ func (w *Workspace) Stream(ctx context.Context, req RunRequest) iter.Seq2[Event,
 					}
 				}
 				if err != nil {
-					yield(Event{Type: EventError, Error: err.Error()}, err)
+					yield(Event{Type: EventError, Time: time.Now(), Error: err.Error()}, err)
 				}
 				return
 			}
@@ -107,9 +111,9 @@ func (w *Workspace) run(ctx context.Context, req RunRequest, emit func(Event)) (
 		return nil, err
 	}
 	defer release()
-	unlock, err := w.sessions.Lock(ctx, r.sessionID)
+	unlock, err := w.lockSession(ctx, r.sessionID, emit)
 	if err != nil {
-		return nil, fmt.Errorf("lock session %s: %w", r.sessionID, err)
+		return nil, err
 	}
 	defer unlock()
 	history, warnings, err := w.sessions.Load(r.sessionID)
@@ -143,7 +147,7 @@ func (w *Workspace) run(ctx context.Context, req RunRequest, emit func(Event)) (
 	if err != nil {
 		return nil, err
 	}
-	emit(Event{Type: EventRunStart, SessionID: r.sessionID})
+	emit(Event{Type: EventRunStart, SessionID: r.sessionID, Model: r.model})
 	if memErr != nil {
 		warning := fmt.Sprintf("%v; the run goes on without memory tools or memory indexing", memErr)
 		w.p.log.Warn().Str("workspace", w.id).Msg(warning)
@@ -178,6 +182,20 @@ func (w *Workspace) run(ctx context.Context, req RunRequest, emit func(Event)) (
 	result := r.result
 	result.SessionID = r.sessionID
 	return &result, nil
+}
+
+// lockSession takes session id's lock, emitting EventQueued first when
+// another run holds it and the run must wait.
+func (w *Workspace) lockSession(ctx context.Context, id string, emit func(Event)) (func() error, error) {
+	unlock, err := w.sessions.TryLock(id)
+	if errors.Is(err, sessions.ErrLocked) {
+		emit(Event{Type: EventQueued, SessionID: id})
+		unlock, err = w.sessions.Lock(ctx, id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lock session %s: %w", id, err)
+	}
+	return unlock, nil
 }
 
 // prepare validates req and resolves it against the workspace's config and

@@ -34,12 +34,31 @@ func (s *Store) Lock(ctx context.Context, id string) (unlock func() error, err e
 	if err != nil {
 		return nil, fmt.Errorf("lock session %q: %w", id, err)
 	}
+	return unlocker(id, fl), nil
+}
+
+// unlocker returns the unlock function of session id's lock fl.
+func unlocker(id string, fl *flock.Flock) func() error {
 	return func() error {
 		if err := fl.Unlock(); err != nil {
 			return fmt.Errorf("unlock session %q: %w", id, err)
 		}
 		return nil
-	}, nil
+	}
+}
+
+// TryLock is Lock without waiting: it fails with an error wrapping
+// ErrLocked when the session is locked by a run of this process or
+// another.
+func (s *Store) TryLock(id string) (unlock func() error, err error) {
+	if err := ids.Validate("session", id); err != nil {
+		return nil, err
+	}
+	fl, err := acquire(context.Background(), s.sessionLockPath(id), false)
+	if err != nil {
+		return nil, fmt.Errorf("lock session %q: %w", id, err)
+	}
+	return unlocker(id, fl), nil
 }
 
 // acquire takes an exclusive flock(2) on path, creating the file with mode

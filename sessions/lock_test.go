@@ -208,3 +208,24 @@ func TestLockTimeoutLimit(t *testing.T) {
 		})
 	}
 }
+
+// TestTryLock: TryLock takes a free session's lock and refuses a held one
+// at once with ErrLocked.
+func TestTryLock(t *testing.T) {
+	s := newStore(t)
+	unlock, err := s.TryLock("s1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.TryLock("s1"); !errors.Is(err, ErrLocked) {
+		t.Fatalf("second TryLock = %v, want ErrLocked", err)
+	}
+	if err := unlock(); err != nil {
+		t.Fatal(err)
+	}
+	unlock, err = s.TryLock("s1")
+	if err != nil {
+		t.Fatalf("TryLock after unlock: %v", err)
+	}
+	unlock()
+}
