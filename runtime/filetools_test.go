@@ -47,8 +47,10 @@ func mkdirChain(t *testing.T, dir string, depth int) {
 
 // TestFileToolsOnHostileTrees: find and grep inside the guest over a tree
 // thousands of levels deep and a directory of 100,000 entries each end
-// within the workspace's tool budget (plus the time to report, at most a
-// second), with a notice of what they skipped, and leave the run healthy.
+// within the workspace's tool budget, with a notice of what they skipped,
+// and leave the run healthy. The guest stops at the budget by itself; the
+// bound asserted is the host's guarantee, budget plus ToolTimeoutGrace, so
+// that a loaded machine's scheduling delays do not fail the test.
 func TestFileToolsOnHostileTrees(t *testing.T) {
 	p := newTestPlatform(t)
 	const budget = 5 * time.Second
@@ -98,7 +100,7 @@ func TestFileToolsOnHostileTrees(t *testing.T) {
 	}
 	for i, d := range took {
 		t.Logf("%s %s: %v", calls[i].Name, mustJSON(t, calls[i].Input), d)
-		if d > budget+time.Second {
+		if d > budget+ToolTimeoutGrace {
 			t.Errorf("%s took %v, over the budget of %v", calls[i].Name, d, budget)
 		}
 	}

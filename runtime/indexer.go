@@ -35,10 +35,13 @@ type indexer struct {
 }
 
 // indexJob is the indexing of one workspace: again asks for another pass
-// after the current one; done is closed when no pass is left.
+// after the current one; done is closed when no pass is left; cancel
+// stops it (the workspace is being deleted).
 type indexJob struct {
-	again bool
-	done  chan struct{}
+	again  bool
+	done   chan struct{}
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 // schedule indexes w's memory in the background with index (one pass: its
@@ -53,13 +56,15 @@ func (x *indexer) schedule(w *Workspace, index func(context.Context) error) {
 		job.again = true
 		return
 	}
-	job := &indexJob{done: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	job := &indexJob{done: make(chan struct{}), ctx: ctx, cancel: cancel}
 	x.jobs[w.id] = job
 	x.wg.Go(func() {
+		defer cancel()
 		for {
-			x.pass(w, index)
+			x.pass(job.ctx, w, index)
 			x.mu.Lock()
-			if !job.again {
+			if !job.again || job.ctx.Err() != nil {
 				delete(x.jobs, w.id)
 				close(job.done)
 				x.mu.Unlock()
@@ -71,13 +76,13 @@ func (x *indexer) schedule(w *Workspace, index func(context.Context) error) {
 	})
 }
 
-// pass runs index up to indexAttempts times until it succeeds; failures
-// are logged.
-func (x *indexer) pass(w *Workspace, index func(context.Context) error) {
+// pass runs index up to indexAttempts times until it succeeds or ctx
+// ends; failures are logged.
+func (x *indexer) pass(ctx context.Context, w *Workspace, index func(context.Context) error) {
 	delay := indexRetryDelay
 	for attempt := 1; ; attempt++ {
-		err := index(context.Background())
-		if err == nil {
+		err := index(ctx)
+		if err == nil || ctx.Err() != nil {
 			return
 		}
 		if attempt == indexAttempts {
@@ -85,7 +90,11 @@ func (x *indexer) pass(w *Workspace, index func(context.Context) error) {
 			return
 		}
 		w.p.log.Info().Err(err).Str("workspace", w.id).Dur("retry_in", delay).Msg("memory indexing failed")
-		time.Sleep(delay)
+		select {
+		case <-time.After(delay):
+		case <-ctx.Done():
+			return
+		}
 		delay *= 2
 	}
 }
@@ -105,6 +114,17 @@ func (x *indexer) wait(ctx context.Context, id string) {
 	case <-job.done:
 	case <-ctx.Done():
 	case <-t.C:
+	}
+}
+
+// stop cancels workspace id's pending indexing and waits for it to end.
+func (x *indexer) stop(id string) {
+	x.mu.Lock()
+	job := x.jobs[id]
+	x.mu.Unlock()
+	if job != nil {
+		job.cancel()
+		<-job.done
 	}
 }
 

@@ -276,6 +276,7 @@ func (p *Platform) DeleteWorkspace(id string) error {
 	if _, err := os.Lstat(dir); errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("%w: %s", ErrWorkspaceNotFound, id)
 	}
+	p.indexer.stop(id) // indexing a workspace about to go is wasted
 	runs := flock.New(filepath.Join(dir, runsLockName))
 	if ok, err := runs.TryLock(); err != nil {
 		return fmt.Errorf("delete workspace %s: %w", id, err)
