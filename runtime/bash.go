@@ -32,7 +32,7 @@ var bashSpec = chat.Tool{
 // call is a fresh jail (package nsjail) that may mount nothing of
 // protected (the platform's own state).
 func bashTool(dir string, protected []string) hostTool {
-	return func(ctx context.Context, input json.RawMessage) (string, bool) {
+	return func(ctx context.Context, _ ToolContext, input json.RawMessage) (string, bool) {
 		var in struct {
 			Command string   `json:"command"`
 			Timeout *float64 `json:"timeout"`

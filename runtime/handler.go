@@ -18,17 +18,18 @@ import (
 // run is the host side of one agent run: it serves the guest's host calls
 // (wasmhost.Handler) and gathers the result.
 type run struct {
-	sessionID string
-	model     string
-	system    string
-	maxTurns  int
-	history   []chat.Message // prior transcript
-	message   chat.Message   // the new user message
-	llm       providers.Provider
-	store     *sessions.Store
-	tools     map[string]hostTool
-	toolSpecs []chat.Tool
-	emit      func(Event)
+	workspaceID string
+	sessionID   string
+	model       string
+	system      string
+	maxTurns    int
+	history     []chat.Message // prior transcript
+	message     chat.Message   // the new user message
+	llm         providers.Provider
+	store       *sessions.Store
+	tools       map[string]hostTool
+	toolSpecs   []chat.Tool
+	emit        func(Event)
 	// toolBudget is the budget of one built-in tool call, toolGrace how
 	// far past it the host waits; stop ends the run's guest with a cause
 	// when a call overruns both (see watch).
@@ -52,8 +53,9 @@ var builtinTools = map[string]bool{"read": true, "write": true, "edit": true, "l
 // because a built-in tool call ran past its budget and grace.
 var ErrToolTimeout = errors.New("built-in tool call overran its time budget")
 
-// hostTool is a tool served by tool.call.
-type hostTool func(ctx context.Context, input json.RawMessage) (text string, isError bool)
+// hostTool is a tool served by tool.call: tc names the call, input is the
+// model's arguments.
+type hostTool func(ctx context.Context, tc ToolContext, input json.RawMessage) (text string, isError bool)
 
 // HandleHostCall implements wasmhost.Handler.
 func (r *run) HandleHostCall(ctx context.Context, method string, payload []byte) ([]byte, error) {
@@ -88,7 +90,7 @@ func (r *run) HandleHostCall(ctx context.Context, method string, payload []byte)
 		if !ok {
 			return nil, hostcall.Errorf(hostcall.Failed, "unknown tool %q", c.Name)
 		}
-		text, isErr := tool(ctx, c.Input)
+		text, isErr := tool(ctx, ToolContext{WorkspaceID: r.workspaceID, SessionID: r.sessionID, CallID: c.ID}, c.Input)
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}

@@ -50,7 +50,7 @@ func FuzzHandleHostCall(f *testing.F) {
 		r := &run{
 			sessionID: "fuzz", model: "m", maxTurns: 2, message: chat.UserText("hi"),
 			llm: echoLLM{}, store: store, emit: func(Event) {}, pending: map[string]*ToolCall{},
-			tools: map[string]hostTool{"echo": func(_ context.Context, in json.RawMessage) (string, bool) { return string(in), false }},
+			tools: map[string]hostTool{"echo": func(_ context.Context, _ ToolContext, in json.RawMessage) (string, bool) { return string(in), false }},
 		}
 		out, err := r.HandleHostCall(context.Background(), method, payload)
 		var hc *hostcall.Error

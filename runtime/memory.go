@@ -50,7 +50,7 @@ func (w *Workspace) Embedder() (embed.Embedder, error) {
 func (w *Workspace) memoryTools(st *memory.Store, tools map[string]hostTool) {
 	for _, spec := range memory.ToolSpecs() {
 		name := spec.Name
-		tools[name] = func(ctx context.Context, input json.RawMessage) (string, bool) {
+		tools[name] = func(ctx context.Context, _ ToolContext, input json.RawMessage) (string, bool) {
 			if name == memory.ToolSearch {
 				w.WaitIndexed(ctx) // the turns of the runs before this one
 			}

@@ -49,15 +49,25 @@ type RunRequest struct {
 	OnEvent func(Event)
 }
 
-// Tool is a custom tool served by the host process: the model sees its name,
-// description and JSON Schema parameters; Run receives the model's
+// Tool is a custom tool served by the host process, as trusted code: the
+// model sees its name, description and JSON Schema parameters; Run
+// receives the run's context, the call's identity and the model's
 // arguments (a JSON object) and returns the text the model sees. An error
 // is shown to the model as an error result; it does not fail the run.
+// NewTool builds one from a typed Go function.
 type Tool struct {
 	Name        string
 	Description string
 	Parameters  json.RawMessage
-	Run         func(ctx context.Context, input json.RawMessage) (string, error)
+	Run         func(ctx context.Context, tc ToolContext, input json.RawMessage) (string, error)
+}
+
+// ToolContext identifies one call of a custom tool.
+type ToolContext struct {
+	WorkspaceID string
+	SessionID   string
+	// CallID is the model's id of the tool call (toolu_…, call_…).
+	CallID string
 }
 
 // Defaults of RunRequest.

@@ -233,17 +233,18 @@ func (w *Workspace) prepare(req RunRequest, emit func(Event)) (*run, string, err
 		maxTurns = DefaultMaxTurns
 	}
 	return &run{
-		sessionID:  sessionID,
-		model:      model,
-		system:     cmp.Or(req.SystemPrompt, w.cfg.SystemPrompt, DefaultSystemPrompt),
-		maxTurns:   maxTurns,
-		toolBudget: cmp.Or(time.Duration(w.cfg.ToolTimeout), DefaultToolTimeout),
-		toolGrace:  ToolTimeoutGrace,
-		message:    chat.UserText(req.Message),
-		llm:        llm,
-		store:      w.sessions,
-		emit:       emit,
-		pending:    map[string]*ToolCall{},
+		workspaceID: w.id,
+		sessionID:   sessionID,
+		model:       model,
+		system:      cmp.Or(req.SystemPrompt, w.cfg.SystemPrompt, DefaultSystemPrompt),
+		maxTurns:    maxTurns,
+		toolBudget:  cmp.Or(time.Duration(w.cfg.ToolTimeout), DefaultToolTimeout),
+		toolGrace:   ToolTimeoutGrace,
+		message:     chat.UserText(req.Message),
+		llm:         llm,
+		store:       w.sessions,
+		emit:        emit,
+		pending:     map[string]*ToolCall{},
 	}, dir, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -137,26 +138,41 @@ func TestSessionContinues(t *testing.T) {
 	}
 }
 
+// weatherArgs are the typed arguments of the weather tool.
+type weatherArgs struct {
+	City  string `json:"city" jsonschema:"description=the city"`
+	Units string `json:"units,omitempty" jsonschema:"enum=metric,enum=imperial"`
+}
+
+// TestCustomHostTool: a typed tool built with NewTool offers a schema
+// generated from its struct, gets the decoded arguments and the call's
+// workspace, session and call ids, and its errors (and arguments that do
+// not decode) reach the model as error results.
 func TestCustomHostTool(t *testing.T) {
 	srv := fakellm.New(
-		fakellm.Step{ToolCalls: []fakellm.ToolCall{{Name: "weather", Input: map[string]string{"city": "Oslo"}}, {Name: "weather", Input: map[string]string{"city": "fail"}}}},
+		fakellm.Step{ToolCalls: []fakellm.ToolCall{
+			{Name: "weather", Input: map[string]string{"city": "Oslo"}},
+			{Name: "weather", Input: map[string]string{"city": "fail"}},
+			{Name: "weather", Input: map[string]any{"city": 7}},
+		}},
 		fakellm.Step{Text: "ok"},
 	)
 	defer srv.Close()
 	ws := newTestWorkspace(t, newTestPlatform(t), "w")
 	req := anthropicRequest(srv, "weather?")
-	req.Tools = []Tool{{
-		Name: "weather", Description: "weather by city",
-		Parameters: json.RawMessage(`{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}`),
-		Run: func(_ context.Context, in json.RawMessage) (string, error) {
-			var args struct{ City string }
-			json.Unmarshal(in, &args)
-			if args.City == "fail" {
-				return "", errors.New("no station")
-			}
-			return "sunny in " + args.City, nil
-		},
-	}}
+	req.SessionID = "s1"
+	var seen []ToolContext
+	tool, err := NewTool("weather", "weather by city", func(_ context.Context, tc ToolContext, in weatherArgs) (string, error) {
+		seen = append(seen, tc)
+		if in.City == "fail" {
+			return "", errors.New("no station")
+		}
+		return "sunny in " + in.City, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Tools = []Tool{tool}
 	res, err := ws.Run(bg, req)
 	if err != nil {
 		t.Fatal(err)
@@ -167,14 +183,32 @@ func TestCustomHostTool(t *testing.T) {
 	if got := res.ToolCalls[1]; got.Output != "no station" || !got.IsError {
 		t.Errorf("call 1 = %+v", got)
 	}
+	if got := res.ToolCalls[2]; !got.IsError || !strings.Contains(got.Output, "invalid arguments for weather") {
+		t.Errorf("call 2 = %+v", got)
+	}
+	if len(seen) != 2 || seen[0] != (ToolContext{WorkspaceID: "w", SessionID: "s1", CallID: res.ToolCalls[0].ID}) {
+		t.Errorf("tool contexts %+v", seen)
+	}
 	if names := srv.Requests()[0].ToolNames(); !contains(names, "weather") || !contains(names, "bash") || !contains(names, "read") {
 		t.Errorf("tools offered = %v", names)
+	}
+	var schema map[string]any
+	if err := json.Unmarshal(tool.Parameters, &schema); err != nil {
+		t.Fatal(err)
+	}
+	props, _ := schema["properties"].(map[string]any)
+	city, _ := props["city"].(map[string]any)
+	if schema["type"] != "object" || city["type"] != "string" || city["description"] != "the city" || fmt.Sprint(schema["required"]) != "[city]" {
+		t.Errorf("schema %s", tool.Parameters)
+	}
+	if _, err := NewTool("bad", "", func(context.Context, ToolContext, string) (string, error) { return "", nil }); err == nil {
+		t.Error("NewTool accepted a non-struct argument type")
 	}
 }
 
 func TestCustomToolNameClash(t *testing.T) {
 	ws := newTestWorkspace(t, newTestPlatform(t), "w")
-	_, err := ws.Run(bg, RunRequest{Message: "x", LLM: unusedLLM{}, Tools: []Tool{{Name: "read", Run: func(context.Context, json.RawMessage) (string, error) { return "", nil }}}})
+	_, err := ws.Run(bg, RunRequest{Message: "x", LLM: unusedLLM{}, Tools: []Tool{{Name: "read", Run: func(context.Context, ToolContext, json.RawMessage) (string, error) { return "", nil }}}})
 	if err == nil || !strings.Contains(err.Error(), "already taken") {
 		t.Fatalf("err = %v", err)
 	}

@@ -43,8 +43,8 @@ func (w *Workspace) hostTools(custom []Tool, dir string, mem *memory.Store) (map
 			return nil, nil, fmt.Errorf("custom tool %q: parameters are not valid JSON", t.Name)
 		}
 		run := t.Run
-		tools[t.Name] = func(ctx context.Context, input json.RawMessage) (string, bool) {
-			out, err := run(ctx, input)
+		tools[t.Name] = func(ctx context.Context, tc ToolContext, input json.RawMessage) (string, bool) {
+			out, err := run(ctx, tc, input)
 			if err != nil {
 				return err.Error(), true
 			}
