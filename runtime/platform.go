@@ -31,6 +31,11 @@ type Options struct {
 	// network error) when the provider sends no byte for this long; see
 	// providers.Config.IdleTimeout. Zero: providers.DefaultIdleTimeout.
 	ProviderIdleTimeout time.Duration
+	// CredentialPassphrase unlocks the workspaces' credential vaults
+	// (Workspace.Credentials); the platform keeps a copy, zeroed by
+	// Close. Empty: credentials are unavailable (ErrNoPassphrase), and
+	// runs that need none work as usual.
+	CredentialPassphrase []byte
 	// MaxIdleMemories is how many workspaces' memory stores the platform
 	// keeps open while no run uses them; see Workspace.Memory. Zero or
 	// negative: DefaultMaxIdleMemories.
@@ -58,6 +63,7 @@ type Platform struct {
 	memReleases uint64                 // releases so far, to order idle stores
 	maxIdleMem  int                    // Options.MaxIdleMemories
 
+	vaults    *vaults
 	runs      runRegistry
 	indexer   indexer
 	closeOnce sync.Once
@@ -101,6 +107,7 @@ func NewPlatform(opts Options) (*Platform, error) {
 	}
 	p := &Platform{stateDir: abs, log: zerolog.Nop(), http: opts.HTTPClient, idle: opts.ProviderIdleTimeout, cacheDir: opts.WasmCacheDir,
 		mem: map[string]*openMemory{}, memDeleting: map[string]bool{}, memOrphans: map[*openMemory]bool{}, maxIdleMem: cmp.Or(max(opts.MaxIdleMemories, 0), DefaultMaxIdleMemories)}
+	p.vaults = newVaults(opts.CredentialPassphrase)
 	if p.cacheDir == "" {
 		p.cacheDir = wasmhost.DefaultCacheDir()
 	}
@@ -183,6 +190,7 @@ func (p *Platform) release() error {
 	p.closeOnce.Do(func() {
 		defer nsjail.ReleaseIdle()
 		p.indexer.drain()
+		p.vaults.close()
 		errs := p.closeMemories()
 		p.hostMu.Lock()
 		defer p.hostMu.Unlock()

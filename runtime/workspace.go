@@ -277,6 +277,7 @@ func (p *Platform) DeleteWorkspace(id string) error {
 		return fmt.Errorf("%w: %s", ErrWorkspaceNotFound, id)
 	}
 	p.indexer.stop(id) // indexing a workspace about to go is wasted
+	p.vaults.forget(id)
 	runs := flock.New(filepath.Join(dir, runsLockName))
 	if ok, err := runs.TryLock(); err != nil {
 		return fmt.Errorf("delete workspace %s: %w", id, err)

@@ -95,7 +95,7 @@ type Info struct {
 	Name   string   `json:"name"`
 	Keys   []string `json:"keys"`            // sorted
 	Hosts  []string `json:"hosts,omitempty"` // canonical, see Entry.Hosts
-	ToBash bool     `json:"toBash"`
+	ToBash bool     `json:"to_bash"`
 }
 
 // Bounds of a key name and a host in a payload.

@@ -46,7 +46,7 @@ func TestInfoMarshals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := `{"name":"github","keys":["GITHUB_TOKEN"],"hosts":["api.github.com"],"toBash":true}`; string(out) != want {
+	if want := `{"name":"github","keys":["GITHUB_TOKEN"],"hosts":["api.github.com"],"to_bash":true}`; string(out) != want {
 		t.Fatalf("Info JSON = %s, want %s", out, want)
 	}
 }

@@ -27,7 +27,7 @@ func newRootCmd() *cobra.Command {
 	}
 	root.PersistentFlags().StringVar(&g.stateDir, "state-dir", "", "state directory (default $BULKHEAD_STATE_DIR, else $XDG_STATE_HOME/bulkhead)")
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log diagnostics to stderr (also BULKHEAD_LOG_LEVEL=debug|info|warn|error)")
-	root.AddCommand(newRunCmd(g), newWorkspaceCmd(g), newSessionCmd(g), newMemoryCmd(g), newSandboxCmd(g))
+	root.AddCommand(newRunCmd(g), newWorkspaceCmd(g), newSessionCmd(g), newMemoryCmd(g), newCredCmd(g), newSandboxCmd(g))
 	for _, c := range root.Commands() {
 		if c.HasSubCommands() {
 			requireSubcommand(c)
@@ -100,7 +100,7 @@ func (g *globals) platform() (*runtime.Platform, error) {
 	if err != nil {
 		return nil, err
 	}
-	return runtime.NewPlatform(runtime.Options{StateDir: dir, Logger: &log})
+	return runtime.NewPlatform(runtime.Options{StateDir: dir, Logger: &log, CredentialPassphrase: []byte(os.Getenv(envCredentialKey))})
 }
 
 // openWorkspace opens workspace id of p. With createDefault, the default
