@@ -33,7 +33,11 @@ func TestIdleTimeout(t *testing.T) {
 				case <-r.Context().Done():
 				}
 			})
-			p := newTestProvider(t, "anthropic", srv.URL, func(c *Config) { c.IdleTimeout = 200 * time.Millisecond; c.MaxRetries = 1; c.RetryBackoff = time.Millisecond })
+			p := newTestProvider(t, "anthropic", srv.URL, func(c *Config) {
+				c.IdleTimeout = 200 * time.Millisecond
+				c.MaxRetries = 1
+				c.RetryBackoff = time.Millisecond
+			})
 			start := time.Now()
 			_, err := complete(t, p, chat.Request{Messages: []chat.Message{chat.UserText("hi")}}, nil)
 			elapsed := time.Since(start)
