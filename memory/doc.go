@@ -41,7 +41,7 @@
 //  6. Diversity (mmr.go): Maximal Marginal Relevance re-ranking.
 //
 // Without an embedding provider the pipeline is keyword-only; that is the
-// default. With one (package embed), memories are embedded when stored
+// default. With one (package embedding), memories are embedded when stored
 // (through an embedding cache keyed by model and content hash), a failing
 // provider leaves them to a background backfill and degrades search to
 // keyword-only with a warning, and memories embedded by another model are

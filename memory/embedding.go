@@ -10,7 +10,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/bulkhead-dev/bulkhead/memory/embed"
+	"github.com/bulkhead-dev/bulkhead/memory/embedding"
 )
 
 // EmbedStats counts the outcome of embedding a set of texts.
@@ -82,7 +82,7 @@ func (s *Store) embedDocuments(ctx context.Context, texts []string) embedded {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			vecs, err := emb.Embed(ctx, batchTexts, embed.Document)
+			vecs, err := emb.Embed(ctx, batchTexts, embedding.Document)
 			mu.Lock()
 			defer mu.Unlock()
 			for j, h := range batch {
@@ -224,13 +224,13 @@ func (s *Store) embedQuery(ctx context.Context, q string) ([]float32, error) {
 	if v, ok := s.query.get(key); ok {
 		return v, nil
 	}
-	vecs, err := emb.Embed(ctx, []string{q}, embed.Query)
+	vecs, err := emb.Embed(ctx, []string{q}, embedding.Query)
 	if err != nil {
 		return nil, err
 	}
 	v := unit(vecs[0])
 	if v == nil {
-		return nil, fmt.Errorf("%w: zero or non-finite query vector", embed.ErrBadResponse)
+		return nil, fmt.Errorf("%w: zero or non-finite query vector", embedding.ErrBadResponse)
 	}
 	s.query.put(key, v)
 	return v, nil

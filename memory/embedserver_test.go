@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bulkhead-dev/bulkhead/memory/embed"
+	"github.com/bulkhead-dev/bulkhead/memory/embedding"
 )
 
 // embedServer is a loopback server speaking the OpenAI embeddings API with
@@ -60,9 +60,9 @@ func newEmbedServer(t testing.TB, dims int) *embedServer {
 
 // embedder returns an Embedder for the server with the given model name (so
 // tests can switch models), retrying at most once, quickly.
-func (es *embedServer) embedder(t testing.TB, model string) embed.Embedder {
+func (es *embedServer) embedder(t testing.TB, model string) embedding.Embedder {
 	t.Helper()
-	e, err := embed.New(embed.Config{Provider: embed.OpenAI, Model: model, APIKey: "test-key", BaseURL: es.URL,
+	e, err := embedding.New(embedding.Config{Provider: embedding.OpenAI, Model: model, APIKey: "test-key", BaseURL: es.URL,
 		Trusted: true, MaxRetries: 1, RetryBase: time.Millisecond, RetryMax: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

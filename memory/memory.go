@@ -35,7 +35,7 @@ type Memory struct {
 	Created   time.Time `json:"created"`             // UTC, millisecond precision
 	Updated   time.Time `json:"updated"`             // last text change; temporal decay counts from it
 	// Model is the embedding model of the memory's vector ("" when it has
-	// none); see embed.Embedder.Model.
+	// none); see embedding.Embedder.Model.
 	Model string `json:"model,omitempty"`
 }
 

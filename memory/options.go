@@ -7,7 +7,7 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/bulkhead-dev/bulkhead/memory/embed"
+	"github.com/bulkhead-dev/bulkhead/memory/embedding"
 )
 
 // Default limits and settings; see Limits and Options.
@@ -69,7 +69,7 @@ func (l Limits) withDefaults() Limits {
 type Options struct {
 	// Embedder, when set, embeds every memory and query and enables the
 	// vector stage. Without it search is keyword-only.
-	Embedder embed.Embedder
+	Embedder embedding.Embedder
 	// EmbedBatchSize is the number of texts per embedding request (default
 	// and cap: Embedder.MaxBatch()); EmbedConcurrency the number of
 	// requests in flight (default DefaultEmbedConcurrency).

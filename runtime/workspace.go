@@ -14,7 +14,7 @@ import (
 
 	"github.com/bulkhead-dev/bulkhead/internal/atomicfile"
 	"github.com/bulkhead-dev/bulkhead/internal/ids"
-	"github.com/bulkhead-dev/bulkhead/memory/embed"
+	"github.com/bulkhead-dev/bulkhead/memory/embedding"
 	"github.com/bulkhead-dev/bulkhead/sessions"
 	"github.com/gofrs/flock"
 )
@@ -48,7 +48,7 @@ type WorkspaceConfig struct {
 	SystemPrompt string `json:"system_prompt,omitempty"`
 	MaxTurns     int    `json:"max_turns,omitempty"`
 	// EmbeddingProvider enables vector search in the workspace's memory
-	// (openai, gemini, voyage, mistral, ollama; see package memory/embed),
+	// (openai, gemini, voyage, mistral, ollama; see package memory/embedding),
 	// with EmbeddingModel or the provider's default. Its key and base URL
 	// come from the host's environment, never from this file. Empty:
 	// keyword-only memory search.
@@ -74,11 +74,11 @@ const (
 )
 
 // validate returns an ErrInvalidConfig error for an EmbeddingProvider that
-// embed.Providers does not list or an EmbeddingModel without a provider.
+// embedding.Providers does not list or an EmbeddingModel without a provider.
 func (c WorkspaceConfig) validate() error {
 	switch {
-	case c.EmbeddingProvider != "" && !slices.Contains(embed.Providers(), c.EmbeddingProvider):
-		return fmt.Errorf("%w: embedding provider %q: want one of %s", ErrInvalidConfig, c.EmbeddingProvider, strings.Join(embed.Providers(), ", "))
+	case c.EmbeddingProvider != "" && !slices.Contains(embedding.Providers(), c.EmbeddingProvider):
+		return fmt.Errorf("%w: embedding provider %q: want one of %s", ErrInvalidConfig, c.EmbeddingProvider, strings.Join(embedding.Providers(), ", "))
 	case c.EmbeddingModel != "" && c.EmbeddingProvider == "":
 		return fmt.Errorf("%w: embedding model %q needs an embedding provider", ErrInvalidConfig, c.EmbeddingModel)
 	case c.ToolTimeout < 0:
@@ -118,7 +118,7 @@ func (p *Platform) workspaceDir(id string) string {
 
 // CreateWorkspace creates workspace id with cfg (its Created time is set
 // now). It returns ErrWorkspaceExists if the id is taken, ErrInvalidConfig
-// for an embedding provider package memory/embed does not know or an
+// for an embedding provider package memory/embedding does not know or an
 // embedding model without a provider, and an error for an invalid id. The workspace is assembled in a temporary directory and
 // renamed into place, so other processes see it whole or not at all.
 func (p *Platform) CreateWorkspace(id string, cfg WorkspaceConfig) (*Workspace, error) {

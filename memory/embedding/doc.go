@@ -1,4 +1,4 @@
-// Package embed turns text into embedding vectors through the HTTP APIs of
+// Package embedding turns text into embedding vectors through the HTTP APIs of
 // hosted and local embedding providers, for package memory's vector stage.
 //
 // # Providers
@@ -36,4 +36,4 @@
 // with exponential backoff and full jitter ("Exponential Backoff And Jitter",
 // AWS Architecture Blog, 2015), honouring Retry-After; the response body is
 // read up to a size limit.
-package embed
+package embedding

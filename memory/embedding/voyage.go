@@ -1,4 +1,4 @@
-package embed
+package embedding
 
 // voyageRequest is the body of POST /v1/embeddings in the Voyage AI API
 // (https://docs.voyageai.com/reference/embeddings-api). input_type
