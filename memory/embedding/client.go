@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/bulkhead-dev/bulkhead/internal/clip"
 )
 
 // httpDoer sends one HTTP request; *http.Client satisfies it.
@@ -43,7 +45,7 @@ func newHTTPClient(g *Guard) *http.Client {
 // StatusError is a non-2xx answer from a provider.
 type StatusError struct {
 	Code       int           // HTTP status code
-	Body       string        // start of the response body, API key removed
+	Body       string        // the response body with the API key removed, clipped to 300 bytes
 	RetryAfter time.Duration // from the Retry-After header; 0 when absent
 }
 
@@ -119,16 +121,18 @@ func (c *client) once(ctx context.Context, url string, payload []byte, header ma
 	return data, nil
 }
 
-// redact returns the start of an error body with the API key removed.
+// maxErrorBody bounds the bytes of an error body kept in a StatusError.
+const maxErrorBody = 300
+
+// redact returns the start of an error body with the API key removed: it
+// replaces the key first and clips the result to maxErrorBody bytes after,
+// so that a key straddling the cut leaves no fragment behind.
 func (c *client) redact(body []byte) string {
 	s := string(body)
-	if len(s) > 300 {
-		s = s[:300] + "…"
-	}
 	if c.cfg.APIKey != "" {
 		s = strings.ReplaceAll(s, c.cfg.APIKey, "[redacted]")
 	}
-	return strings.TrimSpace(s)
+	return strings.TrimSpace(clip.String(s, maxErrorBody))
 }
 
 // retryable reports whether err is worth another attempt: a temporary

@@ -96,6 +96,31 @@ func TestErrorBodyRedactsKey(t *testing.T) {
 	}
 }
 
+// TestErrorBodyRedactsKeyAcrossTheCut: a key that straddles the point
+// where the error body is clipped leaves no fragment: the body is redacted
+// before it is cut (issue 9, bug 2).
+func TestErrorBodyRedactsKeyAcrossTheCut(t *testing.T) {
+	const key = "zq7Kx9Wm2Lp4Vn8Rt6Yb"
+	for _, before := range []int{maxErrorBody - 10, maxErrorBody - 1, maxErrorBody - len(key) + 1} {
+		body := strings.Repeat("x", before) + key + " is not a valid key"
+		srv, _ := scripted(t, []int{401}, nil, body)
+		cfg := testConfig(srv.URL)
+		cfg.APIKey = key
+		e, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = e.Embed(context.Background(), []string{"x"}, Document)
+		var se *StatusError
+		if !errors.As(err, &se) {
+			t.Fatalf("key at byte %d: %v, want a StatusError", before, err)
+		}
+		if strings.Contains(err.Error(), key[:3]) || len(se.Body) > maxErrorBody+len("…") {
+			t.Errorf("key at byte %d: error %q (body of %d bytes) leaks the key or is too long", before, err, len(se.Body))
+		}
+	}
+}
+
 func TestResponseSizeLimit(t *testing.T) {
 	srv, _ := scripted(t, []int{200}, nil, `{"data":[{"index":0,"embedding":[`+strings.Repeat("0.1,", 1000)+`0.1]}]}`)
 	cfg := testConfig(srv.URL)
