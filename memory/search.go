@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/bulkhead-dev/bulkhead/internal/clip"
 )
 
 // Defaults of SearchOptions.
@@ -53,7 +55,7 @@ func (o SearchOptions) validate(name string) error {
 	return checkFields(name, []fieldCheck{
 		{"MaxResults", o.MaxResults, o.MaxResults >= 0, nonNegative},
 		{"MinScore", o.MinScore, !math.IsNaN(o.MinScore), "a number"},
-		{"Fusion", strconv.Quote(clip(string(o.Fusion))), o.Fusion == "" || o.Fusion == FusionWeighted || o.Fusion == FusionRRF,
+		{"Fusion", strconv.Quote(clip.Runes(string(o.Fusion), maxEcho)), o.Fusion == "" || o.Fusion == FusionWeighted || o.Fusion == FusionRRF,
 			fmt.Sprintf("%q or %q (\"\" for the default)", FusionWeighted, FusionRRF)},
 		{"KeywordWeight", o.KeywordWeight, isFinite(o.KeywordWeight), finite},
 		{"VectorWeight", o.VectorWeight, isFinite(o.VectorWeight), finite},

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/bulkhead-dev/bulkhead/chat"
+	"github.com/bulkhead-dev/bulkhead/internal/clip"
 	"github.com/bulkhead-dev/bulkhead/internal/count"
 )
 
@@ -121,7 +122,7 @@ func (s *Store) CallTool(ctx context.Context, name string, input json.RawMessage
 		}
 		return b.String(), nil
 	}
-	return "", fmt.Errorf("%w %q", ErrUnknownTool, clip(name))
+	return "", fmt.Errorf("%w %q", ErrUnknownTool, clip.Runes(name, maxEcho))
 }
 
 // The tools' parameters, ending the errors of CallTool's input checks.
@@ -140,7 +141,7 @@ func decodeToolInput(input json.RawMessage, in any, usage string, fields ...stri
 	}
 	for _, f := range slices.Sorted(maps.Keys(obj)) {
 		if !slices.Contains(fields, f) {
-			return fmt.Errorf("%w: unknown field %q; %s", ErrInvalid, clip(f), usage)
+			return fmt.Errorf("%w: unknown field %q; %s", ErrInvalid, clip.Runes(f, maxEcho), usage)
 		}
 	}
 	if err := json.Unmarshal(input, in); err != nil {
@@ -164,7 +165,7 @@ func toolMaxResults(raw json.RawMessage) (int, error) {
 	f, err := strconv.ParseFloat(string(raw), 64)
 	if (err != nil && !errors.Is(err, strconv.ErrRange)) || f < 1 || f != math.Trunc(f) {
 		return 0, fmt.Errorf("%w: maxResults %s: want a whole number from 1 to %d (larger ones are lowered to %d)",
-			ErrInvalid, clip(string(raw)), MaxToolResults, MaxToolResults)
+			ErrInvalid, clip.Runes(string(raw), maxEcho), MaxToolResults, MaxToolResults)
 	}
 	return int(min(f, MaxToolResults)), nil
 }

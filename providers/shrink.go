@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/bulkhead-dev/bulkhead/chat"
+	"github.com/bulkhead-dev/bulkhead/internal/clip"
 )
 
 // shrunkHeadRunes is how much of an elided tool result is kept.
@@ -72,7 +73,7 @@ func ShrinkToolResults(req chat.Request, budget, keep int) (chat.Request, Shrink
 // elide cuts a tool result to its head and a note, or returns it whole
 // when that would not make it shorter.
 func elide(s string) string {
-	head := clip(s, shrunkHeadRunes)
+	head := clip.Runes(s, shrunkHeadRunes)
 	if len(head) >= len(s) {
 		return s
 	}
