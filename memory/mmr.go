@@ -1,5 +1,7 @@
 package memory
 
+import "github.com/bulkhead-dev/bulkhead/memory/internal/textindex"
+
 // DefaultMMRLambda is the default trade-off of the diversity stage.
 const DefaultMMRLambda = 0.7
 
@@ -83,30 +85,13 @@ func similarity(a, b *candidate) float64 {
 // maxTokenText bounds the text whose tokens feed the Jaccard similarity.
 const maxTokenText = 64 << 10
 
-// tokenSet returns the surface forms of the tokens of text's first
-// maxTokenText bytes: folded words, CJK bigrams, normalised Arabic words and
-// symbols, without stemming, which near-duplicates do not need and which
-// would cost more than the rest of the diversity stage.
+// tokenSet returns the surface forms of the words of text's first
+// maxTokenText bytes (see textindex.SurfaceForms): stemming, which
+// near-duplicates do not need, would cost more than the rest of the
+// diversity stage.
 func tokenSet(text string) map[string]bool {
 	if len(text) > maxTokenText {
 		text = text[:maxTokenText]
 	}
-	set := map[string]bool{}
-	for _, t := range tokenize(text) {
-		switch t.kind {
-		case cjkToken:
-			for _, g := range bigrams(t.text) {
-				set[g] = true
-			}
-		case arabicToken:
-			set[arabicNormalize(t.text)] = true
-		case symbolToken:
-			for _, w := range symbolWords(t.text) {
-				set[w] = true
-			}
-		default:
-			set[fold(t.text)] = true
-		}
-	}
-	return set
+	return textindex.SurfaceForms(text)
 }

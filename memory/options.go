@@ -25,6 +25,7 @@ const (
 	DefaultBusyTimeout       = 10 * time.Second
 	DefaultMaxConns          = 4
 	DefaultExactVectorLimit  = 4_096 // vectors scanned exactly before the binary prefilter is used
+	DefaultMaxQueryTerms     = 32    // full-text terms one query expands to
 )
 
 // Limits bounds what a Store accepts and how much work a search may do. A

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/bulkhead-dev/bulkhead/internal/clip"
+	"github.com/bulkhead-dev/bulkhead/memory/internal/textindex"
 )
 
 // Defaults of SearchOptions.
@@ -134,7 +135,7 @@ func (s *Store) Search(ctx context.Context, query string, opts SearchOptions) (_
 	case utf8.RuneCountInString(query) > s.opts.Limits.MaxQueryChars:
 		return nil, fmt.Errorf("%w: query of %d characters exceeds the limit of %d", ErrInvalid, utf8.RuneCountInString(query), s.opts.Limits.MaxQueryChars)
 	}
-	exp := expandQuery(query, s.opts.Limits.MaxQueryTerms)
+	exp := textindex.Expand(query, s.opts.Limits.MaxQueryTerms)
 
 	type vectorResult struct {
 		hits  []vectorHit
@@ -151,8 +152,8 @@ func (s *Store) Search(ctx context.Context, query string, opts SearchOptions) (_
 		vecCh <- vectorResult{}
 	}
 	var kw []keywordHit
-	if len(exp.terms) > 0 {
-		kw, _, err = keywordSearch(ctx, s.st, exp.terms, o.Candidates, s.opts.Limits.KeywordBudget)
+	if len(exp.Terms) > 0 {
+		kw, _, err = keywordSearch(ctx, s.st, exp.Terms, o.Candidates, s.opts.Limits.KeywordBudget)
 	}
 	vr := <-vecCh
 	if err != nil {
@@ -189,7 +190,7 @@ func (s *Store) Search(ctx context.Context, query string, opts SearchOptions) (_
 			BM25: c.bm25, Keyword: c.keyword, KeywordRank: c.keywordRank,
 			Vector: c.vector, VectorRank: c.vectorRank,
 			Fused: c.fused, Decay: c.decay, MMR: c.mmr,
-			Matched: matched, Keywords: len(exp.searched),
+			Matched: matched, Keywords: len(exp.Searched),
 		}}
 	}
 	return out, nil

@@ -1,4 +1,4 @@
-package memory
+package textindex
 
 import (
 	"fmt"
@@ -34,63 +34,40 @@ func TestExpandQuery(t *testing.T) {
 		{"🚀 launch", English, "🚀|launch", "u1f680 launch"},
 	}
 	for _, tt := range tests {
-		e := expandQuery(tt.query, 0)
+		e := Expand(tt.query, 0)
 		var terms []string
-		for _, tm := range e.terms {
-			s := tm.text
+		for _, tm := range e.Terms {
+			s := tm.Text
 			if strings.Contains(s, " ") {
 				s = `"` + s + `"`
 			}
-			if tm.prefix {
+			if tm.Prefix {
 				s += "*"
 			}
 			terms = append(terms, s)
 		}
-		if e.langs[0] != tt.lang || strings.Join(e.keywords, "|") != tt.keywords || strings.Join(terms, " ") != tt.terms {
-			t.Errorf("expandQuery(%q) = %s %q %q, want %s %q %q", tt.query, e.langs[0],
-				strings.Join(e.keywords, "|"), strings.Join(terms, " "), tt.lang, tt.keywords, tt.terms)
+		if e.Languages[0] != tt.lang || strings.Join(e.Keywords, "|") != tt.keywords || strings.Join(terms, " ") != tt.terms {
+			t.Errorf("Expand(%q) = %s %q %q, want %s %q %q", tt.query, e.Languages[0],
+				strings.Join(e.Keywords, "|"), strings.Join(terms, " "), tt.lang, tt.keywords, tt.terms)
 		}
 	}
 }
 
-func TestExpandQueryTermLimit(t *testing.T) {
+func TestExpandTermLimit(t *testing.T) {
 	var words []string
 	for i := range 100 {
 		words = append(words, fmt.Sprintf("word%d", i))
 	}
 	q := strings.Join(words, " ")
-	if n := len(expandQuery(q, 0).terms); n != DefaultMaxQueryTerms {
-		t.Errorf("default limit: %d terms, want %d", n, DefaultMaxQueryTerms)
+	if e := Expand(q, 0); len(e.Terms) != 100 || len(e.Dropped) != 0 || len(e.Searched) != 100 {
+		t.Errorf("no limit: %d terms, %d keywords dropped", len(e.Terms), len(e.Dropped))
 	}
-	if n := len(expandQuery(q, 5).terms); n != 5 {
-		t.Errorf("limit 5: %d terms", n)
+	e := Expand(q, 5)
+	if len(e.Terms) != 5 || len(e.Dropped) != 95 || e.Dropped[0] != "word5" || len(e.Searched) != 5 {
+		t.Errorf("limit 5: %d terms, %d dropped (first %q)", len(e.Terms), len(e.Dropped), e.Dropped[0])
 	}
-	dup := expandQuery("deploy deploy DEPLOY deploy", 0)
-	if len(dup.terms) != 1 {
-		t.Errorf("duplicates not removed: %v", dup.terms)
-	}
-}
-
-func TestFTSQuery(t *testing.T) {
-	got := ftsQuery([]term{{text: `a"b`}, {text: "東", prefix: true}, {text: "NEAR"}})
-	if want := `"a""b" OR "東"* OR "NEAR"`; got != want {
-		t.Errorf("ftsQuery = %s, want %s", got, want)
-	}
-}
-
-func TestPlanQuery(t *testing.T) {
-	s := openTest(t, Options{Limits: Limits{MaxQueryTerms: 3}})
-	p := s.PlanQuery("car staging servers nightly backups")
-	if got := strings.Join(p.Terms, " "); got != `"car" "stage" "staging"` {
-		t.Errorf("terms %s", got)
-	}
-	if got := strings.Join(p.Dropped, " "); got != "servers nightly backups" {
-		t.Errorf("dropped %q, want the three words beyond the limit", got)
-	}
-	if p := s.PlanQuery("what is it?"); len(p.Keywords) != 0 || len(p.Terms) != 0 {
-		t.Errorf("stopword-only query planned %v", p)
-	}
-	if p := s.PlanQuery("東京オフィス"); strings.Join(p.Terms, " ") != `"東京" "東" "京"` || strings.Join(p.Dropped, " ") != "オフィス" {
-		t.Errorf("CJK terms %v, dropped %v (limit 3)", p.Terms, p.Dropped)
+	dup := Expand("deploy deploy DEPLOY deploy", 0)
+	if len(dup.Terms) != 1 || len(dup.Keywords) != 1 || dup.Words != 4 {
+		t.Errorf("duplicates not removed: %+v", dup)
 	}
 }

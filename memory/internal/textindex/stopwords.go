@@ -1,4 +1,4 @@
-package memory
+package textindex
 
 import (
 	"embed"
@@ -18,7 +18,7 @@ type wordSet map[string]bool
 func loadWords(name string, norm func(string) string) []string {
 	data, err := stopwordFiles.ReadFile("stopwords/" + name + ".txt")
 	if err != nil {
-		panic("memory: missing embedded word list " + name)
+		panic("textindex: missing embedded word list " + name)
 	}
 	var out []string
 	for line := range strings.Lines(string(data)) {
@@ -54,9 +54,9 @@ func identity(s string) string { return s }
 // The stopword lists, one per language, and the Korean suffix list.
 var (
 	stopwords = map[Language]wordSet{
-		English:    toSet(loadWords("en", fold)),
-		Spanish:    toSet(loadWords("es", fold)),
-		Portuguese: toSet(loadWords("pt", fold)),
+		English:    toSet(loadWords("en", Fold)),
+		Spanish:    toSet(loadWords("es", Fold)),
+		Portuguese: toSet(loadWords("pt", Fold)),
 		Chinese:    toSet(loadWords("zh", identity)),
 		Japanese:   toSet(loadWords("ja", identity)),
 		Korean:     toSet(loadWords("ko", identity)),

@@ -1,4 +1,4 @@
-package memory
+package textindex
 
 import (
 	"slices"
@@ -7,73 +7,69 @@ import (
 	"unicode/utf8"
 )
 
-// DefaultMaxQueryTerms bounds the full-text terms one query expands to.
-const DefaultMaxQueryTerms = 32
-
-// term is one full-text query term in index form (see indexText).
-type term struct {
-	text   string
-	prefix bool // match index tokens starting with text
+// Term is one full-text query term, in index form (see Index).
+type Term struct {
+	Text   string // one index word, or several separated by spaces: a phrase
+	Prefix bool   // matches the index words that start with Text
 }
 
-// expansion is a query reduced to what the keyword stage searches for.
-type expansion struct {
-	langs    []Language // detected languages, best first
-	keywords []string   // the query's content words, in query order
-	terms    []term     // their full-text terms, deduplicated, at most maxTerms
-	dropped  []string   // keywords left without a term by the maxTerms limit
-	searched []searchedKeyword
+// Query is a query reduced to what a keyword search looks for (see Expand).
+type Query struct {
+	Languages []Language     // detected, best first; never empty
+	Words     int            // tokens of the query, stopwords included; punctuation is none
+	Keywords  []string       // content words, in query order, each once (compared folded)
+	Terms     []Term         // the keywords' terms, each once, at most the maxTerms given to Expand
+	Dropped   []string       // keywords left without a term by the maxTerms bound
+	Searched  []KeywordTerms // the other keywords, with their terms among Terms
 }
 
-// searchedKeyword is a keyword of a query with the terms searched for it.
-type searchedKeyword struct {
-	keyword string
-	terms   []term
+// KeywordTerms is a keyword of a query with the terms searched for it.
+type KeywordTerms struct {
+	Keyword string
+	Terms   []Term
 }
 
-// expandQuery turns a conversational query into keywords and full-text
-// terms, so that "what framework do we use?" searches for "framework" and
-// "use". Per script:
+// Expand turns a conversational query into keywords and full-text terms, so
+// that "what framework do we use?" searches for "framework" and "use"; it
+// keeps at most maxTerms terms (maxTerms <= 0: all).
 //
-//   - Latin and other space-separated words: dropped when they are
+// # Notes
+//
+//   - Latin and other space-separated words are dropped when they are
 //     stopwords of a detected language (see DetectLanguage) or single
-//     letters;
-//   - Arabic words: normalised, dropped when stopwords (also after a leading
-//     و or ف);
-//   - Japanese runs: hiragana dropped (particles and inflections), the Han
-//     and Katakana runs kept unless stopwords;
-//   - Korean words: particles and verb endings stripped, stopwords dropped;
-//   - Chinese runs: split wherever a stopword occurs (longest match first),
-//     the pieces kept.
-//
-// Each keyword then becomes its full-text terms (see keywordTerms): stems,
-// bigrams, prefixes, at most maxTerms in all; keywords left without a term
-// are listed in dropped. A query made only of stopwords searches for
-// nothing: such words are in most memories and rank none of them.
-func expandQuery(q string, maxTerms int) expansion {
-	if maxTerms <= 0 {
-		maxTerms = DefaultMaxQueryTerms
-	}
-	toks := tokenize(q)
-	e := expansion{langs: detectLanguages(q, toks)}
-	e.keywords = dedupeFolded(keywords(toks, e.langs))
-	seen := map[term]bool{}
-	latin := stemLanguages(e.langs)
-	for _, k := range e.keywords {
-		var searched []term
+//     letters.
+//   - Arabic words are normalised and dropped when stopwords (also after a
+//     leading و or ف).
+//   - Japanese runs lose their hiragana (particles and inflections); their
+//     Han and Katakana runs are kept unless stopwords. Korean words lose
+//     their particles and verb endings; stopwords are dropped. Chinese runs
+//     are split wherever a stopword occurs (longest match first), and the
+//     pieces kept.
+//   - Each keyword then becomes its terms (see keywordTerms): stems, bigrams,
+//     prefixes. Keywords left without a term by maxTerms are in Dropped.
+//   - A query made only of stopwords searches for nothing: such words are in
+//     most texts and rank none of them.
+func Expand(query string, maxTerms int) Query {
+	toks := tokenize(query)
+	e := Query{Languages: detectLanguages(query, toks), Words: len(toks)}
+	e.Keywords = dedupeFolded(keywords(toks, e.Languages))
+	seen := map[Term]bool{}
+	latin := stemLanguages(e.Languages)
+	for _, k := range e.Keywords {
+		var searched []Term
 		for _, t := range keywordTerms(k, latin) {
-			if !seen[t] && len(e.terms) < maxTerms {
+			if !seen[t] && (maxTerms <= 0 || len(e.Terms) < maxTerms) {
 				seen[t] = true
-				e.terms = append(e.terms, t)
+				e.Terms = append(e.Terms, t)
 			}
 			if seen[t] {
 				searched = append(searched, t)
 			}
 		}
 		if len(searched) == 0 {
-			e.dropped = append(e.dropped, k)
+			e.Dropped = append(e.Dropped, k)
 		} else {
-			e.searched = append(e.searched, searchedKeyword{k, searched})
+			e.Searched = append(e.Searched, KeywordTerms{k, searched})
 		}
 	}
 	return e
@@ -85,7 +81,7 @@ func dedupeFolded(ws []string) []string {
 	seen := map[string]bool{}
 	out := ws[:0]
 	for _, w := range ws {
-		if f := fold(w); !seen[f] {
+		if f := Fold(w); !seen[f] {
 			seen[f] = true
 			out = append(out, w)
 		}
@@ -100,7 +96,7 @@ func keywords(toks []token, langs []Language) []string {
 	for _, t := range toks {
 		switch t.kind {
 		case wordToken:
-			f := fold(t.text)
+			f := Fold(t.text)
 			if latin(f) || (utf8.RuneCountInString(f) == 1 && !unicode.IsDigit([]rune(f)[0])) {
 				continue
 			}
@@ -282,17 +278,17 @@ func chineseKeywords(run string) []string {
 //   - an Arabic word: its index form;
 //   - a symbol: its symbol word;
 //   - any other word: see latinTerms.
-func keywordTerms(k string, langs []Language) []term {
-	var out []term
+func keywordTerms(k string, langs []Language) []Term {
+	var out []Term
 	for _, t := range tokenize(k) {
 		switch t.kind {
 		case cjkToken:
 			out = append(out, cjkTerms(t.text)...)
 		case arabicToken:
-			out = append(out, term{text: arabicIndexForm(t.text)})
+			out = append(out, Term{Text: arabicIndexForm(t.text)})
 		case symbolToken:
 			for _, w := range symbolWords(t.text) {
-				out = append(out, term{text: w})
+				out = append(out, Term{Text: w})
 			}
 		default:
 			out = append(out, latinTerms(t.text, langs)...)
@@ -307,11 +303,11 @@ func keywordTerms(k string, langs []Language) []term {
 // prefix term: "postgres*" would find "PostgreSQL", but a prefix term costs
 // about as much as the rest of a query's terms together (measured: 3.1 vs
 // 3.9 ms p50 at 10 000 memories).
-func latinTerms(w string, langs []Language) []term {
-	var out []term
+func latinTerms(w string, langs []Language) []Term {
+	var out []Term
 	for _, l := range langs {
 		for _, f := range wordForms(l, w) {
-			out = append(out, term{text: f})
+			out = append(out, Term{Text: f})
 		}
 	}
 	if r, _ := utf8.DecodeRuneInString(w); !unicode.IsLetter(r) {
@@ -322,30 +318,30 @@ func latinTerms(w string, langs []Language) []term {
 			continue
 		}
 		if p, ok := romancePrefix(l, w); ok {
-			out = append(out, term{text: p, prefix: true})
+			out = append(out, Term{Text: p, Prefix: true})
 		}
 	}
 	return out
 }
 
 // cjkTerms returns the terms of one CJK run (see keywordTerms).
-func cjkTerms(run string) []term {
+func cjkTerms(run string) []Term {
 	first, size := utf8.DecodeRuneInString(run)
 	switch {
 	case size == len(run) && unicode.Is(unicode.Han, first):
-		return []term{{text: run}}
+		return []Term{{Text: run}}
 	case size == len(run):
-		return []term{{text: run, prefix: true}}
+		return []Term{{Text: run, Prefix: true}}
 	case isKatakana(run):
-		return []term{{text: strings.Join(bigrams(run), " ")}}
+		return []Term{{Text: strings.Join(bigrams(run), " ")}}
 	}
-	var out []term
+	var out []Term
 	for _, g := range bigrams(run) {
-		out = append(out, term{text: g})
+		out = append(out, Term{Text: g})
 	}
 	if n := utf8.RuneCountInString(run); n <= hanUnigramMax && isHan(run) {
 		for _, r := range run {
-			out = append(out, term{text: string(r)})
+			out = append(out, Term{Text: string(r)})
 		}
 	}
 	return out
@@ -380,25 +376,4 @@ func onlyRunes(s string, in func(rune) bool) bool {
 		}
 	}
 	return true
-}
-
-// String renders t as an FTS5 query term (https://sqlite.org/fts5.html#full_text_query_syntax):
-// a quoted string, so no query text is ever read as FTS5 syntax (a string of
-// several tokens is a phrase), followed by "*" for a prefix term.
-func (t term) String() string {
-	s := `"` + strings.ReplaceAll(t.text, `"`, `""`) + `"`
-	if t.prefix {
-		s += "*"
-	}
-	return s
-}
-
-// ftsQuery renders terms as one FTS5 query, joined by OR so that BM25 ranks
-// documents by how many and how rare the terms they contain are.
-func ftsQuery(terms []term) string {
-	parts := make([]string, len(terms))
-	for i, t := range terms {
-		parts[i] = t.String()
-	}
-	return strings.Join(parts, " OR ")
 }

@@ -1,4 +1,4 @@
-package memory
+package textindex
 
 import (
 	"strings"
@@ -110,12 +110,12 @@ func romancePrefix(lang Language, word string) (prefix string, ok bool) {
 		if !cut || utf8.RuneCountInString(rest) < 3 || !endsInVowel(rest) {
 			continue
 		}
-		if root := fold(stem(lang, rest)); root != fold(stem(lang, w)) && utf8.RuneCountInString(root) >= 3 {
+		if root := Fold(stem(lang, rest)); root != Fold(stem(lang, w)) && utf8.RuneCountInString(root) >= 3 {
 			return string([]rune(root)[:min(utf8.RuneCountInString(root), romancePrefixLength)]), true
 		}
 		break
 	}
-	if r := []rune(fold(w)); len(r) > romancePrefixLength {
+	if r := []rune(Fold(w)); len(r) > romancePrefixLength {
 		return string(r[:romancePrefixLength]), true
 	}
 	return "", false
@@ -124,6 +124,6 @@ func romancePrefix(lang Language, word string) (prefix string, ok bool) {
 // endsInVowel reports whether w ends in a vowel, accented or not: the theme
 // vowel a verb's person ending follows.
 func endsInVowel(w string) bool {
-	r, _ := utf8.DecodeLastRuneInString(fold(w))
+	r, _ := utf8.DecodeLastRuneInString(Fold(w))
 	return strings.ContainsRune("aeiou", r)
 }

@@ -1,4 +1,4 @@
-package memory
+package textindex
 
 import (
 	"strconv"
@@ -7,18 +7,21 @@ import (
 	"unicode/utf8"
 )
 
-// analyzerVersion names the index-text format produced by indexText. A store
-// whose full-text index was built with another version is re-indexed when
-// opened (see migrate.go).
+// Version names the text format Index produces; an index built under
+// another Version must be rebuilt from the stored texts.
 //
-// It names the Unicode version too: the analysis classifies characters by
-// Go's Unicode tables, and an index must be rebuilt when a Go upgrade
-// changes them, since deletes name the indexed terms (see unindex). For
-// the same reason a snowballstem release that changes a stem needs a new
-// version here.
-// Versions: 2, Snowball stems in Go; 3, Greek accents and final sigma
-// folded (greekFold).
-const analyzerVersion = "3/unicode-" + unicode.Version
+// # Notes
+//
+//   - Any change to what Index returns for some text needs a new Version:
+//     deleting a row from an FTS5 index names the row's terms, computed
+//     again from its text, and terms that differ from the indexed ones
+//     leave text behind.
+//   - It names Go's Unicode version, since the analysis classifies
+//     characters by Go's Unicode tables; a snowballstem release that
+//     changes a stem needs a new Version too.
+//   - Versions: 2, Snowball stems in Go; 3, Greek accents and final sigma
+//     folded (greekFold).
+const Version = "3/unicode-" + unicode.Version
 
 // tokenKind classifies a token by the script rules that apply to it.
 type tokenKind int
@@ -86,22 +89,25 @@ func tokenize(s string) []token {
 	return out
 }
 
-// indexText returns the text given to the FTS5 unicode61 tokenizer for a
-// memory (the tokenizer then folds case and removes diacritics):
+// Index returns the text to give the FTS5 unicode61 tokenizer (with
+// remove_diacritics 2) for text: its words in index form, separated by
+// spaces. It is a pure function of text: the same text always yields the
+// same string, in every goroutine and process of one Version.
 //
-//   - words of space-separated scripts as their forms (see wordForms): the
-//     Snowball stem in the memory's language (see DetectLanguage and stem)
-//     and the word itself;
-//   - each CJK run replaced by its overlapping character bigrams (see
-//     bigrams), and every Han character once more on its own, after all
-//     other tokens, so that a one-character query word (用) finds the
-//     compounds holding it (使用) while runs of bigrams stay adjacent for
-//     phrase queries;
-//   - each Arabic word normalised and stemmed (see arabicIndexForm);
-//   - each symbol (emoji) as a word of its own (see symbolWords).
+// # Notes
 //
-// Queries are analysed the same way (see keywordTerms), so they match.
-func indexText(text string) string {
+//   - Words of space-separated scripts become their forms (see wordForms):
+//     the Snowball stem in the text's language (see DetectLanguage and
+//     stem) and the word itself.
+//   - Each CJK run becomes its overlapping character bigrams (see bigrams),
+//     and every Han character comes once more on its own after all other
+//     words, so that a one-character query word (用) finds the compounds
+//     holding it (使用) while runs of bigrams stay adjacent for phrase
+//     queries.
+//   - Each Arabic word is normalised and stemmed (see arabicIndexForm), each
+//     symbol (emoji) becomes a word of its own (see symbolWords).
+//   - Queries are analysed the same way (see Expand), so they match.
+func Index(text string) string {
 	toks := tokenize(text)
 	lang := detectLanguages(text, toks)[0]
 	var b, han strings.Builder
@@ -136,6 +142,32 @@ func indexText(text string) string {
 	}
 	b.WriteString(han.String())
 	return b.String()
+}
+
+// SurfaceForms returns the set of text's words in their surface form,
+// without stemming: folded words (see Fold), CJK bigrams, Arabic words
+// normalised but not stemmed, and symbol words. Near-duplicate texts share
+// most of them, which is all a similarity of texts needs, at a fraction of
+// the cost of Index.
+func SurfaceForms(text string) map[string]bool {
+	set := map[string]bool{}
+	for _, t := range tokenize(text) {
+		switch t.kind {
+		case cjkToken:
+			for _, g := range bigrams(t.text) {
+				set[g] = true
+			}
+		case arabicToken:
+			set[arabicNormalize(t.text)] = true
+		case symbolToken:
+			for _, w := range symbolWords(t.text) {
+				set[w] = true
+			}
+		default:
+			set[Fold(t.text)] = true
+		}
+	}
+	return set
 }
 
 // symbolWords returns a word for each symbol of a symbol token ("🚀" →
@@ -177,10 +209,11 @@ func bigrams(run string) []string {
 	return out
 }
 
-// fold lower-cases s and removes the diacritics of Latin letters used in
+// Fold lower-cases s and removes the diacritics of Latin letters used in
 // English, Spanish and Portuguese, as the unicode61 tokenizer does with
-// remove_diacritics 2, so that stopword lists can be compared with user text.
-func fold(s string) string {
+// remove_diacritics 2, so that words can be compared as the index compares
+// them ("Configuración" → "configuracion").
+func Fold(s string) string {
 	if isASCII(s) {
 		return strings.ToLower(s)
 	}
@@ -237,7 +270,7 @@ func wordForms(lang Language, w string) []string {
 		lower := strings.ToLower(w)
 		st := stem(lang, w)
 		out = append(out, st)
-		if fold(st) != fold(lower) {
+		if Fold(st) != Fold(lower) {
 			out = append(out, lower)
 		}
 	}
