@@ -260,8 +260,8 @@ func (s *Store) deleteIDs(ctx context.Context, tx *sql.Tx, ids []int64) ([]int64
 // # Notes
 //
 //   - text must be what was indexed, or the index is damaged: textindex.Index
-//     is a function of the text alone, and a change of analyzer rebuilds the
-//     index (see migrate).
+//     is a function of the text alone (FuzzIndexReproducible), and a change
+//     of analyzer rebuilds the index (see migrate).
 //   - The write-ahead log still holds the old pages: the call's end purges
 //     it (see purge), or, should this process fail to, another (see
 //     notePurgeMarker).
