@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/bulkhead-dev/bulkhead/memory/internal/dbfile"
 )
 
 // ErrNoWorkspace is returned by OpenWorkspace for a workspace directory
@@ -34,10 +36,10 @@ func OpenWorkspace(dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("%w: %s", ErrNoWorkspace, dir)
 	}
 	path := DatabasePath(dir)
-	if err := checkType(filepath.Dir(path), true); err != nil {
+	if err := dbfile.CheckDir(filepath.Dir(path)); err != nil {
 		return nil, err
 	}
-	if err := restrictDir(filepath.Dir(path)); err != nil {
+	if err := dbfile.RestrictDir(filepath.Dir(path)); err != nil {
 		return nil, fmt.Errorf("open memory store: %w", err)
 	}
 	return Open(path, opts)

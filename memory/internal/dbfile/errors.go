@@ -1,4 +1,4 @@
-package memory
+package dbfile
 
 import (
 	"errors"
@@ -9,10 +9,34 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// classify returns err, an error of the database at path, as an ErrDamaged
-// or an ErrNoSpace when it is one, else unchanged. Open and every exported
-// method that reads or writes the database apply it to their error.
-func classify(path string, err error) error {
+// Errors of the package; package memory exports them under the same names.
+var (
+	// ErrUnsafePath marks a path refused because it is a symbolic link, a
+	// file of the wrong type or a file with more than one hard link.
+	ErrUnsafePath = errors.New("unsafe memory path")
+	// ErrDamaged marks an error of a file that is not a SQLite database or
+	// is malformed (SQLITE_NOTADB, SQLITE_CORRUPT).
+	ErrDamaged = errors.New("memory database is damaged")
+	// ErrNoSpace marks a write that failed while the file system had less
+	// than lowSpace bytes free to unprivileged users.
+	ErrNoSpace = errors.New("no space left for the memory database")
+	// ErrReplaced marks a connection that opened another file than the one
+	// pinned (see Pin).
+	ErrReplaced = errors.New("memory database was replaced since the store opened it")
+)
+
+// Classify returns err, an error of the database at path, as an ErrDamaged
+// or an ErrNoSpace error when it is one, else unchanged.
+//
+// # Notes
+//
+//   - An ErrDamaged error reads "memory database <path> is damaged:
+//     <SQLite's message>".
+//   - The driver reports the kernel's ENOSPC as a generic I/O error
+//     (SQLITE_IOERR_WRITE), hence the check of the free space; the error
+//     reads "memory database <path>: write failed with <n> KiB free on its
+//     file system (disk full?): <SQLite's message>".
+func Classify(path string, err error) error {
 	var code sqlite3.ErrorCode
 	if err == nil || errors.Is(err, ErrDamaged) || errors.Is(err, ErrNoSpace) || !errors.As(err, &code) {
 		return err
@@ -29,14 +53,6 @@ func classify(path string, err error) error {
 	return err
 }
 
-// ErrDamaged marks an error of a memory database that is not a SQLite
-// database or is malformed (SQLITE_NOTADB, SQLITE_CORRUPT), from Open or
-// any later read or write. Its message is "memory database <path> is
-// damaged: <SQLite's message>". The store never repairs or removes such a
-// file: restore it from a backup, or remove it (and its -wal and -shm
-// files) to start an empty memory.
-var ErrDamaged = errors.New("memory database is damaged")
-
 // damagedError is an ErrDamaged: the database's path, SQLite's primary
 // error code and the error reporting it.
 type damagedError struct {
@@ -51,15 +67,6 @@ func (e *damagedError) Error() string {
 
 func (e *damagedError) Is(target error) bool { return target == ErrDamaged }
 func (e *damagedError) Unwrap() error        { return e.err }
-
-// ErrNoSpace marks a write to a memory database that failed while its
-// file system had less than lowSpace bytes free to unprivileged users:
-// almost surely a full disk. Its message is "memory database <path>: write
-// failed with <n> KiB free on its file system (disk full?): <SQLite's
-// message>". SQLite rolled the write back; what was stored before is
-// intact. (The driver reports the kernel's ENOSPC as a generic I/O error,
-// SQLITE_IOERR_WRITE, hence the check of the free space.)
-var ErrNoSpace = errors.New("no space left for the memory database")
 
 // lowSpace is the free space in bytes below which a failed write is taken
 // for a full disk: a write of a memory at the 1 MiB limit, its full-text
