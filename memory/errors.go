@@ -1,6 +1,44 @@
 package memory
 
-import "github.com/bulkhead-dev/bulkhead/memory/internal/dbfile"
+import (
+	"errors"
+	"fmt"
+
+	"github.com/bulkhead-dev/bulkhead/memory/internal/dbfile"
+)
+
+// The errors of package memory. Test for them with errors.Is: the errors
+// returned wrap them, and say more.
+
+// ErrClosed is returned, once Close has been called, by every method of
+// the Store that returns an error, Close included. (Path and PlanQuery,
+// which use no database, still work.) A call that began before Close
+// finishes normally: Close waits for it.
+var ErrClosed = errors.New("memory store is closed")
+
+// ErrNotFound is returned for a memory id that does not exist.
+var ErrNotFound = errors.New("memory not found")
+
+// ErrInvalid marks input the Store refuses: an empty or oversized memory or
+// query, bad tags, an unknown source form, SearchOptions or ListOptions out
+// of range; and an empty path or bad Options given to Open or
+// OpenWorkspace. An error about an option names the field and its value.
+var ErrInvalid = errors.New("invalid memory input")
+
+// ErrSchemaTooNew is returned by Open for a database written by a newer
+// build.
+var ErrSchemaTooNew = errors.New("memory database schema is newer than this build")
+
+// ErrNoEmbedder is returned by EmbedPending on a Store without an Embedder.
+var ErrNoEmbedder = errors.New("memory store has no embedder")
+
+// ErrUnknownTool is returned by CallTool for a name other than ToolStore and
+// ToolSearch.
+var ErrUnknownTool = errors.New("unknown memory tool")
+
+// ErrNoWorkspace is returned by OpenWorkspace for a workspace directory
+// that does not exist.
+var ErrNoWorkspace = errors.New("workspace does not exist")
 
 // ErrUnsafePath is returned by Open and OpenWorkspace for a path they refuse
 // to use: a symbolic link, a file of the wrong type, or a file with more
@@ -48,3 +86,10 @@ var ErrNoSpace = dbfile.ErrNoSpace
 // created again, by another process. A connection to the new file would
 // mix two tenants' memories, so the Store refuses it; open a new Store.
 var ErrReplaced = dbfile.ErrReplaced
+
+// errEmptyPath is the error of Open and OpenWorkspace for an empty path,
+// which the file system would take for the current directory.
+var errEmptyPath = fmt.Errorf("%w: empty path", ErrInvalid)
+
+// errNoRow aborts a transaction whose memory does not exist.
+var errNoRow = errors.New("no such memory")

@@ -101,10 +101,6 @@ DELETE FROM meta WHERE key = 'analyzer';
 `,
 }
 
-// ErrSchemaTooNew is returned by Open for a database written by a newer
-// build.
-var ErrSchemaTooNew = errors.New("memory database schema is newer than this build")
-
 // forgetfulVersion is the first schema version whose deletes overwrite
 // the deleted text (migration 3); a database written before it may hold
 // deleted text in free pages.

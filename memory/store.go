@@ -248,12 +248,6 @@ func (s *Store) Close() error {
 	return s.db.Close()
 }
 
-// ErrClosed is returned, once Close has been called, by every method of
-// the Store that returns an error, Close included. (Path and PlanQuery,
-// which use no database, still work.) A call that began before Close
-// finishes normally: Close waits for it.
-var ErrClosed = errors.New("memory store is closed")
-
 // checkOpen returns ErrClosed after Close.
 func (s *Store) checkOpen() error {
 	s.life.Lock()
@@ -287,19 +281,6 @@ func (s *Store) end(errp *error) {
 	s.purge()
 	s.calls.Done()
 }
-
-// ErrNotFound is returned for a memory id that does not exist.
-var ErrNotFound = errors.New("memory not found")
-
-// ErrInvalid marks input the Store refuses: an empty or oversized memory or
-// query, bad tags, an unknown source form, SearchOptions or ListOptions out
-// of range; and an empty path or bad Options given to Open or
-// OpenWorkspace. An error about an option names the field and its value.
-var ErrInvalid = errors.New("invalid memory input")
-
-// errEmptyPath is the error of Open and OpenWorkspace for an empty path,
-// which the file system would take for the current directory.
-var errEmptyPath = fmt.Errorf("%w: empty path", ErrInvalid)
 
 // stmts are the statements every search runs, prepared once:
 // this SQLite driver does not cache statements, and preparing one costs

@@ -30,10 +30,6 @@ const (
 	maxToolResultChars = 2000 // characters of each result's text shown to the model
 )
 
-// ErrUnknownTool is returned by CallTool for a name other than ToolStore and
-// ToolSearch.
-var ErrUnknownTool = errors.New("unknown memory tool")
-
 // ToolSpecs returns the schemas of memory_store {content} and memory_search
 // {query, maxResults?}, for the model's tool list.
 func ToolSpecs() []chat.Tool {

@@ -1,7 +1,6 @@
 package memory
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -9,10 +8,6 @@ import (
 
 	"github.com/bulkhead-dev/bulkhead/memory/internal/dbfile"
 )
-
-// ErrNoWorkspace is returned by OpenWorkspace for a workspace directory
-// that does not exist.
-var ErrNoWorkspace = errors.New("workspace does not exist")
 
 // OpenWorkspace opens the memory store of an existing workspace directory
 // (<stateDir>/workspaces/<id>), at DatabasePath(dir). It never creates the

@@ -129,9 +129,6 @@ func (s *Store) insert(ctx context.Context, tx *sql.Tx, ms []NewMemory, e embedd
 	return out, logVectorChanges(ctx, tx, embedded)
 }
 
-// errNoRow aborts a transaction whose memory does not exist.
-var errNoRow = errors.New("no such memory")
-
 // Update replaces the text of memory id, re-indexing and re-embedding it,
 // and returns the updated memory. The old text is overwritten as Delete's
 // is. Errors: ErrNotFound, ErrInvalid for text beyond the limits, database
