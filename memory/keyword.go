@@ -30,17 +30,20 @@ type keywordHit struct {
 const probeFactor = 20
 
 // keywordSearch returns the k memories with the best BM25 score for terms
-// (OR'ed), best first.
-//
-// At most budget matching rows are scored. When a query of several terms
-// matches more, the terms matching most rows are dropped (their inverse
-// document frequency, hence their share of BM25, is smallest) until the
-// rest match at most budget rows, counting each term's rows with a capped
-// walk of its doclist (several times cheaper per row than BM25). In a small
-// store the query is scored first and counted only if it hit the budget; in
-// a large one (see probeFactor) counting comes first. If a single term
-// still matches more, its newest budget rows are scored. pruned reports
+// (OR'ed), best first, scoring at most budget matching rows; pruned reports
 // that terms were dropped or rows left unscored.
+//
+// # Notes
+//
+//   - When a query of several terms matches more than budget rows, the terms
+//     matching most rows are dropped (their inverse document frequency,
+//     hence their share of BM25, is smallest) until the rest match at most
+//     budget rows. Each term's rows are counted with a capped walk of its
+//     doclist, several times cheaper per row than BM25.
+//   - In a small store the query is scored first and counted only if it hit
+//     the budget; in a large one (see probeFactor) counting comes first.
+//   - If a single term still matches more, its newest budget rows are
+//     scored.
 func keywordSearch(ctx context.Context, st *stmts, terms []textindex.Term, k, budget int) (hits []keywordHit, pruned bool, err error) {
 	var maxID int64
 	if err := st.maxID.QueryRowContext(ctx).Scan(&maxID); err != nil {

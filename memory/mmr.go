@@ -5,18 +5,22 @@ import "github.com/bulkhead-dev/bulkhead/memory/internal/textindex"
 // DefaultMMRLambda is the default trade-off of the diversity stage.
 const DefaultMMRLambda = 0.7
 
-// mmr is the diversity stage: Maximal Marginal Relevance (Carbonell and
+// mmr is the diversity stage, Maximal Marginal Relevance (Carbonell and
 // Goldstein, "The use of MMR, diversity-based reranking for reordering
-// documents and producing summaries", SIGIR 1998). From cands (sorted by
-// score, best first) it picks k, each time the candidate maximising
+// documents and producing summaries", SIGIR 1998): from cands, sorted by
+// score, best first, it picks k, each time the candidate maximising
 //
 //	λ·rel(c) − (1−λ)·max over picked p of sim(c, p)
 //
-// where rel is the score divided by the best score (so both terms lie on
-// [0, 1]) and sim is the cosine similarity of the two memories' vectors
-// when both have one, else the Jaccard similarity of their index tokens. λ
-// = 1 keeps the score order; smaller λ favours memories unlike those
-// already picked. Each picked candidate's mmr field holds its objective.
+// # Notes
+//
+//   - rel is the score divided by the best score, so both terms lie on
+//     [0, 1]; sim is the cosine similarity of the two memories' vectors when
+//     both have one, else the Jaccard similarity of their words (see
+//     similarity).
+//   - λ = 1 keeps the score order; a smaller λ favours memories unlike those
+//     already picked.
+//   - Each picked candidate's mmr field holds its objective.
 func mmr(cands []*candidate, k int, lambda float64) []*candidate {
 	if len(cands) == 0 || k <= 0 {
 		return nil

@@ -109,15 +109,17 @@ type StageScores struct {
 	Keywords int      `json:"keywords"`
 }
 
-// Search finds the memories that best answer query. The pipeline (see the
-// package documentation): query expansion, keyword search (BM25) and, with
-// an Embedder, vector search run concurrently; fusion; temporal decay;
-// MMR diversity; MinScore. A failing embedding provider degrades the search
-// to keyword-only with a logged warning.
+// Search finds the memories that best answer query. Errors: ErrInvalid for
+// an empty query, one longer than Limits.MaxQueryChars, or opts out of the
+// ranges given at SearchOptions; database errors.
 //
-// Errors: ErrInvalid for an empty query, one longer than
-// Limits.MaxQueryChars, or opts out of the ranges given at SearchOptions;
-// database errors.
+// # Notes
+//
+//   - The pipeline (see the package documentation): query expansion, keyword
+//     search (BM25) and, with an Embedder, vector search run concurrently;
+//     fusion; temporal decay; MMR diversity; MinScore.
+//   - A failing embedding provider degrades the search to keyword-only with
+//     a logged warning.
 func (s *Store) Search(ctx context.Context, query string, opts SearchOptions) (_ []Result, err error) {
 	if err := s.begin(); err != nil {
 		return nil, err

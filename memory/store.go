@@ -67,30 +67,31 @@ func DatabasePath(workspaceDir string) string {
 	return filepath.Join(workspaceDir, "memory", "memory.db")
 }
 
-// Open opens (creating it and its directory, not the directory's parent,
-// if needed) the memory database at path, migrates its schema to the
-// current version and, when opts has an Embedder, starts embedding the
-// memories that lack its vectors (unless opts.DisableBackfill).
+// Open opens the memory database at path, creating it and its directory
+// (not the directory's parent) if needed, and migrates its schema to the
+// current version. Errors: ErrInvalid for an empty path or bad opts,
+// ErrUnsafePath, ErrDamaged, ErrSchemaTooNew, or a directory or file that
+// cannot be created.
 //
-// The database runs in WAL mode with synchronous=FULL, so a memory is durable
-// once Store returns (https://sqlite.org/wal.html,
-// https://sqlite.org/pragma.html#pragma_synchronous). Its files are made
-// mode 0600, whatever the umask, once the database has been read; a file
-// Open refuses keeps its mode. A directory Open creates is mode 0700.
+// # Notes
 //
-// On a read-only file system Open opens the database for reading: List,
-// Search and the other reads work, writes fail. It needs the database, and
-// either no memory.db-wal (the database was closed cleanly) or both
-// memory.db-wal and memory.db-shm (the files a crash leaves), since SQLite
-// cannot create the -shm file there to read the log. A mode Open would
-// change is left as it is there: no one can write to the files anyway.
-//
-// Errors: ErrInvalid when path is "" or opts has a negative number or a
-// Search out of the ranges given at SearchOptions; ErrUnsafePath when the
-// database, memory.db-wal, memory.db-shm or memory.db-journal is a symbolic
-// link, not a regular file or a file with more than one hard link;
-// ErrDamaged when the file is not a SQLite database or is malformed;
-// ErrSchemaTooNew; the directory or file cannot be created.
+//   - With an Embedder in opts, Open starts embedding in the background the
+//     memories that lack its vectors, unless opts.DisableBackfill.
+//   - The database runs in WAL mode with synchronous=FULL, so a memory is
+//     durable once Store returns (https://sqlite.org/wal.html,
+//     https://sqlite.org/pragma.html#pragma_synchronous).
+//   - Its files are made mode 0600, whatever the umask, once the database
+//     has been read; a file Open refuses keeps its mode. A directory Open
+//     creates is mode 0700.
+//   - On a read-only file system the database opens for reading: List,
+//     Search and the other reads work, writes fail, modes are left as they
+//     are. It needs either no memory.db-wal (the database was closed
+//     cleanly) or both memory.db-wal and memory.db-shm (what a crash
+//     leaves), since SQLite cannot create the -shm file there.
+//   - ErrInvalid covers a negative number in opts and an opts.Search out of
+//     the ranges given at SearchOptions; ErrUnsafePath a database,
+//     memory.db-wal, memory.db-shm or memory.db-journal that is a symbolic
+//     link, not a regular file or a file with more than one hard link.
 func Open(path string, opts Options) (*Store, error) {
 	if path == "" {
 		return nil, errEmptyPath

@@ -55,18 +55,22 @@ func ToolSpecs() []chat.Tool {
 }
 
 // CallTool runs one memory tool call for the agent and returns the text the
-// model sees. memory_store saves content with source "agent";
-// memory_search returns up to maxResults (default DefaultToolResults)
-// results, each text cut to 2000 characters. maxResults may be any JSON
-// number that is a whole number of at least 1 (3.0 and 1e9 are); one above
-// MaxToolResults is lowered to it rather than refused, which is kinder to a
-// model than an error, although the schema says maximum MaxToolResults.
+// model sees. Errors: ErrUnknownTool; ErrInvalid for input that is not a
+// JSON object of the tool's parameters or breaks the Store's limits;
+// database errors. The caller reports them to the model as error results.
 //
-// Errors: ErrUnknownTool; ErrInvalid for input that is not a JSON object of
-// the tool's parameters (a field the schema lacks, a wrong type, a missing
-// required field, a maxResults below 1 or with a fraction) or breaks the
-// Store's limits; database errors. The caller reports them to the model as
-// error results.
+// # Notes
+//
+//   - memory_store saves content with source "agent"; memory_search returns
+//     up to maxResults (default DefaultToolResults) results, each text cut
+//     to 2000 characters.
+//   - maxResults may be any JSON number that is a whole number of at least 1
+//     (3.0 and 1e9 are); one above MaxToolResults is lowered to it rather
+//     than refused, which is kinder to a model than an error, although the
+//     schema says maximum MaxToolResults.
+//   - Input that is not the tool's parameters: a field the schema lacks, a
+//     wrong type, a missing required field, a maxResults below 1 or with a
+//     fraction.
 func (s *Store) CallTool(ctx context.Context, name string, input json.RawMessage) (string, error) {
 	if err := s.checkOpen(); err != nil {
 		return "", err

@@ -10,14 +10,19 @@ import (
 )
 
 // OpenWorkspace opens the memory store of an existing workspace directory
-// (<stateDir>/workspaces/<id>), at DatabasePath(dir). It never creates the
-// workspace itself, and follows no symbolic link from dir down. Errors wrap
-// ErrInvalid when dir is "" (not taken for the current directory),
-// ErrNoWorkspace when dir is missing or not a directory, ErrUnsafePath when
-// dir or its memory directory is a symbolic link (or the memory directory is
-// not a directory), else come from Open. An existing memory directory of
-// another mode than 0700 is set to 0700 (except on a read-only file
-// system), as Open sets the database's files to 0600.
+// (<stateDir>/workspaces/<id>), at DatabasePath(dir), never creating the
+// workspace itself. Errors wrap ErrInvalid when dir is "" (not taken for the
+// current directory), ErrNoWorkspace when dir is missing or not a
+// directory, ErrUnsafePath, or come from Open.
+//
+// # Notes
+//
+//   - It follows no symbolic link from dir down: a linked dir or memory
+//     directory, or a memory directory that is not a directory, is
+//     ErrUnsafePath.
+//   - An existing memory directory of another mode than 0700 is set to 0700
+//     (except on a read-only file system), as Open sets the database's files
+//     to 0600.
 func OpenWorkspace(dir string, opts Options) (*Store, error) {
 	if dir == "" {
 		return nil, errEmptyPath

@@ -189,14 +189,17 @@ func (s *Store) Update(ctx context.Context, id int64, text string) (_ Memory, er
 }
 
 // Delete removes the memories ids, all or none: if one does not exist,
-// nothing is deleted and the error is ErrNotFound naming it. Their text
-// and index terms are overwritten in the database file (PRAGMA
-// secure_delete, FTS5 secure-delete), and the write-ahead log is then
-// checkpointed and truncated so that its older copies go too (see purge;
-// while another connection reads, a background retry finishes that). A
-// deleted memory's vector stays in the embedding cache, keyed by the
-// text's hash.
-// Errors: ErrNotFound, database errors.
+// nothing is deleted and the error is ErrNotFound naming it. Errors:
+// ErrNotFound, database errors.
+//
+// # Notes
+//
+//   - The text and index terms are overwritten in the database file (PRAGMA
+//     secure_delete, FTS5 secure-delete), and the write-ahead log is then
+//     checkpointed and truncated so that its older copies go too (see purge;
+//     while another connection reads, a background retry finishes that).
+//   - A deleted memory's vector stays in the embedding cache, keyed by the
+//     text's hash.
 func (s *Store) Delete(ctx context.Context, ids ...int64) (err error) {
 	if err := s.begin(); err != nil {
 		return err

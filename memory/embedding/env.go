@@ -20,13 +20,18 @@ var envNames = map[string]struct {
 
 // FromEnv returns the Config for provider and model (empty: the provider's
 // default) with the key and base URL read through getenv (os.Getenv in
-// production): OPENAI_API_KEY and OPENAI_BASE_URL; GEMINI_API_KEY (else
-// GOOGLE_API_KEY) and GOOGLE_GEMINI_BASE_URL; VOYAGE_API_KEY and
-// VOYAGE_BASE_URL; MISTRAL_API_KEY and MISTRAL_BASE_URL; OLLAMA_HOST, which
-// may omit the scheme ("127.0.0.1:11434") as Ollama's own client allows. A
-// base URL from the environment is the operator's, so the Config is
-// Trusted. An unknown provider is an error wrapping ErrConfig; a missing key
-// is reported by New.
+// production). An unknown provider is an error wrapping ErrConfig; a missing
+// key is reported by New.
+//
+// # Notes
+//
+//   - The variables: OPENAI_API_KEY and OPENAI_BASE_URL; GEMINI_API_KEY
+//     (else GOOGLE_API_KEY) and GOOGLE_GEMINI_BASE_URL; VOYAGE_API_KEY and
+//     VOYAGE_BASE_URL; MISTRAL_API_KEY and MISTRAL_BASE_URL; OLLAMA_HOST,
+//     which may omit the scheme ("127.0.0.1:11434") as Ollama's own client
+//     allows.
+//   - A base URL from the environment is the operator's, so the Config is
+//     Trusted.
 func FromEnv(provider, model string, getenv func(string) string) (Config, error) {
 	names, ok := envNames[provider]
 	if !ok {

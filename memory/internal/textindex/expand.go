@@ -266,18 +266,20 @@ func chineseKeywords(run string) []string {
 }
 
 // keywordTerms returns the full-text terms of one keyword, in index form
-// (see indexText):
+// (see Index).
 //
-//   - a CJK keyword of one Han character: the character, which the index
-//     holds on its own; of one other character (Hangul, kana): a prefix
-//     term, matching the bigrams it starts;
-//   - an all-Katakana keyword (a loanword such as フレームワーク): the phrase
-//     of its bigrams, so that a memory sharing one bigram (ーム in チーム)
-//     does not match; other CJK keywords: each bigram, OR'ed, and for Han
-//     keywords of at most hanUnigramMax characters each character too;
-//   - an Arabic word: its index form;
-//   - a symbol: its symbol word;
-//   - any other word: see latinTerms.
+// # Notes
+//
+//   - A CJK keyword of one Han character gives the character, which the
+//     index holds on its own; of one other character (Hangul, kana), a
+//     prefix term, matching the bigrams it starts.
+//   - An all-Katakana keyword (a loanword such as フレームワーク) gives the
+//     phrase of its bigrams, so that a text sharing one bigram (ーム in
+//     チーム) does not match; other CJK keywords give each bigram, OR'ed,
+//     and Han keywords of at most hanUnigramMax characters each character
+//     too.
+//   - An Arabic word gives its index form, a symbol its symbol word, any
+//     other word the terms of latinTerms.
 func keywordTerms(k string, langs []Language) []Term {
 	var out []Term
 	for _, t := range tokenize(k) {

@@ -91,18 +91,19 @@ const romancePrefixLength = 5
 var personEndings = []string{"mos", "is", "m", "n"}
 
 // romancePrefix returns a prefix term for a Spanish or Portuguese query
-// word, so that inflected forms Snowball keeps apart still meet:
+// word, so that inflected forms Snowball keeps apart still meet; ok is false
+// when the word gets none.
 //
-//   - a word ending in a plural person ending after a vowel (see
-//     personEndings) whose stem changes without it: the stem of what is
-//     left, at least three letters ("usamos", stem "usam", gives "usa",
-//     which finds "usa" and "usado");
-//   - otherwise a word longer than romancePrefixLength letters: its first
-//     romancePrefixLength letters (truncation; "devolver" gives "devol",
-//     which finds "devoluciones", and "comida" gives "comid", not the "com"
-//     of its stem, which would find "como").
+// # Notes
 //
-// ok is false when neither applies.
+//   - A word ending in a plural person ending after a vowel (see
+//     personEndings) whose stem changes without it gives the stem of what
+//     is left, at least three letters ("usamos", stem "usam", gives "usa",
+//     which finds "usa" and "usado").
+//   - Otherwise a word longer than romancePrefixLength letters gives its
+//     first romancePrefixLength letters (truncation; "devolver" gives
+//     "devol", which finds "devoluciones", and "comida" gives "comid", not
+//     the "com" of its stem, which would find "como").
 func romancePrefix(lang Language, word string) (prefix string, ok bool) {
 	w := strings.ToLower(word)
 	for _, e := range personEndings {
