@@ -78,7 +78,7 @@ func elide(s string) string {
 		return s
 	}
 	short := fmt.Sprintf("%s [%d bytes of this tool result were elided to fit the context window; run the tool again if you need them]",
-		head, len(s)-len(head)+len("…"))
+		head, len(s)-len(head)+len(clip.Ellipsis))
 	if len(short) >= len(s) {
 		return s
 	}
