@@ -14,9 +14,6 @@ import (
 // which the provider failed before it tries again on its own.
 const backfillRetry = time.Minute
 
-// ErrNoEmbedder is returned by EmbedPending on a Store without an Embedder.
-var ErrNoEmbedder = errors.New("memory store has no embedder")
-
 // EmbedPending embeds, in pages of EmbedBatchSize, every memory without a
 // vector of the Embedder's model: memories stored while the provider failed,
 // and memories embedded by another model, whose old vector is replaced (so

@@ -16,7 +16,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/bulkhead-dev/bulkhead/memory/embed"
+	"github.com/bulkhead-dev/bulkhead/memory/embedding"
 )
 
 // Benchmarks for docs/benchmarks.md:
@@ -102,7 +102,7 @@ func newBenchEmbedder() *benchEmbedder {
 
 func (e *benchEmbedder) Model() string { return "bench/topics@384" }
 func (e *benchEmbedder) MaxBatch() int { return 1000 }
-func (e *benchEmbedder) Embed(_ context.Context, texts []string, _ embed.Kind) ([][]float32, error) {
+func (e *benchEmbedder) Embed(_ context.Context, texts []string, _ embedding.Kind) ([][]float32, error) {
 	out := make([][]float32, len(texts))
 	for i, t := range texts {
 		h := fnv.New64a()

@@ -10,14 +10,18 @@ import (
 const DefaultChunkChars = 1500
 
 // chunkMarkdown splits a Markdown document into chunks of at most maxChars
-// characters for indexing. Chunks follow the document's structure: a heading
-// (ATX, "# " to "###### ", outside fenced code blocks; see CommonMark 0.31,
-// section 4.2) always starts a new chunk, blank-line-separated blocks are
-// kept whole and packed together while they fit, and a block longer than
-// maxChars is split at line breaks, then at the character limit. A chunk
-// that does not start with its heading gets the heading path ("Ops ›
-// Staging") as its first line, so it makes sense alone. Chunks holding only
-// white space or only headings are dropped.
+// characters for indexing, following the document's structure. Chunks
+// holding only white space or only headings are dropped.
+//
+// # Notes
+//
+//   - A heading (ATX, "# " to "###### ", outside fenced code blocks; see
+//     CommonMark 0.31, section 4.2) always starts a new chunk.
+//   - Blank-line-separated blocks are kept whole and packed together while
+//     they fit; a block longer than maxChars is split at line breaks, then at
+//     the character limit.
+//   - A chunk that does not start with its heading gets the heading path
+//     ("Ops › Staging") as its first line, so it makes sense alone.
 func chunkMarkdown(text string, maxChars int) []string {
 	if maxChars <= 0 {
 		maxChars = DefaultChunkChars

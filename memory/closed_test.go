@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bulkhead-dev/bulkhead/memory/embed"
+	"github.com/bulkhead-dev/bulkhead/memory/embedding"
 )
 
 // TestClosed: after Close, every method that returns an error returns
@@ -72,7 +72,7 @@ type gateEmbedder struct {
 
 func (g *gateEmbedder) Model() string { return "test/gate" }
 func (g *gateEmbedder) MaxBatch() int { return 16 }
-func (g *gateEmbedder) Embed(ctx context.Context, texts []string, _ embed.Kind) ([][]float32, error) {
+func (g *gateEmbedder) Embed(ctx context.Context, texts []string, _ embedding.Kind) ([][]float32, error) {
 	g.entered <- struct{}{}
 	<-g.release
 	vs := make([][]float32, len(texts))

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/bulkhead-dev/bulkhead/memory/internal/textindex"
 )
 
 // TestConversationalWordForms checks, keyword-only, that a question finds
@@ -90,7 +92,7 @@ func TestConversationalWordForms(t *testing.T) {
 			for _, r := range rs {
 				got = append(got, r.Text)
 			}
-			t.Errorf("%q: results %q, want %q first (terms %v)", tt.query, got, tt.fact, expandQuery(tt.query, 0).terms)
+			t.Errorf("%q: results %q, want %q first (terms %v)", tt.query, got, tt.fact, textindex.Expand(tt.query, DefaultMaxQueryTerms).Terms)
 		}
 	}
 }
@@ -159,6 +161,22 @@ func TestMatchedKeywords(t *testing.T) {
 		FormatResults(&b, rs[:1], 0)
 		if !strings.Contains(b.String(), "· matched 1/2: use]") {
 			t.Errorf("%s formatted: %.300s", name, b.String())
+		}
+	}
+}
+
+// TestGreekFolding: Greek words match whatever their case, tonos and final
+// sigma, which the unicode61 tokenizer alone does not fold.
+func TestGreekFolding(t *testing.T) {
+	s := openTest(t, Options{})
+	storeTexts(t, s, "ΑΘΗΝΑ Σίσυφος", "Η Θεσσαλονίκη είναι πόλη")
+	for query, want := range map[string]string{
+		"σισυφος": "ΑΘΗΝΑ Σίσυφος", "Σισυφος": "ΑΘΗΝΑ Σίσυφος", "ΣΙΣΥΦΟΣ": "ΑΘΗΝΑ Σίσυφος", "σίσυφος": "ΑΘΗΝΑ Σίσυφος",
+		"αθήνα": "ΑΘΗΝΑ Σίσυφος", "θεσσαλονικη": "Η Θεσσαλονίκη είναι πόλη", "ΠΟΛΗ": "Η Θεσσαλονίκη είναι πόλη",
+	} {
+		rs, err := s.Search(context.Background(), query, SearchOptions{})
+		if err != nil || len(rs) != 1 || rs[0].Text != want {
+			t.Errorf("%q: %d results, %v; want %q", query, len(rs), err, want)
 		}
 	}
 }

@@ -11,25 +11,27 @@
 // by Open. The database's files are mode 0600, and no symbolic link is
 // followed from the workspace directory down to them, nor a file with a
 // second hard link used (ErrUnsafePath); a damaged file fails with
-// ErrDamaged naming it, and is never repaired or removed by the store.
+// ErrDamaged naming it, and is never repaired or removed by the store
+// (internal/dbfile). The package's errors are in errors.go.
 //
 // # Search pipeline
 //
 // Each stage is a small file whose comment cites its source:
 //
-//  1. Query expansion (expand.go, lang.go, stopwords/): the query's language
-//     is detected by script and stopword evidence (English, Spanish,
-//     Portuguese, Chinese, Japanese, Korean, Arabic); stopwords, particles
-//     and filler are removed so a conversational question searches for its
-//     content words, and a query of stopwords only searches for nothing
-//     (PlanQuery shows the expansion).
+//  1. Query expansion (internal/textindex: expand.go, lang.go,
+//     stopwords/): the query's language is detected by script and stopword
+//     evidence (English, Spanish, Portuguese, Chinese, Japanese, Korean,
+//     Arabic); stopwords, particles and filler are removed so a
+//     conversational question searches for its content words, and a query
+//     of stopwords only searches for nothing (PlanQuery shows the
+//     expansion).
 //  2. Keyword (keyword.go): FTS5 BM25 over the unicode61 tokenizer with
-//     diacritics removal, fed text analysed in Go (analyze.go, stem.go,
-//     arabic.go): words Snowball-stemmed in the memory's language (English,
-//     Spanish, Portuguese, Arabic), CJK text as overlapping bigrams plus Han
-//     unigrams, emoji as words. Queries are analysed the same way, with
-//     prefix terms for Spanish and Portuguese verb forms and Katakana
-//     loanwords searched as phrases.
+//     diacritics removal, fed text analysed in Go (internal/textindex:
+//     analyze.go, stem.go, arabic.go): words Snowball-stemmed in the
+//     memory's language (English, Spanish, Portuguese, Arabic), CJK text as
+//     overlapping bigrams plus Han unigrams, emoji as words. Queries are
+//     analysed the same way, with prefix terms for Spanish and Portuguese
+//     verb forms and Katakana loanwords searched as phrases.
 //  3. Vector (vector.go, vecindex.go): cosine similarity against the
 //     memories embedded by the same model as the query, kept in memory;
 //     exhaustive up to Options.ExactVectorLimit vectors, above it a binary
@@ -41,7 +43,7 @@
 //  6. Diversity (mmr.go): Maximal Marginal Relevance re-ranking.
 //
 // Without an embedding provider the pipeline is keyword-only; that is the
-// default. With one (package embed), memories are embedded when stored
+// default. With one (package embedding), memories are embedded when stored
 // (through an embedding cache keyed by model and content hash), a failing
 // provider leaves them to a background backfill and degrades search to
 // keyword-only with a warning, and memories embedded by another model are

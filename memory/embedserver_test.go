@@ -11,7 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bulkhead-dev/bulkhead/memory/embed"
+	"github.com/bulkhead-dev/bulkhead/memory/embedding"
+	"github.com/bulkhead-dev/bulkhead/memory/internal/textindex"
 )
 
 // embedServer is a loopback server speaking the OpenAI embeddings API with
@@ -60,9 +61,9 @@ func newEmbedServer(t testing.TB, dims int) *embedServer {
 
 // embedder returns an Embedder for the server with the given model name (so
 // tests can switch models), retrying at most once, quickly.
-func (es *embedServer) embedder(t testing.TB, model string) embed.Embedder {
+func (es *embedServer) embedder(t testing.TB, model string) embedding.Embedder {
 	t.Helper()
-	e, err := embed.New(embed.Config{Provider: embed.OpenAI, Model: model, APIKey: "test-key", BaseURL: es.URL,
+	e, err := embedding.New(embedding.Config{Provider: embedding.OpenAI, Model: model, APIKey: "test-key", BaseURL: es.URL,
 		Trusted: true, MaxRetries: 1, RetryBase: time.Millisecond, RetryMax: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -71,15 +72,15 @@ func (es *embedServer) embedder(t testing.TB, model string) embed.Embedder {
 }
 
 // hashVector is a deterministic text embedding: the character trigrams of
-// the text's index tokens (see indexText), each hashed to a dimension and a
+// the text's index words (see textindex.Index), each hashed to a dimension and a
 // sign (feature hashing; Weinberger et al., "Feature hashing for large scale
 // multitask learning", ICML 2009). Texts sharing words or word parts get
 // similar vectors, which is all the vector path needs to be tested end to
 // end.
 func hashVector(text string, dims int) []float32 {
 	v := make([]float32, dims)
-	for _, w := range strings.Fields(indexText(text)) {
-		r := []rune(" " + fold(w) + " ")
+	for _, w := range strings.Fields(textindex.Index(text)) {
+		r := []rune(" " + textindex.Fold(w) + " ")
 		for i := 0; i+3 <= len(r); i++ {
 			h := fnv.New64a()
 			h.Write([]byte(string(r[i : i+3])))

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"sort"
 	"testing"
+
+	"github.com/bulkhead-dev/bulkhead/memory/internal/textindex"
 )
 
 // corpusDoc and corpusQuery are the lines of testdata/memory/corpus.jsonl
@@ -112,7 +114,7 @@ func evaluate(t testing.TB, s *Store, byID map[int64]string, qs []corpusQuery, o
 		}
 		r5 := float64(found) / float64(len(q.Relevant))
 		if testing.Verbose() && r5 < 1 {
-			t.Logf("miss %s %q want %v got %v (keywords %v)", q.Lang, q.Query, q.Relevant, got[:min(5, len(got))], expandQuery(q.Query, 0).keywords)
+			t.Logf("miss %s %q want %v got %v (keywords %v)", q.Lang, q.Query, q.Relevant, got[:min(5, len(got))], textindex.Expand(q.Query, DefaultMaxQueryTerms).Keywords)
 		}
 		add(q.Lang, r5, rr)
 		add(q.Set, r5, rr)

@@ -36,19 +36,22 @@ type FileIndexStats struct {
 }
 
 // IndexFiles brings the memories of a workspace's memory files (MEMORY.md
-// and memory/*.md under filesDir) up to date: a new or changed file is
-// split into chunks (see chunkMarkdown) that replace its earlier memories,
-// with source "file:<path>" and marked evergreen; the memories of a file
-// that is gone are deleted. A file is recognised as unchanged by its SHA-256
-// recorded in the database, and unchanged chunks of a changed file reuse
-// their cached embeddings.
+// and memory/*.md under filesDir) up to date: a new or changed file is split
+// into chunks (see chunkMarkdown) that replace its earlier memories, with
+// source "file:<path>" and marked evergreen, and the memories of a file that
+// is gone are deleted. A missing filesDir counts as no files.
 //
-// The files directory belongs to the tenant, so it is read through os.Root:
-// a symlink leading outside it is not followed. Files that are not regular,
-// larger than Limits.MaxFileBytes, not valid UTF-8, named other than a file
-// source allows (see validSource), or beyond the first Limits.MaxFiles (by
-// name) are skipped with a warning and keep no memories. A missing filesDir
-// counts as no files.
+// # Notes
+//
+//   - A file is recognised as unchanged by its SHA-256 recorded in the
+//     database; unchanged chunks of a changed file reuse their cached
+//     embeddings.
+//   - The files directory belongs to the tenant, so it is read through
+//     os.Root: a symbolic link leading outside it is not followed.
+//   - Files that are not regular, larger than Limits.MaxFileBytes, not valid
+//     UTF-8, named other than a file source allows (see validSource), or
+//     beyond the first Limits.MaxFiles (by name) are skipped with a warning
+//     and keep no memories.
 func (s *Store) IndexFiles(ctx context.Context, filesDir string) (_ FileIndexStats, err error) {
 	if err := s.begin(); err != nil {
 		return FileIndexStats{}, err

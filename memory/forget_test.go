@@ -11,6 +11,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/bulkhead-dev/bulkhead/memory/internal/textindex"
 )
 
 // leftovers returns which of needles the database at path or its
@@ -298,7 +300,7 @@ func upgradeScrubs(t *testing.T, interrupted bool) {
 		if err := reindexFTS(context.Background(), tx); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := tx.Exec(`INSERT INTO meta(key, value) VALUES ('analyzer', ?)`, analyzerVersion); err != nil {
+		if _, err := tx.Exec(`INSERT INTO meta(key, value) VALUES ('analyzer', ?)`, textindex.Version); err != nil {
 			t.Fatal(err)
 		}
 		if err := tx.Commit(); err != nil {

@@ -6,7 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
-	"unicode/utf8"
+
+	"github.com/bulkhead-dev/bulkhead/internal/clip"
 )
 
 // FormatResults writes search results as numbered lines for people and
@@ -25,7 +26,7 @@ func FormatResults(w io.Writer, rs []Result, maxChars int) {
 			}
 		}
 		fmt.Fprintf(w, "%d. [id %d · %s · %s · score %.2f%s] %s\n",
-			i+1, r.ID, printable(r.Source), r.Updated.Format("2006-01-02"), r.Score, printable(matched), indent(printable(cut(r.Text, maxChars))))
+			i+1, r.ID, printable(r.Source), r.Updated.Format("2006-01-02"), r.Score, printable(matched), shown(r.Text, maxChars))
 	}
 }
 
@@ -33,7 +34,7 @@ func FormatResults(w io.Writer, rs []Result, maxChars int) {
 // text", with the same cutting as FormatResults.
 func FormatMemories(w io.Writer, ms []Memory, maxChars int) {
 	for _, m := range ms {
-		fmt.Fprintf(w, "%d [%s · %s] %s\n", m.ID, printable(m.Source), m.Updated.Format("2006-01-02"), indent(printable(cut(m.Text, maxChars))))
+		fmt.Fprintf(w, "%d [%s · %s] %s\n", m.ID, printable(m.Source), m.Updated.Format("2006-01-02"), shown(m.Text, maxChars))
 	}
 }
 
@@ -57,12 +58,14 @@ func printable(s string) string {
 	return b.String()
 }
 
-// cut shortens s to maxChars characters plus "…".
-func cut(s string, maxChars int) string {
-	if maxChars <= 0 || utf8.RuneCountInString(s) <= maxChars {
-		return s
+// shown is a memory's text as the Format functions write it: cut to
+// maxChars characters plus "…" (maxChars <= 0: whole), terminal controls
+// escaped (see printable), continuation lines indented.
+func shown(text string, maxChars int) string {
+	if maxChars > 0 {
+		text = clip.Runes(text, maxChars)
 	}
-	return string([]rune(s)[:maxChars]) + "…"
+	return indent(printable(text))
 }
 
 // indent indents the continuation lines of a multi-line text.

@@ -4,14 +4,17 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
+
+	"github.com/bulkhead-dev/bulkhead/memory/internal/textindex"
 )
 
 // Keyword stage: SQLite FTS5 full-text search ranked by its built-in BM25
 // (https://sqlite.org/fts5.html#the_bm25_function; k1 = 1.2, b = 0.75;
 // Robertson and Zaragoza, "The Probabilistic Relevance Framework: BM25 and
 // Beyond", 2009). The index uses the unicode61 tokenizer with
-// remove_diacritics 2 under the porter stemmer, fed the output of indexText
-// (CJK bigrams, normalised Arabic).
+// remove_diacritics 2, fed the output of textindex.Index (stems, CJK
+// bigrams, normalised Arabic).
 
 // keywordHit is one keyword-stage result.
 type keywordHit struct {
@@ -27,18 +30,21 @@ type keywordHit struct {
 const probeFactor = 20
 
 // keywordSearch returns the k memories with the best BM25 score for terms
-// (OR'ed), best first.
-//
-// At most budget matching rows are scored. When a query of several terms
-// matches more, the terms matching most rows are dropped (their inverse
-// document frequency, hence their share of BM25, is smallest) until the
-// rest match at most budget rows, counting each term's rows with a capped
-// walk of its doclist (several times cheaper per row than BM25). In a small
-// store the query is scored first and counted only if it hit the budget; in
-// a large one (see probeFactor) counting comes first. If a single term
-// still matches more, its newest budget rows are scored. pruned reports
+// (OR'ed), best first, scoring at most budget matching rows; pruned reports
 // that terms were dropped or rows left unscored.
-func keywordSearch(ctx context.Context, st *stmts, terms []term, k, budget int) (hits []keywordHit, pruned bool, err error) {
+//
+// # Notes
+//
+//   - When a query of several terms matches more than budget rows, the terms
+//     matching most rows are dropped (their inverse document frequency,
+//     hence their share of BM25, is smallest) until the rest match at most
+//     budget rows. Each term's rows are counted with a capped walk of its
+//     doclist, several times cheaper per row than BM25.
+//   - In a small store the query is scored first and counted only if it hit
+//     the budget; in a large one (see probeFactor) counting comes first.
+//   - If a single term still matches more, its newest budget rows are
+//     scored.
+func keywordSearch(ctx context.Context, st *stmts, terms []textindex.Term, k, budget int) (hits []keywordHit, pruned bool, err error) {
 	var maxID int64
 	if err := st.maxID.QueryRowContext(ctx).Scan(&maxID); err != nil {
 		return nil, false, fmt.Errorf("keyword search: %w", err)
@@ -50,13 +56,13 @@ func keywordSearch(ctx context.Context, st *stmts, terms []term, k, budget int) 
 		}
 	}
 	type termDF struct {
-		t  term
+		t  textindex.Term
 		df int
 	}
 	dfs := make([]termDF, len(terms))
 	total := 0
 	for i, t := range terms {
-		if err := st.countMatches.QueryRowContext(ctx, ftsQuery([]term{t}), budget+1).Scan(&dfs[i].df); err != nil {
+		if err := st.countMatches.QueryRowContext(ctx, ftsQuery([]textindex.Term{t}), budget+1).Scan(&dfs[i].df); err != nil {
 			return nil, false, fmt.Errorf("keyword search: %w", err)
 		}
 		dfs[i].t = t
@@ -66,7 +72,7 @@ func keywordSearch(ctx context.Context, st *stmts, terms []term, k, budget int) 
 	if total > budget {
 		pruned = true
 		sort.SliceStable(dfs, func(i, j int) bool { return dfs[i].df < dfs[j].df })
-		kept = []term{dfs[0].t}
+		kept = []textindex.Term{dfs[0].t}
 		sum := dfs[0].df
 		for _, d := range dfs[1:] {
 			if sum+d.df > budget {
@@ -86,7 +92,7 @@ func keywordSearch(ctx context.Context, st *stmts, terms []term, k, budget int) 
 }
 
 // scoreBM25 scores the newest limit rows matching any of terms.
-func scoreBM25(ctx context.Context, st *stmts, terms []term, limit int) ([]keywordHit, error) {
+func scoreBM25(ctx context.Context, st *stmts, terms []textindex.Term, limit int) ([]keywordHit, error) {
 	rows, err := st.scoreBM25.QueryContext(ctx, ftsQuery(terms), limit)
 	if err != nil {
 		return nil, fmt.Errorf("keyword search: %w", err)
@@ -115,4 +121,26 @@ func topKeyword(hits []keywordHit, k int) []keywordHit {
 		return hits[i].id > hits[j].id
 	})
 	return hits[:min(k, len(hits))]
+}
+
+// ftsTerm renders t as an FTS5 query term
+// (https://sqlite.org/fts5.html#full_text_query_syntax): a quoted string, so
+// no query text is ever read as FTS5 syntax (a string of several words is a
+// phrase), followed by "*" for a prefix term.
+func ftsTerm(t textindex.Term) string {
+	s := `"` + strings.ReplaceAll(t.Text, `"`, `""`) + `"`
+	if t.Prefix {
+		s += "*"
+	}
+	return s
+}
+
+// ftsQuery renders terms as one FTS5 query, joined by OR so that BM25 ranks
+// documents by how many and how rare the terms they contain are.
+func ftsQuery(terms []textindex.Term) string {
+	parts := make([]string, len(terms))
+	for i, t := range terms {
+		parts[i] = ftsTerm(t)
+	}
+	return strings.Join(parts, " OR ")
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"testing"
+
+	"github.com/bulkhead-dev/bulkhead/memory/internal/textindex"
 )
 
 func TestKeywordBM25Order(t *testing.T) {
@@ -14,7 +16,7 @@ func TestKeywordBM25Order(t *testing.T) {
 		"banana bread",
 		"the apple orchard is near the river and the apple trees are old",
 	)
-	hits, pruned, err := keywordSearch(context.Background(), s.st, expandQuery("apple banana", 0).terms, 10, 100)
+	hits, pruned, err := keywordSearch(context.Background(), s.st, textindex.Expand("apple banana", 0).Terms, 10, 100)
 	if err != nil || pruned {
 		t.Fatal(err, pruned)
 	}
@@ -26,7 +28,7 @@ func TestKeywordBM25Order(t *testing.T) {
 			t.Fatalf("scores not positive and descending: %+v", hits)
 		}
 	}
-	if hits, _, _ := keywordSearch(context.Background(), s.st, expandQuery("apple", 0).terms, 2, 100); len(hits) != 2 {
+	if hits, _, _ := keywordSearch(context.Background(), s.st, textindex.Expand("apple", 0).Terms, 2, 100); len(hits) != 2 {
 		t.Errorf("k=2 returned %d hits", len(hits))
 	}
 }
@@ -42,7 +44,7 @@ func TestKeywordBudget(t *testing.T) {
 		many = append(many, fmt.Sprintf("common configuration note %d", i))
 	}
 	storeTexts(t, s, many...)
-	terms := expandQuery("zanzibar common", 0).terms
+	terms := textindex.Expand("zanzibar common", 0).Terms
 	// Budget 5: a small store for it, scored first then counted. Budget 1:
 	// 31 memories exceed probeFactor·1, so counted first.
 	for _, budget := range []int{5, 1} {
@@ -55,7 +57,7 @@ func TestKeywordBudget(t *testing.T) {
 		}
 	}
 	// A single term over budget: its newest rows are scored, no more.
-	hits, pruned, err := keywordSearch(context.Background(), s.st, expandQuery("configuration", 0).terms, 50, 5)
+	hits, pruned, err := keywordSearch(context.Background(), s.st, textindex.Expand("configuration", 0).Terms, 50, 5)
 	if err != nil || !pruned || len(hits) != 5 {
 		t.Fatalf("single common term: pruned=%v %d hits, err %v; want 5", pruned, len(hits), err)
 	}
@@ -78,5 +80,12 @@ func TestKeywordHostileQueries(t *testing.T) {
 	rs, err := s.Search(context.Background(), "body:water", SearchOptions{})
 	if err != nil || len(rs) != 1 {
 		t.Fatalf("body:water found %d, %v; want the water memory", len(rs), err)
+	}
+}
+
+func TestFTSQuery(t *testing.T) {
+	got := ftsQuery([]textindex.Term{{Text: `a"b`}, {Text: "東", Prefix: true}, {Text: "NEAR"}})
+	if want := `"a""b" OR "東"* OR "NEAR"`; got != want {
+		t.Errorf("ftsQuery = %s, want %s", got, want)
 	}
 }

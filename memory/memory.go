@@ -10,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/bulkhead-dev/bulkhead/internal/clip"
 	"github.com/bulkhead-dev/bulkhead/internal/ids"
 )
 
@@ -35,7 +36,7 @@ type Memory struct {
 	Created   time.Time `json:"created"`             // UTC, millisecond precision
 	Updated   time.Time `json:"updated"`             // last text change; temporal decay counts from it
 	// Model is the embedding model of the memory's vector ("" when it has
-	// none); see embed.Embedder.Model.
+	// none); see embedding.Embedder.Model.
 	Model string `json:"model,omitempty"`
 }
 
@@ -88,7 +89,7 @@ func (m *NewMemory) normalize(l Limits) error {
 	var tags []string
 	for _, t := range m.Tags {
 		if blank(t) || len(t) > l.MaxTagBytes || !utf8.ValidString(t) || strings.IndexFunc(t, unicode.IsControl) >= 0 {
-			return fmt.Errorf("%w: tag %q: want 1-%d bytes of UTF-8, not all invisible, without control characters", ErrInvalid, clip(t), l.MaxTagBytes)
+			return fmt.Errorf("%w: tag %q: want 1-%d bytes of UTF-8, not all invisible, without control characters", ErrInvalid, clip.Runes(t, maxEcho), l.MaxTagBytes)
 		}
 		if !slices.Contains(tags, t) {
 			tags = append(tags, t)
@@ -107,33 +108,23 @@ func validSource(src string) error {
 		return nil
 	case strings.HasPrefix(src, SourceSessionPrefix):
 		if err := ids.Validate("session", strings.TrimPrefix(src, SourceSessionPrefix)); err != nil {
-			return fmt.Errorf("%w: source %q: %w", ErrInvalid, clip(src), err)
+			return fmt.Errorf("%w: source %q: %w", ErrInvalid, clip.Runes(src, maxEcho), err)
 		}
 		return nil
 	case strings.HasPrefix(src, SourceFilePrefix):
 		p := strings.TrimPrefix(src, SourceFilePrefix)
 		if p == "" || len(p) > 1024 || !utf8.ValidString(p) || strings.IndexFunc(p, unicode.IsControl) >= 0 ||
 			path.IsAbs(p) || path.Clean(p) != p || p == ".." || strings.HasPrefix(p, "../") {
-			return fmt.Errorf("%w: source %q: want file:<clean relative path of at most 1024 bytes of UTF-8 without control characters>", ErrInvalid, clip(src))
+			return fmt.Errorf("%w: source %q: want file:<clean relative path of at most 1024 bytes of UTF-8 without control characters>", ErrInvalid, clip.Runes(src, maxEcho))
 		}
 		return nil
 	}
-	return fmt.Errorf("%w: source %q: want %q, %q, %q<path> or %q<id>", ErrInvalid, clip(src), SourceAgent, SourceAPI, SourceFilePrefix, SourceSessionPrefix)
+	return fmt.Errorf("%w: source %q: want %q, %q, %q<path> or %q<id>", ErrInvalid, clip.Runes(src, maxEcho), SourceAgent, SourceAPI, SourceFilePrefix, SourceSessionPrefix)
 }
 
-// clip returns s, or its first 64 characters and "…" when it is longer, for
-// an error message that echoes input.
-func clip(s string) string {
-	const maxChars = 64
-	n := 0
-	for i := range s {
-		if n == maxChars {
-			return s[:i] + "…"
-		}
-		n++
-	}
-	return s
-}
+// maxEcho is how many characters of its input an error message repeats:
+// errors reach the model and the logs, so input is clipped (clip.Runes).
+const maxEcho = 64
 
 // contentHash identifies a text for the embedding cache and change
 // detection: SHA-256 of the text.

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+
+	"github.com/bulkhead-dev/bulkhead/memory/internal/textindex"
 )
 
 // migrations are the schema versions, applied in order; the database's
@@ -69,7 +71,7 @@ CREATE TABLE meta (
 ) WITHOUT ROWID;
 `,
 	// 2: the full-text index without the porter tokenizer: words are
-	// stemmed in Go, per language, before indexing (see indexText). The
+	// stemmed in Go, per language, before indexing (see textindex.Index). The
 	// index is rebuilt because the analyzer version changes with it.
 	`
 DROP TABLE memories_fts;
@@ -98,10 +100,6 @@ INSERT INTO memories_fts(memories_fts, rank) VALUES ('secure-delete', 1);
 DELETE FROM meta WHERE key = 'analyzer';
 `,
 }
-
-// ErrSchemaTooNew is returned by Open for a database written by a newer
-// build.
-var ErrSchemaTooNew = errors.New("memory database schema is newer than this build")
 
 // forgetfulVersion is the first schema version whose deletes overwrite
 // the deleted text (migration 3); a database written before it may hold
@@ -149,14 +147,14 @@ func (s *Store) migrate(ctx context.Context) (scrub bool, err error) {
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("read analyzer version: %w", err)
 		}
-		if analyzer == analyzerVersion {
+		if analyzer == textindex.Version {
 			return nil
 		}
 		if err := reindexFTS(ctx, tx); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES ('analyzer', ?)
-			ON CONFLICT(key) DO UPDATE SET value = excluded.value`, analyzerVersion)
+			ON CONFLICT(key) DO UPDATE SET value = excluded.value`, textindex.Version)
 		return err
 	})
 	return scrub, err
@@ -213,7 +211,7 @@ func reindexFTS(ctx context.Context, tx *sql.Tx) error {
 			return nil
 		}
 		for _, d := range docs {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO memories_fts(rowid, body) VALUES (?, ?)`, d.id, indexText(d.text)); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO memories_fts(rowid, body) VALUES (?, ?)`, d.id, textindex.Index(d.text)); err != nil {
 				return fmt.Errorf("rebuild full-text index: %w", err)
 			}
 		}

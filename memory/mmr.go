@@ -1,20 +1,26 @@
 package memory
 
+import "github.com/bulkhead-dev/bulkhead/memory/internal/textindex"
+
 // DefaultMMRLambda is the default trade-off of the diversity stage.
 const DefaultMMRLambda = 0.7
 
-// mmr is the diversity stage: Maximal Marginal Relevance (Carbonell and
+// mmr is the diversity stage, Maximal Marginal Relevance (Carbonell and
 // Goldstein, "The use of MMR, diversity-based reranking for reordering
-// documents and producing summaries", SIGIR 1998). From cands (sorted by
-// score, best first) it picks k, each time the candidate maximising
+// documents and producing summaries", SIGIR 1998): from cands, sorted by
+// score, best first, it picks k, each time the candidate maximising
 //
 //	λ·rel(c) − (1−λ)·max over picked p of sim(c, p)
 //
-// where rel is the score divided by the best score (so both terms lie on
-// [0, 1]) and sim is the cosine similarity of the two memories' vectors
-// when both have one, else the Jaccard similarity of their index tokens. λ
-// = 1 keeps the score order; smaller λ favours memories unlike those
-// already picked. Each picked candidate's mmr field holds its objective.
+// # Notes
+//
+//   - rel is the score divided by the best score, so both terms lie on
+//     [0, 1]; sim is the cosine similarity of the two memories' vectors when
+//     both have one, else the Jaccard similarity of their words (see
+//     similarity).
+//   - λ = 1 keeps the score order; a smaller λ favours memories unlike those
+//     already picked.
+//   - Each picked candidate's mmr field holds its objective.
 func mmr(cands []*candidate, k int, lambda float64) []*candidate {
 	if len(cands) == 0 || k <= 0 {
 		return nil
@@ -83,30 +89,13 @@ func similarity(a, b *candidate) float64 {
 // maxTokenText bounds the text whose tokens feed the Jaccard similarity.
 const maxTokenText = 64 << 10
 
-// tokenSet returns the surface forms of the tokens of text's first
-// maxTokenText bytes: folded words, CJK bigrams, normalised Arabic words and
-// symbols, without stemming, which near-duplicates do not need and which
-// would cost more than the rest of the diversity stage.
+// tokenSet returns the surface forms of the words of text's first
+// maxTokenText bytes (see textindex.SurfaceForms): stemming, which
+// near-duplicates do not need, would cost more than the rest of the
+// diversity stage.
 func tokenSet(text string) map[string]bool {
 	if len(text) > maxTokenText {
 		text = text[:maxTokenText]
 	}
-	set := map[string]bool{}
-	for _, t := range tokenize(text) {
-		switch t.kind {
-		case cjkToken:
-			for _, g := range bigrams(t.text) {
-				set[g] = true
-			}
-		case arabicToken:
-			set[arabicNormalize(t.text)] = true
-		case symbolToken:
-			for _, w := range symbolWords(t.text) {
-				set[w] = true
-			}
-		default:
-			set[fold(t.text)] = true
-		}
-	}
-	return set
+	return textindex.SurfaceForms(text)
 }

@@ -7,7 +7,7 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/bulkhead-dev/bulkhead/memory/embed"
+	"github.com/bulkhead-dev/bulkhead/memory/embedding"
 )
 
 // Default limits and settings; see Limits and Options.
@@ -25,6 +25,7 @@ const (
 	DefaultBusyTimeout       = 10 * time.Second
 	DefaultMaxConns          = 4
 	DefaultExactVectorLimit  = 4_096 // vectors scanned exactly before the binary prefilter is used
+	DefaultMaxQueryTerms     = 32    // full-text terms one query expands to
 )
 
 // Limits bounds what a Store accepts and how much work a search may do. A
@@ -69,7 +70,7 @@ func (l Limits) withDefaults() Limits {
 type Options struct {
 	// Embedder, when set, embeds every memory and query and enables the
 	// vector stage. Without it search is keyword-only.
-	Embedder embed.Embedder
+	Embedder embedding.Embedder
 	// EmbedBatchSize is the number of texts per embedding request (default
 	// and cap: Embedder.MaxBatch()); EmbedConcurrency the number of
 	// requests in flight (default DefaultEmbedConcurrency).

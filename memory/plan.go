@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/bulkhead-dev/bulkhead/internal/count"
+	"github.com/bulkhead-dev/bulkhead/memory/internal/textindex"
 )
 
 // QueryPlan is what a query searches for after query expansion: the
@@ -21,10 +22,10 @@ type QueryPlan struct {
 // store's limits, without searching, so that callers can tell a user why a
 // query found nothing (no content words) or what a long query left out.
 func (s *Store) PlanQuery(query string) QueryPlan {
-	e := expandQuery(query, s.opts.Limits.MaxQueryTerms)
-	p := QueryPlan{Languages: e.langs, Words: len(tokenize(query)), Keywords: e.keywords, Dropped: e.dropped}
-	for _, t := range e.terms {
-		p.Terms = append(p.Terms, t.String())
+	e := textindex.Expand(query, s.opts.Limits.MaxQueryTerms)
+	p := QueryPlan{Languages: e.Languages, Words: e.Words, Keywords: e.Keywords, Dropped: e.Dropped}
+	for _, t := range e.Terms {
+		p.Terms = append(p.Terms, ftsTerm(t))
 	}
 	return p
 }

@@ -2,6 +2,7 @@ package memory
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -45,5 +46,31 @@ func TestPlanQueryWordsAndRepeats(t *testing.T) {
 	rs, err := s.Search(context.Background(), "server to server backup", SearchOptions{})
 	if err != nil || len(rs) != 1 || strings.Join(rs[0].Stages.Matched, ",") != "server,backup" || rs[0].Stages.Keywords != 2 {
 		t.Errorf("results %+v, %v", rs, err)
+	}
+}
+
+// TestPlanQuery: the plan shows the FTS5 terms searched and the keywords
+// left out by Limits.MaxQueryTerms, which has a default.
+func TestPlanQuery(t *testing.T) {
+	var words []string
+	for i := range 100 {
+		words = append(words, fmt.Sprintf("word%d", i))
+	}
+	if p := openTest(t, Options{}).PlanQuery(strings.Join(words, " ")); len(p.Terms) != DefaultMaxQueryTerms || len(p.Dropped) != 100-DefaultMaxQueryTerms {
+		t.Errorf("default limit: %d terms, %d words dropped", len(p.Terms), len(p.Dropped))
+	}
+	s := openTest(t, Options{Limits: Limits{MaxQueryTerms: 3}})
+	p := s.PlanQuery("car staging servers nightly backups")
+	if got := strings.Join(p.Terms, " "); got != `"car" "stage" "staging"` {
+		t.Errorf("terms %s", got)
+	}
+	if got := strings.Join(p.Dropped, " "); got != "servers nightly backups" {
+		t.Errorf("dropped %q, want the three words beyond the limit", got)
+	}
+	if p := s.PlanQuery("what is it?"); len(p.Keywords) != 0 || len(p.Terms) != 0 {
+		t.Errorf("stopword-only query planned %v", p)
+	}
+	if p := s.PlanQuery("東京オフィス"); strings.Join(p.Terms, " ") != `"東京" "東" "京"` || strings.Join(p.Dropped, " ") != "オフィス" {
+		t.Errorf("CJK terms %v, dropped %v (limit 3)", p.Terms, p.Dropped)
 	}
 }

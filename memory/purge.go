@@ -40,14 +40,18 @@ func (s *Store) notePurgeMarker() {
 // purge empties the write-ahead log after a call that deleted or replaced
 // text (Delete, Update, the indexers), since the log keeps the old page
 // images (https://sqlite.org/wal.html): it checkpoints the log into the
-// database, whose freed content secure_delete has zeroed, and truncates
-// it. It never waits for readers: while a connection, of this Store or
-// another process, reads an older snapshot the checkpoint cannot finish,
-// and a background loop tries again every purgeRetry until it does or the
-// Store closes. Close then waits for readers, up to the busy timeout; and
-// what a process could not purge at all (it crashed, or a reader outlasted
-// its Close) another store purges, told by the marker deletes leave (see
-// notePurgeMarker).
+// database, whose freed content secure_delete has zeroed, and truncates it.
+//
+// # Notes
+//
+//   - It never waits for readers: while a connection, of this Store or
+//     another process, reads an older snapshot the checkpoint cannot finish,
+//     and a background loop tries again every purgeRetry until it does or
+//     the Store closes.
+//   - Close then waits for readers, up to the busy timeout; what a process
+//     could not purge at all (it crashed, or a reader outlasted its Close)
+//     another store purges, told by the marker deletes leave (see
+//     notePurgeMarker).
 func (s *Store) purge() {
 	if !s.logDirty.Swap(false) || s.truncateLog(0) {
 		return

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/bulkhead-dev/bulkhead/internal/clip"
 )
 
 // Default and largest page sizes of List.
@@ -141,5 +143,5 @@ func validListSource(src string) error {
 		return validSource(src)
 	}
 	return fmt.Errorf("%w: source %q: want %s, %s, %s<path> or %s<id>, or the prefix %s or %s",
-		ErrInvalid, clip(src), SourceAgent, SourceAPI, SourceFilePrefix, SourceSessionPrefix, SourceFilePrefix, SourceSessionPrefix)
+		ErrInvalid, clip.Runes(src, maxEcho), SourceAgent, SourceAPI, SourceFilePrefix, SourceSessionPrefix, SourceFilePrefix, SourceSessionPrefix)
 }

@@ -10,6 +10,9 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/bulkhead-dev/bulkhead/internal/clip"
+	"github.com/bulkhead-dev/bulkhead/memory/internal/textindex"
 )
 
 // Defaults of SearchOptions.
@@ -53,7 +56,7 @@ func (o SearchOptions) validate(name string) error {
 	return checkFields(name, []fieldCheck{
 		{"MaxResults", o.MaxResults, o.MaxResults >= 0, nonNegative},
 		{"MinScore", o.MinScore, !math.IsNaN(o.MinScore), "a number"},
-		{"Fusion", strconv.Quote(clip(string(o.Fusion))), o.Fusion == "" || o.Fusion == FusionWeighted || o.Fusion == FusionRRF,
+		{"Fusion", strconv.Quote(clip.Runes(string(o.Fusion), maxEcho)), o.Fusion == "" || o.Fusion == FusionWeighted || o.Fusion == FusionRRF,
 			fmt.Sprintf("%q or %q (\"\" for the default)", FusionWeighted, FusionRRF)},
 		{"KeywordWeight", o.KeywordWeight, isFinite(o.KeywordWeight), finite},
 		{"VectorWeight", o.VectorWeight, isFinite(o.VectorWeight), finite},
@@ -106,15 +109,17 @@ type StageScores struct {
 	Keywords int      `json:"keywords"`
 }
 
-// Search finds the memories that best answer query. The pipeline (see the
-// package documentation): query expansion, keyword search (BM25) and, with
-// an Embedder, vector search run concurrently; fusion; temporal decay;
-// MMR diversity; MinScore. A failing embedding provider degrades the search
-// to keyword-only with a logged warning.
+// Search finds the memories that best answer query. Errors: ErrInvalid for
+// an empty query, one longer than Limits.MaxQueryChars, or opts out of the
+// ranges given at SearchOptions; database errors.
 //
-// Errors: ErrInvalid for an empty query, one longer than
-// Limits.MaxQueryChars, or opts out of the ranges given at SearchOptions;
-// database errors.
+// # Notes
+//
+//   - The pipeline (see the package documentation): query expansion, keyword
+//     search (BM25) and, with an Embedder, vector search run concurrently;
+//     fusion; temporal decay; MMR diversity; MinScore.
+//   - A failing embedding provider degrades the search to keyword-only with
+//     a logged warning.
 func (s *Store) Search(ctx context.Context, query string, opts SearchOptions) (_ []Result, err error) {
 	if err := s.begin(); err != nil {
 		return nil, err
@@ -132,7 +137,7 @@ func (s *Store) Search(ctx context.Context, query string, opts SearchOptions) (_
 	case utf8.RuneCountInString(query) > s.opts.Limits.MaxQueryChars:
 		return nil, fmt.Errorf("%w: query of %d characters exceeds the limit of %d", ErrInvalid, utf8.RuneCountInString(query), s.opts.Limits.MaxQueryChars)
 	}
-	exp := expandQuery(query, s.opts.Limits.MaxQueryTerms)
+	exp := textindex.Expand(query, s.opts.Limits.MaxQueryTerms)
 
 	type vectorResult struct {
 		hits  []vectorHit
@@ -149,8 +154,8 @@ func (s *Store) Search(ctx context.Context, query string, opts SearchOptions) (_
 		vecCh <- vectorResult{}
 	}
 	var kw []keywordHit
-	if len(exp.terms) > 0 {
-		kw, _, err = keywordSearch(ctx, s.st, exp.terms, o.Candidates, s.opts.Limits.KeywordBudget)
+	if len(exp.Terms) > 0 {
+		kw, _, err = keywordSearch(ctx, s.st, exp.Terms, o.Candidates, s.opts.Limits.KeywordBudget)
 	}
 	vr := <-vecCh
 	if err != nil {
@@ -187,7 +192,7 @@ func (s *Store) Search(ctx context.Context, query string, opts SearchOptions) (_
 			BM25: c.bm25, Keyword: c.keyword, KeywordRank: c.keywordRank,
 			Vector: c.vector, VectorRank: c.vectorRank,
 			Fused: c.fused, Decay: c.decay, MMR: c.mmr,
-			Matched: matched, Keywords: len(exp.searched),
+			Matched: matched, Keywords: len(exp.Searched),
 		}}
 	}
 	return out, nil

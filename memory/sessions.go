@@ -32,23 +32,27 @@ type SessionIndexStats struct {
 	Embeddings EmbedStats `json:"embeddings"` // of the memories written
 }
 
-// IndexSessions indexes the finished turns of every transcript
-// (<id>.jsonl) in sessionsDir that were not indexed before, so that a later
-// session can find what an earlier one said. A turn is a user message with
-// text and what follows it up to the assistant message that calls no tool;
-// its user and assistant text (not tool calls or results) becomes one memory
-// (more when long) with source "session:<id>", dated by the turn's last
-// message.
+// IndexSessions indexes the finished turns of every transcript (<id>.jsonl)
+// in sessionsDir that were not indexed before, so that a later session can
+// find what an earlier one said. A missing sessionsDir counts as no
+// transcripts; a transcript that fails does not stop the others, and the
+// errors are joined.
 //
-// Progress is the byte offset after the last indexed turn, stored with the
-// turn's memories in one transaction, so each turn is indexed exactly once
-// even across crashes. Lines after it are read on the next call: an
-// unfinished turn, a torn last line without its newline, or a record of a
-// newer format version wait until they are complete (or readable by a newer
-// build). A transcript that shrank or whose start changed (the session was
-// deleted and recreated) is indexed again from the start, replacing its
-// memories. A missing sessionsDir counts as no transcripts; a transcript
-// that fails does not stop the others, and the errors are joined.
+// # Notes
+//
+//   - A turn is a user message with text and what follows it up to the
+//     assistant message that calls no tool; its user and assistant text
+//     (not tool calls or results) becomes one memory (more when long) with
+//     source "session:<id>", dated by the turn's last message.
+//   - Progress is the byte offset after the last indexed turn, stored with
+//     the turn's memories in one transaction, so each turn is indexed
+//     exactly once even across crashes.
+//   - Lines after it wait for the next call: an unfinished turn, a torn last
+//     line without its newline, or a record of a newer format version (for
+//     a newer build).
+//   - A transcript that shrank or whose start changed (the session was
+//     deleted and recreated) is indexed again from the start, replacing its
+//     memories.
 func (s *Store) IndexSessions(ctx context.Context, sessionsDir string) (_ SessionIndexStats, err error) {
 	if err := s.begin(); err != nil {
 		return SessionIndexStats{}, err

@@ -17,6 +17,8 @@ import (
 	"github.com/ncruces/go-sqlite3"
 	"github.com/ncruces/go-sqlite3/driver"
 	"github.com/ncruces/go-sqlite3/ext/fts5"
+
+	"github.com/bulkhead-dev/bulkhead/memory/internal/dbfile"
 )
 
 // Store is one workspace's memory: a SQLite database holding the memories,
@@ -38,7 +40,7 @@ type Store struct {
 	db   *sql.DB
 	st   *stmts
 	path string
-	pin  *filePin // the database file the connections must have open
+	pin  *dbfile.Pin // the database file the connections must have open
 	// readOnly: opened on a read-only file system, so never purged.
 	readOnly bool
 	opts     Options
@@ -65,30 +67,31 @@ func DatabasePath(workspaceDir string) string {
 	return filepath.Join(workspaceDir, "memory", "memory.db")
 }
 
-// Open opens (creating it and its directory, not the directory's parent,
-// if needed) the memory database at path, migrates its schema to the
-// current version and, when opts has an Embedder, starts embedding the
-// memories that lack its vectors (unless opts.DisableBackfill).
+// Open opens the memory database at path, creating it and its directory
+// (not the directory's parent) if needed, and migrates its schema to the
+// current version. Errors: ErrInvalid for an empty path or bad opts,
+// ErrUnsafePath, ErrDamaged, ErrSchemaTooNew, or a directory or file that
+// cannot be created.
 //
-// The database runs in WAL mode with synchronous=FULL, so a memory is durable
-// once Store returns (https://sqlite.org/wal.html,
-// https://sqlite.org/pragma.html#pragma_synchronous). Its files are made
-// mode 0600, whatever the umask, once the database has been read; a file
-// Open refuses keeps its mode. A directory Open creates is mode 0700.
+// # Notes
 //
-// On a read-only file system Open opens the database for reading: List,
-// Search and the other reads work, writes fail. It needs the database, and
-// either no memory.db-wal (the database was closed cleanly) or both
-// memory.db-wal and memory.db-shm (the files a crash leaves), since SQLite
-// cannot create the -shm file there to read the log. A mode Open would
-// change is left as it is there: no one can write to the files anyway.
-//
-// Errors: ErrInvalid when path is "" or opts has a negative number or a
-// Search out of the ranges given at SearchOptions; ErrUnsafePath when the
-// database, memory.db-wal, memory.db-shm or memory.db-journal is a symbolic
-// link, not a regular file or a file with more than one hard link;
-// ErrDamaged when the file is not a SQLite database or is malformed;
-// ErrSchemaTooNew; the directory or file cannot be created.
+//   - With an Embedder in opts, Open starts embedding in the background the
+//     memories that lack its vectors, unless opts.DisableBackfill.
+//   - The database runs in WAL mode with synchronous=FULL, so a memory is
+//     durable once Store returns (https://sqlite.org/wal.html,
+//     https://sqlite.org/pragma.html#pragma_synchronous).
+//   - Its files are made mode 0600, whatever the umask, once the database
+//     has been read; a file Open refuses keeps its mode. A directory Open
+//     creates is mode 0700.
+//   - On a read-only file system the database opens for reading: List,
+//     Search and the other reads work, writes fail, modes are left as they
+//     are. It needs either no memory.db-wal (the database was closed
+//     cleanly) or both memory.db-wal and memory.db-shm (what a crash
+//     leaves), since SQLite cannot create the -shm file there.
+//   - ErrInvalid covers a negative number in opts and an opts.Search out of
+//     the ranges given at SearchOptions; ErrUnsafePath a database,
+//     memory.db-wal, memory.db-shm or memory.db-journal that is a symbolic
+//     link, not a regular file or a file with more than one hard link.
 func Open(path string, opts Options) (*Store, error) {
 	if path == "" {
 		return nil, errEmptyPath
@@ -106,19 +109,18 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open memory store: %w", err)
 	}
 	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
-		if err := checkType(p, false); err != nil {
+		if err := dbfile.CheckFile(p); err != nil {
 			return nil, err
 		}
 	}
 	// Created by SQLite, the file would have the umask's mode (often 0644).
-	if err := createFile(path); err != nil {
+	if err := dbfile.Create(path); err != nil {
 		return nil, err
 	}
 	q := url.Values{}
-	readOnly := onReadOnlyFS(filepath.Dir(path))
+	readOnly := dbfile.OnReadOnlyFS(filepath.Dir(path))
 	if readOnly {
-		registerReadOnlyVFS()
-		q.Add("vfs", readOnlyVFS)
+		q.Add("vfs", dbfile.ReadOnlyVFS())
 		q.Add("mode", "ro")
 		if _, err := os.Lstat(path + "-wal"); errors.Is(err, fs.ErrNotExist) {
 			// Without a write-ahead log, SQLite could not create one (nor
@@ -153,7 +155,7 @@ func Open(path string, opts Options) (*Store, error) {
 
 // connectWhileBusy calls connect until it succeeds, fails otherwise than
 // with SQLITE_BUSY, SQLITE_LOCKED or, while the file's header is still
-// zeros (see beingCreated), SQLITE_NOTADB, or opts.BusyTimeout has passed,
+// zeros (see dbfile.BeingCreated), SQLITE_NOTADB, or opts.BusyTimeout has passed,
 // with growing pauses of 1 to 100 ms. Processes that open a new database at
 // once contend for its creation and its switch to WAL mode, which SQLite
 // does not retry under the busy timeout.
@@ -163,7 +165,7 @@ func connectWhileBusy(path, dsn string, opts Options, readOnly bool) (*Store, er
 		s, err := connect(path, dsn, opts, readOnly)
 		var code sqlite3.ErrorCode
 		retry := errors.As(err, &code) &&
-			(code == sqlite3.BUSY || code == sqlite3.LOCKED || code == sqlite3.NOTADB && beingCreated(path))
+			(code == sqlite3.BUSY || code == sqlite3.LOCKED || code == sqlite3.NOTADB && dbfile.BeingCreated(path))
 		if !retry || time.Now().After(deadline) {
 			return s, err
 		}
@@ -174,9 +176,9 @@ func connectWhileBusy(path, dsn string, opts Options, readOnly bool) (*Store, er
 // connect opens the database named by dsn, migrates it and prepares the
 // Store's statements; see Open.
 func connect(path, dsn string, opts Options, readOnly bool) (*Store, error) {
-	pin := &filePin{}
+	pin := &dbfile.Pin{}
 	db, err := driver.Open(dsn, func(c *sqlite3.Conn) error {
-		if err := pin.check(c, path); err != nil {
+		if err := pin.Check(c, path); err != nil {
 			return err
 		}
 		return fts5.Register(c)
@@ -197,26 +199,31 @@ func connect(path, dsn string, opts Options, readOnly bool) (*Store, error) {
 	}
 	if err != nil {
 		db.Close()
-		return nil, classify(path, fmt.Errorf("open memory store %s: %w", path, err))
+		return nil, dbfile.Classify(path, fmt.Errorf("open memory store %s: %w", path, err))
 	}
 	// Only a file now known to be a memory database is changed. The driver
 	// creates memory.db-shm with the umask's mode, ignoring modeof; it
 	// exists now and lasts while the Store's connections do.
 	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
-		if err := restrictFile(p); err != nil {
+		if err := dbfile.RestrictFile(p); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("open memory store: %w", err)
 		}
 	}
 	if s.st, err = prepare(db); err != nil {
 		db.Close()
-		return nil, classify(path, fmt.Errorf("open memory store %s: %w", path, err))
+		return nil, dbfile.Classify(path, fmt.Errorf("open memory store %s: %w", path, err))
 	}
 	return s, nil
 }
 
 // Path returns the database file's path.
 func (s *Store) Path() string { return s.path }
+
+// Current reports whether the database file at the Store's path is still
+// the one it opened (false when the path is gone or names another file,
+// as after another process deleted and re-created its workspace).
+func (s *Store) Current() bool { return s.pin.Current(s.path) }
 
 // Close stops background work, waits for the calls already running to
 // return and closes the database. Calls after the first return ErrClosed.
@@ -241,12 +248,6 @@ func (s *Store) Close() error {
 	s.st.close()
 	return s.db.Close()
 }
-
-// ErrClosed is returned, once Close has been called, by every method of
-// the Store that returns an error, Close included. (Path and PlanQuery,
-// which use no database, still work.) A call that began before Close
-// finishes normally: Close waits for it.
-var ErrClosed = errors.New("memory store is closed")
 
 // checkOpen returns ErrClosed after Close.
 func (s *Store) checkOpen() error {
@@ -273,27 +274,14 @@ func (s *Store) begin() error {
 	return nil
 }
 
-// end finishes a call begun with begin, classifying *errp (see classify)
+// end finishes a call begun with begin, classifying *errp (see dbfile.Classify)
 // and purging the write-ahead log when the call deleted text (see purge).
 func (s *Store) end(errp *error) {
-	*errp = classify(s.path, *errp)
+	*errp = dbfile.Classify(s.path, *errp)
 	s.notePurgeMarker()
 	s.purge()
 	s.calls.Done()
 }
-
-// ErrNotFound is returned for a memory id that does not exist.
-var ErrNotFound = errors.New("memory not found")
-
-// ErrInvalid marks input the Store refuses: an empty or oversized memory or
-// query, bad tags, an unknown source form, SearchOptions or ListOptions out
-// of range; and an empty path or bad Options given to Open or
-// OpenWorkspace. An error about an option names the field and its value.
-var ErrInvalid = errors.New("invalid memory input")
-
-// errEmptyPath is the error of Open and OpenWorkspace for an empty path,
-// which the file system would take for the current directory.
-var errEmptyPath = fmt.Errorf("%w: empty path", ErrInvalid)
 
 // stmts are the statements every search runs, prepared once:
 // this SQLite driver does not cache statements, and preparing one costs

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/bulkhead-dev/bulkhead/chat"
+	"github.com/bulkhead-dev/bulkhead/internal/clip"
 	"github.com/bulkhead-dev/bulkhead/internal/count"
 )
 
@@ -28,10 +29,6 @@ const (
 	MaxToolResults     = 20   // larger maxResults values are lowered to this
 	maxToolResultChars = 2000 // characters of each result's text shown to the model
 )
-
-// ErrUnknownTool is returned by CallTool for a name other than ToolStore and
-// ToolSearch.
-var ErrUnknownTool = errors.New("unknown memory tool")
 
 // ToolSpecs returns the schemas of memory_store {content} and memory_search
 // {query, maxResults?}, for the model's tool list.
@@ -58,18 +55,22 @@ func ToolSpecs() []chat.Tool {
 }
 
 // CallTool runs one memory tool call for the agent and returns the text the
-// model sees. memory_store saves content with source "agent";
-// memory_search returns up to maxResults (default DefaultToolResults)
-// results, each text cut to 2000 characters. maxResults may be any JSON
-// number that is a whole number of at least 1 (3.0 and 1e9 are); one above
-// MaxToolResults is lowered to it rather than refused, which is kinder to a
-// model than an error, although the schema says maximum MaxToolResults.
+// model sees. Errors: ErrUnknownTool; ErrInvalid for input that is not a
+// JSON object of the tool's parameters or breaks the Store's limits;
+// database errors. The caller reports them to the model as error results.
 //
-// Errors: ErrUnknownTool; ErrInvalid for input that is not a JSON object of
-// the tool's parameters (a field the schema lacks, a wrong type, a missing
-// required field, a maxResults below 1 or with a fraction) or breaks the
-// Store's limits; database errors. The caller reports them to the model as
-// error results.
+// # Notes
+//
+//   - memory_store saves content with source "agent"; memory_search returns
+//     up to maxResults (default DefaultToolResults) results, each text cut
+//     to 2000 characters.
+//   - maxResults may be any JSON number that is a whole number of at least 1
+//     (3.0 and 1e9 are); one above MaxToolResults is lowered to it rather
+//     than refused, which is kinder to a model than an error, although the
+//     schema says maximum MaxToolResults.
+//   - Input that is not the tool's parameters: a field the schema lacks, a
+//     wrong type, a missing required field, a maxResults below 1 or with a
+//     fraction.
 func (s *Store) CallTool(ctx context.Context, name string, input json.RawMessage) (string, error) {
 	if err := s.checkOpen(); err != nil {
 		return "", err
@@ -121,7 +122,7 @@ func (s *Store) CallTool(ctx context.Context, name string, input json.RawMessage
 		}
 		return b.String(), nil
 	}
-	return "", fmt.Errorf("%w %q", ErrUnknownTool, clip(name))
+	return "", fmt.Errorf("%w %q", ErrUnknownTool, clip.Runes(name, maxEcho))
 }
 
 // The tools' parameters, ending the errors of CallTool's input checks.
@@ -140,7 +141,7 @@ func decodeToolInput(input json.RawMessage, in any, usage string, fields ...stri
 	}
 	for _, f := range slices.Sorted(maps.Keys(obj)) {
 		if !slices.Contains(fields, f) {
-			return fmt.Errorf("%w: unknown field %q; %s", ErrInvalid, clip(f), usage)
+			return fmt.Errorf("%w: unknown field %q; %s", ErrInvalid, clip.Runes(f, maxEcho), usage)
 		}
 	}
 	if err := json.Unmarshal(input, in); err != nil {
@@ -164,7 +165,7 @@ func toolMaxResults(raw json.RawMessage) (int, error) {
 	f, err := strconv.ParseFloat(string(raw), 64)
 	if (err != nil && !errors.Is(err, strconv.ErrRange)) || f < 1 || f != math.Trunc(f) {
 		return 0, fmt.Errorf("%w: maxResults %s: want a whole number from 1 to %d (larger ones are lowered to %d)",
-			ErrInvalid, clip(string(raw)), MaxToolResults, MaxToolResults)
+			ErrInvalid, clip.Runes(string(raw), maxEcho), MaxToolResults, MaxToolResults)
 	}
 	return int(min(f, MaxToolResults)), nil
 }

@@ -11,13 +11,16 @@ import (
 // vectorSet per model, and follows changes made through any connection or
 // process.
 //
-// Every transaction that inserts, updates or deletes embeddings appends the
-// memory ids to the vector_changes log (logVectorChanges), whose
-// AUTOINCREMENT sequence numbers are never reused. Before each search, sync reads the log's
-// bounds: nothing to do when the newest entry was already applied; the
-// changed memories' current vectors when only newer entries exist; a full
-// reload on first use, or when the entries after the last applied one were
-// pruned (a Store that fell more than keepVectorChanges behind).
+// # Notes
+//
+//   - Every transaction that inserts, updates or deletes embeddings appends
+//     the memory ids to the vector_changes log (logVectorChanges), whose
+//     AUTOINCREMENT sequence numbers are never reused.
+//   - Before each search, sync reads the log's bounds: nothing to do when
+//     the newest entry was already applied; the changed memories' current
+//     vectors when only newer entries exist; a full reload on first use, or
+//     when the entries after the last applied one were pruned (a Store that
+//     fell more than keepVectorChanges behind).
 type vectorIndex struct {
 	mu      sync.RWMutex
 	loaded  bool

@@ -1,26 +1,28 @@
 package memory
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/bulkhead-dev/bulkhead/memory/internal/dbfile"
 )
 
-// ErrNoWorkspace is returned by OpenWorkspace for a workspace directory
-// that does not exist.
-var ErrNoWorkspace = errors.New("workspace does not exist")
-
 // OpenWorkspace opens the memory store of an existing workspace directory
-// (<stateDir>/workspaces/<id>), at DatabasePath(dir). It never creates the
-// workspace itself, and follows no symbolic link from dir down. Errors wrap
-// ErrInvalid when dir is "" (not taken for the current directory),
-// ErrNoWorkspace when dir is missing or not a directory, ErrUnsafePath when
-// dir or its memory directory is a symbolic link (or the memory directory is
-// not a directory), else come from Open. An existing memory directory of
-// another mode than 0700 is set to 0700 (except on a read-only file
-// system), as Open sets the database's files to 0600.
+// (<stateDir>/workspaces/<id>), at DatabasePath(dir), never creating the
+// workspace itself. Errors wrap ErrInvalid when dir is "" (not taken for the
+// current directory), ErrNoWorkspace when dir is missing or not a
+// directory, ErrUnsafePath, or come from Open.
+//
+// # Notes
+//
+//   - It follows no symbolic link from dir down: a linked dir or memory
+//     directory, or a memory directory that is not a directory, is
+//     ErrUnsafePath.
+//   - An existing memory directory of another mode than 0700 is set to 0700
+//     (except on a read-only file system), as Open sets the database's files
+//     to 0600.
 func OpenWorkspace(dir string, opts Options) (*Store, error) {
 	if dir == "" {
 		return nil, errEmptyPath
@@ -34,10 +36,10 @@ func OpenWorkspace(dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("%w: %s", ErrNoWorkspace, dir)
 	}
 	path := DatabasePath(dir)
-	if err := checkType(filepath.Dir(path), true); err != nil {
+	if err := dbfile.CheckDir(filepath.Dir(path)); err != nil {
 		return nil, err
 	}
-	if err := restrictDir(filepath.Dir(path)); err != nil {
+	if err := dbfile.RestrictDir(filepath.Dir(path)); err != nil {
 		return nil, fmt.Errorf("open memory store: %w", err)
 	}
 	return Open(path, opts)

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/bulkhead-dev/bulkhead/memory/internal/textindex"
 )
 
 // keepVectorChanges is how many embedding changes the change log keeps for
@@ -108,7 +110,7 @@ func (s *Store) insert(ctx context.Context, tx *sql.Tx, ms []NewMemory, e embedd
 		if err != nil {
 			return nil, err
 		}
-		if _, err := insFTS.ExecContext(ctx, id, indexText(m.Text)); err != nil {
+		if _, err := insFTS.ExecContext(ctx, id, textindex.Index(m.Text)); err != nil {
 			return nil, err
 		}
 		mem := Memory{ID: id, Text: m.Text, Source: m.Source, Tags: m.Tags, Evergreen: m.Evergreen, Created: created, Updated: created}
@@ -126,9 +128,6 @@ func (s *Store) insert(ctx context.Context, tx *sql.Tx, ms []NewMemory, e embedd
 	}
 	return out, logVectorChanges(ctx, tx, embedded)
 }
-
-// errNoRow aborts a transaction whose memory does not exist.
-var errNoRow = errors.New("no such memory")
 
 // Update replaces the text of memory id, re-indexing and re-embedding it,
 // and returns the updated memory. The old text is overwritten as Delete's
@@ -163,7 +162,7 @@ func (s *Store) Update(ctx context.Context, id int64, text string) (_ Memory, er
 		if err := s.unindex(ctx, tx, id, old); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO memories_fts(rowid, body) VALUES (?, ?)`, id, indexText(text)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO memories_fts(rowid, body) VALUES (?, ?)`, id, textindex.Index(text)); err != nil {
 			return err
 		}
 		if v := e.vecs[0]; v != nil {
@@ -190,14 +189,17 @@ func (s *Store) Update(ctx context.Context, id int64, text string) (_ Memory, er
 }
 
 // Delete removes the memories ids, all or none: if one does not exist,
-// nothing is deleted and the error is ErrNotFound naming it. Their text
-// and index terms are overwritten in the database file (PRAGMA
-// secure_delete, FTS5 secure-delete), and the write-ahead log is then
-// checkpointed and truncated so that its older copies go too (see purge;
-// while another connection reads, a background retry finishes that). A
-// deleted memory's vector stays in the embedding cache, keyed by the
-// text's hash.
-// Errors: ErrNotFound, database errors.
+// nothing is deleted and the error is ErrNotFound naming it. Errors:
+// ErrNotFound, database errors.
+//
+// # Notes
+//
+//   - The text and index terms are overwritten in the database file (PRAGMA
+//     secure_delete, FTS5 secure-delete), and the write-ahead log is then
+//     checkpointed and truncated so that its older copies go too (see purge;
+//     while another connection reads, a background retry finishes that).
+//   - A deleted memory's vector stays in the embedding cache, keyed by the
+//     text's hash.
 func (s *Store) Delete(ctx context.Context, ids ...int64) (err error) {
 	if err := s.begin(); err != nil {
 		return err
@@ -251,16 +253,20 @@ func (s *Store) deleteIDs(ctx context.Context, tx *sql.Tx, ids []int64) ([]int64
 	return deleted, logVectorChanges(ctx, tx, deleted)
 }
 
-// unindex removes memory id, whose text was text, from the full-text
-// index with FTS5's 'delete' command, which names the row's terms: with
-// the table's secure-delete option (migration 3) they leave the index at
-// once. text must be what was indexed, or the index is damaged: indexText
-// is a function of the text alone, and a change of analyzer rebuilds the
-// index (see migrate). The write-ahead log still holds the old pages: the
-// call's end purges it (see purge), or, should this process fail to,
-// another (see notePurgeMarker).
+// unindex removes memory id, whose text was text, from the full-text index
+// with FTS5's 'delete' command, which names the row's terms: with the
+// table's secure-delete option (migration 3) they leave the index at once.
+//
+// # Notes
+//
+//   - text must be what was indexed, or the index is damaged: textindex.Index
+//     is a function of the text alone (FuzzIndexReproducible), and a change
+//     of analyzer rebuilds the index (see migrate).
+//   - The write-ahead log still holds the old pages: the call's end purges
+//     it (see purge), or, should this process fail to, another (see
+//     notePurgeMarker).
 func (s *Store) unindex(ctx context.Context, tx *sql.Tx, id int64, text string) error {
-	if _, err := tx.ExecContext(ctx, `INSERT INTO memories_fts(memories_fts, rowid, body) VALUES ('delete', ?, ?)`, id, indexText(text)); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO memories_fts(memories_fts, rowid, body) VALUES ('delete', ?, ?)`, id, textindex.Index(text)); err != nil {
 		return err
 	}
 	// Recorded in the database too, for another process to finish if

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/bulkhead-dev/bulkhead/chat"
+	"github.com/bulkhead-dev/bulkhead/internal/clip"
 )
 
 // CompactionPrompt is the system prompt of a summarisation request.
@@ -138,7 +139,7 @@ func renderHistory(msgs []chat.Message) string {
 				if b.IsError {
 					kind = "error"
 				}
-				fmt.Fprintf(&sb, "[tool %s] %s\n", kind, clip(b.Text, compactResultRunes))
+				fmt.Fprintf(&sb, "[tool %s] %s\n", kind, clip.Runes(b.Text, compactResultRunes))
 			}
 		}
 	}

@@ -5,7 +5,8 @@ import (
 	"encoding/hex"
 	"regexp"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/bulkhead-dev/bulkhead/internal/clip"
 )
 
 // MaxMessageRunes caps the length of an Error's Message, in runes.
@@ -31,26 +32,11 @@ func cleanMessage(s string, keys []string) string {
 		}
 	}
 	s = keyShaped.ReplaceAllString(s, redacted)
-	s = clip(strings.Join(strings.Fields(s), " "), MaxMessageRunes)
+	s = clip.Runes(strings.Join(strings.Fields(s), " "), MaxMessageRunes)
 	if s == "" {
 		return "(no message)"
 	}
 	return s
-}
-
-// clip returns s cut to at most n runes, marking a cut with "…". It never
-// splits a UTF-8 sequence. (One helper for the whole module is planned by
-// issue 9; this is the provider layer's only clipping point.)
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	i := 0
-	for range n {
-		_, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-	}
-	return s[:i] + "…"
 }
 
 // Fingerprint names a key in logs and errors without revealing it: the

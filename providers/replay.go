@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/bulkhead-dev/bulkhead/chat"
+	"github.com/bulkhead-dev/bulkhead/internal/clip"
 )
 
 // replayer is the Provider Replay returns.
@@ -113,12 +114,7 @@ func diffMessage(rec, got chat.Message) string {
 const maxShown = 200
 
 // show cuts s to maxShown bytes for an error message.
-func show(s string) string {
-	if len(s) > maxShown {
-		return s[:maxShown] + "…"
-	}
-	return s
-}
+func show(s string) string { return clip.String(s, maxShown) }
 
 // canonical returns v as canonical JSON: encoded, decoded into generic
 // values, then encoded again, so that key order and spacing inside raw JSON

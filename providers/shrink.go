@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/bulkhead-dev/bulkhead/chat"
+	"github.com/bulkhead-dev/bulkhead/internal/clip"
 )
 
 // shrunkHeadRunes is how much of an elided tool result is kept.
@@ -72,12 +73,12 @@ func ShrinkToolResults(req chat.Request, budget, keep int) (chat.Request, Shrink
 // elide cuts a tool result to its head and a note, or returns it whole
 // when that would not make it shorter.
 func elide(s string) string {
-	head := clip(s, shrunkHeadRunes)
+	head := clip.Runes(s, shrunkHeadRunes)
 	if len(head) >= len(s) {
 		return s
 	}
 	short := fmt.Sprintf("%s [%d bytes of this tool result were elided to fit the context window; run the tool again if you need them]",
-		head, len(s)-len(head)+len("…"))
+		head, len(s)-len(head)+len(clip.Ellipsis))
 	if len(short) >= len(s) {
 		return s
 	}

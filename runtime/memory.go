@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/bulkhead-dev/bulkhead/memory"
-	"github.com/bulkhead-dev/bulkhead/memory/embed"
+	"github.com/bulkhead-dev/bulkhead/memory/embedding"
 )
 
 // memoryOptions returns the options the workspace's memory store opens
@@ -25,18 +25,18 @@ func (w *Workspace) memoryOptions() memory.Options {
 
 // Embedder returns the embedding provider the workspace was created with
 // (WorkspaceConfig.EmbeddingProvider and EmbeddingModel; its key and base
-// URL come from the environment, see embed.FromEnv), or nil when it has
-// none. Errors: an unknown provider or a missing key (embed.ErrConfig), and
-// those of embed.New; the Embedder is nil then.
-func (w *Workspace) Embedder() (embed.Embedder, error) {
+// URL come from the environment, see embedding.FromEnv), or nil when it has
+// none. Errors: an unknown provider or a missing key (embedding.ErrConfig), and
+// those of embedding.New; the Embedder is nil then.
+func (w *Workspace) Embedder() (embedding.Embedder, error) {
 	if w.cfg.EmbeddingProvider == "" {
 		return nil, nil
 	}
-	cfg, err := embed.FromEnv(w.cfg.EmbeddingProvider, w.cfg.EmbeddingModel, os.Getenv)
+	cfg, err := embedding.FromEnv(w.cfg.EmbeddingProvider, w.cfg.EmbeddingModel, os.Getenv)
 	if err != nil {
 		return nil, err
 	}
-	emb, err := embed.New(cfg)
+	emb, err := embedding.New(cfg)
 	if err != nil {
 		return nil, err
 	}

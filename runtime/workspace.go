@@ -14,7 +14,7 @@ import (
 
 	"github.com/bulkhead-dev/bulkhead/internal/atomicfile"
 	"github.com/bulkhead-dev/bulkhead/internal/ids"
-	"github.com/bulkhead-dev/bulkhead/memory/embed"
+	"github.com/bulkhead-dev/bulkhead/memory/embedding"
 	"github.com/bulkhead-dev/bulkhead/providers"
 	"github.com/bulkhead-dev/bulkhead/sessions"
 	"github.com/gofrs/flock"
@@ -49,7 +49,7 @@ type WorkspaceConfig struct {
 	SystemPrompt string `json:"system_prompt,omitempty"`
 	MaxTurns     int    `json:"max_turns,omitempty"`
 	// EmbeddingProvider enables vector search in the workspace's memory
-	// (openai, gemini, voyage, mistral, ollama; see package memory/embed),
+	// (openai, gemini, voyage, mistral, ollama; see package memory/embedding),
 	// with EmbeddingModel or the provider's default. Its key and base URL
 	// come from the host's environment, never from this file. Empty:
 	// keyword-only memory search.
@@ -76,7 +76,7 @@ const (
 
 // validate returns an ErrInvalidConfig error naming the first field it
 // refuses: a Provider that providers.Names does not list, a negative
-// MaxTurns or ToolTimeout, an EmbeddingProvider that embed.Providers does
+// MaxTurns or ToolTimeout, an EmbeddingProvider that embedding.Providers does
 // not list, or an EmbeddingModel without a provider.
 func (c WorkspaceConfig) validate() error {
 	switch {
@@ -84,8 +84,8 @@ func (c WorkspaceConfig) validate() error {
 		return fmt.Errorf("%w: provider %q: want one of %s", ErrInvalidConfig, c.Provider, strings.Join(providers.Names(), ", "))
 	case c.MaxTurns < 0:
 		return fmt.Errorf("%w: max turns %d must not be negative", ErrInvalidConfig, c.MaxTurns)
-	case c.EmbeddingProvider != "" && !slices.Contains(embed.Providers(), c.EmbeddingProvider):
-		return fmt.Errorf("%w: embedding provider %q: want one of %s", ErrInvalidConfig, c.EmbeddingProvider, strings.Join(embed.Providers(), ", "))
+	case c.EmbeddingProvider != "" && !slices.Contains(embedding.Providers(), c.EmbeddingProvider):
+		return fmt.Errorf("%w: embedding provider %q: want one of %s", ErrInvalidConfig, c.EmbeddingProvider, strings.Join(embedding.Providers(), ", "))
 	case c.EmbeddingModel != "" && c.EmbeddingProvider == "":
 		return fmt.Errorf("%w: embedding model %q needs an embedding provider", ErrInvalidConfig, c.EmbeddingModel)
 	case c.ToolTimeout < 0:
@@ -125,7 +125,7 @@ func (p *Platform) workspaceDir(id string) string {
 
 // CreateWorkspace creates workspace id with cfg (its Created time is set
 // now). It returns ErrWorkspaceExists if the id is taken, ErrInvalidConfig
-// for an embedding provider package memory/embed does not know or an
+// for an embedding provider package memory/embedding does not know or an
 // embedding model without a provider, and an error for an invalid id. The workspace is assembled in a temporary directory and
 // renamed into place, so other processes see it whole or not at all.
 func (p *Platform) CreateWorkspace(id string, cfg WorkspaceConfig) (*Workspace, error) {

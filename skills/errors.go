@@ -3,6 +3,8 @@ package skills
 import (
 	"errors"
 	"fmt"
+
+	"github.com/bulkhead-dev/bulkhead/internal/clip"
 )
 
 // Errors wrapped by the package's errors; test with errors.Is.
@@ -75,9 +77,4 @@ func (e *EntryError) Error() string {
 func (e *EntryError) Unwrap() error { return e.Err }
 
 // shorten cuts s to at most 200 bytes for an error message.
-func shorten(s string) string {
-	if len(s) > 200 {
-		return s[:200] + "…"
-	}
-	return s
-}
+func shorten(s string) string { return clip.String(s, 200) }

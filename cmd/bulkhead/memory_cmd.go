@@ -15,7 +15,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/bulkhead-dev/bulkhead/memory"
-	"github.com/bulkhead-dev/bulkhead/memory/embed"
+	"github.com/bulkhead-dev/bulkhead/memory/embedding"
 	"github.com/bulkhead-dev/bulkhead/runtime"
 )
 
@@ -40,26 +40,26 @@ func newMemoryCmd(g *globals) *cobra.Command {
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&workspaceID, "workspace-id", runtime.DefaultWorkspaceID, "workspace (tenant) id")
 	pf.BoolVar(&asJSON, "json", false, "print JSON")
-	pf.StringVar(&embedProvider, "embedding-provider", "", "embedding provider for vector search: "+strings.Join(embed.Providers(), ", ")+" (default: the workspace's, else keyword-only)")
+	pf.StringVar(&embedProvider, "embedding-provider", "", "embedding provider for vector search: "+strings.Join(embedding.Providers(), ", ")+" (default: the workspace's, else keyword-only)")
 	pf.StringVar(&embedModel, "embedding-model", "", "embedding model (default: the provider's)")
 	pf.StringVar(&embedBaseURL, "embedding-base-url", "", "embedding API base URL (default: the provider's, or its *_BASE_URL variable)")
 	cmd.SetFlagErrorFunc(flagError)
 
 	open := func(createDefault bool) (*memory.Store, func(), error) {
 		// The flags are checked before the workspace is opened, or made.
-		var flagEmbedder embed.Embedder
+		var flagEmbedder embedding.Embedder
 		switch {
 		case embedProvider == "" && (embedModel != "" || embedBaseURL != ""):
 			return nil, nil, errors.New("--embedding-model and --embedding-base-url need --embedding-provider")
 		case embedProvider != "":
-			cfg, err := embed.FromEnv(embedProvider, embedModel, os.Getenv)
+			cfg, err := embedding.FromEnv(embedProvider, embedModel, os.Getenv)
 			if err != nil {
 				return nil, nil, err
 			}
 			if embedBaseURL != "" {
 				cfg.BaseURL, cfg.Trusted = embedBaseURL, true
 			}
-			if flagEmbedder, err = embed.New(cfg); err != nil {
+			if flagEmbedder, err = embedding.New(cfg); err != nil {
 				return nil, nil, err
 			}
 		}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/bulkhead-dev/bulkhead/internal/clip"
 )
 
 var pattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
@@ -14,11 +16,7 @@ var pattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 // always a single, non-special path element.
 func Validate(kind, id string) error {
 	if !pattern.MatchString(id) || strings.Contains(id, "..") {
-		shown := id
-		if len(shown) > 64 {
-			shown = shown[:64] + "…"
-		}
-		return fmt.Errorf("invalid %s id %q: want 1-128 characters of letters, digits, '.', '_' or '-', starting with a letter or digit, without '..'", kind, shown)
+		return fmt.Errorf("invalid %s id %q: want 1-128 characters of letters, digits, '.', '_' or '-', starting with a letter or digit, without '..'", kind, clip.String(id, 64))
 	}
 	return nil
 }

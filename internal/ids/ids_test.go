@@ -30,3 +30,12 @@ func TestValidateShortensLongIDs(t *testing.T) {
 		t.Fatalf("error of %d bytes: %v", len(err.Error()), err)
 	}
 }
+
+// TestValidateShortensAtRuneBoundary: the id echoed in the error is cut
+// between characters, never inside one.
+func TestValidateShortensAtRuneBoundary(t *testing.T) {
+	err := Validate("session", "a"+strings.Repeat("é", 100))
+	if want := `"a` + strings.Repeat("é", 31) + `…"`; err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %v, want the id shown as %s", err, want)
+	}
+}
