@@ -89,6 +89,9 @@ type Mount struct {
 	GuestPath string
 	// ReadOnly refuses every change with EROFS (confined.ReadOnly).
 	ReadOnly bool
+	// MaxBytes, when positive, bounds the bytes the guest's files under
+	// the mount may hold; a write beyond fails with EIO (confined.Quota).
+	MaxBytes int64
 }
 
 // CommandSpec describes one run of a Command. The zero value runs the

@@ -178,6 +178,14 @@ func TestRunCommandMounts(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(ro, "new")); err == nil {
 		t.Error("a read-only mount was written")
 	}
+	small := []Mount{{HostDir: t.TempDir(), GuestPath: "/tmp", MaxBytes: 6}}
+	if _, out, _ := runCmd(t, h, c, CommandSpec{Args: []string{"write", "/tmp/f"}, Mounts: small}); !strings.Contains(out, "I/O error") {
+		t.Errorf("write of 7 bytes under a 6-byte quota: %q", out)
+	}
+	small[0].MaxBytes = 7
+	if _, out, _ := runCmd(t, h, c, CommandSpec{Args: []string{"write", "/tmp/f"}, Mounts: small}); out != "err=<nil>\n" {
+		t.Errorf("write of 7 bytes under a 7-byte quota: %q", out)
+	}
 }
 
 func TestRunCommandLimits(t *testing.T) {

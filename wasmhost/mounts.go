@@ -29,6 +29,8 @@ func openMounts(mounts []Mount) (wazero.FSConfig, func(), error) {
 		}
 		if m.ReadOnly {
 			fsys = confined.ReadOnly(fsys)
+		} else if m.MaxBytes > 0 {
+			fsys = confined.Quota(fsys, m.MaxBytes)
 		}
 		closers = append(closers, fsys.(io.Closer))
 		cfg = cfg.WithSysFSMount(fsys, m.GuestPath).(sysfs.FSConfig)
