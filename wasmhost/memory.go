@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 
 	"github.com/tetratelabs/wazero/experimental"
+	"golang.org/x/sys/unix"
 )
 
 // memoryCap is the linear memory allocator of one command run
@@ -15,39 +16,51 @@ type memoryCap struct {
 	refused atomic.Bool
 }
 
-// Allocate implements experimental.MemoryAllocator; cap is the suggested
-// initial capacity of the backing slice.
-func (m *memoryCap) Allocate(cap, _ uint64) experimental.LinearMemory {
-	return &linearMemory{buf: make([]byte, 0, min(cap, m.limit)), owner: m}
+// Allocate implements experimental.MemoryAllocator. It reserves the
+// largest size the memory may reach (the module's maximum, at most the
+// limit) as private anonymous pages (mmap(2) MAP_NORESERVE), which the
+// kernel supplies, zeroed, when first touched: growing never copies or
+// clears anything, and a page the guest never touches costs nothing.
+//
+// # Notes
+//
+//   - A reservation that fails (address space exhausted) yields a memory
+//     that cannot grow at all; the guest sees memory.grow fail.
+func (m *memoryCap) Allocate(_, max uint64) experimental.LinearMemory {
+	size := min(max, m.limit)
+	if size == 0 {
+		return &linearMemory{owner: m}
+	}
+	buf, err := unix.Mmap(-1, 0, int(size), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE)
+	if err != nil {
+		return &linearMemory{owner: m}
+	}
+	return &linearMemory{reserved: buf, owner: m}
 }
 
-// linearMemory is one guest memory. Growing it past its capacity copies it
-// into a slice of double the capacity, at most the limit, so a guest that
-// grows page by page costs amortised constant time per page.
+// linearMemory is one guest memory inside its reservation.
 type linearMemory struct {
-	buf   []byte
-	owner *memoryCap
+	reserved []byte
+	owner    *memoryCap
 }
 
 // Reallocate implements experimental.LinearMemory: the memory becomes size
-// bytes long, the new bytes zero, or nil is returned when size is over the
-// limit (the guest's memory.grow then returns -1).
+// bytes long, or nil is returned when size is over the reservation (the
+// guest's memory.grow then returns -1). Wasm memories never shrink, so the
+// bytes past the old length were never handed out: still zero.
 func (l *linearMemory) Reallocate(size uint64) []byte {
-	if size > l.owner.limit {
+	if size > uint64(len(l.reserved)) {
 		l.owner.refused.Store(true)
 		return nil
 	}
-	if size <= uint64(cap(l.buf)) {
-		// Wasm memories never shrink, so the bytes between the old length
-		// and size were never handed out: still zero.
-		l.buf = l.buf[:size]
-		return l.buf
-	}
-	grown := make([]byte, size, max(size, min(2*uint64(cap(l.buf)), l.owner.limit)))
-	copy(grown, l.buf)
-	l.buf = grown
-	return grown
+	return l.reserved[:size]
 }
 
-// Free implements experimental.LinearMemory.
-func (l *linearMemory) Free() { l.buf = nil }
+// Free implements experimental.LinearMemory: it unmaps the reservation.
+// wazero calls it when the module instance is closed.
+func (l *linearMemory) Free() {
+	if l.reserved != nil {
+		unix.Munmap(l.reserved)
+		l.reserved = nil
+	}
+}
