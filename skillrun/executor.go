@@ -44,6 +44,7 @@ type Options struct {
 type Executor struct {
 	opts    Options
 	modules *moduleCache
+	scratch *scratchDirs
 }
 
 // New returns an Executor.
@@ -57,12 +58,15 @@ func New(opts Options) *Executor {
 	if opts.ModuleCache <= 0 {
 		opts.ModuleCache = DefaultModuleCache
 	}
-	return &Executor{opts: opts, modules: newModuleCache(opts.WASM, opts.ModuleCache)}
+	return &Executor{opts: opts, modules: newModuleCache(opts.WASM, opts.ModuleCache), scratch: &scratchDirs{base: opts.ScratchDir}}
 }
 
-// Close releases the compiled WASM skills; calls in progress finish first
-// with theirs. The Options.WASM host is the caller's to close.
+// Close releases the compiled WASM skills (calls in progress finish first
+// with theirs) and removes the executor's directories in
+// Options.ScratchDir. Call it once no call is in progress. The
+// Options.WASM host is the caller's to close.
 func (e *Executor) Close(ctx context.Context) error {
+	e.scratch.close()
 	return e.modules.close(ctx)
 }
 

@@ -40,11 +40,10 @@ func (e *Executor) runNative(ctx context.Context, c *call) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	ws, readOnly, cleanup, err := e.nativeWorkspace(c.req)
+	ws, readOnly, err := e.nativeWorkspace(c.req)
 	if err != nil {
 		return nil, err
 	}
-	defer cleanup()
 	binds, expose := JailBinds(append([]*skills.Skill{sk}, c.req.SkillMounts...)...)
 	out := newOutputs(c.mask, c.limits.StderrTail)
 	cfg := nsjail.Config{
@@ -77,17 +76,14 @@ func (e *Executor) runNative(ctx context.Context, c *call) (*Result, error) {
 }
 
 // nativeWorkspace returns the directory mounted at /workspace: the
-// workspace when the skill may see it, else a new empty directory, both
-// read-only unless the skill may write. cleanup removes what was made.
-func (e *Executor) nativeWorkspace(req *Request) (dir string, readOnly bool, cleanup func(), err error) {
+// workspace when the skill may see it, else the executor's shared empty
+// directory; read-only unless the skill may write.
+func (e *Executor) nativeWorkspace(req *Request) (dir string, readOnly bool, err error) {
 	if mounted, ro := workspaceAccess(req.Skill); mounted {
-		return req.Workspace, ro, func() {}, nil
+		return req.Workspace, ro, nil
 	}
-	empty, err := os.MkdirTemp(e.opts.ScratchDir, "bulkhead-skill-")
-	if err != nil {
-		return "", false, nil, fmt.Errorf("scratch directory: %w", err)
-	}
-	return empty, true, func() { os.Remove(empty) }, nil
+	empty, err := e.scratch.emptyDir()
+	return empty, true, err
 }
 
 // nativeArgv returns the command that runs the entry point of sk, mounted

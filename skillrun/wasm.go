@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/bulkhead-dev/bulkhead/hostcall"
@@ -47,11 +46,11 @@ func (e *Executor) runWASM(ctx context.Context, c *call) (*Result, error) {
 		return nil, err
 	}
 	defer release()
-	scratch, err := os.MkdirTemp(e.opts.ScratchDir, "bulkhead-skill-")
+	scratch, err := e.scratch.get()
 	if err != nil {
-		return nil, fmt.Errorf("scratch directory: %w", err)
+		return nil, err
 	}
-	defer os.RemoveAll(scratch)
+	defer e.scratch.put(scratch)
 	mounts = append(mounts, wasmhost.Mount{HostDir: scratch, GuestPath: wasmTmpDir, MaxBytes: c.limits.TmpSize})
 
 	out := newOutputs(c.mask, c.limits.StderrTail)
