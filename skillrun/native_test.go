@@ -204,6 +204,18 @@ func TestNativeOutputLimit(t *testing.T) {
 	}
 }
 
+func TestNativeTmpSize(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	s := f.add(t, "tmp-filler", "", map[string]string{"execute.sh": `head -c 2097152 /dev/zero > /tmp/f && echo fits || echo full`})
+	if got := f.ok(t, Request{Skill: s, Limits: Limits{TmpSize: 1 << 20}}); got != "full\n" {
+		t.Errorf("2 MiB into a 1 MiB /tmp: %q", got)
+	}
+	if got := f.ok(t, Request{Skill: s}); got != "fits\n" {
+		t.Errorf("2 MiB into the default /tmp: %q", got)
+	}
+}
+
 func TestNativeMemoryLimit(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)

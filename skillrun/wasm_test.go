@@ -161,6 +161,22 @@ func TestWASMLogLimits(t *testing.T) {
 	}
 }
 
+// TestWASMLogRate floods the log host call: the burst of 100 passes, the
+// rest of 150 calls in a few milliseconds is refused.
+func TestWASMLogRate(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	s := f.addProbe(t, "probe-flood", "")
+	got := f.ok(t, Request{Skill: s, Params: []byte(`{"mode":"flood","n":150}`)})
+	var limited int
+	if _, err := fmt.Sscanf(got, "limited=%d", &limited); err != nil || limited < 40 || limited > 50 {
+		t.Errorf("150 log calls: %q, want about 50 rate limited", got)
+	}
+	if n := strings.Count(f.log.String(), `"message":"flood"`); n != 150-limited {
+		t.Errorf("host log holds %d lines, want %d", n, 150-limited)
+	}
+}
+
 // TestWASMForbiddenHostCalls calls the agent's methods from a skill.
 func TestWASMForbiddenHostCalls(t *testing.T) {
 	t.Parallel()

@@ -7,12 +7,14 @@ package main
 import (
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"sort"
 	"strings"
 
+	"github.com/bulkhead-dev/bulkhead/hostcall"
 	"github.com/bulkhead-dev/bulkhead/tools-wasm/guest"
 	"github.com/bulkhead-dev/bulkhead/tools-wasm/skill"
 )
@@ -49,6 +51,15 @@ func main() {
 		fmt.Printf("err=%v\n", err)
 	case "log":
 		fmt.Printf("err=%v\n", skill.Log(skill.Warn, p.Message))
+	case "flood":
+		limited := 0
+		for i := 0; i < p.N; i++ {
+			var e *hostcall.Error
+			if err := skill.Log(skill.Debug, "flood"); errors.As(err, &e) && e.Status == hostcall.RateLimited {
+				limited++
+			}
+		}
+		fmt.Printf("limited=%d\n", limited)
 	case "host-params":
 		var again params
 		err := skill.HostParams(&again)
