@@ -56,7 +56,7 @@ func newFixture(t testing.TB) *fixture {
 		t.Fatal(err)
 	}
 	log := &syncBuffer{}
-	e := New(Options{WASM: testHost(t), Logger: zerolog.New(log)})
+	e := New(Options{WASM: testHost(t), Logger: zerolog.New(log), ScratchDir: t.TempDir()})
 	t.Cleanup(func() { e.Close(context.Background()) })
 	return &fixture{state: state, cat: cat, exec: e, protected: []string{state}, log: log}
 }

@@ -164,7 +164,8 @@ func TestNativeTimeout(t *testing.T) {
 		t.Errorf("tool result %q", text)
 	}
 	// The platform maximum cuts a longer frontmatter timeout.
-	e := New(Options{MaxTimeout: 500 * time.Millisecond})
+	e := New(Options{MaxTimeout: 500 * time.Millisecond, ScratchDir: t.TempDir()})
+	defer e.Close(context.Background())
 	res, err := e.Execute(context.Background(), Request{Skill: s, ProtectedPaths: f.protected})
 	if err != nil || !res.TimedOut || res.Timeout != 500*time.Millisecond {
 		t.Errorf("with MaxTimeout 500ms: %+v, %v", res, err)

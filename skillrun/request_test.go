@@ -149,7 +149,7 @@ func TestToolResult(t *testing.T) {
 // cache bounded without breaking calls in flight.
 func TestModuleCache(t *testing.T) {
 	f := newFixture(t)
-	f.exec = New(Options{WASM: testHost(t), ModuleCache: 2})
+	f.exec = New(Options{WASM: testHost(t), ModuleCache: 2, ScratchDir: t.TempDir()})
 	defer f.exec.Close(context.Background())
 	var list []*skills.Skill
 	for _, n := range []string{"probe-a", "probe-b", "probe-c"} {
