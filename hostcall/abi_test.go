@@ -46,6 +46,8 @@ func TestPayloadFieldNames(t *testing.T) {
 		{ToolCall{ID: "1", Name: "bash", Input: json.RawMessage(`{}`)}, `{"id":"1","name":"bash","input":{}}`},
 		{ToolResult{Text: "t", IsError: true}, `{"text":"t","is_error":true}`},
 		{Event{Type: EventToolStart, ID: "1", Name: "ls"}, `{"type":"tool_start","id":"1","name":"ls"}`},
+		{Log{Level: LogWarn, Message: "m"}, `{"level":"warn","message":"m"}`},
+		{Log{Message: "m"}, `{"message":"m"}`},
 	}
 	for _, c := range cases {
 		b, err := json.Marshal(c.v)
@@ -63,5 +65,21 @@ func TestEncodeAppend(t *testing.T) {
 	}
 	if string(EncodeAppend(nil)) != `{"messages":[]}` {
 		t.Fatalf("empty = %s", EncodeAppend(nil))
+	}
+}
+
+// TestSkillMethodsDisjoint checks that no agent method is granted to a
+// skill: the two capability sets share nothing.
+func TestSkillMethodsDisjoint(t *testing.T) {
+	agent := []string{MethodRunStart, MethodLLMComplete, MethodTranscriptAppend, MethodToolCall, MethodEventEmit, MethodRunFinish}
+	for _, s := range SkillMethods {
+		for _, a := range agent {
+			if s == a {
+				t.Errorf("%s is both an agent and a skill method", s)
+			}
+		}
+	}
+	if len(SkillMethods) != 2 || SkillMethods[0] != "log" || SkillMethods[1] != "params.read" {
+		t.Errorf("SkillMethods = %q, want [log params.read] (docs/hostcall.md)", SkillMethods)
 	}
 }

@@ -125,3 +125,39 @@ type Finish struct {
 	Reason   FinishReason `json:"reason"`
 	Turns    int          `json:"turns"`
 }
+
+// The methods of version 1 that a WASM skill may call (SkillMethods). An
+// agent guest is granted none of them, and a skill none of the agent's.
+const (
+	// MethodLog: payload Log → {}. Writes one line to the host's log,
+	// with every credential value given to the skill masked.
+	MethodLog = "log"
+	// MethodParamsRead: payload {} → the skill's params: the JSON value
+	// also given on its standard input ({} when the call had none).
+	MethodParamsRead = "params.read"
+)
+
+// SkillMethods are the methods granted to a WASM skill; every other
+// method answers UnknownMethod.
+var SkillMethods = []string{MethodLog, MethodParamsRead}
+
+// LogLevel is the severity of a Log line.
+type LogLevel string
+
+// The levels of a Log line; empty means LogInfo.
+const (
+	LogDebug LogLevel = "debug"
+	LogInfo  LogLevel = "info"
+	LogWarn  LogLevel = "warn"
+	LogError LogLevel = "error"
+)
+
+// MaxLogMessage is the longest Log message kept, in bytes; the host cuts
+// longer ones and marks the cut.
+const MaxLogMessage = 8 << 10
+
+// Log is the payload of log.
+type Log struct {
+	Level   LogLevel `json:"level,omitempty"`
+	Message string   `json:"message"`
+}

@@ -120,12 +120,17 @@ func (c Config) resolveMounts() ([]resolvedMount, error) {
 	if err != nil {
 		return nil, err
 	}
+	ws.readOnly = c.WorkspaceReadOnly
 	mounts := []resolvedMount{ws}
 	if len(c.Binds) > MaxBinds {
 		return nil, fmt.Errorf("%w: Binds: %d binds, more than %d", ErrInvalidConfig, len(c.Binds), MaxBinds)
 	}
+	exposed, err := c.exposedPaths()
+	if err != nil {
+		return nil, err
+	}
 	for i, b := range c.Binds {
-		m, err := resolveBind(b, protected)
+		m, err := resolveBind(b, protected, exposed)
 		if err != nil {
 			return nil, fmt.Errorf("%w: Binds[%d]: %w", ErrInvalidConfig, i, err)
 		}
@@ -137,6 +142,22 @@ func (c Config) resolveMounts() ([]resolvedMount, error) {
 		mounts = append(mounts, m)
 	}
 	return mounts, nil
+}
+
+// exposedPaths returns Config.ExposeReadOnly with every symlink resolved;
+// an entry that does not exist is dropped, since no bind source can
+// resolve to it.
+func (c Config) exposedPaths() ([]string, error) {
+	out := make([]string, 0, len(c.ExposeReadOnly))
+	for _, p := range c.ExposeReadOnly {
+		if !filepath.IsAbs(p) {
+			return nil, fmt.Errorf("%w: ExposeReadOnly: %q is not an absolute path", ErrInvalidConfig, p)
+		}
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
 // resolveWorkspace checks Config.Workspace and resolves its symlinks, so
@@ -162,18 +183,8 @@ func resolveWorkspace(path string, protected []string) (resolvedMount, error) {
 	if !fi.IsDir() {
 		return fail("%q is not a directory", path)
 	}
-	if resolved == "/" {
-		return fail("%q is the host root", path)
-	}
-	for _, tree := range resolveAll(workspaceForbiddenTrees) {
-		if within(resolved, tree) {
-			return fail("%q lies under %s", path, tree)
-		}
-	}
-	for _, p := range protected {
-		if within(p, resolved) {
-			return fail("%q contains the protected path %s", path, p)
-		}
+	if err := checkExposable(path, resolved, protected); err != nil {
+		return fail("%w", err)
 	}
 	if tree := inSystemTree(resolved); tree != "" {
 		return fail("%q lies under the system directory %s, which a jail may not write", path, tree)
@@ -181,8 +192,30 @@ func resolveWorkspace(path string, protected []string) (resolvedMount, error) {
 	return resolvedMount{source: resolved, target: stage.WorkspaceDir, dir: true}, nil
 }
 
-// resolveBind checks one bind and resolves its source.
-func resolveBind(b Bind, protected []string) (resolvedMount, error) {
+// checkExposable applies the rules every directory that may lie under a
+// protected path is held to (the workspace, and binds named in
+// Config.ExposeReadOnly) to path, resolved to resolved: not the host root,
+// not under a kernel or runtime tree, not containing a protected path.
+func checkExposable(path, resolved string, protected []string) error {
+	if resolved == "/" {
+		return fmt.Errorf("%q is the host root", path)
+	}
+	for _, tree := range resolveAll(workspaceForbiddenTrees) {
+		if within(resolved, tree) {
+			return fmt.Errorf("%q lies under %s", path, tree)
+		}
+	}
+	for _, p := range protected {
+		if within(p, resolved) {
+			return fmt.Errorf("%q contains the protected path %s", path, p)
+		}
+	}
+	return nil
+}
+
+// resolveBind checks one bind and resolves its source. exposed are the
+// resolved Config.ExposeReadOnly entries.
+func resolveBind(b Bind, protected, exposed []string) (resolvedMount, error) {
 	if !filepath.IsAbs(b.Source) {
 		return resolvedMount{}, fmt.Errorf("source %q is not an absolute path", b.Source)
 	}
@@ -200,9 +233,15 @@ func resolveBind(b Bind, protected []string) (resolvedMount, error) {
 	if err != nil {
 		return resolvedMount{}, fmt.Errorf("source: %w", err)
 	}
-	for _, p := range protected {
-		if within(resolved, p) || within(p, resolved) {
-			return resolvedMount{}, fmt.Errorf("source %q resolves to %s, which exposes the protected path %s", b.Source, resolved, p)
+	if b.ReadOnly && slices.Contains(exposed, resolved) {
+		if err := checkExposable(b.Source, resolved, protected); err != nil {
+			return resolvedMount{}, fmt.Errorf("source (in ExposeReadOnly): %w", err)
+		}
+	} else {
+		for _, p := range protected {
+			if within(resolved, p) || within(p, resolved) {
+				return resolvedMount{}, fmt.Errorf("source %q resolves to %s, which exposes the protected path %s", b.Source, resolved, p)
+			}
 		}
 	}
 	if tree := inSystemTree(resolved); tree != "" && !b.ReadOnly {

@@ -170,3 +170,59 @@ func TestCheckWorkspace(t *testing.T) {
 		}
 	}
 }
+
+// TestExposeReadOnly checks the exemption of Config.ExposeReadOnly: a skill
+// folder under the protected state directory may be bound read-only when
+// named exactly, and nothing else of the protected tree may.
+func TestExposeReadOnly(t *testing.T) {
+	ws := t.TempDir()
+	state := t.TempDir()
+	catalog := filepath.Join(state, "skills")
+	skill := filepath.Join(catalog, "one")
+	other := filepath.Join(catalog, "two")
+	nested := filepath.Join(skill, "secret")
+	for _, d := range []string{skill, other, nested} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	viaLink := filepath.Join(t.TempDir(), "skill-link")
+	if err := os.Symlink(skill, viaLink); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		bind      Bind
+		expose    []string
+		protected []string
+		wantErr   string
+	}{
+		{"exposed skill folder", Bind{Source: skill, Target: "/skills/one", ReadOnly: true}, []string{skill}, []string{state}, ""},
+		{"exposed through a symlink", Bind{Source: skill, Target: "/skills/one", ReadOnly: true}, []string{viaLink}, []string{state}, ""},
+		{"not exposed", Bind{Source: other, Target: "/skills/two", ReadOnly: true}, []string{skill}, []string{state}, "protected path " + state},
+		{"exposed but writable", Bind{Source: skill, Target: "/skills/one"}, []string{skill}, []string{state}, "protected path " + state},
+		{"parent of the exposed folder", Bind{Source: catalog, Target: "/skills", ReadOnly: true}, []string{skill}, []string{state}, "protected path " + state},
+		{"under the exposed folder", Bind{Source: nested, Target: "/s", ReadOnly: true}, []string{skill}, []string{state}, "protected path " + state},
+		{"exposed folder holding a protected path", Bind{Source: skill, Target: "/skills/one", ReadOnly: true}, []string{skill}, []string{state, nested}, "contains the protected path " + nested},
+		{"exposed protected path itself", Bind{Source: state, Target: "/s", ReadOnly: true}, []string{state}, []string{state}, "contains the protected path " + state},
+		{"exposed /etc", Bind{Source: "/etc", Target: "/s", ReadOnly: true}, []string{"/etc"}, nil, "contains the protected path /etc/shadow"},
+		{"exposed proc", Bind{Source: "/proc/1", Target: "/s", ReadOnly: true}, []string{"/proc/1"}, nil, "lies under /proc"},
+		{"exposed host root", Bind{Source: "/", Target: "/s", ReadOnly: true}, []string{"/"}, nil, "host root"},
+		{"relative entry", Bind{Source: skill, Target: "/skills/one", ReadOnly: true}, []string{"skills/one"}, []string{state}, "ExposeReadOnly"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := Config{Workspace: ws, Binds: []Bind{tc.bind}, ProtectedPaths: tc.protected, ExposeReadOnly: tc.expose}
+			err := cfg.Validate()
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatalf("Validate() = %v, want nil", err)
+				}
+				return
+			}
+			if err == nil || !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("Validate() = %v, want ErrInvalidConfig containing %q", err, tc.wantErr)
+			}
+		})
+	}
+}

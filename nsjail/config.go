@@ -101,13 +101,20 @@ type Config struct {
 	// root (an idmapped mount, see doc.go).
 	Workspace string
 
+	// WorkspaceReadOnly mounts Workspace read-only; it stays the working
+	// directory. Native skills that may only read the workspace's files
+	// get it, and skills that may see none get an empty directory this
+	// way.
+	WorkspaceReadOnly bool
+
 	// Binds are extra host paths mounted in the jail, at most MaxBinds.
 	// Each Source must exist, must not itself be a symlink, and must
 	// resolve outside every protected path and not be an ancestor of one:
 	// /proc, /sys, /dev, /boot, /root, /home, /run, /var/run,
 	// /etc/shadow, /etc/gshadow, /etc/sudoers, /etc/sudoers.d, /etc/ssh,
 	// container runtime state (/var/lib/docker, /var/lib/containerd,
-	// /var/lib/containers) and ProtectedPaths. Each Target must be a
+	// /var/lib/containers) and ProtectedPaths (except read-only binds of
+	// the directories named in ExposeReadOnly). Each Target must be a
 	// clean absolute path without "..", outside the jail's own directories
 	// (/proc, /dev, /etc, /usr, /bin, /sbin, /lib*, /tmp, /workspace) and
 	// not inside another bind's target.
@@ -118,6 +125,17 @@ type Config struct {
 	// here (package runtime passes its state directory and compilation
 	// cache): this package reads no bulkhead environment variable.
 	ProtectedPaths []string
+
+	// ExposeReadOnly are directories that Binds may mount read-only even
+	// though they lie under a protected path: package runtime names each
+	// skill folder of its catalog (<stateDir>/skills/<id>), mounted at
+	// /skills/<id> while the state directory stays protected. Each must be
+	// absolute. A bind is exempt only when it is read-only and its source,
+	// resolved, is exactly one of these directories, resolved; it is then
+	// held to the rules of Workspace instead: not the host root, not under
+	// /proc, /sys, /dev, /boot or /run, and not containing any protected
+	// path.
+	ExposeReadOnly []string
 
 	// Env holds extra environment variables (name → value) added to the
 	// fixed allowlisted environment (see env.go). Names must match

@@ -81,8 +81,10 @@
 // resolv.conf, nsswitch.conf, ld.so.cache, ssl/certs and alternatives; a
 // new /proc for the PID namespace (hidepid=invisible; its sys, irq and bus
 // entries read-only); a minimal /dev; a private /tmp and /dev/shm (default
-// 64 MiB each); the workspace, read-write, at /workspace, which is the
-// working directory; and the caller's binds. There is no /sys, no /home,
+// 64 MiB each); the workspace, read-write unless Config.WorkspaceReadOnly,
+// at /workspace, which is the working directory; and the caller's binds
+// (none from under a protected path, except the read-only ones named in
+// Config.ExposeReadOnly). There is no /sys, no /home,
 // no /root. The command runs as uid 0 inside, host uid JailHostID
 // outside, with no capability. The only network interface is loopback.
 //

@@ -168,3 +168,38 @@ func TestSameJailForBashAndRun(t *testing.T) {
 		t.Errorf("limits %q, want %q", a, want)
 	}
 }
+
+// TestReadOnlyWorkspaceAndExposedBind runs a jail the way a native skill
+// runs: the workspace read-only, and a folder under a protected directory
+// bound read-only through ExposeReadOnly.
+func TestReadOnlyWorkspaceAndExposedBind(t *testing.T) {
+	t.Parallel()
+	state := t.TempDir()
+	skill := filepath.Join(state, "skills", "one")
+	if err := os.MkdirAll(skill, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(skill, "SKILL.md"), []byte("skill\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := jailConfig(t)
+	if err := os.WriteFile(filepath.Join(cfg.Workspace, "in"), []byte("ws\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg.WorkspaceReadOnly = true
+	cfg.ProtectedPaths = []string{state}
+	cfg.ExposeReadOnly = []string{skill}
+	cfg.Binds = []Bind{{Source: skill, Target: "/skills/one", ReadOnly: true}}
+	res := mustBash(t, cfg, `cat in /skills/one/SKILL.md; pwd; echo x > out || echo ws-refused; echo x > /skills/one/new || echo skill-refused; grep -E ' /(workspace|skills/one) ' /proc/self/mountinfo | cut -d' ' -f5,6`)
+	out := string(res.Stdout)
+	for _, want := range []string{"ws\nskill\n/workspace\nws-refused\nskill-refused\n", "/workspace ro,nosuid,nodev", "/skills/one ro,nosuid,nodev"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout lacks %q:\n%s\nstderr: %s", want, out, res.Stderr)
+		}
+	}
+	for _, p := range []string{filepath.Join(cfg.Workspace, "out"), filepath.Join(skill, "new")} {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("%s was written through a read-only mount", p)
+		}
+	}
+}

@@ -18,8 +18,9 @@ import (
 // the guest's working directory.
 const GuestMountPoint = "/workspace"
 
-// AllMethods lists every method of version 1 of the host-call interface.
-var AllMethods = []string{
+// AgentMethods lists the methods of version 1 of the host-call interface
+// that an agent guest may call: every method but hostcall.SkillMethods.
+var AgentMethods = []string{
 	hostcall.MethodRunStart, hostcall.MethodLLMComplete, hostcall.MethodTranscriptAppend,
 	hostcall.MethodToolCall, hostcall.MethodEventEmit, hostcall.MethodRunFinish,
 }
@@ -31,7 +32,7 @@ type RunSpec struct {
 	// Handler serves the guest's host calls.
 	Handler Handler
 	// Methods are the host-call methods granted to the guest; nil grants
-	// AllMethods. Others answer hostcall.UnknownMethod.
+	// AgentMethods. Others answer hostcall.UnknownMethod.
 	Methods []string
 	// Limits bound the run; zero fields take defaults.
 	Limits Limits
@@ -88,7 +89,7 @@ func (h *Host) serve(ctx context.Context, spec RunSpec, exec func(runCtx context
 	defer fs.(io.Closer).Close()
 	methods := spec.Methods
 	if methods == nil {
-		methods = AllMethods
+		methods = AgentMethods
 	}
 	runCtx, cancel := context.WithTimeout(ctx, limits.Timeout)
 	defer cancel()

@@ -55,6 +55,14 @@
 // EACCES means the name resolves inside the root but its contents are off
 // limits (rules 3, 4).
 //
+// # Read-only and size-limited mounts
+//
+// ReadOnly wraps a file system for a preopen the guest may only read (a
+// WASM skill's own folder, a workspace the skill may only read): every
+// change fails with EROFS, as on a read-only mount. Quota wraps one whose
+// files may hold at most a given number of bytes (a guest's scratch
+// directory), so that a guest cannot fill the host's disk.
+//
 // # Other behaviour
 //
 //   - OpenFile resolves the parent directory through os.Root, checks the last

@@ -6,8 +6,12 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
+	"sort"
+	"strconv"
 	"strings"
+	"time"
 	"unsafe"
 
 	"github.com/bulkhead-dev/bulkhead/hostcall"
@@ -57,6 +61,28 @@ func main() {
 	case "exit3":
 		fmt.Fprintln(os.Stderr, "something broke")
 		os.Exit(3)
+	// Modes for RunCommand.
+	case "cat":
+		io.Copy(os.Stdout, os.Stdin)
+	case "env":
+		env := os.Environ()
+		sort.Strings(env)
+		fmt.Println(strings.Join(env, "\n"))
+	case "read":
+		data, err := os.ReadFile(os.Args[2])
+		fmt.Printf("%s err=%v\n", data, err)
+	case "write":
+		err := os.WriteFile(os.Args[2], []byte("written"), 0o644)
+		fmt.Printf("err=%v\n", err)
+	case "spew":
+		n, _ := strconv.Atoi(os.Args[2])
+		chunk := []byte(strings.Repeat("o", 1000))
+		for i := 0; i < n; i += len(chunk) {
+			os.Stdout.Write(chunk[:min(len(chunk), n-i)])
+			os.Stderr.Write(chunk[:min(len(chunk), n-i)])
+		}
+	case "sleep":
+		time.Sleep(time.Hour)
 	}
 }
 
