@@ -9,6 +9,8 @@ import (
 
 	"github.com/bulkhead-dev/bulkhead/chat"
 	"github.com/bulkhead-dev/bulkhead/nsjail"
+	"github.com/bulkhead-dev/bulkhead/skillrun"
+	"github.com/bulkhead-dev/bulkhead/skills"
 )
 
 // Limits of the bash tool.
@@ -30,8 +32,10 @@ var bashSpec = chat.Tool{
 
 // bashTool returns the bash tool for a run whose /workspace is dir: each
 // call is a fresh jail (package nsjail) that may mount nothing of
-// protected (the platform's own state).
-func bashTool(dir string, protected []string) hostTool {
+// protected (the platform's own state) but the enabled skills' folders,
+// read-only at /skills/<id>.
+func bashTool(dir string, protected []string, enabled []*skills.Skill) hostTool {
+	binds, expose := skillrun.JailBinds(enabled...)
 	return func(ctx context.Context, _ ToolContext, input json.RawMessage) (string, bool) {
 		var in struct {
 			Command string   `json:"command"`
@@ -51,7 +55,7 @@ func bashTool(dir string, protected []string) hostTool {
 			// Clamp in seconds first: a huge float overflows a Duration.
 			timeout = time.Duration(min(*in.Timeout, MaxBashTimeout.Seconds()) * float64(time.Second))
 		}
-		res, err := nsjail.Bash(ctx, nsjail.Config{Workspace: dir, ProtectedPaths: protected, Timeout: timeout}, in.Command)
+		res, err := nsjail.Bash(ctx, nsjail.Config{Workspace: dir, ProtectedPaths: protected, Binds: binds, ExposeReadOnly: expose, Timeout: timeout}, in.Command)
 		if err != nil {
 			return "jail failed: " + err.Error(), true
 		}

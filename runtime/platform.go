@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/bulkhead-dev/bulkhead/nsjail"
+	"github.com/bulkhead-dev/bulkhead/skillrun"
+	"github.com/bulkhead-dev/bulkhead/skills"
 	"github.com/bulkhead-dev/bulkhead/wasmhost"
 	"github.com/rs/zerolog"
 )
@@ -63,11 +65,17 @@ type Platform struct {
 	memReleases uint64                 // releases so far, to order idle stores
 	maxIdleMem  int                    // Options.MaxIdleMemories
 
-	vaults    *vaults
-	runs      runRegistry
-	indexer   indexer
-	closeOnce sync.Once
-	closeErr  error
+	vaults *vaults
+	runs   runRegistry
+
+	skillsOnce sync.Once
+	catalog    *skills.Catalog // Skills(), opened on first use
+	catalogErr error
+	execMu     sync.Mutex
+	executor   *skillrun.Executor // skillExecutor(), made on first use
+	indexer    indexer
+	closeOnce  sync.Once
+	closeErr   error
 }
 
 // DefaultStateDir returns $BULKHEAD_STATE_DIR, else $XDG_STATE_HOME/bulkhead,
@@ -134,6 +142,21 @@ func (p *Platform) wasmHost(ctx context.Context) (*wasmhost.Host, error) {
 	return p.host, nil
 }
 
+// skillExecutor returns the platform's skill executor, sharing the
+// WebAssembly host (and its compilation cache) with the agent.
+func (p *Platform) skillExecutor(ctx context.Context) (*skillrun.Executor, error) {
+	host, err := p.wasmHost(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p.execMu.Lock()
+	defer p.execMu.Unlock()
+	if p.executor == nil {
+		p.executor = skillrun.New(skillrun.Options{WASM: host, Logger: p.log})
+	}
+	return p.executor, nil
+}
+
 // StateDir returns the absolute state directory.
 func (p *Platform) StateDir() string { return p.stateDir }
 
@@ -192,6 +215,11 @@ func (p *Platform) release() error {
 		p.indexer.drain()
 		p.vaults.close()
 		errs := p.closeMemories()
+		p.execMu.Lock()
+		if p.executor != nil {
+			errs = append(errs, p.executor.Close(context.Background()))
+		}
+		p.execMu.Unlock()
 		p.hostMu.Lock()
 		defer p.hostMu.Unlock()
 		if p.host != nil {

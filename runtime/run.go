@@ -136,7 +136,9 @@ func (w *Workspace) run(ctx context.Context, req RunRequest, emit func(Event)) (
 	if memErr == nil {
 		defer releaseMem()
 	}
-	r.tools, r.toolSpecs, err = w.hostTools(req.Tools, dir, mem)
+	enabled, skillErr := w.EnabledSkills()
+	r.system += skillPrompt(enabled)
+	r.tools, r.toolSpecs, err = w.hostTools(req.Tools, dir, mem, enabled)
 	if err != nil {
 		return nil, err
 	}
@@ -148,6 +150,11 @@ func (w *Workspace) run(ctx context.Context, req RunRequest, emit func(Event)) (
 		return nil, err
 	}
 	emit(Event{Type: EventRunStart, SessionID: r.sessionID, Model: r.model})
+	if skillErr != nil {
+		warning := fmt.Sprintf("skills: %v; the run goes on without skills", skillErr)
+		w.p.log.Warn().Str("workspace", w.id).Msg(warning)
+		emit(Event{Type: EventWarning, Text: warning})
+	}
 	if memErr != nil {
 		warning := fmt.Sprintf("%v; the run goes on without memory tools or memory indexing", memErr)
 		w.p.log.Warn().Str("workspace", w.id).Msg(warning)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/bulkhead-dev/bulkhead/chat"
 	"github.com/bulkhead-dev/bulkhead/memory"
+	"github.com/bulkhead-dev/bulkhead/skills"
 	"github.com/rs/zerolog"
 )
 
@@ -19,11 +20,15 @@ var builtinNames = map[string]bool{
 }
 
 // hostTools returns the tools served by tool.call for a run mounted at dir:
-// bash, the memory tools of the workspace's store mem (none when mem is
-// nil), then the request's custom tools, with their schemas.
-func (w *Workspace) hostTools(custom []Tool, dir string, mem *memory.Store) (map[string]hostTool, []chat.Tool, error) {
-	tools := map[string]hostTool{"bash": bashTool(dir, w.p.protectedPaths())}
+// bash, the skill tools of the enabled skills (none when there are none),
+// the memory tools of the workspace's store mem (none when mem is nil),
+// then the request's custom tools, with their schemas.
+func (w *Workspace) hostTools(custom []Tool, dir string, mem *memory.Store, enabled []*skills.Skill) (map[string]hostTool, []chat.Tool, error) {
+	tools := map[string]hostTool{"bash": bashTool(dir, w.p.protectedPaths(), enabled)}
 	specs := []chat.Tool{bashSpec}
+	if len(enabled) > 0 {
+		specs = append(specs, w.skillTools(enabled, dir, tools)...)
+	}
 	if mem != nil {
 		w.memoryTools(mem, tools)
 		specs = append(specs, memory.ToolSpecs()...)

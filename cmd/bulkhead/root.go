@@ -27,7 +27,7 @@ func newRootCmd() *cobra.Command {
 	}
 	root.PersistentFlags().StringVar(&g.stateDir, "state-dir", "", "state directory (default $BULKHEAD_STATE_DIR, else $XDG_STATE_HOME/bulkhead)")
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log diagnostics to stderr (also BULKHEAD_LOG_LEVEL=debug|info|warn|error)")
-	root.AddCommand(newRunCmd(g), newWorkspaceCmd(g), newSessionCmd(g), newMemoryCmd(g), newCredCmd(g), newSandboxCmd(g))
+	root.AddCommand(newRunCmd(g), newWorkspaceCmd(g), newSessionCmd(g), newMemoryCmd(g), newCredCmd(g), newSkillCmd(g), newSandboxCmd(g))
 	for _, c := range root.Commands() {
 		if c.HasSubCommands() {
 			requireSubcommand(c)
