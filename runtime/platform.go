@@ -33,6 +33,11 @@ type Options struct {
 	// network error) when the provider sends no byte for this long; see
 	// providers.Config.IdleTimeout. Zero: providers.DefaultIdleTimeout.
 	ProviderIdleTimeout time.Duration
+	// MaxRuns is how many runs may be in progress at once on the
+	// platform, and MaxQueuedRuns how many more may wait for one to end;
+	// a run beyond both fails with ErrBusy. Zero: DefaultMaxRuns and
+	// DefaultMaxQueuedRuns; a negative MaxQueuedRuns means no queue.
+	MaxRuns, MaxQueuedRuns int
 	// CredentialPassphrase unlocks the workspaces' credential vaults
 	// (Workspace.Credentials); the platform keeps a copy, zeroed by
 	// Close. Empty: credentials are unavailable (ErrNoPassphrase), and
@@ -52,6 +57,8 @@ type Platform struct {
 	log      zerolog.Logger
 	http     *http.Client
 	idle     time.Duration // Options.ProviderIdleTimeout
+	maxRuns  int           // Options.MaxRuns
+	maxQueue int           // Options.MaxQueuedRuns
 	cacheDir string
 
 	hostMu sync.Mutex
@@ -116,6 +123,11 @@ func NewPlatform(opts Options) (*Platform, error) {
 	p := &Platform{stateDir: abs, log: zerolog.Nop(), http: opts.HTTPClient, idle: opts.ProviderIdleTimeout, cacheDir: opts.WasmCacheDir,
 		mem: map[string]*openMemory{}, memDeleting: map[string]bool{}, memOrphans: map[*openMemory]bool{}, maxIdleMem: cmp.Or(max(opts.MaxIdleMemories, 0), DefaultMaxIdleMemories)}
 	p.vaults = newVaults(opts.CredentialPassphrase)
+	p.maxRuns = cmp.Or(max(opts.MaxRuns, 0), DefaultMaxRuns)
+	p.maxQueue = cmp.Or(opts.MaxQueuedRuns, DefaultMaxQueuedRuns)
+	if p.maxQueue < 0 {
+		p.maxQueue = 0 // no queue: a run beyond MaxRuns fails at once
+	}
 	if p.cacheDir == "" {
 		p.cacheDir = wasmhost.DefaultCacheDir()
 	}

@@ -136,31 +136,53 @@ func TestConcurrentCreateOfOneWorkspace(t *testing.T) {
 	}
 }
 
-func TestDeleteRefusedDuringRun(t *testing.T) {
+// TestDeleteStopsRuns: DeleteWorkspace stops this process's runs of the
+// workspace (their errors wrap ErrWorkspaceNotFound) and deletes it; runs
+// of another process (another Platform on the same state) make it fail
+// with ErrWorkspaceBusy; a run of the deleted workspace fails.
+func TestDeleteStopsRuns(t *testing.T) {
 	p := newTestPlatform(t)
 	ws := newTestWorkspace(t, p, "busy")
-	release := make(chan struct{})
-	llm := &scriptLLM{turns: []chat.Message{textTurn("ok")}, block: release}
-	started := make(chan struct{})
-	done := make(chan error, 1)
-	go func() {
-		_, err := ws.Run(bg, RunRequest{Message: "hi", LLM: llm, OnEvent: func(e Event) {
-			if e.Type == EventRunStart {
-				close(started)
-			}
-		}})
-		done <- err
-	}()
-	<-started
-	if err := p.DeleteWorkspace("busy"); !errors.Is(err, ErrWorkspaceBusy) {
-		t.Fatalf("delete during run: %v", err)
+	blockedRun := func(w *Workspace) (chan error, chan struct{}) {
+		release := make(chan struct{})
+		llm := &scriptLLM{turns: []chat.Message{textTurn("ok")}, block: release}
+		started := make(chan struct{})
+		done := make(chan error, 1)
+		go func() {
+			_, err := w.Run(bg, RunRequest{Message: "hi", LLM: llm, OnEvent: func(e Event) {
+				if e.Type == EventRunStart {
+					close(started)
+				}
+			}})
+			done <- err
+		}()
+		<-started
+		return done, release
 	}
-	close(release)
-	if err := <-done; err != nil {
+	other, err := NewPlatform(Options{StateDir: p.StateDir()})
+	if err != nil {
 		t.Fatal(err)
 	}
+	defer other.Close()
+	ows, err := other.Workspace("busy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	odone, orelease := blockedRun(ows)
+	if err := p.DeleteWorkspace("busy"); !errors.Is(err, ErrWorkspaceBusy) {
+		t.Fatalf("delete during another process's run: %v", err)
+	}
+	close(orelease)
+	if err := <-odone; err != nil {
+		t.Fatal(err)
+	}
+	done, release := blockedRun(ws)
+	defer close(release)
 	if err := p.DeleteWorkspace("busy"); err != nil {
-		t.Fatalf("delete after run: %v", err)
+		t.Fatalf("delete during this process's run: %v", err)
+	}
+	if err := <-done; !errors.Is(err, ErrWorkspaceNotFound) {
+		t.Fatalf("the run's error: %v, want ErrWorkspaceNotFound", err)
 	}
 	if _, err := ws.Run(bg, RunRequest{Message: "hi", LLM: unusedLLM{}}); err == nil {
 		t.Fatal("run on a deleted workspace succeeded")

@@ -88,13 +88,17 @@ func (w *Workspace) Stream(ctx context.Context, req RunRequest) iter.Seq2[Event,
 }
 
 func (w *Workspace) run(ctx context.Context, req RunRequest, emit func(Event)) (res *RunResult, err error) {
-	ctx, done, err := w.p.runs.begin(ctx, w.id)
+	ctx, done, err := w.p.runs.begin(ctx, w.id, w.runLimits(true, func() {
+		emit(Event{Type: EventQueued, Text: "waiting for a run slot of workspace " + w.id})
+	}))
 	if err != nil {
 		return nil, err
 	}
 	defer done()
 	defer func() {
-		if cause := context.Cause(ctx); err != nil && errors.Is(cause, ErrClosed) && !errors.Is(err, ErrClosed) {
+		cause := context.Cause(ctx)
+		stopped := errors.Is(cause, ErrClosed) || errors.Is(cause, ErrWorkspaceNotFound)
+		if err != nil && stopped && !errors.Is(err, cause) {
 			err = fmt.Errorf("run stopped: %w", cause)
 		}
 	}()
@@ -191,12 +195,23 @@ func (w *Workspace) run(ctx context.Context, req RunRequest, emit func(Event)) (
 	return &result, nil
 }
 
+// runLimits returns the concurrency limits of a run of w; wait queues it
+// when a limit is reached, calling onQueued once.
+func (w *Workspace) runLimits(wait bool, onQueued func()) runLimits {
+	return runLimits{
+		runs: w.p.maxRuns, queue: w.p.maxQueue,
+		wsRuns:  cmp.Or(w.cfg.MaxConcurrentRuns, DefaultWorkspaceRuns),
+		wsQueue: cmp.Or(w.cfg.MaxQueuedRuns, DefaultWorkspaceQueue),
+		wait:    wait, onQueued: onQueued,
+	}
+}
+
 // lockSession takes session id's lock, emitting EventQueued first when
 // another run holds it and the run must wait.
 func (w *Workspace) lockSession(ctx context.Context, id string, emit func(Event)) (func() error, error) {
 	unlock, err := w.sessions.TryLock(id)
 	if errors.Is(err, sessions.ErrLocked) {
-		emit(Event{Type: EventQueued, SessionID: id})
+		emit(Event{Type: EventQueued, SessionID: id, Text: "waiting for session " + id + ", which another run holds"})
 		unlock, err = w.sessions.Lock(ctx, id)
 	}
 	if err != nil {

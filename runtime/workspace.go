@@ -55,6 +55,12 @@ type WorkspaceConfig struct {
 	// keyword-only memory search.
 	EmbeddingProvider string `json:"embedding_provider,omitempty"`
 	EmbeddingModel    string `json:"embedding_model,omitempty"`
+	// MaxConcurrentRuns is how many runs of the workspace may be in
+	// progress at once, and MaxQueuedRuns how many more may wait for one
+	// to end; a run beyond both fails with ErrBusy naming the workspace.
+	// Zero: DefaultWorkspaceRuns and DefaultWorkspaceQueue.
+	MaxConcurrentRuns int `json:"max_concurrent_runs,omitempty"`
+	MaxQueuedRuns     int `json:"max_queued_runs,omitempty"`
 	// ToolTimeout is the wall-clock budget of one built-in file tool call
 	// (read, write, edit, ls, find, grep), which runs in the guest on the
 	// host's CPU: a walk or search that reaches it returns what it found
@@ -88,6 +94,10 @@ func (c WorkspaceConfig) validate() error {
 		return fmt.Errorf("%w: embedding provider %q: want one of %s", ErrInvalidConfig, c.EmbeddingProvider, strings.Join(embedding.Providers(), ", "))
 	case c.EmbeddingModel != "" && c.EmbeddingProvider == "":
 		return fmt.Errorf("%w: embedding model %q needs an embedding provider", ErrInvalidConfig, c.EmbeddingModel)
+	case c.MaxConcurrentRuns < 0:
+		return fmt.Errorf("%w: max concurrent runs %d must not be negative", ErrInvalidConfig, c.MaxConcurrentRuns)
+	case c.MaxQueuedRuns < 0:
+		return fmt.Errorf("%w: max queued runs %d must not be negative", ErrInvalidConfig, c.MaxQueuedRuns)
 	case c.ToolTimeout < 0:
 		return fmt.Errorf("%w: tool timeout %s must not be negative", ErrInvalidConfig, time.Duration(c.ToolTimeout))
 	}
@@ -257,12 +267,20 @@ func (p *Platform) Workspaces() ([]string, error) {
 }
 
 // DeleteWorkspace removes workspace id and everything in it: config,
-// sessions, memory (its database is closed first), credentials and files.
-// It refuses, with ErrWorkspaceBusy, while runs of the workspace are in
-// progress in any process; runs that start while it works fail. The directory is first renamed
-// out of the namespace of ids (atomically), so a crash midway leaves no
-// half-deleted workspace visible; the leftovers are removed by the next
-// DeleteWorkspace. Runs of the workspace should be stopped first.
+// sessions, memory (its database is closed first), credentials, skills
+// enabled, home and files.
+//
+// # Notes
+//
+//   - Runs of the workspace in this process are stopped first (their
+//     guests and jails end; their errors wrap ErrWorkspaceNotFound), and a
+//     run that starts meanwhile fails with ErrWorkspaceNotFound: a run
+//     either finishes before the delete or fails, never half.
+//   - Runs or memory commands of another process holding the workspace
+//     make it fail with ErrWorkspaceBusy.
+//   - The directory is first renamed out of the namespace of ids
+//     (atomically), so a crash midway leaves no half-deleted workspace
+//     visible; the leftovers are removed by the next DeleteWorkspace.
 func (p *Platform) DeleteWorkspace(id string) error {
 	if err := p.checkOpen(); err != nil {
 		return err
@@ -276,6 +294,11 @@ func (p *Platform) DeleteWorkspace(id string) error {
 	if _, err := os.Lstat(dir); errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("%w: %s", ErrWorkspaceNotFound, id)
 	}
+	// This process's runs of the workspace are stopped (their errors
+	// wrap ErrWorkspaceNotFound) and no new one starts until the delete
+	// is over; another process's runs make it fail with ErrWorkspaceBusy.
+	resume := p.runs.stopWorkspace(id, fmt.Errorf("%w: %s was deleted", ErrWorkspaceNotFound, id))
+	defer resume()
 	p.indexer.stop(id) // indexing a workspace about to go is wasted
 	p.vaults.forget(id)
 	runs := flock.New(filepath.Join(dir, runsLockName))
