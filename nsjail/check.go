@@ -95,7 +95,7 @@ func kernelAtLeast(release string, want [2]int) bool {
 }
 
 func checkRoot() LayerStatus {
-	if err := requireRoot(); err != nil {
+	if _, err := hostPrivilege(); err != nil {
 		return LayerStatus{"root", false, err.Error()}
 	}
 	return LayerStatus{"root", true, "running as uid 0; jails run as host uid " + strconv.Itoa(JailHostID)}

@@ -74,14 +74,22 @@ const (
 type CgroupMode string
 
 const (
-	// CgroupAuto (the default) uses cgroup v2 when its hierarchy has the
-	// memory, pids and cpu controllers, else cgroup v1 when each of them
-	// is mounted as a v1 hierarchy.
+	// CgroupAuto (the default) uses, as root, cgroup v2 when its hierarchy
+	// has the memory, pids and cpu controllers, else cgroup v1 when each
+	// of them is mounted as a v1 hierarchy; as an ordinary user, the
+	// delegated cgroup v2 subtree the process runs in (see doc.go), and
+	// refuses when there is none.
 	CgroupAuto CgroupMode = "auto"
 	// CgroupV2 requires cgroup v2.
 	CgroupV2 CgroupMode = "v2"
-	// CgroupV1 requires cgroup v1.
+	// CgroupV1 requires cgroup v1 (root only).
 	CgroupV1 CgroupMode = "v1"
+	// CgroupNone runs the jail without a cgroup: no memory, pids or CPU
+	// limit, no OOM report and no memory peak; only the rlimits (including
+	// RLIMIT_NPROC = Pids), the timeout and the tmpfs sizes bound it. It
+	// is an explicit opt-out for hosts where an ordinary user has no
+	// delegated cgroup; a caller that sets it should say so to its user.
+	CgroupNone CgroupMode = "none"
 )
 
 // ErrInvalidConfig is wrapped by every error [Config.Validate] returns.
@@ -236,9 +244,9 @@ func (c Config) validateFields() error {
 		return fmt.Errorf("%w: Network %q is not %q or %q", ErrInvalidConfig, c.Network, NetworkLoopback, NetworkNone)
 	}
 	switch c.Cgroup {
-	case "", CgroupAuto, CgroupV2, CgroupV1:
+	case "", CgroupAuto, CgroupV2, CgroupV1, CgroupNone:
 	default:
-		return fmt.Errorf("%w: Cgroup %q is not %q, %q or %q", ErrInvalidConfig, c.Cgroup, CgroupAuto, CgroupV2, CgroupV1)
+		return fmt.Errorf("%w: Cgroup %q is not %q, %q, %q or %q", ErrInvalidConfig, c.Cgroup, CgroupAuto, CgroupV2, CgroupV1, CgroupNone)
 	}
 	return c.validateLimits()
 }

@@ -22,13 +22,17 @@
 //	config.go, bind.go  validation: workspace, binds against a protected-path
 //	                    list, environment, limits (before anything is made)
 //	cgroup*.go          a leaf cgroup per call: v2 when its hierarchy has the
-//	                    memory, pids and cpu controllers, else v1
+//	                    memory, pids and cpu controllers, else v1; an
+//	                    ordinary user's in its delegated v2 subtree
+//	                    (cgroup_delegate.go); none when opted out
 //	spawn.go            clone(2) of the init stage into new user, mount,
 //	                    PID, network, IPC and UTS namespaces (with cgroup v2,
 //	                    straight into the leaf with clone3 CLONE_INTO_CGROUP)
 //	user.go             uid/gid maps: root inside is JailHostID outside
-//	idmap.go            the workspace and binds as detached mounts, idmapped
-//	                    with the jail's user namespace, nosuid, nodev
+//	                    (the caller's own ids when it is not root)
+//	idmap.go            as root: the workspace and binds as detached mounts,
+//	                    idmapped, nosuid, nodev (otherwise the init stage
+//	                    binds them itself, stage/mnt_bind.go)
 //	seccomp.go          the seccomp filter program
 //	rlimit.go           the resource limits
 //	pool.go             the init stage started ahead of the next call
@@ -88,13 +92,28 @@
 //
 // # Host requirements
 //
-// Linux 5.14 or later (mount_setattr, cgroup.kill), run as root: the jail
-// maps its root to an unprivileged host uid, creates idmapped mounts and
-// writes cgroups. The workspace must be on a filesystem that supports
-// idmapped mounts (ext4, xfs, btrfs, tmpfs since 6.3). Leaf cgroups live
-// in a "bulkhead" directory at the top of each hierarchy
-// (/sys/fs/cgroup/<controller>/bulkhead/ with v1,
+// Linux 5.14 or later (mount_setattr, cgroup.kill). [Check] names every
+// blocker of a host and its fix (`bulkhead sandbox check`).
+//
+// As root (uid 0 with CAP_SYS_ADMIN in the initial user namespace) the
+// jail maps its root to the unprivileged host uid JailHostID, creates
+// idmapped mounts and writes cgroups. The workspace must be on a
+// filesystem that supports idmapped mounts (ext4, xfs, btrfs, tmpfs since
+// 6.3). Leaf cgroups live in a "bulkhead" directory at the top of each
+// hierarchy (/sys/fs/cgroup/<controller>/bulkhead/ with v1,
 // /sys/fs/cgroup/bulkhead/ with v2).
+//
+// As an ordinary user, where the kernel allows unprivileged user
+// namespaces, every layer is the same except three ([HostPrivilege]):
+// root inside is the caller's own uid and gid (one id mapped, so no
+// newuidmap and no subordinate ids); the workspace and binds are plain
+// binds the init stage makes, so files keep the caller's ids; and cgroup
+// limits need a cgroup v2 directory delegated to the caller (systemd's
+// Delegate=yes, e.g. `systemd-run --user --scope -p Delegate=yes`), whose
+// processes are moved into its "supervisor" child so that leaves can be
+// made under its "bulkhead" child. Without one the call is refused with
+// what to change, unless Config.Cgroup is [CgroupNone], an explicit
+// opt-out of cgroup limits.
 //
 // # Testing on a pure cgroup v2 host
 //

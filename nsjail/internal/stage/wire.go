@@ -151,6 +151,8 @@ func (s *Spec) Encode() []byte {
 	for _, m := range s.Mounts {
 		e.string(m.Target)
 		e.bool(m.Dir)
+		e.string(m.Source)
+		e.bool(m.ReadOnly)
 	}
 	e.uint(uint64(len(s.Rlimits)))
 	for _, r := range s.Rlimits {
@@ -160,7 +162,8 @@ func (s *Spec) Encode() []byte {
 		e.uint(r.Max)
 	}
 	e.bytes(s.Seccomp)
-	e.uint(uint64(s.JailID))
+	e.uint(uint64(s.JailUID))
+	e.uint(uint64(s.JailGID))
 	e.uint(uint64(len(s.Cgroups)))
 	for _, c := range s.Cgroups {
 		e.string(c.Controller)
@@ -188,14 +191,15 @@ func DecodeSpec(data []byte) (*Spec, error) {
 	s.Root.ResolvConf = d.string()
 	s.Root.Certs = d.string()
 	s.Root.Alternatives = d.string()
-	for n := d.length(2); n > 0 && d.err == nil; n-- {
-		s.Mounts = append(s.Mounts, Mount{Target: d.string(), Dir: d.bool()})
+	for n := d.length(4); n > 0 && d.err == nil; n-- {
+		s.Mounts = append(s.Mounts, Mount{Target: d.string(), Dir: d.bool(), Source: d.string(), ReadOnly: d.bool()})
 	}
 	for n := d.length(4); n > 0 && d.err == nil; n-- {
 		s.Rlimits = append(s.Rlimits, Rlimit{Name: d.string(), Resource: int(d.int()), Cur: d.uint(), Max: d.uint()})
 	}
 	s.Seccomp = d.bytes()
-	s.JailID = uint32(d.uint())
+	s.JailUID = uint32(d.uint())
+	s.JailGID = uint32(d.uint())
 	for n := d.length(3); n > 0 && d.err == nil; n-- {
 		s.Cgroups = append(s.Cgroups, CgroupJoin{Controller: d.string(), Tasks: d.string(), Path: d.string()})
 	}
