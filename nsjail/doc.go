@@ -84,11 +84,14 @@
 // host, else read-only binds); /etc with only passwd, group, hosts,
 // resolv.conf, nsswitch.conf, ld.so.cache, ssl/certs and alternatives; a
 // new /proc for the PID namespace (hidepid=invisible; its sys, irq and bus
-// entries read-only); a minimal /dev; a private /tmp and /dev/shm (default
-// 64 MiB each); the workspace, read-write, at /workspace, which is the
-// working directory; and the caller's binds. There is no /sys, no /home,
-// no /root. The command runs as uid 0 inside, host uid JailHostID
-// outside, with no capability. The only network interface is loopback.
+// entries read-only); a minimal /dev; a private /tmp (a tmpfs of 1 GiB by
+// default, or a fresh directory on disk under Config.TmpDir, removed after
+// the call) and /dev/shm (at most 64 MiB); the workspace, read-write, at
+// /workspace, which is the working directory; the persistent home
+// (Config.Home) at /root, which is HOME (else HOME is /tmp); and the
+// caller's binds. There is no /sys and no /home. The command runs as uid 0
+// inside, host uid JailHostID outside (the caller's uid when it is not
+// root), with no capability. The only network interface is loopback.
 //
 // # Host requirements
 //

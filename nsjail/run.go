@@ -51,8 +51,14 @@ func Run(ctx context.Context, cfg Config, argv []string) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("nsjail: run canceled before start: %w", err)
 	}
-	if _, err := hostPrivilege(); err != nil {
+	priv, err := hostPrivilege()
+	if err != nil {
 		return nil, err
+	}
+	if !priv.Root {
+		if err := checkOwners(mounts, priv.UID); err != nil {
+			return nil, err
+		}
 	}
 	if sealErr != nil {
 		return nil, sealErr
@@ -102,6 +108,18 @@ func run(ctx context.Context, cfg Config, argv []string, mounts []resolvedMount,
 		return nil, err
 	}
 	sp.JailUID, sp.JailGID = uint32(priv.UID), uint32(priv.GID)
+	mounts, callTmp, err := withCallTmp(mounts)
+	if err != nil {
+		return nil, err
+	}
+	if callTmp != "" {
+		sp.TmpBound = true
+		defer func() {
+			if rerr := removeTree(callTmp); rerr != nil {
+				err = errors.Join(err, &SetupError{Step: "mnt", Err: fmt.Errorf("remove the call's /tmp: %w", rerr)})
+			}
+		}()
+	}
 	for _, m := range mounts {
 		sm := stage.Mount{Target: m.target, Dir: m.dir}
 		if !priv.Root {
@@ -313,7 +331,9 @@ func newSpec(cfg Config, argv []string) (*stage.Spec, error) {
 	}
 	return &stage.Spec{
 		Argv:     argv,
-		Env:      buildEnv(cfg.Env),
+		Env:      buildEnv(cfg.Env, homeOf(cfg.Home)),
+		Home:     homeOf(cfg.Home),
+		ShmSize:  min(cfg.TmpSize, MaxShmSize),
 		Hostname: cfg.Hostname,
 		Loopback: cfg.Network == NetworkLoopback,
 		TmpSize:  cfg.TmpSize,

@@ -18,7 +18,7 @@ import (
 func TestUnprivilegedJail(t *testing.T) {
 	t.Parallel()
 	a := ordinaryUser(t)
-	ws, ro := userDir(t, a), userDir(t, a)
+	ws, ro, home, tmp := userDir(t, a), userDir(t, a), userDir(t, a), userDir(t, a)
 	if err := os.WriteFile(filepath.Join(ws, "mine"), []byte("user file\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -30,8 +30,9 @@ func TestUnprivilegedJail(t *testing.T) {
 	}
 	o := runAsUser(t, userRequest{
 		UID: a.uid, GID: a.gid, Mode: "run",
-		Config: Config{Workspace: ws, Cgroup: CgroupNone, Binds: []Bind{{Source: ro, Target: "/opt/tool", ReadOnly: true}}},
+		Config: Config{Workspace: ws, Home: home, TmpDir: tmp, Cgroup: CgroupNone, Binds: []Bind{{Source: ro, Target: "/opt/tool", ReadOnly: true}}},
 		Command: `id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map | tr -s ' ' | sed 's/^ //'; cat mine; echo new > made; mkdir dir; cat /opt/tool/tool; ` +
+			`echo cache > ~/.cache-entry; mkdir /tmp/locked && chmod 0 /tmp/locked; ` +
 			`echo x > /opt/tool/x 2>/dev/null || echo read-only; grep -E ' /(workspace|opt/tool) ' /proc/self/mountinfo | cut -d' ' -f5,6 | sed 's/,relatime$//'; ` +
 			`grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status | tr -d '\t'`,
 	})
@@ -42,13 +43,16 @@ func TestUnprivilegedJail(t *testing.T) {
 	if o.Stdout != want {
 		t.Errorf("stdout\n%s\nwant\n%s\n(stderr %q)", o.Stdout, want, o.Stderr)
 	}
-	for _, name := range []string{"made", "dir"} {
-		fi, err := os.Stat(filepath.Join(ws, name))
+	if entries, err := os.ReadDir(tmp); err != nil || len(entries) != 0 {
+		t.Errorf("TmpDir holds %v (%v) after the call, want nothing", entries, err)
+	}
+	for _, p := range []string{filepath.Join(ws, "made"), filepath.Join(ws, "dir"), filepath.Join(home, ".cache-entry")} {
+		fi, err := os.Stat(p)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if st := fi.Sys().(*syscall.Stat_t); int(st.Uid) != a.uid || int(st.Gid) != a.gid {
-			t.Errorf("%s belongs to %d:%d on the host, want the user %d:%d", name, st.Uid, st.Gid, a.uid, a.gid)
+			t.Errorf("%s belongs to %d:%d on the host, want the user %d:%d", p, st.Uid, st.Gid, a.uid, a.gid)
 		}
 	}
 }
@@ -194,4 +198,29 @@ func delegatedHelper(ctx context.Context, r userRequest) userOutcome {
 		return userOutcome{Step: "config", Error: err.Error()}
 	}
 	return outcomeOf(run(ctx, cfg, []string{BashPath, "-c", r.Command}, mounts, plan))
+}
+
+// TestUnprivilegedForeignWorkspace checks that an ordinary user's jail
+// refuses a workspace (or home) another user owns, which it could not
+// write, naming the owner and the fix.
+func TestUnprivilegedForeignWorkspace(t *testing.T) {
+	t.Parallel()
+	a := ordinaryUser(t)
+	mine := userDir(t, a)
+	foreign := userDir(t, a)
+	if err := os.Chown(foreign, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(foreign, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	for _, cfg := range []Config{{Workspace: foreign, Cgroup: CgroupNone}, {Workspace: mine, Home: foreign, Cgroup: CgroupNone}} {
+		o := runAsUser(t, userRequest{UID: a.uid, GID: a.gid, Mode: "run", Config: cfg, Command: "touch /workspace/ran"})
+		if o.Step != "user" || !strings.Contains(o.Error, foreign+" belongs to uid 0") || !strings.Contains(o.Error, "chown it to uid") {
+			t.Errorf("config %+v: outcome %+v, want a refusal naming the owner", cfg, o)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(mine, "ran")); err == nil {
+		t.Error("the command ran despite the refusal")
+	}
 }

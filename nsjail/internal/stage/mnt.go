@@ -17,6 +17,11 @@ const (
 	OldRootDir   = "/oldroot"
 	newRootDir   = "/newroot"
 	WorkspaceDir = "/workspace"
+	// HomeDir is where a persistent home directory is mounted, root's
+	// home in the jail's /etc/passwd.
+	HomeDir = "/root"
+	// TmpDir is the jail's private /tmp.
+	TmpDir = "/tmp"
 )
 
 // Sizes of the setup tmpfs mounts (tmpfs(5) size=).
@@ -94,11 +99,13 @@ func buildRoot(s *Spec, trees []int) error {
 	if err := setupDev(s); err != nil {
 		return err
 	}
-	if err := mkdir(newRootDir + "/tmp"); err != nil {
-		return err
-	}
-	if err := mountTmpfs(newRootDir+"/tmp", syscall.MS_NOSUID|syscall.MS_NODEV, "mode=1777,size="+itoa(s.TmpSize)); err != nil {
-		return err
+	if !s.TmpBound {
+		if err := mkdir(newRootDir + TmpDir); err != nil {
+			return err
+		}
+		if err := mountTmpfs(newRootDir+TmpDir, syscall.MS_NOSUID|syscall.MS_NODEV, "mode=1777,size="+itoa(s.TmpSize)); err != nil {
+			return err
+		}
 	}
 	next := 0
 	for _, m := range s.Mounts {

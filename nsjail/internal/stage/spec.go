@@ -45,8 +45,15 @@ type Spec struct {
 	// Loopback brings the jail's loopback interface up; false leaves the
 	// network namespace without any usable interface.
 	Loopback bool
-	// TmpSize is the size in bytes of the /tmp and /dev/shm tmpfs mounts.
-	TmpSize int64
+	// TmpSize is the size in bytes of the /tmp tmpfs, ShmSize of the
+	// /dev/shm one.
+	TmpSize, ShmSize int64
+	// TmpBound says /tmp is one of Mounts (a per-call directory on disk)
+	// rather than a tmpfs.
+	TmpBound bool
+	// Home is the command's home directory in the jail, root's home in
+	// /etc/passwd.
+	Home string
 	// Root is what the read-only system part of the root is built from.
 	Root Root
 	// Mounts are the caller's mounts (the workspace first), each attached

@@ -18,6 +18,9 @@ func TestSpecRoundTrip(t *testing.T) {
 			Hostname: "tenant-a.example",
 			Loopback: true,
 			TmpSize:  64 << 20,
+			ShmSize:  1 << 20,
+			TmpBound: true,
+			Home:     "/root",
 			Root: Root{
 				Usr:          "/usr",
 				Links:        []Link{{Name: "bin", Symlink: "usr/bin"}, {Name: "lib", Bind: "/opt/lib"}},

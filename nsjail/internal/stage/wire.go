@@ -136,6 +136,9 @@ func (s *Spec) Encode() []byte {
 	e.string(s.Hostname)
 	e.bool(s.Loopback)
 	e.int(s.TmpSize)
+	e.int(s.ShmSize)
+	e.bool(s.TmpBound)
+	e.string(s.Home)
 	e.string(s.Root.Usr)
 	e.uint(uint64(len(s.Root.Links)))
 	for _, l := range s.Root.Links {
@@ -183,6 +186,9 @@ func DecodeSpec(data []byte) (*Spec, error) {
 	s.Hostname = d.string()
 	s.Loopback = d.bool()
 	s.TmpSize = d.int()
+	s.ShmSize = d.int()
+	s.TmpBound = d.bool()
+	s.Home = d.string()
 	s.Root.Usr = d.string()
 	for n := d.length(3); n > 0 && d.err == nil; n-- {
 		s.Root.Links = append(s.Root.Links, Link{Name: d.string(), Symlink: d.string(), Bind: d.string()})
