@@ -201,10 +201,10 @@ func choosePlan(h cgroupHierarchy, mode CgroupMode, need []string) (cgroupPlan, 
 	useV2 := mode == CgroupV2 || (mode == CgroupAuto && v2Missing == "")
 	if useV2 {
 		if h.v2 == "" {
-			return cgroupPlan{}, errors.New("cgroup v2: no cgroup2 filesystem is mounted")
+			return cgroupPlan{}, fixErrorf("mount it (mount -t cgroup2 none /sys/fs/cgroup), or use cgroup v1"+optOutHint, "cgroup v2: no cgroup2 filesystem is mounted")
 		}
 		if v2Missing != "" {
-			return cgroupPlan{}, fmt.Errorf("cgroup v2: controller %s is not available in %s (cgroup.controllers: %q)", v2Missing, h.v2, strings.Join(h.v2Controllers, " "))
+			return cgroupPlan{}, fixErrorf("free it from cgroup v1 (systemd.unified_cgroup_hierarchy=1) so the cgroup2 root lists it"+optOutHint, "cgroup v2: controller %s is not available in %s (cgroup.controllers: %q)", v2Missing, h.v2, strings.Join(h.v2Controllers, " "))
 		}
 		parents := map[string]string{}
 		for _, c := range need {
@@ -213,7 +213,7 @@ func choosePlan(h cgroupHierarchy, mode CgroupMode, need []string) (cgroupPlan, 
 		return cgroupPlan{version: 2, parents: parents, v2Root: h.v2, controllers: need}, nil
 	}
 	if v1Missing != "" {
-		return cgroupPlan{}, fmt.Errorf("cgroup v1: controller %s is not mounted (v1 controllers: %q; cgroup v2: %s)", v1Missing, strings.Join(h.v1Controllers(), " "), h.describeV2())
+		return cgroupPlan{}, fixErrorf("mount it (mount -t cgroup -o "+v1Missing+" none /sys/fs/cgroup/"+v1Missing+"), or use cgroup v2"+optOutHint, "cgroup v1: controller %s is not mounted (v1 controllers: %q; cgroup v2: %s)", v1Missing, strings.Join(h.v1Controllers(), " "), h.describeV2())
 	}
 	parents := map[string]string{}
 	for _, c := range need {

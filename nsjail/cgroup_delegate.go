@@ -22,7 +22,7 @@ import (
 // so a service configured that way is already laid out as bulkhead needs.
 const supervisorCgroup = "supervisor"
 
-// optOutHint is appended to every refusal of the cgroup layer.
+// optOutHint ends the fix of every refusal of the cgroup layer.
 const optOutHint = `; or run without memory, pids and CPU limits by setting Config.Cgroup to "none" (bulkhead: --cgroup none)`
 
 // delegateFix is how an ordinary user gets a delegated cgroup v2 subtree.
@@ -61,16 +61,17 @@ func cgroupV2Path(procCgroup string) string {
 // to change.
 func delegatedPlan(h cgroupHierarchy, mode CgroupMode, need []string, own string, uid int) (cgroupPlan, error) {
 	if mode == CgroupV1 {
-		return cgroupPlan{}, fmt.Errorf("cgroup v1: its hierarchies belong to root and cannot be delegated to uid %d; use cgroup v2 or run bulkhead as root%s", uid, optOutHint)
+		return cgroupPlan{}, fixErrorf("use cgroup v2 or run bulkhead as root"+optOutHint, "cgroup v1: its hierarchies belong to root and cannot be delegated to uid %d", uid)
 	}
 	if h.v2 == "" {
-		return cgroupPlan{}, fmt.Errorf("cgroup v2: no cgroup2 filesystem is mounted, and cgroup v1 cannot be delegated to uid %d; boot with a unified hierarchy (systemd.unified_cgroup_hierarchy=1) or run bulkhead as root%s", uid, optOutHint)
+		return cgroupPlan{}, fixErrorf("boot with a unified hierarchy (systemd.unified_cgroup_hierarchy=1) or run bulkhead as root"+optOutHint, "cgroup v2: no cgroup2 filesystem is mounted, and cgroup v1 cannot be delegated to uid %d", uid)
 	}
 	if missing := h.missingV2(need); missing != "" && h.missingV1(need) == "" {
-		return cgroupPlan{}, fmt.Errorf("cgroup v2: no cgroup for uid %d on this hybrid host: %s are cgroup v1 hierarchies, which only root can write, and the cgroup2 mount %s lacks the %s controller (cgroup.controllers: %q); run bulkhead as root, or boot the host with systemd.unified_cgroup_hierarchy=1 (pure cgroup v2) and run bulkhead in a delegated cgroup (systemd-run --user --scope -p Delegate=yes)%s", uid, strings.Join(need, ", "), h.v2, missing, strings.Join(h.v2Controllers, " "), optOutHint)
+		return cgroupPlan{}, fixErrorf("run bulkhead as root, or boot the host with systemd.unified_cgroup_hierarchy=1 (pure cgroup v2) and run bulkhead in a delegated cgroup (systemd-run --user --scope -p Delegate=yes)"+optOutHint,
+			"cgroup v2: no cgroup for uid %d on this hybrid host: %s are cgroup v1 hierarchies, which only root can write, and the cgroup2 mount %s lacks the %s controller (cgroup.controllers: %q)", uid, strings.Join(need, ", "), h.v2, missing, strings.Join(h.v2Controllers, " "))
 	}
 	if own == "" || !strings.HasPrefix(own, "/") {
-		return cgroupPlan{}, fmt.Errorf("cgroup v2: /proc/self/cgroup has no cgroup v2 path; %s%s", delegateFix, optOutHint)
+		return cgroupPlan{}, fixErrorf(delegateFix+optOutHint, "cgroup v2: /proc/self/cgroup has no cgroup v2 path")
 	}
 	rel := own
 	if path.Base(own) == supervisorCgroup && delegatedTo(filepath.Join(h.v2, path.Dir(own)), uid) == nil {
@@ -78,7 +79,7 @@ func delegatedPlan(h cgroupHierarchy, mode CgroupMode, need []string, own string
 	}
 	dir := filepath.Join(h.v2, rel)
 	if err := delegatedTo(dir, uid); err != nil {
-		return cgroupPlan{}, fmt.Errorf("cgroup v2: no delegated cgroup for uid %d: this process runs in %s, %w; %s%s", uid, dir, err, delegateFix, optOutHint)
+		return cgroupPlan{}, fixErrorf(delegateFix+optOutHint, "cgroup v2: no delegated cgroup for uid %d: this process runs in %s, %v", uid, dir, err)
 	}
 	available, err := readControllers(dir)
 	if err != nil {
@@ -86,7 +87,7 @@ func delegatedPlan(h cgroupHierarchy, mode CgroupMode, need []string, own string
 	}
 	h.v2Controllers = available
 	if missing := h.missingV2(need); missing != "" {
-		return cgroupPlan{}, fmt.Errorf("cgroup v2: the cgroup %s delegated to uid %d lacks the %s controller (cgroup.controllers: %q); %s%s", dir, uid, missing, strings.Join(available, " "), controllerFix, optOutHint)
+		return cgroupPlan{}, fixErrorf(controllerFix+optOutHint, "cgroup v2: the cgroup %s delegated to uid %d lacks the %s controller (cgroup.controllers: %q)", dir, uid, missing, strings.Join(available, " "))
 	}
 	if rel == "/" {
 		rel = ""

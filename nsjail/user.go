@@ -90,23 +90,23 @@ func decidePrivilege(euid, egid int, uidMap, status string, dumpable bool) (Priv
 	initNS := isInitialUserNS(uidMap)
 	if initNS && euid == 0 {
 		if !hasCapability(status, capSysAdmin) {
-			return Privilege{}, fmt.Errorf("running as uid 0 without CAP_SYS_ADMIN (CapEff %s): the jail could neither map its root to an unprivileged uid nor create idmapped mounts, and would run as host root; grant CAP_SYS_ADMIN (docker run --cap-add SYS_ADMIN) or run bulkhead as an ordinary user", statusField(status, "CapEff"))
+			return Privilege{}, fixErrorf("grant CAP_SYS_ADMIN (docker run --cap-add SYS_ADMIN), or run bulkhead as an ordinary user", "running as uid 0 without CAP_SYS_ADMIN (CapEff %s): the jail could neither map its root to an unprivileged uid nor create idmapped mounts, and would run as host root", statusField(status, "CapEff"))
 		}
 		return Privilege{Root: true, UID: JailHostID, GID: JailHostID}, nil
 	}
 	if !initNS {
 		outer, ok := outerID(uidMap, euid)
 		if !ok {
-			return Privilege{}, fmt.Errorf("uid %d is not mapped to the parent user namespace (/proc/self/uid_map %q)", euid, strings.TrimSpace(uidMap))
+			return Privilege{}, fixErrorf("run bulkhead as a mapped uid", "uid %d is not mapped to the parent user namespace (/proc/self/uid_map %q)", euid, strings.TrimSpace(uidMap))
 		}
 		if outer == 0 {
-			return Privilege{}, fmt.Errorf("uid %d of this user namespace is uid 0 of its parent (/proc/self/uid_map %q): a jail would run as root of the parent namespace; run bulkhead as a user that is not root there", euid, strings.TrimSpace(uidMap))
+			return Privilege{}, fixErrorf("run bulkhead as a user that is not root there", "uid %d of this user namespace is uid 0 of its parent (/proc/self/uid_map %q): a jail would run as root of the parent namespace", euid, strings.TrimSpace(uidMap))
 		}
 	}
 	if !dumpable {
 		// A non-dumpable process's /proc/PID files belong to root, so it
 		// cannot write its child's uid_map and gid_map.
-		return Privilege{}, fmt.Errorf("uid %d: this process is not dumpable (prctl PR_GET_DUMPABLE = 0, as after switching from root to another uid), so the kernel will not let it write a jail's id maps; start bulkhead as the user directly, or call prctl(PR_SET_DUMPABLE, 1) after dropping root", euid)
+		return Privilege{}, fixErrorf("start bulkhead as the user directly, or call prctl(PR_SET_DUMPABLE, 1) after dropping root", "uid %d: this process is not dumpable (prctl PR_GET_DUMPABLE = 0, as after switching from root to another uid), so the kernel will not let it write a jail's id maps", euid)
 	}
 	return Privilege{UID: euid, GID: egid}, nil
 }

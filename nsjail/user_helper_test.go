@@ -27,7 +27,19 @@ const envUserHelper = "NSJAIL_TEST_USER_HELPER"
 
 // userRequest is what the helper does.
 type userRequest struct {
+	// UID and GID are the ids the helper switches to, unless KeepIDs.
 	UID, GID int
+	KeepIDs  bool
+	// Setup are changes the helper makes to its own namespaces first:
+	// "private-mounts" (needs a new mount namespace), "umount-devpts",
+	// "mask-proc" (bind /dev/null over /proc/kcore or another entry
+	// container runtimes mask), "max-userns-0" (as root of a new user
+	// namespace).
+	Setup []string
+	// Deny is a system call to fail, as for the fail-closed helper
+	// ("clone:EPERM"), only when DenyArg0's bits are set in argument 0 if
+	// not empty.
+	Deny, DenyArg0 string
 	// JoinCgroup is a cgroup v2 directory the helper moves into while
 	// still root.
 	JoinCgroup string
@@ -37,6 +49,7 @@ type userRequest struct {
 	Mode    string
 	Config  Config
 	Command string
+	Check   CheckOptions
 }
 
 // userOutcome is what the helper reports.
@@ -47,6 +60,7 @@ type userOutcome struct {
 	TimedOut bool
 	Stdout   string
 	Stderr   string
+	Findings []Finding
 }
 
 func init() {
@@ -69,20 +83,56 @@ func init() {
 // userHelper joins the cgroup, becomes r.UID and r.GID with no
 // supplementary group, and does r.Mode.
 func userHelper(r userRequest) userOutcome {
+	for _, step := range r.Setup {
+		if err := helperSetup(step); err != nil {
+			return userOutcome{Step: "helper", Error: step + ": " + err.Error()}
+		}
+	}
 	if r.JoinCgroup != "" {
 		if err := os.WriteFile(r.JoinCgroup+"/cgroup.procs", []byte(strconv.Itoa(os.Getpid())), 0); err != nil {
 			return userOutcome{Step: "helper", Error: err.Error()}
 		}
 	}
-	if err := dropRoot(r.UID, r.GID); err != nil {
-		return userOutcome{Step: "helper", Error: err.Error()}
+	if !r.KeepIDs {
+		if err := dropRoot(r.UID, r.GID); err != nil {
+			return userOutcome{Step: "helper", Error: err.Error()}
+		}
+	}
+	if r.Deny != "" {
+		if err := denySyscall(r.Deny, r.DenyArg0); err != nil {
+			return userOutcome{Step: "helper", Error: err.Error()}
+		}
 	}
 	ctx := context.Background()
 	switch r.Mode {
+	case "check":
+		return userOutcome{Findings: Check(ctx, r.Check)}
 	case "delegated":
 		return delegatedHelper(ctx, r)
 	}
 	return outcomeOf(Bash(ctx, r.Config, r.Command))
+}
+
+// helperSetup makes one change to the helper's own namespaces.
+func helperSetup(step string) error {
+	switch step {
+	case "private-mounts":
+		return unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, "")
+	case "umount-devpts":
+		for unix.Unmount("/dev/pts", unix.MNT_DETACH) == nil {
+		}
+		return nil
+	case "mask-proc":
+		for _, p := range []string{"/proc/kcore", "/proc/keys", "/proc/timer_list"} {
+			if _, err := os.Stat(p); err == nil {
+				return unix.Mount("/dev/null", p, "", unix.MS_BIND, "")
+			}
+		}
+		return errors.New("none of /proc/kcore, /proc/keys, /proc/timer_list exists")
+	case "max-userns-0":
+		return os.WriteFile("/proc/sys/user/max_user_namespaces", []byte("0"), 0)
+	}
+	return fmt.Errorf("unknown setup step %q", step)
 }
 
 // dropRoot switches every thread to uid and gid with no supplementary
@@ -121,11 +171,21 @@ func outcomeOf(res *Result, err error) userOutcome {
 // runAsUser runs the helper with r and returns its outcome.
 func runAsUser(t *testing.T, r userRequest) userOutcome {
 	t.Helper()
+	return runHelper(t, r, nil)
+}
+
+// runHelper runs the helper with r, started with attr (new namespaces,
+// id maps) and under the given wrapper command (setpriv …), and returns
+// its outcome.
+func runHelper(t *testing.T, r userRequest, attr *syscall.SysProcAttr, wrapper ...string) userOutcome {
+	t.Helper()
 	req, err := json.Marshal(r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(helperBinary(t), "-test.run=^$")
+	argv := append(wrapper, helperBinary(t), "-test.run=^$")
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.SysProcAttr = attr
 	cmd.Env = append(os.Environ(), envUserHelper+"="+string(req))
 	out, err := cmd.Output()
 	if err != nil {
