@@ -1,0 +1,94 @@
+package quota_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/bulkhead-dev/bulkhead/nsjail"
+	"github.com/bulkhead-dev/bulkhead/quota"
+)
+
+// workspaceVolume makes a volume laid out as the runtime would: files,
+// home and tmp inside it.
+func workspaceVolume(t *testing.T, limit int64) (quota.Volume, nsjail.Config) {
+	t.Helper()
+	dir := t.TempDir()
+	v := quota.Volume{Image: filepath.Join(dir, "disk.img"), Dir: filepath.Join(dir, "disk")}
+	if err := v.Create(context.Background(), limit); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		nsjail.ReleaseIdle()
+		if err := v.Remove(); err != nil {
+			t.Error(err)
+		}
+	})
+	cfg := nsjail.Config{Workspace: filepath.Join(v.Dir, "files"), Home: filepath.Join(v.Dir, "home"), TmpDir: filepath.Join(v.Dir, "tmp")}
+	for _, d := range []string{cfg.Workspace, cfg.Home, cfg.TmpDir} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return v, cfg
+}
+
+// TestQuotaFromJail fills a workspace's volume from inside its jail,
+// through /workspace, the home and the on-disk /tmp: the writes fail with
+// ENOSPC, the image holds no more of the host's disk than the quota, the
+// quota reads back inside as the size of /workspace, and another
+// workspace's jail writes as before.
+func TestQuotaFromJail(t *testing.T) {
+	const limit = 32 << 20
+	a, cfgA := workspaceVolume(t, limit)
+	_, cfgB := workspaceVolume(t, limit)
+	u, err := a.Usage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	res, err := nsjail.Bash(ctx, cfgA, `df -B1 --output=size /workspace | tail -1; `+
+		`head -c 64M /dev/zero > big; echo "workspace $?"; `+
+		`head -c 1M /dev/zero > ~/cache; echo "home $?"; `+
+		`head -c 1M /dev/zero > /tmp/scratch; echo "tmp $?"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(res.Stdout)), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("stdout %q stderr %q", res.Stdout, res.Stderr)
+	}
+	if size, _ := strconv.ParseInt(strings.TrimSpace(lines[0]), 10, 64); size != u.Capacity {
+		t.Errorf("df inside shows %q bytes, want the volume's capacity %d", lines[0], u.Capacity)
+	}
+	for _, l := range lines[1:] {
+		if strings.HasSuffix(l, " 0") {
+			t.Errorf("write past the quota succeeded: %q", l)
+		}
+	}
+	if n := strings.Count(string(res.Stderr), "No space left on device"); n != 3 {
+		t.Errorf("stderr %q, want three ENOSPC failures", res.Stderr)
+	}
+	var st syscall.Stat_t
+	if err := syscall.Stat(a.Image, &st); err != nil {
+		t.Fatal(err)
+	}
+	if allocated := st.Blocks * 512; allocated > limit {
+		t.Errorf("the image holds %d bytes of the host's disk, more than its quota %d", allocated, limit)
+	}
+	full, err := a.Usage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if full.Free > 1<<20 || full.Used < full.Capacity-2<<20 {
+		t.Errorf("usage after filling: %+v", full)
+	}
+	res, err = nsjail.Bash(ctx, cfgB, `head -c 8M /dev/zero > f && echo ok`)
+	if err != nil || string(res.Stdout) != "ok\n" {
+		t.Errorf("the other workspace: %v, stdout %q stderr %q", err, res.Stdout, res.Stderr)
+	}
+}
