@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/bulkhead-dev/bulkhead/nsjail"
+	"github.com/bulkhead-dev/bulkhead/quota"
 	"github.com/bulkhead-dev/bulkhead/runtime"
 	"github.com/bulkhead-dev/bulkhead/wasmhost"
 	"github.com/spf13/cobra"
@@ -57,7 +58,8 @@ func newSandboxCheckCmd(g *globals) *cobra.Command {
 		Use:   "check",
 		Short: "Name every blocker of the jail on this host, with its fix",
 		Long: "Examines the host for everything the jail needs (kernel, privileges, container restrictions, user\n" +
-			"namespace switches, cgroup layout and delegation, idmapped mounts, /proc, /dev/pts, seccomp, loopback),\n" +
+			"namespace switches, cgroup layout and delegation, idmapped mounts, /proc, /dev/pts, seccomp, loopback)\n" +
+			"and whether workspaces can have a disk quota,\n" +
 			"prints one finding per check with the exact fix for each warning and failure, then runs /bin/true in a\n" +
 			"jail configured like the calls will be (--cgroup). Exits 1 unless that jail ran. The directories\n" +
 			"checked for idmapped mounts are --dir, else the state directory when it exists, else the temporary one.",
@@ -76,7 +78,7 @@ func newSandboxCheckCmd(g *globals) *cobra.Command {
 				os.Exit(exitUsage)
 			}
 			findings := nsjail.Check(cmd.Context(), opts)
-			report := checkReport{Healthy: nsjail.Healthy(findings), Findings: findings}
+			report := checkReport{Healthy: nsjail.Healthy(findings), Findings: append(findings, quotaFinding())}
 			if err := writeCheckReport(cmd.OutOrStdout(), report, jsonOut); err != nil {
 				return err
 			}
@@ -91,6 +93,16 @@ func newSandboxCheckCmd(g *globals) *cobra.Command {
 	fl.StringVar(&cgroup, "cgroup", string(nsjail.CgroupAuto), "cgroup mode the calls will use: auto, v2, v1, or none (no memory, pids or CPU limits)")
 	fl.StringArrayVar(&dirs, "dir", nil, "a directory jails will mount (state directory, workspace), checked for idmapped mounts; repeatable")
 	return cmd
+}
+
+// quotaFinding says whether workspaces can have a disk quota here (a
+// warning, not a failure: quotas are optional, and asking for one where
+// none can be had is refused when the workspace is made).
+func quotaFinding() nsjail.Finding {
+	if err := quota.Available(); err != nil {
+		return nsjail.Finding{Check: "quota", Status: nsjail.StatusWarn, Detail: err.Error() + "; a workspace with a disk quota will be refused", Fix: "run bulkhead as root on a host with loop devices and e2fsprogs (apt-get install e2fsprogs), or set no disk quota"}
+	}
+	return nsjail.Finding{Check: "quota", Status: nsjail.StatusOK, Detail: "disk quotas available: each workspace gets an ext4 image, loop-mounted"}
 }
 
 // checkCgroupFlag validates --cgroup.

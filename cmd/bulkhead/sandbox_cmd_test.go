@@ -115,7 +115,7 @@ func TestSandboxCheck(t *testing.T) {
 	if status != 0 {
 		t.Fatalf("check exited %d: %s%s", status, out, errOut)
 	}
-	for _, check := range []string{"kernel", "privilege", "userns.sysctl", "userns.probe", "cgroup", "idmap", "seccomp", "loopback", "jail"} {
+	for _, check := range []string{"kernel", "privilege", "userns.sysctl", "userns.probe", "cgroup", "idmap", "seccomp", "loopback", "jail", "quota"} {
 		found := false
 		for _, line := range strings.Split(out, "\n") {
 			if f := strings.Fields(line); len(f) >= 2 && f[0] == check && f[1] == "ok" {
@@ -192,6 +192,9 @@ func TestSandboxUnprivileged(t *testing.T) {
 		}
 		if f.Check == "jail" && !strings.Contains(f.Detail, `without cgroup limits (Cgroup "none") the jail runs`) {
 			t.Errorf("jail finding %+v, want it to say the opt-out works", f)
+		}
+		if f.Check == "quota" && (f.Status != nsjail.StatusWarn || !strings.Contains(f.Detail, "need root")) {
+			t.Errorf("quota finding %+v, want a warning that quotas need root", f)
 		}
 	}
 	if out, errOut, status := run("sandbox", "check", "--cgroup", "none"); status != 0 {
