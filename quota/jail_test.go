@@ -2,6 +2,7 @@ package quota_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -90,5 +91,30 @@ func TestQuotaFromJail(t *testing.T) {
 	res, err = nsjail.Bash(ctx, cfgB, `head -c 8M /dev/zero > f && echo ok`)
 	if err != nil || string(res.Stdout) != "ok\n" {
 		t.Errorf("the other workspace: %v, stdout %q stderr %q", err, res.Stdout, res.Stderr)
+	}
+}
+
+// TestWorkspaceLimitsFromInside gives a jail a workspace's settings (the
+// ones a WorkspaceConfig carries: memory, pids, CPU, /tmp size, disk
+// quota) and reads them back from inside.
+func TestWorkspaceLimitsFromInside(t *testing.T) {
+	v, cfg := workspaceVolume(t, 48<<20)
+	cfg.TmpDir = "" // /tmp as a tmpfs of TmpSize
+	cfg.Memory, cfg.Pids, cfg.CPU, cfg.TmpSize = 96<<20, 100, 0.5, 24<<20
+	u, err := v.Usage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := nsjail.Bash(context.Background(), cfg, `ulimit -u; df -B1 --output=size /tmp /workspace ~ | tail -3 | tr -d ' '`)
+	if err != nil || out.ExitCode != 0 {
+		t.Fatalf("%v %+v", err, out)
+	}
+	want := fmt.Sprintf("100\n%d\n%d\n%d\n", 24<<20, u.Capacity, u.Capacity)
+	if string(out.Stdout) != want {
+		t.Errorf("limits inside: %q, want %q", out.Stdout, want)
+	}
+	res, err := nsjail.Bash(context.Background(), cfg, `head -c 256M /dev/zero | tail > /dev/null`)
+	if err != nil || !res.OOMKilled {
+		t.Errorf("256 MiB under a 96 MiB limit: %v, OOM killed %v", err, res.OOMKilled)
 	}
 }
