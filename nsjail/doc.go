@@ -130,4 +130,12 @@
 // and TestCgroupV2 still exercises clone3 placement, cgroup.kill and leaf
 // removal on the controller-less cgroup2 mount; the decision logic and
 // file formats are unit-tested either way.
+//
+// The tests run as root and exercise the unprivileged path with an
+// ordinary user they create (useradd, removed by TestMain): helper
+// processes of the test binary drop to it. TestUnprivilegedDelegatedCgroup
+// makes a cgroup v2 directory delegated to that user; on a pure v2 host
+// whose root has the three controllers the user's default jail runs there
+// with its limits, on a hybrid host the refusal is checked and placement
+// runs without controllers.
 package nsjail
