@@ -118,3 +118,30 @@ func TestWorkspaceLimitsFromInside(t *testing.T) {
 		t.Errorf("256 MiB under a 96 MiB limit: %v, OOM killed %v", err, res.OOMKilled)
 	}
 }
+
+// TestResizeAfterJails follows the runtime's recipe for a quota change:
+// jails have run (the third call leaves an init stage started ahead, whose
+// mount namespace still holds a copy of every host mount, this volume's
+// too), nsjail.ReleaseIdle ends it, and Resize then finds the volume free;
+// the next jail sees the new size.
+func TestResizeAfterJails(t *testing.T) {
+	v, cfg := workspaceVolume(t, 32<<20)
+	ctx := context.Background()
+	for i := range 3 {
+		if _, err := nsjail.Bash(ctx, cfg, fmt.Sprintf("echo %d > f%d", i, i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nsjail.ReleaseIdle()
+	if err := v.Resize(ctx, 64<<20); err != nil {
+		t.Fatal(err)
+	}
+	u, err := v.Usage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := nsjail.Bash(ctx, cfg, "cat f0 f1 f2; df -B1 --output=size /workspace | tail -1 | tr -d ' '")
+	if err != nil || string(res.Stdout) != fmt.Sprintf("0\n1\n2\n%d\n", u.Capacity) {
+		t.Errorf("after resizing: %v, %q", err, res.Stdout)
+	}
+}

@@ -28,9 +28,14 @@ const detachWait = time.Second
 //
 // # Notes
 //
-// ext4 grows online only with CAP_SYS_RESOURCE (EXT4_IOC_RESIZE_FS), which
-// hosts such as the CI machine withhold from root, and never shrinks
-// online; offline covers both.
+//   - An init stage that package nsjail started ahead of the next call
+//     holds, until it is used, a copy of every mount the host had when it
+//     started, this volume's too: call nsjail.ReleaseIdle first. Such a
+//     stage in another process on the host makes Resize fail with ErrBusy
+//     until it is used or released.
+//   - ext4 grows online only with CAP_SYS_RESOURCE (EXT4_IOC_RESIZE_FS),
+//     which hosts such as the CI machine withhold from root, and never
+//     shrinks online; offline covers both.
 func (v Volume) Resize(ctx context.Context, limit int64) (err error) {
 	if err := v.check(); err != nil {
 		return err

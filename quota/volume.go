@@ -206,7 +206,10 @@ func (v Volume) Unmount() error {
 }
 
 // Remove unmounts the volume and deletes the image and the mount point
-// (which must be empty once unmounted). Missing parts are fine.
+// (which must be empty once unmounted). Missing parts are fine. The
+// image's blocks go back to the host when the last holder of the
+// filesystem lets go: a running jail, or an init stage started ahead
+// (call nsjail.ReleaseIdle first).
 func (v Volume) Remove() error {
 	if err := v.Unmount(); err != nil {
 		return err
