@@ -85,14 +85,19 @@ var bwrapArgs = []string{"--unshare-all", "--die-with-parent",
 	"--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
 	"--proc", "/proc", "--dev", "/dev", "/bin/true"}
 
+// benchCgroup is the cgroup mode of BenchmarkVersus's jail: "none" lets
+// an ordinary user without a delegated cgroup run it
+// (bench/jail-vs-bwrap.sh does).
+var benchCgroup = flag.String("benchcgroup", "", "Config.Cgroup of BenchmarkVersus's jail (none for an ordinary user without a delegated cgroup)")
+
 // BenchmarkVersus runs /bin/true in turn in a default jail (Run, all
-// layers), in bubblewrap and in unshare(1), each started from this process
-// and followed by benchPause, so the three share the same conditions, and
-// reports each one's p50 and p99 latency. bwrap and unshare must be
-// installed.
+// layers; -benchcgroup sets its cgroup mode), in bubblewrap and in
+// unshare(1), each started from this process and followed by benchPause,
+// so the three share the same conditions, and reports each one's p50 and
+// p99 latency. bwrap and unshare must be installed.
 func BenchmarkVersus(b *testing.B) {
 	ctx := context.Background()
-	cfg := Config{Workspace: b.TempDir()}
+	cfg := Config{Workspace: b.TempDir(), Cgroup: CgroupMode(*benchCgroup)}
 	tools := []struct {
 		name string
 		run  func() error

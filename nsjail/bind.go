@@ -51,11 +51,15 @@ func inSystemTree(path string) string {
 	return ""
 }
 
-// reservedTargets are the jail's own directories; no bind goes in them.
+// reservedTargets are the jail's own directories; no bind goes in them,
+// except read-only over an existing path under /usr (see validateTarget).
 var reservedTargets = []string{
 	"/proc", "/dev", "/sys", "/etc", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
-	"/tmp", stage.WorkspaceDir, stage.OldRootDir, "/newroot",
+	"/tmp", stage.WorkspaceDir, stage.HomeDir, stage.OldRootDir, "/newroot",
 }
+
+// usrDir is the jail's read-only /usr, a bind of the host's.
+const usrDir = "/usr"
 
 // resolvedMount is a validated caller mount.
 type resolvedMount struct {
@@ -63,6 +67,11 @@ type resolvedMount struct {
 	target   string // path in the jail
 	readOnly bool
 	dir      bool
+	// perCall marks Config.TmpDir: source is the parent under which each
+	// call's own directory is made (see tmpdir.go).
+	perCall bool
+	// field names the Config field the mount comes from, for messages.
+	field string
 }
 
 // resolvedBuiltins are builtinProtected with their symlinks resolved, once
@@ -109,8 +118,9 @@ func resolveAll(paths []string) []string {
 	return out
 }
 
-// resolveMounts validates the workspace and the binds and returns them,
-// the workspace first.
+// resolveMounts validates the workspace, the home directory and the
+// per-call /tmp's parent (when set) and the binds and returns them in that
+// order. Workspace, Home and TmpDir must not lie in one another.
 func (c Config) resolveMounts() ([]resolvedMount, error) {
 	protected, err := c.protectedPaths()
 	if err != nil {
@@ -122,6 +132,28 @@ func (c Config) resolveMounts() ([]resolvedMount, error) {
 	}
 	ws.readOnly = c.WorkspaceReadOnly
 	mounts := []resolvedMount{ws}
+	dirs := []struct{ field, path string }{{"Workspace", ws.source}}
+	for _, d := range []struct{ field, path string }{{"Home", c.Home}, {"TmpDir", c.TmpDir}} {
+		if d.path == "" {
+			continue
+		}
+		m, err := resolveDir(d.field, d.path, protected)
+		if err != nil {
+			return nil, err
+		}
+		for _, prev := range dirs {
+			if within(m.source, prev.path) || within(prev.path, m.source) {
+				return nil, fmt.Errorf("%w: %s %q and %s %q lie in one another; give each its own directory", ErrInvalidConfig, d.field, d.path, prev.field, prev.path)
+			}
+		}
+		dirs = append(dirs, struct{ field, path string }{d.field, m.source})
+		if d.field == "Home" {
+			m.target = stage.HomeDir
+		} else {
+			m.target, m.perCall = stage.TmpDir, true
+		}
+		mounts = append(mounts, m)
+	}
 	if len(c.Binds) > MaxBinds {
 		return nil, fmt.Errorf("%w: Binds: %d binds, more than %d", ErrInvalidConfig, len(c.Binds), MaxBinds)
 	}
@@ -129,12 +161,13 @@ func (c Config) resolveMounts() ([]resolvedMount, error) {
 	if err != nil {
 		return nil, err
 	}
+	first := len(mounts)
 	for i, b := range c.Binds {
 		m, err := resolveBind(b, protected, exposed)
 		if err != nil {
 			return nil, fmt.Errorf("%w: Binds[%d]: %w", ErrInvalidConfig, i, err)
 		}
-		for _, prev := range mounts[1:] {
+		for _, prev := range mounts[first:] {
 			if within(m.target, prev.target) || within(prev.target, m.target) {
 				return nil, fmt.Errorf("%w: Binds[%d]: target %q overlaps target %q", ErrInvalidConfig, i, m.target, prev.target)
 			}
@@ -163,8 +196,16 @@ func (c Config) exposedPaths() ([]string, error) {
 // resolveWorkspace checks Config.Workspace and resolves its symlinks, so
 // the mount is made from the real directory.
 func resolveWorkspace(path string, protected []string) (resolvedMount, error) {
+	m, err := resolveDir("Workspace", path, protected)
+	m.target = stage.WorkspaceDir
+	return m, err
+}
+
+// resolveDir checks a directory the jail writes (Config.Workspace, Home,
+// TmpDir), naming field in errors, and resolves its symlinks.
+func resolveDir(field, path string, protected []string) (resolvedMount, error) {
 	fail := func(format string, args ...any) (resolvedMount, error) {
-		return resolvedMount{}, fmt.Errorf("%w: Workspace "+format, append([]any{ErrInvalidConfig}, args...)...)
+		return resolvedMount{}, fmt.Errorf("%w: "+field+" "+format, append([]any{ErrInvalidConfig}, args...)...)
 	}
 	if path == "" {
 		return fail("is empty")
@@ -189,7 +230,7 @@ func resolveWorkspace(path string, protected []string) (resolvedMount, error) {
 	if tree := inSystemTree(resolved); tree != "" {
 		return fail("%q lies under the system directory %s, which a jail may not write", path, tree)
 	}
-	return resolvedMount{source: resolved, target: stage.WorkspaceDir, dir: true}, nil
+	return resolvedMount{source: resolved, dir: true, field: field}, nil
 }
 
 // checkExposable applies the rules every directory that may lie under a
@@ -250,24 +291,51 @@ func resolveBind(b Bind, protected, exposed []string) (resolvedMount, error) {
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok && fi.Mode().IsRegular() && st.Nlink > 1 {
 		return resolvedMount{}, fmt.Errorf("source %q has %d hard links; another name may be a protected file", b.Source, st.Nlink)
 	}
-	if err := validateTarget(b.Target); err != nil {
+	if err := validateTarget(b.Target, b.ReadOnly, fi.IsDir()); err != nil {
 		return resolvedMount{}, err
 	}
-	return resolvedMount{source: resolved, target: b.Target, readOnly: b.ReadOnly, dir: fi.IsDir()}, nil
+	return resolvedMount{source: resolved, target: b.Target, readOnly: b.ReadOnly, dir: fi.IsDir(), field: "Binds"}, nil
 }
 
-// validateTarget checks a bind target (see Config.Binds).
-func validateTarget(t string) error {
+// validateTarget checks a bind target (see Config.Binds) for a source that
+// is a directory or not.
+func validateTarget(t string, readOnly, dir bool) error {
 	if !filepath.IsAbs(t) || filepath.Clean(t) != t || slices.Contains(strings.Split(t, "/"), "..") {
 		return fmt.Errorf("target %q is not a clean absolute path", t)
 	}
 	if t == "/" {
 		return fmt.Errorf("target %q is the jail's root", t)
 	}
+	if strings.HasPrefix(t, usrDir+"/") {
+		return validateUsrTarget(t, readOnly, dir)
+	}
 	for _, r := range reservedTargets {
 		if within(t, r) {
-			return fmt.Errorf("target %q lies in the jail's own %s", t, r)
+			return fmt.Errorf("target %q lies in the jail's own %s; bind elsewhere (e.g. under /opt or /srv), or read-only over a path that exists under /usr", t, r)
 		}
+	}
+	return nil
+}
+
+// validateUsrTarget checks a target under the jail's /usr, which is the
+// host's, read-only: a read-only bind may cover a directory or file that
+// exists there (a toolchain such as /usr/local/go), since no mount point
+// can be made in it; the host path must not pass through a symlink, so the
+// jail resolves it the same way.
+func validateUsrTarget(t string, readOnly, dir bool) error {
+	if !readOnly {
+		return fmt.Errorf("target %q lies in the jail's read-only /usr: only a read-only bind (ReadOnly, or :ro) may go there", t)
+	}
+	fi, err := os.Lstat(t)
+	if err != nil {
+		return fmt.Errorf("target %q does not exist in the host's /usr, which the jail mounts read-only, so no mount point can be made for it; bind it elsewhere (e.g. under /opt) (%w)", t, err)
+	}
+	if resolved, err := filepath.EvalSymlinks(t); err != nil || resolved != t {
+		return fmt.Errorf("target %q passes through a symlink in the host's /usr (it resolves to %s); name the real path", t, resolved)
+	}
+	if fi.IsDir() != dir {
+		kind := map[bool]string{true: "a directory", false: "not a directory"}
+		return fmt.Errorf("target %q is %s in the host's /usr but the source is %s", t, kind[fi.IsDir()], kind[dir])
 	}
 	return nil
 }

@@ -72,7 +72,13 @@ func TestValidateBinds(t *testing.T) {
 		{"unclean target", []Bind{{Source: src, Target: "/data//x"}}, nil, "not a clean absolute path"},
 		{"target root", []Bind{{Source: src, Target: "/"}}, nil, "jail's root"},
 		{"target etc", []Bind{{Source: src, Target: "/etc/passwd"}}, nil, "jail's own /etc"},
-		{"target usr", []Bind{{Source: src, Target: "/usr/local"}}, nil, "jail's own /usr"},
+		{"target usr", []Bind{{Source: src, Target: "/usr"}}, nil, "jail's own /usr"},
+		{"target under usr read-write", []Bind{{Source: src, Target: "/usr/local"}}, nil, "only a read-only bind"},
+		{"target under usr read-only over an existing directory", []Bind{{Source: src, Target: "/usr/local", ReadOnly: true}}, nil, ""},
+		{"target under usr that does not exist", []Bind{{Source: src, Target: "/usr/local/no-such-toolchain", ReadOnly: true}}, nil, "does not exist in the host's /usr"},
+		{"target under usr of another kind", []Bind{{Source: file, Target: "/usr/local", ReadOnly: true}}, nil, "is a directory in the host's /usr but the source is not a directory"},
+		{"target under usr through a symlink", []Bind{{Source: file, Target: usrSymlink(t), ReadOnly: true}}, nil, "passes through a symlink"},
+		{"target root's home", []Bind{{Source: src, Target: "/root/x"}}, nil, "jail's own /root"},
 		{"target proc", []Bind{{Source: src, Target: "/proc"}}, nil, "jail's own /proc"},
 		{"target bin", []Bind{{Source: src, Target: "/bin/x"}}, nil, "jail's own /bin"},
 		{"target workspace", []Bind{{Source: src, Target: "/workspace/sub"}}, nil, "jail's own /workspace"},
@@ -102,20 +108,35 @@ func TestValidateBinds(t *testing.T) {
 	}
 }
 
+// usrSymlink returns a symlink under /usr, for a bind target that must be
+// refused: the first one among the shared libraries.
+func usrSymlink(t *testing.T) string {
+	libs, _ := filepath.Glob("/usr/lib/*/*.so*")
+	for _, l := range libs {
+		if fi, err := os.Lstat(l); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+			return l
+		}
+	}
+	t.Fatal("no symlink among /usr/lib/*/*.so*")
+	return ""
+}
+
 func TestResolveMountsOrderAndKinds(t *testing.T) {
-	ws, src := t.TempDir(), t.TempDir()
+	ws, src, home, tmp := t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir()
 	file := filepath.Join(src, "f")
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	mounts, err := Config{Workspace: ws, Binds: []Bind{{Source: src, Target: "/d", ReadOnly: true}, {Source: file, Target: "/f"}}}.resolveMounts()
+	mounts, err := Config{Workspace: ws, Home: home, TmpDir: tmp, Binds: []Bind{{Source: src, Target: "/d", ReadOnly: true}, {Source: file, Target: "/f"}}}.resolveMounts()
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []resolvedMount{
-		{source: ws, target: "/workspace", dir: true},
-		{source: src, target: "/d", readOnly: true, dir: true},
-		{source: file, target: "/f"},
+		{source: ws, target: "/workspace", dir: true, field: "Workspace"},
+		{source: home, target: "/root", dir: true, field: "Home"},
+		{source: tmp, target: "/tmp", dir: true, perCall: true, field: "TmpDir"},
+		{source: src, target: "/d", readOnly: true, dir: true, field: "Binds"},
+		{source: file, target: "/f", field: "Binds"},
 	}
 	if len(mounts) != len(want) {
 		t.Fatalf("mounts = %+v, want %+v", mounts, want)

@@ -70,12 +70,16 @@ type cgroupLeaf interface {
 
 // cgroupPlan is the hierarchy and directories jails are placed in.
 type cgroupPlan struct {
+	// version is 1 or 2, or 0 for no cgroup at all (CgroupNone).
 	version int
 	// parents maps each controller to its cgroupParent directory; for v2
 	// every controller maps to the same directory.
 	parents map[string]string
-	// v2Mount is the cgroup2 mount point (v2 only).
-	v2Mount string
+	// v2Root is the cgroup v2 directory that holds cgroupParent: the
+	// cgroup2 mount point as root, the delegated cgroup otherwise (v2
+	// only); v2Rel is its path as /proc/PID/cgroup shows it ("" for the
+	// mount point).
+	v2Root, v2Rel string
 	// controllers are the controllers limits are written for.
 	controllers []string
 }
@@ -84,7 +88,10 @@ type cgroupPlan struct {
 func (p cgroupPlan) newLeaf(l cgroupLimits) (cgroupLeaf, error) {
 	cleanStaleOnce(p)
 	name := newLeafName()
-	if p.version == 2 {
+	switch p.version {
+	case 0:
+		return noCgroup{}, nil
+	case 2:
 		return newCgroupV2(p, name, l)
 	}
 	return newCgroupV1(p, name, l)
@@ -153,13 +160,31 @@ func readControllers(dir string) ([]string, error) {
 	return strings.Fields(string(data)), nil
 }
 
-// planCgroups chooses the hierarchy for mode on this host.
+// planCgroups chooses the hierarchy for mode on this host: none for
+// CgroupNone; as root, the top of the host's hierarchies (choosePlan);
+// otherwise the delegated cgroup v2 subtree the process runs in
+// (delegatedPlan), made ready for leaves once per process.
 func planCgroups(mode CgroupMode) (cgroupPlan, error) {
+	if mode == CgroupNone {
+		return cgroupPlan{}, nil
+	}
+	priv, err := hostPrivilege()
+	if err != nil {
+		return cgroupPlan{}, err
+	}
 	h, err := hostCgroups()
 	if err != nil {
 		return cgroupPlan{}, &SetupError{Step: "cgroup", Err: fmt.Errorf("read /proc/self/mountinfo: %w", err)}
 	}
-	p, err := choosePlan(h, mode, cgroupControllers)
+	var p cgroupPlan
+	if priv.Root {
+		p, err = choosePlan(h, mode, cgroupControllers)
+	} else {
+		p, err = delegatedPlan(h, mode, cgroupControllers, ownCgroupV2(), priv.UID)
+		if err == nil {
+			err = prepareDelegated(p)
+		}
+	}
 	if err != nil {
 		return cgroupPlan{}, &SetupError{Step: "cgroup", Err: err}
 	}
@@ -176,19 +201,19 @@ func choosePlan(h cgroupHierarchy, mode CgroupMode, need []string) (cgroupPlan, 
 	useV2 := mode == CgroupV2 || (mode == CgroupAuto && v2Missing == "")
 	if useV2 {
 		if h.v2 == "" {
-			return cgroupPlan{}, errors.New("cgroup v2: no cgroup2 filesystem is mounted")
+			return cgroupPlan{}, fixErrorf("mount it (mount -t cgroup2 none /sys/fs/cgroup), or use cgroup v1"+optOutHint, "cgroup v2: no cgroup2 filesystem is mounted")
 		}
 		if v2Missing != "" {
-			return cgroupPlan{}, fmt.Errorf("cgroup v2: controller %s is not available in %s (cgroup.controllers: %q)", v2Missing, h.v2, strings.Join(h.v2Controllers, " "))
+			return cgroupPlan{}, fixErrorf("free it from cgroup v1 (systemd.unified_cgroup_hierarchy=1) so the cgroup2 root lists it"+optOutHint, "cgroup v2: controller %s is not available in %s (cgroup.controllers: %q)", v2Missing, h.v2, strings.Join(h.v2Controllers, " "))
 		}
 		parents := map[string]string{}
 		for _, c := range need {
 			parents[c] = filepath.Join(h.v2, cgroupParent)
 		}
-		return cgroupPlan{version: 2, parents: parents, v2Mount: h.v2, controllers: need}, nil
+		return cgroupPlan{version: 2, parents: parents, v2Root: h.v2, controllers: need}, nil
 	}
 	if v1Missing != "" {
-		return cgroupPlan{}, fmt.Errorf("cgroup v1: controller %s is not mounted (v1 controllers: %q; cgroup v2: %s)", v1Missing, strings.Join(h.v1Controllers(), " "), h.describeV2())
+		return cgroupPlan{}, fixErrorf("mount it (mount -t cgroup -o "+v1Missing+" none /sys/fs/cgroup/"+v1Missing+"), or use cgroup v2"+optOutHint, "cgroup v1: controller %s is not mounted (v1 controllers: %q; cgroup v2: %s)", v1Missing, strings.Join(h.v1Controllers(), " "), h.describeV2())
 	}
 	parents := map[string]string{}
 	for _, c := range need {

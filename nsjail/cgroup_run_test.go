@@ -176,7 +176,7 @@ func TestCgroupV2(t *testing.T) {
 	plan, err := choosePlan(h, CgroupV2, cgroupControllers)
 	if err != nil {
 		// The controllers live in v1 here: exercise placement only.
-		plan = cgroupPlan{version: 2, v2Mount: h.v2, parents: map[string]string{}}
+		plan = cgroupPlan{version: 2, v2Root: h.v2, parents: map[string]string{}}
 	}
 	cfg := jailConfig(t).withDefaults()
 	cfg.Timeout = time.Second

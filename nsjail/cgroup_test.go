@@ -290,3 +290,65 @@ func FuzzDetectHierarchy(f *testing.F) {
 		}
 	})
 }
+
+// fakeCgroup makes a directory with the cgroup v2 interface files a plan
+// reads, owned by uid.
+func fakeCgroup(t *testing.T, dir string, uid int, controllers string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string]string{"cgroup.controllers": controllers, "cgroup.procs": "", "cgroup.subtree_control": ""} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chown(dir, uid, uid); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDelegatedPlan(t *testing.T) {
+	mount := t.TempDir()
+	fakeCgroup(t, mount, 0, "cpu memory pids")
+	fakeCgroup(t, filepath.Join(mount, "user.slice/session-1.scope"), 4242, "cpu memory pids")
+	fakeCgroup(t, filepath.Join(mount, "app/run-1.scope"), 0, "cpu memory pids")
+	fakeCgroup(t, filepath.Join(mount, "app/svc.service"), 0, "memory pids")
+	fakeCgroup(t, filepath.Join(mount, "app/svc.service/supervisor"), 0, "memory pids")
+	fakeCgroup(t, filepath.Join(mount, "app/done.service"), 0, "cpu memory pids")
+	fakeCgroup(t, filepath.Join(mount, "app/done.service/supervisor"), 0, "cpu memory pids")
+	v2 := cgroupHierarchy{v2: mount, v2Controllers: []string{"cpu", "memory", "pids"}, v1: map[string]string{}}
+	hybrid := cgroupHierarchy{v2: mount, v2Controllers: []string{"hugetlb"}, v1: map[string]string{"cpu": "/c", "memory": "/m", "pids": "/p"}}
+	tests := []struct {
+		name     string
+		h        cgroupHierarchy
+		mode     CgroupMode
+		own      string
+		wantRoot string // relative to mount
+		wantErr  []string
+	}{
+		{"delegated scope", v2, CgroupAuto, "/app/run-1.scope", "app/run-1.scope", nil},
+		{"supervisor child of a delegated service", v2, CgroupAuto, "/app/done.service/supervisor", "app/done.service", nil},
+		{"someone else's cgroup", v2, CgroupAuto, "/user.slice/session-1.scope", "", []string{"belongs to uid 4242", "systemd-run --user --scope -p Delegate=yes", `Config.Cgroup to "none"`}},
+		{"a controller not delegated", v2, CgroupAuto, "/app/svc.service/supervisor", "", []string{"lacks the cpu controller", "Delegate=cpu cpuset io memory pids", `Config.Cgroup to "none"`}},
+		{"hybrid host", hybrid, CgroupAuto, "/app/run-1.scope", "", []string{"hybrid", "systemd.unified_cgroup_hierarchy=1", `Config.Cgroup to "none"`}},
+		{"cgroup v1 asked", v2, CgroupV1, "/app/run-1.scope", "", []string{"cgroup v1", "cannot be delegated"}},
+		{"no cgroup2 mount", cgroupHierarchy{v1: map[string]string{}}, CgroupAuto, "", "", []string{"no cgroup2 filesystem"}},
+		{"no v2 path", v2, CgroupAuto, "", "", []string{"no cgroup v2 path"}},
+	}
+	for _, tc := range tests {
+		p, err := delegatedPlan(tc.h, tc.mode, cgroupControllers, tc.own, 0)
+		if tc.wantErr == nil {
+			want := filepath.Join(mount, tc.wantRoot)
+			if err != nil || p.version != 2 || p.v2Root != want || p.v2Rel != "/"+tc.wantRoot || p.parents["memory"] != filepath.Join(want, cgroupParent) {
+				t.Errorf("%s: plan %+v, %v; want root %s", tc.name, p, err, want)
+			}
+			continue
+		}
+		for _, w := range tc.wantErr {
+			if err == nil || !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: err = %v, want it to contain %q", tc.name, err, w)
+			}
+		}
+	}
+}

@@ -22,14 +22,14 @@ type cgroupV2 struct {
 	controllers []string
 }
 
-// newCgroupV2 enables the controllers for the parent's children (in the
-// mount root's and the parent's cgroup.subtree_control), creates the leaf,
+// newCgroupV2 enables the controllers for the parent's children (in
+// p.v2Root's and the parent's cgroup.subtree_control), creates the leaf,
 // writes memory.max, memory.swap.max 0 (when swap accounting exists),
 // pids.max and cpu.max, and opens the leaf for clone3(2). On error, what
 // was created is removed.
 func newCgroupV2(p cgroupPlan, name string, l cgroupLimits) (*cgroupV2, error) {
-	parent := filepath.Join(p.v2Mount, cgroupParent)
-	if err := enableControllers(p.v2Mount, p.controllers); err != nil {
+	parent := filepath.Join(p.v2Root, cgroupParent)
+	if err := enableControllers(p.v2Root, p.controllers); err != nil {
 		return nil, err
 	}
 	if err := mkdirCgroup(parent, true); err != nil {
@@ -38,7 +38,7 @@ func newCgroupV2(p cgroupPlan, name string, l cgroupLimits) (*cgroupV2, error) {
 	if err := enableControllers(parent, p.controllers); err != nil {
 		return nil, err
 	}
-	cg := &cgroupV2{dir: filepath.Join(parent, name), rel: "/" + cgroupParent + "/" + name}
+	cg := &cgroupV2{dir: filepath.Join(parent, name), rel: p.v2Rel + "/" + cgroupParent + "/" + name}
 	if err := mkdirCgroup(cg.dir, false); err != nil {
 		return nil, err
 	}

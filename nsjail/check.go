@@ -5,169 +5,215 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
-	"unsafe"
-
-	"golang.org/x/sys/unix"
 )
 
-// LayerStatus is one line of [Check]'s answer.
-type LayerStatus struct {
-	// Layer is "kernel", "root", "userns", "cgroup", "idmap", "seccomp" or
-	// "jail".
-	Layer string
-	// OK tells whether the layer can be applied on this host.
-	OK bool
-	// Detail says what was found, or why the layer is unavailable.
-	Detail string
+// Status is the verdict of one [Finding].
+type Status string
+
+const (
+	// StatusOK means the check found nothing in the way.
+	StatusOK Status = "ok"
+	// StatusWarn means jails run, but something is degraded or worth
+	// knowing (no cgroup limits by choice, a container's seccomp filter).
+	StatusWarn Status = "warn"
+	// StatusFail means a blocker: jails cannot run as configured.
+	StatusFail Status = "fail"
+)
+
+// Finding is one line of [Check]'s report.
+type Finding struct {
+	// Check names what was examined: "kernel", "privilege", "container",
+	// "seccomp.host", "userns.sysctl", "userns.clone", "userns.apparmor",
+	// "userns.probe", "subids", "cgroup.layout", "cgroup", "idmap",
+	// "proc", "devpts", "seccomp", "loopback" or "jail".
+	Check string `json:"check"`
+	// Status is the verdict.
+	Status Status `json:"status"`
+	// Detail says what was found.
+	Detail string `json:"detail"`
+	// Fix says exactly what to change, for warn and fail; empty when
+	// nothing needs to.
+	Fix string `json:"fix,omitempty"`
 }
 
-// minKernel is the oldest kernel with every system call the jail uses:
-// mount_setattr(2) with MOUNT_ATTR_IDMAP arrived in Linux 5.12, cgroup.kill
-// in 5.14.
-var minKernel = [2]int{5, 14}
+// CheckOptions say what [Check] examines besides the host itself.
+type CheckOptions struct {
+	// Dirs are the host directories jails will mount (the state
+	// directory, workspaces); each is checked for idmapped-mount support
+	// when the process is root. Empty means the temporary directory.
+	Dirs []string
+	// Cgroup is the mode calls will use; empty means CgroupAuto.
+	Cgroup CgroupMode
+}
 
-// Check probes the host for every layer of the default jail and finally
-// runs /bin/true in one, in a temporary workspace. The jail line is OK
-// only if that run succeeded; it is the authoritative answer, the other
-// lines explain it. When the run fails in a layer, that layer's line is
-// marked failed with the error.
-func Check(ctx context.Context) []LayerStatus {
-	checks := []func() LayerStatus{checkKernel, checkRoot, checkUserns, checkCgroup, checkIdmap, checkSeccomp}
-	out := make([]LayerStatus, 0, len(checks)+1)
-	for _, c := range checks {
-		out = append(out, c())
+// checkTimeout bounds the jail the doctor runs.
+const checkTimeout = 30 * time.Second
+
+// Check examines the host for everything a jail needs, names every
+// blocker with its fix, and finally runs /bin/true in a jail configured
+// like the caller's calls (opts.Cgroup). The "jail" finding is the
+// authoritative answer (see [Healthy]); the others explain it. When the
+// run fails in a layer, that layer's finding is marked failed with the
+// error. When an ordinary user's run fails only for want of a delegated
+// cgroup, Check also tries CgroupNone and says whether the opt-out would
+// work. The findings are in a fixed order, one per check.
+//
+// # Notes
+//
+// Check starts processes (a user namespace probe, the jail) and, as root,
+// makes detached idmapped mounts it never attaches; it changes nothing on
+// the host. It does not move the process into a delegated cgroup's
+// supervisor child, which a real call does.
+func Check(ctx context.Context, opts CheckOptions) []Finding {
+	f := gatherFacts()
+	if len(opts.Dirs) == 0 {
+		opts.Dirs = []string{os.TempDir()}
 	}
-	jail, err := checkJail(ctx)
-	var se *SetupError
-	if errors.As(err, &se) {
-		layer := layerOfStep(se)
-		for i := range out {
-			if out[i].Layer == layer {
-				out[i] = LayerStatus{layer, false, err.Error()}
-			}
+	if opts.Cgroup == "" {
+		opts.Cgroup = CgroupAuto
+	}
+	priv, privOK := f.privilege()
+	out := []Finding{
+		kernelFinding(f),
+		privilegeFinding(f),
+		containerFinding(f, privOK && priv.Root),
+		hostSeccompFinding(f),
+	}
+	out = append(out, usernsSysctlFindings(f, priv)...)
+	out = append(out,
+		usernsProbeFinding(f, priv, privOK),
+		subidsFinding(f, priv),
+		cgroupLayoutFinding(f),
+		cgroupFinding(f, priv, privOK, opts.Cgroup),
+		idmapFinding(priv, privOK, opts.Dirs, probeIdmap),
+		procFinding(f),
+		devptsFinding(f),
+		jailSeccompFinding(),
+	)
+	return append(out, runCheckJail(ctx, opts.Cgroup, priv, privOK, out)...)
+}
+
+// Healthy reports whether the findings' "jail" line is ok: the jail ran.
+func Healthy(findings []Finding) bool {
+	for _, f := range findings {
+		if f.Check == "jail" {
+			return f.Status == StatusOK
 		}
 	}
-	return append(out, jail)
+	return false
 }
 
-// layerOfStep names the Check line a setup failure belongs to.
-func layerOfStep(se *SetupError) string {
-	switch {
-	case se.Step == "user" || se.Step == "namespaces":
-		return "userns"
-	case se.Step == "mnt" && strings.Contains(se.Error(), "idmapped"):
-		return "idmap"
+// runCheckJail runs /bin/true in a jail, attributes a failure to the
+// finding of its layer (updating findings in place), and returns the
+// "loopback" and "jail" findings.
+func runCheckJail(ctx context.Context, mode CgroupMode, priv Privilege, privOK bool, findings []Finding) []Finding {
+	loopback := Finding{Check: "loopback", Status: StatusOK, Detail: "the jail's own loopback interface came up in its network namespace"}
+	err := checkRun(ctx, mode)
+	if err == nil {
+		detail := "the jail ran /bin/true"
+		if mode == CgroupNone {
+			detail += " without cgroup limits (Cgroup none)"
+		}
+		return []Finding{loopback, {Check: "jail", Status: StatusOK, Detail: detail}}
 	}
-	return se.Step
+	jail := Finding{Check: "jail", Status: StatusFail, Detail: err.Error(), Fix: "see the failed finding above"}
+	var se *SetupError
+	if !errors.As(err, &se) {
+		loopback = notReached(loopback)
+		return []Finding{loopback, jail}
+	}
+	layer := layerOfStep(se)
+	if layer == "loopback" {
+		loopback = Finding{Check: "loopback", Status: StatusFail, Detail: err.Error(),
+			Fix: `the jail brings its own loopback up with ioctl(SIOCSIFFLAGS) in a new network namespace; lift the seccomp filter or security module that denies it, or run with Network "none" (bulkhead: --net none)`}
+	} else {
+		loopback = notReached(loopback)
+		markFailed(findings, layer, err)
+	}
+	if layer == "cgroup" && privOK && !priv.Root && mode != CgroupNone {
+		if nerr := checkRun(ctx, CgroupNone); nerr == nil {
+			jail.Detail += `; without cgroup limits (Cgroup "none") the jail runs`
+			jail.Fix = `give this user a delegated cgroup (see the cgroup finding), or accept running without memory, pids and CPU limits: Config.Cgroup "none" (bulkhead: --cgroup none)`
+		}
+	}
+	return []Finding{loopback, jail}
 }
 
-func checkKernel() LayerStatus {
-	var u unix.Utsname
-	if err := unix.Uname(&u); err != nil {
-		return LayerStatus{"kernel", false, "uname: " + err.Error()}
-	}
-	release := unix.ByteSliceToString(u.Release[:])
-	machine := unix.ByteSliceToString(u.Machine[:])
-	ok := kernelAtLeast(release, minKernel)
-	detail := fmt.Sprintf("Linux %s (%s)", release, machine)
-	if !ok {
-		detail += fmt.Sprintf(", older than %d.%d", minKernel[0], minKernel[1])
-	}
-	return LayerStatus{"kernel", ok, detail}
-}
-
-// kernelAtLeast compares a release string ("6.18.44-fc") with want.
-func kernelAtLeast(release string, want [2]int) bool {
-	parts := strings.SplitN(release, ".", 3)
-	if len(parts) < 2 {
-		return false
-	}
-	major, err1 := strconv.Atoi(parts[0])
-	minor, err2 := strconv.Atoi(strings.TrimFunc(parts[1], func(r rune) bool { return r < '0' || r > '9' }))
-	if err1 != nil || err2 != nil {
-		return false
-	}
-	return major > want[0] || (major == want[0] && minor >= want[1])
-}
-
-func checkRoot() LayerStatus {
-	if err := requireRoot(); err != nil {
-		return LayerStatus{"root", false, err.Error()}
-	}
-	return LayerStatus{"root", true, "running as uid 0; jails run as host uid " + strconv.Itoa(JailHostID)}
-}
-
-func checkUserns() LayerStatus {
-	data, err := os.ReadFile("/proc/sys/user/max_user_namespaces")
-	if err != nil {
-		return LayerStatus{"userns", false, "user namespaces unsupported: " + err.Error()}
-	}
-	limit := strings.TrimSpace(string(data))
-	if limit == "0" {
-		return LayerStatus{"userns", false, "user namespaces disabled (user.max_user_namespaces = 0)"}
-	}
-	return LayerStatus{"userns", true, "user namespaces enabled (user.max_user_namespaces = " + limit + ")"}
-}
-
-func checkCgroup() LayerStatus {
-	h, err := hostCgroups()
-	if err != nil {
-		return LayerStatus{"cgroup", false, err.Error()}
-	}
-	p, err := choosePlan(h, CgroupAuto, cgroupControllers)
-	if err != nil {
-		return LayerStatus{"cgroup", false, err.Error()}
-	}
-	var where []string
-	for _, c := range cgroupControllers {
-		where = append(where, c+" at "+p.parents[c])
-	}
-	return LayerStatus{"cgroup", true, fmt.Sprintf("cgroup v%d: %s (cgroup v2: %s)", p.version, strings.Join(where, ", "), h.describeV2())}
-}
-
-// idmapFilesystems are filesystems known to support idmapped mounts on the
-// kernels minKernel admits (tmpfs since Linux 6.3).
-var idmapFilesystems = []string{"ext4", "xfs", "btrfs", "tmpfs"}
-
-func checkIdmap() LayerStatus {
-	fs := fsTypeName(os.TempDir())
-	ok := slices.Contains(idmapFilesystems, fs)
-	return LayerStatus{"idmap", ok, fmt.Sprintf("%s is on %s; idmapped mounts work on %s; a workspace must be on one of them", os.TempDir(), fs, strings.Join(idmapFilesystems, ", "))}
-}
-
-func checkSeccomp() LayerStatus {
-	if _, err := seccompProgram(); err != nil {
-		return LayerStatus{"seccomp", false, err.Error()}
-	}
-	action := uint32(unix.SECCOMP_RET_KILL_PROCESS)
-	_, _, errno := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_GET_ACTION_AVAIL, 0, uintptr(unsafe.Pointer(&action)))
-	if errno != 0 {
-		return LayerStatus{"seccomp", false, "seccomp(SECCOMP_GET_ACTION_AVAIL, SECCOMP_RET_KILL_PROCESS): " + errno.Error()}
-	}
-	mode, err := unix.PrctlRetInt(unix.PR_GET_SECCOMP, 0, 0, 0, 0)
-	if err != nil {
-		return LayerStatus{"seccomp", false, "prctl(PR_GET_SECCOMP): " + err.Error()}
-	}
-	return LayerStatus{"seccomp", true, fmt.Sprintf("seccomp filters available (this process: mode %d)", mode)}
-}
-
-func checkJail(ctx context.Context) (LayerStatus, error) {
+// checkRun runs /bin/true in a jail with the given cgroup mode in a
+// temporary workspace.
+func checkRun(ctx context.Context, mode CgroupMode) error {
 	dir, err := os.MkdirTemp("", "bulkhead-check-")
 	if err != nil {
-		return LayerStatus{"jail", false, err.Error()}, err
+		return err
 	}
 	defer os.RemoveAll(dir)
-	start := time.Now()
-	res, err := Run(ctx, Config{Workspace: dir, Timeout: 30 * time.Second}, []string{"/bin/true"})
+	res, err := Run(ctx, Config{Workspace: dir, Timeout: checkTimeout, Cgroup: mode}, []string{"/bin/true"})
 	if err != nil {
-		return LayerStatus{"jail", false, err.Error()}, err
+		return err
 	}
 	if res.ExitCode != 0 {
-		return LayerStatus{"jail", false, fmt.Sprintf("/bin/true exited %d (signal %q): %s", res.ExitCode, res.Signal, res.Stderr)}, nil
+		return fmt.Errorf("/bin/true exited %d (signal %q): %s", res.ExitCode, res.Signal, res.Stderr)
 	}
-	return LayerStatus{"jail", true, fmt.Sprintf("the default jail ran /bin/true in %v", time.Since(start).Round(time.Microsecond))}, nil
+	return nil
+}
+
+// notReached marks a finding the jail's failure kept from being tested.
+func notReached(f Finding) Finding {
+	f.Status = StatusWarn
+	f.Detail = "not tested: the jail failed before this step"
+	return f
+}
+
+// markFailed sets the finding named check to failed with err, keeping its
+// fix (a FixError's fix replaces it); a finding that failed already keeps
+// its own explanation.
+func markFailed(findings []Finding, check string, err error) {
+	for i := range findings {
+		if findings[i].Check != check {
+			continue
+		}
+		if findings[i].Status == StatusFail {
+			return // its own check explained it already
+		}
+		findings[i].Status = StatusFail
+		findings[i].Detail = err.Error()
+		var fe *FixError
+		if errors.As(err, &fe) {
+			findings[i].Detail, findings[i].Fix = fe.Problem, fe.Fix
+		}
+		if findings[i].Fix == "" {
+			findings[i].Fix = "see the detail"
+		}
+	}
+}
+
+// layerOfStep names the finding a setup failure belongs to.
+func layerOfStep(se *SetupError) string {
+	msg := se.Error()
+	switch se.Step {
+	case "user":
+		if strings.Contains(msg, "belongs to uid") {
+			return "jail"
+		}
+		return "privilege"
+	case "namespaces":
+		return "userns.probe"
+	case "net":
+		return "loopback"
+	case "mnt":
+		switch {
+		case strings.Contains(msg, "idmapped"):
+			return "idmap"
+		case strings.Contains(msg, `"proc"`):
+			return "proc"
+		case strings.Contains(msg, "devpts"):
+			return "devpts"
+		}
+		return "jail"
+	case "cgroup", "seccomp":
+		return se.Step
+	}
+	return "jail"
 }

@@ -21,8 +21,11 @@ const (
 	// DefaultOutputLimit is the number of bytes kept per stream (stdout and
 	// stderr each).
 	DefaultOutputLimit int64 = 10 << 20
-	// DefaultTmpSize is the size limit in bytes of /tmp and of /dev/shm.
-	DefaultTmpSize int64 = 64 << 20
+	// DefaultTmpSize is the size limit in bytes of the /tmp tmpfs (when
+	// Config.TmpDir is empty) and, up to MaxShmSize, of /dev/shm: enough
+	// for a build's temporary files. Its pages are memory, charged to the
+	// jail's memory cgroup.
+	DefaultTmpSize int64 = 1 << 30
 	// DefaultMemory is the memory limit in bytes of the whole jail (every
 	// process, page cache and kernel memory charged to its cgroup); swap
 	// is not allowed on top.
@@ -54,6 +57,9 @@ const (
 	MaxOpenFiles = 1 << 20
 	// MaxBinds is the largest number of caller bind mounts.
 	MaxBinds = 32
+	// MaxShmSize caps the size of /dev/shm in bytes, whatever TmpSize
+	// is: POSIX shared memory and semaphores need little.
+	MaxShmSize int64 = 64 << 20
 )
 
 // Network selects the jail's network namespace setup.
@@ -74,14 +80,22 @@ const (
 type CgroupMode string
 
 const (
-	// CgroupAuto (the default) uses cgroup v2 when its hierarchy has the
-	// memory, pids and cpu controllers, else cgroup v1 when each of them
-	// is mounted as a v1 hierarchy.
+	// CgroupAuto (the default) uses, as root, cgroup v2 when its hierarchy
+	// has the memory, pids and cpu controllers, else cgroup v1 when each
+	// of them is mounted as a v1 hierarchy; as an ordinary user, the
+	// delegated cgroup v2 subtree the process runs in (see doc.go), and
+	// refuses when there is none.
 	CgroupAuto CgroupMode = "auto"
 	// CgroupV2 requires cgroup v2.
 	CgroupV2 CgroupMode = "v2"
-	// CgroupV1 requires cgroup v1.
+	// CgroupV1 requires cgroup v1 (root only).
 	CgroupV1 CgroupMode = "v1"
+	// CgroupNone runs the jail without a cgroup: no memory, pids or CPU
+	// limit, no OOM report and no memory peak; only the rlimits (including
+	// RLIMIT_NPROC = Pids), the timeout and the tmpfs sizes bound it. It
+	// is an explicit opt-out for hosts where an ordinary user has no
+	// delegated cgroup; a caller that sets it should say so to its user.
+	CgroupNone CgroupMode = "none"
 )
 
 // ErrInvalidConfig is wrapped by every error [Config.Validate] returns.
@@ -107,6 +121,26 @@ type Config struct {
 	// way.
 	WorkspaceReadOnly bool
 
+	// Home is the absolute host path of an existing directory bound
+	// read-write at /root (HomeDir), the command's HOME and root's home in
+	// /etc/passwd, so that tool caches and dotfiles (Go's build and module
+	// caches, pip, npm, cargo) last across calls. It is checked like
+	// Workspace, with the same owner rules, and must not lie in the
+	// workspace or contain it. Empty means HOME is the private /tmp, gone
+	// after the call.
+	Home string
+
+	// TmpDir, when set, is the absolute host path of an existing
+	// directory under which each call gets a fresh directory, bound
+	// read-write at /tmp and removed when the call ends (one a crashed
+	// process left is removed by the next process that uses TmpDir). It
+	// is checked like Workspace and must not lie in the workspace or the
+	// home or contain them. /tmp is then on disk, bounded by that
+	// filesystem's free space or quota (see package quota), not by TmpSize
+	// nor charged to the jail's memory. Empty means /tmp is a tmpfs of
+	// TmpSize bytes.
+	TmpDir string
+
 	// Binds are extra host paths mounted in the jail, at most MaxBinds.
 	// Each Source must exist, must not itself be a symlink, and must
 	// resolve outside every protected path and not be an ancestor of one:
@@ -116,8 +150,11 @@ type Config struct {
 	// /var/lib/containers) and ProtectedPaths (except read-only binds of
 	// the directories named in ExposeReadOnly). Each Target must be a
 	// clean absolute path without "..", outside the jail's own directories
-	// (/proc, /dev, /etc, /usr, /bin, /sbin, /lib*, /tmp, /workspace) and
-	// not inside another bind's target.
+	// (/proc, /dev, /etc, /usr, /bin, /sbin, /lib*, /tmp, /workspace,
+	// /root) and not inside another bind's target. The one exception is a
+	// read-only bind over a directory or file that exists, without a
+	// symlink on its path, in the host's /usr (which the jail mounts
+	// read-only): a toolchain such as /usr/local/go.
 	Binds []Bind
 
 	// ProtectedPaths are host paths added to the built-in protected list
@@ -163,8 +200,9 @@ type Config struct {
 	// (see Result). Zero means DefaultOutputLimit.
 	OutputLimit int64
 
-	// TmpSize is the size limit in bytes of the private /tmp tmpfs (also of
-	// /dev/shm). Zero means DefaultTmpSize.
+	// TmpSize is the size limit in bytes of the private /tmp tmpfs (when
+	// TmpDir is empty) and of /dev/shm (at most MaxShmSize). A tmpfs's
+	// pages count against Memory. Zero means DefaultTmpSize.
 	TmpSize int64
 
 	// Memory is the memory limit in bytes of the whole jail, at least
@@ -254,9 +292,9 @@ func (c Config) validateFields() error {
 		return fmt.Errorf("%w: Network %q is not %q or %q", ErrInvalidConfig, c.Network, NetworkLoopback, NetworkNone)
 	}
 	switch c.Cgroup {
-	case "", CgroupAuto, CgroupV2, CgroupV1:
+	case "", CgroupAuto, CgroupV2, CgroupV1, CgroupNone:
 	default:
-		return fmt.Errorf("%w: Cgroup %q is not %q, %q or %q", ErrInvalidConfig, c.Cgroup, CgroupAuto, CgroupV2, CgroupV1)
+		return fmt.Errorf("%w: Cgroup %q is not %q, %q, %q or %q", ErrInvalidConfig, c.Cgroup, CgroupAuto, CgroupV2, CgroupV1, CgroupNone)
 	}
 	return c.validateLimits()
 }

@@ -20,6 +20,12 @@ func TestValidate(t *testing.T) {
 	if err := os.Symlink(ws, link); err != nil {
 		t.Fatal(err)
 	}
+	home, tmp := t.TempDir(), t.TempDir()
+	for _, d := range []string{filepath.Join(ws, "sub"), filepath.Join(home, "ws"), filepath.Join(home, "tmp")} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
 	rootLink := filepath.Join(t.TempDir(), "root")
 	if err := os.Symlink("/", rootLink); err != nil {
 		t.Fatal(err)
@@ -30,6 +36,15 @@ func TestValidate(t *testing.T) {
 		wantErr string // "" means valid
 	}{
 		{"minimal", Config{Workspace: ws}, ""},
+		{"home and tmp", Config{Workspace: ws, Home: home, TmpDir: tmp}, ""},
+		{"relative home", Config{Workspace: ws, Home: "home"}, "Home \"home\" is not an absolute path"},
+		{"missing home", Config{Workspace: ws, Home: filepath.Join(home, "missing")}, "Home"},
+		{"home is /etc", Config{Workspace: ws, Home: "/etc"}, "Home \"/etc\" contains the protected path /etc/shadow"},
+		{"home in /usr", Config{Workspace: ws, Home: "/usr/local"}, "Home \"/usr/local\" lies under the system directory /usr"},
+		{"home in the workspace", Config{Workspace: ws, Home: filepath.Join(ws, "sub")}, "Home"},
+		{"workspace in the home", Config{Workspace: filepath.Join(home, "ws"), Home: home}, "lie in one another"},
+		{"tmp in the home", Config{Workspace: ws, Home: home, TmpDir: filepath.Join(home, "tmp")}, "TmpDir"},
+		{"tmp is a file", Config{Workspace: ws, TmpDir: file}, "TmpDir \"" + file + "\" is not a directory"},
 		{"all fields", Config{Workspace: ws, Env: map[string]string{"GREETING": "hi"}, Hostname: "tenant-a.example", Timeout: time.Second, OutputLimit: 1, TmpSize: 1 << 20}, ""},
 		{"workspace via symlink", Config{Workspace: link}, ""},
 		{"no workspace", Config{}, "Workspace is empty"},
@@ -98,7 +113,7 @@ func TestWithDefaults(t *testing.T) {
 	got := Config{Workspace: "/w"}.withDefaults()
 	want := Config{
 		Workspace: "/w", Hostname: "bulkhead", Network: NetworkLoopback, Cgroup: CgroupAuto,
-		Timeout: 120 * time.Second, OutputLimit: 10 << 20, TmpSize: 64 << 20,
+		Timeout: 120 * time.Second, OutputLimit: 10 << 20, TmpSize: 1 << 30,
 		Memory: 512 << 20, Pids: 256, CPU: 1, OpenFiles: 1024, FileSize: 1 << 30,
 	}
 	if !reflect.DeepEqual(got, want) {

@@ -22,13 +22,17 @@
 //	config.go, bind.go  validation: workspace, binds against a protected-path
 //	                    list, environment, limits (before anything is made)
 //	cgroup*.go          a leaf cgroup per call: v2 when its hierarchy has the
-//	                    memory, pids and cpu controllers, else v1
+//	                    memory, pids and cpu controllers, else v1; an
+//	                    ordinary user's in its delegated v2 subtree
+//	                    (cgroup_delegate.go); none when opted out
 //	spawn.go            clone(2) of the init stage into new user, mount,
 //	                    PID, network, IPC and UTS namespaces (with cgroup v2,
 //	                    straight into the leaf with clone3 CLONE_INTO_CGROUP)
 //	user.go             uid/gid maps: root inside is JailHostID outside
-//	idmap.go            the workspace and binds as detached mounts, idmapped
-//	                    with the jail's user namespace, nosuid, nodev
+//	                    (the caller's own ids when it is not root)
+//	idmap.go            as root: the workspace and binds as detached mounts,
+//	                    idmapped, nosuid, nodev (otherwise the init stage
+//	                    binds them itself, stage/mnt_bind.go)
 //	seccomp.go          the seccomp filter program
 //	rlimit.go           the resource limits
 //	pool.go             the init stage started ahead of the next call
@@ -80,23 +84,41 @@
 // host, else read-only binds); /etc with only passwd, group, hosts,
 // resolv.conf, nsswitch.conf, ld.so.cache, ssl/certs and alternatives; a
 // new /proc for the PID namespace (hidepid=invisible; its sys, irq and bus
-// entries read-only); a minimal /dev; a private /tmp and /dev/shm (default
-// 64 MiB each); the workspace, read-write unless Config.WorkspaceReadOnly,
-// at /workspace, which is the working directory; and the caller's binds
-// (none from under a protected path, except the read-only ones named in
-// Config.ExposeReadOnly). There is no /sys, no /home,
-// no /root. The command runs as uid 0 inside, host uid JailHostID
-// outside, with no capability. The only network interface is loopback.
+// entries read-only); a minimal /dev; a private /tmp (a tmpfs of 1 GiB by
+// default, or a fresh directory on disk under Config.TmpDir, removed after
+// the call) and /dev/shm (at most 64 MiB); the workspace, read-write
+// unless Config.WorkspaceReadOnly, at /workspace, which is the working
+// directory; the persistent home (Config.Home) at /root, which is HOME
+// (else HOME is /tmp); and the caller's binds (none from under a protected
+// path, except the read-only ones named in Config.ExposeReadOnly). There
+// is no /sys and no /home. The command runs as uid 0 inside, host uid
+// JailHostID outside (the caller's uid when it is not root), with no
+// capability. The only network interface is loopback.
 //
 // # Host requirements
 //
-// Linux 5.14 or later (mount_setattr, cgroup.kill), run as root: the jail
-// maps its root to an unprivileged host uid, creates idmapped mounts and
-// writes cgroups. The workspace must be on a filesystem that supports
-// idmapped mounts (ext4, xfs, btrfs, tmpfs since 6.3). Leaf cgroups live
-// in a "bulkhead" directory at the top of each hierarchy
-// (/sys/fs/cgroup/<controller>/bulkhead/ with v1,
+// Linux 5.14 or later (mount_setattr, cgroup.kill). [Check] names every
+// blocker of a host and its fix (`bulkhead sandbox check`).
+//
+// As root (uid 0 with CAP_SYS_ADMIN in the initial user namespace) the
+// jail maps its root to the unprivileged host uid JailHostID, creates
+// idmapped mounts and writes cgroups. The workspace must be on a
+// filesystem that supports idmapped mounts (ext4, xfs, btrfs, tmpfs since
+// 6.3). Leaf cgroups live in a "bulkhead" directory at the top of each
+// hierarchy (/sys/fs/cgroup/<controller>/bulkhead/ with v1,
 // /sys/fs/cgroup/bulkhead/ with v2).
+//
+// As an ordinary user, where the kernel allows unprivileged user
+// namespaces, every layer is the same except three ([HostPrivilege]):
+// root inside is the caller's own uid and gid (one id mapped, so no
+// newuidmap and no subordinate ids); the workspace and binds are plain
+// binds the init stage makes, so files keep the caller's ids; and cgroup
+// limits need a cgroup v2 directory delegated to the caller (systemd's
+// Delegate=yes, e.g. `systemd-run --user --scope -p Delegate=yes`), whose
+// processes are moved into its "supervisor" child so that leaves can be
+// made under its "bulkhead" child. Without one the call is refused with
+// what to change, unless Config.Cgroup is [CgroupNone], an explicit
+// opt-out of cgroup limits.
 //
 // # Testing on a pure cgroup v2 host
 //
@@ -110,4 +132,12 @@
 // and TestCgroupV2 still exercises clone3 placement, cgroup.kill and leaf
 // removal on the controller-less cgroup2 mount; the decision logic and
 // file formats are unit-tested either way.
+//
+// The tests run as root and exercise the unprivileged path with an
+// ordinary user they create (useradd, removed by TestMain): helper
+// processes of the test binary drop to it. TestUnprivilegedDelegatedCgroup
+// makes a cgroup v2 directory delegated to that user; on a pure v2 host
+// whose root has the three controllers the user's default jail runs there
+// with its limits, on a hybrid host the refusal is checked and placement
+// runs without controllers.
 package nsjail

@@ -9,18 +9,32 @@ import (
 	"github.com/bulkhead-dev/bulkhead/nsjail/internal/stage"
 )
 
-// Home is the command's home directory: the private, per-call /tmp, so tool
-// caches and dotfiles never pollute the workspace and never outlive the call.
-const Home = stage.Home
+// HomeDir is the command's home directory when Config.Home is set: that
+// host directory is mounted there, so tool caches and dotfiles last
+// across calls.
+const HomeDir = stage.HomeDir
+
+// TmpHome is the command's home directory when Config.Home is empty: the
+// private, per-call /tmp, so tool caches and dotfiles never pollute the
+// workspace and never outlive the call.
+const TmpHome = stage.TmpDir
 
 // jailPath is the PATH inside the jail (the Debian default for root).
 const jailPath = stage.Path
 
+// homeOf returns the jail's HOME for a Config.Home value.
+func homeOf(hostHome string) string {
+	if hostHome == "" {
+		return TmpHome
+	}
+	return HomeDir
+}
+
 // fixedEnv is the whole environment of the command before Config.Env is
-// added. Nothing of the host's environment is ever passed.
+// added, HOME aside (see homeOf). Nothing of the host's environment is
+// ever passed.
 var fixedEnv = []string{
 	"PATH=" + jailPath,
-	"HOME=" + Home,
 	"TMPDIR=/tmp",
 	"LANG=C.UTF-8",
 	"TERM=dumb",
@@ -55,13 +69,13 @@ func validateEnv(env map[string]string) error {
 	return nil
 }
 
-// buildEnv returns the command's environment: fixedEnv, with any fixed name
-// that extra also sets replaced, then the remaining extra variables sorted by
-// name. extra must have passed validateEnv.
-func buildEnv(extra map[string]string) []string {
-	env := make([]string, 0, len(fixedEnv)+len(extra))
+// buildEnv returns the command's environment: HOME=home, fixedEnv with
+// any fixed name that extra also sets replaced, then the remaining extra
+// variables sorted by name. extra must have passed validateEnv.
+func buildEnv(extra map[string]string, home string) []string {
+	env := make([]string, 0, len(fixedEnv)+len(extra)+1)
 	seen := make(map[string]bool, len(extra))
-	for _, kv := range fixedEnv {
+	for _, kv := range append([]string{"HOME=" + home}, fixedEnv...) {
 		name, _, _ := strings.Cut(kv, "=")
 		if v, ok := extra[name]; ok {
 			kv = name + "=" + v

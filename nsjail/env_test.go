@@ -72,10 +72,10 @@ func TestValidateEnv(t *testing.T) {
 }
 
 func TestBuildEnv(t *testing.T) {
-	got := buildEnv(map[string]string{"ZED": "z", "ALPHA": "a", "LANG": "de_DE.UTF-8"})
+	got := buildEnv(map[string]string{"ZED": "z", "ALPHA": "a", "LANG": "de_DE.UTF-8"}, homeOf(""))
 	want := []string{
-		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 		"HOME=/tmp",
+		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 		"TMPDIR=/tmp",
 		"LANG=de_DE.UTF-8",
 		"TERM=dumb",
@@ -88,7 +88,7 @@ func TestBuildEnv(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("buildEnv() =\n%q\nwant\n%q", got, want)
 	}
-	if got := buildEnv(nil); !slices.Equal(got, fixedEnv) {
-		t.Errorf("buildEnv(nil) = %q, want %q", got, fixedEnv)
+	if got := buildEnv(nil, homeOf("/srv/home")); !slices.Equal(got, append([]string{"HOME=/root"}, fixedEnv...)) {
+		t.Errorf("buildEnv(nil) = %q, want HOME=/root and %q", got, fixedEnv)
 	}
 }

@@ -60,3 +60,19 @@ func reportError(r stage.Report) error {
 func sysErr(name, args string, err error) error {
 	return fmt.Errorf("%s(%s): %w", name, args, err)
 }
+
+// FixError is a refusal that knows what would lift it: Problem says what
+// is wrong, Fix what to change on the host or in the Config. [Check]
+// shows them apart; Error joins them.
+type FixError struct {
+	Problem string
+	Fix     string
+}
+
+// Error returns "PROBLEM; FIX".
+func (e *FixError) Error() string { return e.Problem + "; " + e.Fix }
+
+// fixErrorf formats a FixError's problem; fix is used as is.
+func fixErrorf(fix, format string, args ...any) *FixError {
+	return &FixError{Problem: fmt.Sprintf(format, args...), Fix: fix}
+}

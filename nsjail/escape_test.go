@@ -65,7 +65,7 @@ func takeHostSnapshot(t *testing.T) hostSnapshot {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.mountinfo = ownMounts(string(mi))
+	s.mountinfo = ownMounts(string(mi), t.Name())
 	for _, k := range snapshotSysctls {
 		data, _ := os.ReadFile("/proc/sys/" + k)
 		s.sysctls[k] = string(data)
@@ -74,18 +74,39 @@ func takeHostSnapshot(t *testing.T) hostSnapshot {
 	return s
 }
 
-// ownMounts drops from a mountinfo table the lines of tmpfs mounts that
-// tests of other packages, which go test runs beside this one, make with
-// internal/tmpfs, so that only a change the jail could cause shows.
-func ownMounts(mountinfo string) string {
+// ownMounts drops from a mountinfo table the lines of mounts that tests
+// of other packages, which go test runs beside this one, make: tmpfs
+// mounts of internal/tmpfs, and any mount in another test's temporary
+// directory (t.TempDir names it after its test: quota's volumes, ...).
+// What remains is what the jail of test could change: the host's own
+// mounts and those in test's directories.
+func ownMounts(mountinfo, test string) string {
 	var b strings.Builder
 	for line := range strings.Lines(mountinfo) {
-		if f := strings.Fields(line); len(f) > 4 && tmpfs.IsMountPoint(f[4]) {
+		if f := strings.Fields(line); len(f) > 4 && (tmpfs.IsMountPoint(f[4]) || otherTestDir(f[4], test)) {
 			continue
 		}
 		b.WriteString(line)
 	}
 	return b.String()
+}
+
+// otherTestDir reports whether mount point path lies in the temporary
+// directory of a test, benchmark or fuzz target other than test (see
+// testing.T.TempDir, which names the directory after the test).
+func otherTestDir(path, test string) bool {
+	rel, ok := strings.CutPrefix(path, filepath.Clean(os.TempDir())+"/")
+	if !ok {
+		return false
+	}
+	first, _, _ := strings.Cut(rel, "/")
+	top, _, _ := strings.Cut(test, "/")
+	for _, kind := range []string{"Test", "Benchmark", "Fuzz"} {
+		if strings.HasPrefix(first, kind) {
+			return !strings.HasPrefix(first, top)
+		}
+	}
+	return false
 }
 
 // ownLeaves lists the cgroup leaves this process has now.

@@ -16,17 +16,25 @@ type mountTree struct {
 }
 
 // openTrees prepares every caller mount as a detached mount tree idmapped
-// with the user namespace of process pid (the jail's init stage); on
-// error, the ones already opened are closed.
+// so that its root's owner is the jail's root: with the user namespace of
+// process pid (the jail's init stage) for a root-owned source, else with
+// one that maps the owner to JailHostID (ownerNamespace); on error, the
+// ones already opened are closed.
 func openTrees(pid int, mounts []resolvedMount) ([]mountTree, error) {
 	ns, err := os.Open(fmt.Sprintf("/proc/%d/ns/user", pid))
 	if err != nil {
 		return nil, &SetupError{Step: "user", Err: fmt.Errorf("open the jail's user namespace: %w", err)}
 	}
 	defer ns.Close()
+	nsFor := func(uid, gid uint32) (*os.File, error) {
+		if uid == 0 && gid == 0 {
+			return ns, nil
+		}
+		return ownerNamespace(uid, gid)
+	}
 	trees := make([]mountTree, 0, len(mounts))
 	for _, m := range mounts {
-		f, err := idmappedTree(m, ns)
+		f, err := idmappedTree(m, nsFor)
 		if err != nil {
 			closeTrees(trees)
 			return nil, &SetupError{Step: "mnt", Err: err}
@@ -47,19 +55,30 @@ func closeTrees(trees []mountTree) {
 // RESOLVE_NO_SYMLINKS, so the path validated is the path mounted), clones
 // it as a detached mount without its submounts (open_tree(2)
 // OPEN_TREE_CLONE) and sets nosuid, nodev, read-only when asked, and the
-// idmapping of ns, the jail's own user namespace (mount_setattr(2)
-// MOUNT_ATTR_IDMAP): on-disk uid and gid 0 appear as the jail's root, and
-// what the jail's root writes is stored as 0. So files the host's tools (running as root) write stay writable
-// for the jail, and files the jail writes stay the host's. The filesystem
-// must support idmapped mounts (ext4, xfs, btrfs, tmpfs since Linux 6.3,
-// …); otherwise the call fails closed.
-func idmappedTree(m resolvedMount, ns *os.File) (*os.File, error) {
+// idmapping of the user namespace nsFor returns for the owner of the
+// opened source (mount_setattr(2) MOUNT_ATTR_IDMAP): the owner's on-disk
+// uid and gid appear as the jail's root, and what the jail's root writes
+// is stored as the owner's. So a workspace's files stay writable for the
+// jail whoever owns the directory (host root, whose tools write it, or a
+// user such as uid 1000), and the files the jail writes belong to that
+// owner; files of other owners appear as nobody. The filesystem must
+// support idmapped mounts (ext4, xfs, btrfs, tmpfs since Linux 6.3, …);
+// otherwise the call fails closed.
+func idmappedTree(m resolvedMount, nsFor func(uid, gid uint32) (*os.File, error)) (*os.File, error) {
 	how := unix.OpenHow{Flags: unix.O_PATH | unix.O_CLOEXEC, Resolve: unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS}
 	pathFD, err := unix.Openat2(unix.AT_FDCWD, m.source, &how)
 	if err != nil {
 		return nil, sysErr("openat2", fmt.Sprintf("%q, O_PATH, RESOLVE_NO_SYMLINKS", m.source), err)
 	}
 	defer unix.Close(pathFD)
+	var st unix.Stat_t
+	if err := unix.Fstat(pathFD, &st); err != nil {
+		return nil, sysErr("fstat", fmt.Sprintf("%q", m.source), err)
+	}
+	ns, err := nsFor(st.Uid, st.Gid)
+	if err != nil {
+		return nil, err
+	}
 	treeFD, err := unix.OpenTree(pathFD, "", unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_EMPTY_PATH)
 	if err != nil {
 		return nil, sysErr("open_tree", fmt.Sprintf("%q, OPEN_TREE_CLONE", m.source), err)

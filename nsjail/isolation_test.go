@@ -213,25 +213,33 @@ func TestReadOnlyPaths(t *testing.T) {
 	}
 }
 
+// TestTmpSize reads the sizes of /tmp and /dev/shm (capped at MaxShmSize)
+// and fills /tmp past a small limit. The default /tmp is not filled: its
+// 1 GiB is more than the default memory limit its pages count against.
 func TestTmpSize(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		set, want int64
+		set, tmp, shm int64
 	}{
-		{0, DefaultTmpSize},
-		{1 << 20, 1 << 20},
+		{0, DefaultTmpSize, MaxShmSize},
+		{1 << 20, 1 << 20, 1 << 20},
+		{256 << 20, 256 << 20, MaxShmSize},
 	}
 	for _, tc := range tests {
 		cfg := jailConfig(t)
 		cfg.TmpSize = tc.set
 		out := okBash(t, cfg, "stat -f -c '%b %S' /tmp /dev/shm")
-		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		for i, line := range strings.Split(strings.TrimSpace(out), "\n") {
 			var blocks, size int64
-			if _, err := fmt.Sscan(line, &blocks, &size); err != nil || blocks*size != tc.want {
-				t.Errorf("TmpSize %d: stat -f = %q, want %d bytes", tc.set, line, tc.want)
+			want := []int64{tc.tmp, tc.shm}[i]
+			if _, err := fmt.Sscan(line, &blocks, &size); err != nil || blocks*size != want {
+				t.Errorf("TmpSize %d: stat -f of %s = %q, want %d bytes", tc.set, []string{"/tmp", "/dev/shm"}[i], line, want)
 			}
 		}
-		res := mustBash(t, cfg, fmt.Sprintf("head -c %d /dev/zero > /tmp/big", tc.want+1))
+		if tc.set != 1<<20 {
+			continue
+		}
+		res := mustBash(t, cfg, fmt.Sprintf("head -c %d /dev/zero > /tmp/big", tc.tmp+1))
 		if res.ExitCode == 0 || !strings.Contains(string(res.Stderr), "No space left") {
 			t.Errorf("TmpSize %d: writing past the limit: exit %d stderr %q", tc.set, res.ExitCode, res.Stderr)
 		}

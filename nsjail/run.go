@@ -31,7 +31,8 @@ const BashPath = "/bin/bash"
 //
 // # Notes
 //
-// The host process must be root (see doc.go). The thread that cloned a
+// The host process is root or an ordinary user (see [HostPrivilege] and
+// doc.go). The thread that cloned a
 // jail stays locked to its goroutine until the jail is reaped, because the
 // jail's parent-death signal (prctl(2) PR_SET_PDEATHSIG) fires when that
 // thread exits: the calling goroutine's thread for a cold call, a pool
@@ -50,8 +51,14 @@ func Run(ctx context.Context, cfg Config, argv []string) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("nsjail: run canceled before start: %w", err)
 	}
-	if err := requireRoot(); err != nil {
+	priv, err := hostPrivilege()
+	if err != nil {
 		return nil, err
+	}
+	if !priv.Root {
+		if err := checkOwners(mounts, priv.UID); err != nil {
+			return nil, err
+		}
 	}
 	if sealErr != nil {
 		return nil, sealErr
@@ -96,8 +103,30 @@ func run(ctx context.Context, cfg Config, argv []string, mounts []resolvedMount,
 	if err != nil {
 		return nil, err
 	}
+	priv, err := hostPrivilege()
+	if err != nil {
+		return nil, err
+	}
+	sp.JailUID, sp.JailGID = uint32(priv.UID), uint32(priv.GID)
+	mounts, callTmp, err := withCallTmp(mounts)
+	if err != nil {
+		return nil, err
+	}
+	if callTmp != "" {
+		sp.TmpBound = true
+		defer func() {
+			if rerr := removeTree(callTmp); rerr != nil {
+				err = errors.Join(err, &SetupError{Step: "mnt", Err: fmt.Errorf("remove the call's /tmp: %w", rerr)})
+			}
+		}()
+	}
 	for _, m := range mounts {
-		sp.Mounts = append(sp.Mounts, stage.Mount{Target: m.target, Dir: m.dir})
+		sm := stage.Mount{Target: m.target, Dir: m.dir}
+		if !priv.Root {
+			// No idmapped mounts without root: the init stage binds.
+			sm.Source, sm.ReadOnly = m.source, m.readOnly
+		}
+		sp.Mounts = append(sp.Mounts, sm)
 	}
 	clock.mark("host:spec")
 	stdout, stderr := outputWriter(cfg.Stdout, cfg.OutputLimit), outputWriter(cfg.Stderr, cfg.OutputLimit)
@@ -134,7 +163,7 @@ func run(ctx context.Context, cfg Config, argv []string, mounts []resolvedMount,
 		_ = p.cmd.Process.Kill()
 	})
 	defer stop()
-	trees, err := prepareInit(p.initProc, leaf, mounts, sp)
+	trees, err := prepareInit(p.initProc, leaf, priv, mounts, sp)
 	if err != nil {
 		p.spec.Close()
 		_ = p.cmd.Process.Kill()
@@ -210,10 +239,10 @@ func acquireInit(plan cgroupPlan, l cgroupLimits) (acquiredInit, *pendingLeaf, e
 
 // prepareInit does the host's part once the init stage exists: it checks
 // the init stage's cgroup v2 placement, completes the spec with the cgroup
-// v1 leaves to join and the seccomp filter, and opens the mount trees
-// idmapped with the init stage's user namespace. The init stage waits for
-// the spec meanwhile, and joins its leaves before anything else.
-func prepareInit(p *initProc, pending *pendingLeaf, mounts []resolvedMount, sp *stage.Spec) ([]mountTree, error) {
+// v1 leaves to join and the seccomp filter, and, as root, opens the mount
+// trees idmapped (see idmappedTree). The init stage waits for the spec
+// meanwhile, and joins its leaves before anything else.
+func prepareInit(p *initProc, pending *pendingLeaf, priv Privilege, mounts []resolvedMount, sp *stage.Spec) ([]mountTree, error) {
 	pid := p.cmd.Process.Pid
 	leaf, err := pending.get()
 	if err != nil {
@@ -228,6 +257,9 @@ func prepareInit(p *initProc, pending *pendingLeaf, mounts []resolvedMount, sp *
 		return nil, &SetupError{Step: "seccomp", Err: err}
 	}
 	sp.Seccomp = filter
+	if !priv.Root {
+		return nil, nil
+	}
 	return openTrees(pid, mounts)
 }
 
@@ -299,13 +331,14 @@ func newSpec(cfg Config, argv []string) (*stage.Spec, error) {
 	}
 	return &stage.Spec{
 		Argv:     argv,
-		Env:      buildEnv(cfg.Env),
+		Env:      buildEnv(cfg.Env, homeOf(cfg.Home)),
+		Home:     homeOf(cfg.Home),
+		ShmSize:  min(cfg.TmpSize, MaxShmSize),
 		Hostname: cfg.Hostname,
 		Loopback: cfg.Network == NetworkLoopback,
 		TmpSize:  cfg.TmpSize,
 		Root:     root,
 		Rlimits:  rlimitsOf(cfg),
-		JailID:   JailHostID,
 	}, nil
 }
 

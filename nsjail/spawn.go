@@ -60,7 +60,15 @@ func startInit(leaf cgroupLeaf) (*initProc, error) {
 		specInit.Close()
 		return nil, &SetupError{Step: "namespaces", Err: sysErr("pipe2", "report", err)}
 	}
-	uids, gids := idMappings()
+	priv, err := hostPrivilege()
+	if err != nil {
+		specHost.Close()
+		specInit.Close()
+		reportR.Close()
+		reportW.Close()
+		return nil, err
+	}
+	uids, gids := idMappings(priv)
 	cmd := exec.Command(selfExe)
 	cmd.Args = []string{stage.Marker}
 	cmd.Env = initEnv // never the host's environment
@@ -73,7 +81,7 @@ func startInit(leaf cgroupLeaf) (*initProc, error) {
 		GidMappings:                gids,
 		GidMappingsEnableSetgroups: false,
 		// setuid(0) and setgid(0) inside, once the maps are written, make
-		// the init stage root of its namespace (host JailHostID).
+		// the init stage root of its namespace (host priv.UID).
 		Credential: &syscall.Credential{Uid: jailUID, Gid: jailGID, NoSetGroups: true},
 		// A new session has no controlling terminal, so /dev/tty cannot
 		// reach the host's terminal.

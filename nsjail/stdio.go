@@ -8,10 +8,11 @@ import (
 )
 
 // jailStdio are the init stage's standard streams. Pipes are created by
-// the host (as root) and then given to JailHostID with fchown(2): the
+// the host and, when it is root, given to JailHostID with fchown(2): the
 // command can write to its inherited descriptors either way, but reopening
 // /dev/stdout, /dev/stderr or /dev/stdin (links to /proc/self/fd/N) checks
-// the pipe's owner and mode (0600), and scripts do that.
+// the pipe's owner and mode (0600), and scripts do that. An ordinary
+// user's pipes already belong to the jail's root (see Privilege).
 type jailStdio struct {
 	stdin, stdout, stderr *os.File // the init stage's ends; stdin nil means /dev/null
 	childEnds             []*os.File
@@ -72,11 +73,14 @@ func (s *jailStdio) outPipe(dst io.Writer) (*os.File, error) {
 	return w, nil
 }
 
-// jailPipe returns a pipe owned by JailHostID.
+// jailPipe returns a pipe owned by the jail's root's host ids.
 func jailPipe() (r, w *os.File, err error) {
 	r, w, err = os.Pipe()
 	if err != nil {
 		return nil, nil, sysErr("pipe2", "stdio", err)
+	}
+	if p, _ := hostPrivilege(); !p.Root {
+		return r, w, nil
 	}
 	if err := w.Chown(JailHostID, JailHostID); err != nil {
 		r.Close()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/bulkhead-dev/bulkhead/nsjail"
+	"github.com/bulkhead-dev/bulkhead/quota"
 	"github.com/bulkhead-dev/bulkhead/runtime"
 	"github.com/bulkhead-dev/bulkhead/wasmhost"
 	"github.com/spf13/cobra"
@@ -37,51 +39,112 @@ func newSandboxCmd(g *globals) *cobra.Command {
 		Use:   "sandbox",
 		Short: "Check the jail, or run a command in the same jail the bash tool uses",
 	}
-	cmd.AddCommand(newSandboxCheckCmd(), newSandboxExecCmd(g))
+	cmd.AddCommand(newSandboxCheckCmd(g), newSandboxExecCmd(g))
 	return cmd
 }
 
-func newSandboxCheckCmd() *cobra.Command {
-	return &cobra.Command{
+// checkReport is the JSON form of `bulkhead sandbox check --json`.
+type checkReport struct {
+	// Healthy is true when the jail ran.
+	Healthy  bool             `json:"healthy"`
+	Findings []nsjail.Finding `json:"findings"`
+}
+
+func newSandboxCheckCmd(g *globals) *cobra.Command {
+	var jsonOut bool
+	var cgroup string
+	var dirs []string
+	cmd := &cobra.Command{
 		Use:   "check",
-		Short: "Report, one line per layer, whether this host can run the jail",
-		Long: "Prints one line per layer (kernel, root, user namespaces, cgroups, idmapped mounts, seccomp) saying\n" +
-			"whether it is available and why, then runs /bin/true in a default jail. Exits non-zero if that fails.",
+		Short: "Name every blocker of the jail on this host, with its fix",
+		Long: "Examines the host for everything the jail needs (kernel, privileges, container restrictions, user\n" +
+			"namespace switches, cgroup layout and delegation, idmapped mounts, /proc, /dev/pts, seccomp, loopback)\n" +
+			"and whether workspaces can have a disk quota,\n" +
+			"prints one finding per check with the exact fix for each warning and failure, then runs /bin/true in a\n" +
+			"jail configured like the calls will be (--cgroup). Exits 1 unless that jail ran. The directories\n" +
+			"checked for idmapped mounts are --dir, else the state directory when it exists, else the temporary one.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			statuses := nsjail.Check(cmd.Context())
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			jailOK := false
-			for _, s := range statuses {
-				state := "ok"
-				if !s.OK {
-					state = "FAIL"
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\n", s.Layer, state, s.Detail)
-				if s.Layer == "jail" {
-					jailOK = s.OK
+			opts := nsjail.CheckOptions{Cgroup: nsjail.CgroupMode(cgroup), Dirs: dirs}
+			if len(opts.Dirs) == 0 {
+				if state, err := g.resolveStateDir(); err == nil {
+					if fi, err := os.Stat(state); err == nil && fi.IsDir() {
+						opts.Dirs = []string{state}
+					}
 				}
 			}
-			if err := tw.Flush(); err != nil {
+			if err := checkCgroupFlag(cgroup); err != nil {
+				fmt.Fprintln(cmd.ErrOrStderr(), "bulkhead: sandbox:", err)
+				os.Exit(exitUsage)
+			}
+			findings := nsjail.Check(cmd.Context(), opts)
+			report := checkReport{Healthy: nsjail.Healthy(findings), Findings: append(findings, quotaFinding())}
+			if err := writeCheckReport(cmd.OutOrStdout(), report, jsonOut); err != nil {
 				return err
 			}
-			if !jailOK {
-				return errors.New("sandbox: the default jail cannot run on this host")
+			if !report.Healthy {
+				return errors.New("sandbox: the jail cannot run on this host as configured; see the failed findings")
 			}
 			return nil
 		},
 	}
+	fl := cmd.Flags()
+	fl.BoolVar(&jsonOut, "json", false, "print the report as JSON: {\"healthy\": bool, \"findings\": [{\"check\", \"status\", \"detail\", \"fix\"}]}")
+	fl.StringVar(&cgroup, "cgroup", string(nsjail.CgroupAuto), "cgroup mode the calls will use: auto, v2, v1, or none (no memory, pids or CPU limits)")
+	fl.StringArrayVar(&dirs, "dir", nil, "a directory jails will mount (state directory, workspace), checked for idmapped mounts; repeatable")
+	return cmd
+}
+
+// quotaFinding says whether workspaces can have a disk quota here (a
+// warning, not a failure: quotas are optional, and asking for one where
+// none can be had is refused when the workspace is made).
+func quotaFinding() nsjail.Finding {
+	if err := quota.Available(); err != nil {
+		return nsjail.Finding{Check: "quota", Status: nsjail.StatusWarn, Detail: err.Error() + "; a workspace with a disk quota will be refused", Fix: "run bulkhead as root on a host with loop devices and e2fsprogs (apt-get install e2fsprogs), or set no disk quota"}
+	}
+	return nsjail.Finding{Check: "quota", Status: nsjail.StatusOK, Detail: "disk quotas available: each workspace gets an ext4 image, loop-mounted"}
+}
+
+// checkCgroupFlag validates --cgroup.
+func checkCgroupFlag(v string) error {
+	switch nsjail.CgroupMode(v) {
+	case nsjail.CgroupAuto, nsjail.CgroupV2, nsjail.CgroupV1, nsjail.CgroupNone:
+		return nil
+	}
+	return fmt.Errorf("--cgroup %q is not auto, v2, v1 or none", v)
+}
+
+// writeCheckReport prints the findings as a table, with each fix on the
+// line below its finding, or as JSON.
+func writeCheckReport(w io.Writer, r checkReport, jsonOut bool) error {
+	if jsonOut {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, f := range r.Findings {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Check, f.Status, f.Detail)
+		if f.Fix != "" && f.Status != nsjail.StatusOK {
+			fmt.Fprintf(tw, "\t\tfix: %s\n", f.Fix)
+		}
+	}
+	return tw.Flush()
 }
 
 // execFlags are the flags of `bulkhead sandbox exec`; zero values mean the
 // jail's defaults, the same the bash tool gets.
 type execFlags struct {
 	workspace string
+	home      string
+	tmpDir    string
+	tmpSize   string
 	memory    string
 	pids      int
 	cpu       float64
 	timeout   time.Duration
 	network   string
+	cgroup    string
 	binds     []string
 }
 
@@ -101,6 +164,9 @@ func newSandboxExecCmd(g *globals) *cobra.Command {
 				fmt.Fprintln(cmd.ErrOrStderr(), "bulkhead: sandbox:", err)
 				os.Exit(exitUsage)
 			}
+			if cfg.Cgroup == nsjail.CgroupNone {
+				fmt.Fprintln(cmd.ErrOrStderr(), "bulkhead: sandbox: warning: --cgroup none: this jail has no memory, pids or CPU limit")
+			}
 			cfg.Stdin, cfg.Stdout, cfg.Stderr = os.Stdin, cmd.OutOrStdout(), cmd.ErrOrStderr()
 			os.Exit(runSandbox(cmd.Context(), cfg, args, cmd.ErrOrStderr()))
 			return nil
@@ -109,6 +175,10 @@ func newSandboxExecCmd(g *globals) *cobra.Command {
 	cmd.Flags().SetInterspersed(false)
 	fl := cmd.Flags()
 	fl.StringVar(&f.workspace, "workspace", ".", "host directory mounted read-write at /workspace")
+	fl.StringVar(&f.home, "home", "", "host directory mounted read-write at /root as HOME, so caches last across calls (default: HOME is the private /tmp)")
+	fl.StringVar(&f.tmpDir, "tmp-dir", "", "host directory under which the call's /tmp is made on disk and removed afterwards (default: a tmpfs in memory)")
+	fl.StringVar(&f.tmpSize, "tmp-size", "", "size of the /tmp tmpfs, e.g. 256M (default "+formatSize(nsjail.DefaultTmpSize)+"; /dev/shm at most "+formatSize(nsjail.MaxShmSize)+")")
+	fl.StringVar(&f.cgroup, "cgroup", string(nsjail.CgroupAuto), "cgroup mode: auto, v2, v1, or none (no memory, pids or CPU limits; for an ordinary user without a delegated cgroup)")
 	fl.StringVar(&f.memory, "memory", "", "memory limit of the whole jail, e.g. 256M or 1G (K, M, G are powers of 1024; default "+formatSize(nsjail.DefaultMemory)+")")
 	fl.IntVar(&f.pids, "pids", 0, "limit on processes and threads in the jail (default "+strconv.Itoa(nsjail.DefaultPids)+")")
 	fl.Float64Var(&f.cpu, "cpu", 0, "CPU limit in cores, e.g. 0.5 (default "+strconv.FormatFloat(nsjail.DefaultCPU, 'g', -1, 64)+")")
@@ -125,7 +195,28 @@ func (f execFlags) config(g *globals) (nsjail.Config, error) {
 	if err != nil {
 		return nsjail.Config{}, fmt.Errorf("--workspace: %w", err)
 	}
-	cfg := nsjail.Config{Workspace: ws, Pids: f.pids, CPU: f.cpu, Timeout: f.timeout, Network: nsjail.Network(f.network)}
+	if err := checkCgroupFlag(f.cgroup); err != nil {
+		return nsjail.Config{}, err
+	}
+	cfg := nsjail.Config{Workspace: ws, Pids: f.pids, CPU: f.cpu, Timeout: f.timeout, Network: nsjail.Network(f.network), Cgroup: nsjail.CgroupMode(f.cgroup)}
+	for _, d := range []struct {
+		flag, value string
+		dst         *string
+	}{{"--home", f.home, &cfg.Home}, {"--tmp-dir", f.tmpDir, &cfg.TmpDir}} {
+		if d.value == "" {
+			continue
+		}
+		abs, err := filepath.Abs(d.value)
+		if err != nil {
+			return nsjail.Config{}, fmt.Errorf("%s: %w", d.flag, err)
+		}
+		*d.dst = abs
+	}
+	if f.tmpSize != "" {
+		if cfg.TmpSize, err = parseSize(f.tmpSize); err != nil {
+			return nsjail.Config{}, fmt.Errorf("--tmp-size: %w", err)
+		}
+	}
 	if state, err := g.resolveStateDir(); err == nil {
 		cfg.ProtectedPaths = runtime.ProtectedPaths(state, wasmhost.DefaultCacheDir())
 	}

@@ -21,6 +21,7 @@
 //	cgroup.go    the cgroup v1 leaves joined, a cgroup namespace rooted there
 //	mnt.go       mount namespace: tmpfs root, read-only system binds, the
 //	             caller's mounts, pivot_root, old root detached
+//	mnt_bind.go  the caller's mounts cloned here when the host is not root
 //	mnt_etc.go   the synthesized /etc
 //	mnt_proc.go  the new /proc (hidepid), read-only kernel knobs
 //	mnt_dev.go   the minimal /dev
@@ -34,5 +35,6 @@
 //
 // signals.go resets all signal handlers first, which makes the init stage
 // immune to signals from the command; spec.go and wire.go carry the
-// messages.
+// messages. init.go also serves [UsernsMarker], a process that only holds
+// the user namespace it was started in.
 package stage

@@ -11,6 +11,13 @@ import (
 // package into the init stage (see doc.go); it is reserved.
 const Marker = "bulkhead-jail-init"
 
+// UsernsMarker is the argv[0] value that turns any binary importing this
+// package into a holder of the user namespace it was started in: it reads
+// its standard input until the end and exits 0, doing nothing else. The
+// host starts one to make a user namespace with given id maps and opens
+// its /proc/PID/ns/user meanwhile (package nsjail, idmap_owner.go).
+const UsernsMarker = "bulkhead-jail-userns"
+
 // ExitSetupFailed is the init stage's exit code when the jail could not be
 // set up (the report says why).
 const ExitSetupFailed = 125
@@ -20,8 +27,19 @@ const ExitSetupFailed = 125
 // os.Exit: no exit hook (such as coverage output) may write into the
 // jail's stderr.
 func init() {
-	if len(os.Args) > 0 && os.Args[0] == Marker {
+	if len(os.Args) == 0 {
+		return
+	}
+	switch os.Args[0] {
+	case Marker:
 		syscall.Exit(Main())
+	case UsernsMarker:
+		buf := make([]byte, 64)
+		for {
+			if n, err := syscall.Read(0, buf); n <= 0 && err != syscall.EINTR {
+				syscall.Exit(0)
+			}
+		}
 	}
 }
 

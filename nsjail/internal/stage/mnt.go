@@ -17,6 +17,11 @@ const (
 	OldRootDir   = "/oldroot"
 	newRootDir   = "/newroot"
 	WorkspaceDir = "/workspace"
+	// HomeDir is where a persistent home directory is mounted, root's
+	// home in the jail's /etc/passwd.
+	HomeDir = "/root"
+	// TmpDir is the jail's private /tmp.
+	TmpDir = "/tmp"
 )
 
 // Sizes of the setup tmpfs mounts (tmpfs(5) size=).
@@ -94,14 +99,27 @@ func buildRoot(s *Spec, trees []int) error {
 	if err := setupDev(s); err != nil {
 		return err
 	}
-	if err := mkdir(newRootDir + "/tmp"); err != nil {
-		return err
+	if !s.TmpBound {
+		if err := mkdir(newRootDir + TmpDir); err != nil {
+			return err
+		}
+		if err := mountTmpfs(newRootDir+TmpDir, syscall.MS_NOSUID|syscall.MS_NODEV, "mode=1777,size="+itoa(s.TmpSize)); err != nil {
+			return err
+		}
 	}
-	if err := mountTmpfs(newRootDir+"/tmp", syscall.MS_NOSUID|syscall.MS_NODEV, "mode=1777,size="+itoa(s.TmpSize)); err != nil {
-		return err
-	}
-	for i, m := range s.Mounts {
-		if err := attachMount(m, trees[i]); err != nil {
+	next := 0
+	for _, m := range s.Mounts {
+		fd := -1
+		if m.Source == "" {
+			fd, next = trees[next], next+1
+		} else {
+			var err error
+			if fd, err = cloneTree(m); err != nil {
+				return err
+			}
+		}
+		if err := attachMount(m, fd); err != nil {
+			syscall.Close(fd)
 			return err
 		}
 	}
@@ -112,22 +130,25 @@ func buildRoot(s *Spec, trees []int) error {
 }
 
 // attachMount creates m's mount point in the new root (its missing parent
-// directories too) and attaches the host-prepared tree fd there with
+// directories too) unless it exists, and attaches the tree fd there with
 // move_mount(2), then closes the descriptor. The tree already carries its
-// flags (nosuid, nodev, read-only) and idmapping.
+// flags (nosuid, nodev, read-only) and idmapping. A mount point that
+// exists can only lie in the read-only /usr (the host refuses other
+// overlaps); it must be of the tree's kind.
 func attachMount(m Mount, fd int) error {
 	dst := newRootDir + m.Target
-	if err := mkdirAll(dst[:strings.LastIndexByte(dst, '/')]); err != nil {
-		return err
-	}
-	var err error
-	if m.Dir {
-		err = mkdir(dst)
-	} else {
-		err = createFile(dst)
-	}
-	if err != nil {
-		return err
+	var st syscall.Stat_t
+	switch err := syscall.Lstat(dst, &st); {
+	case err == nil:
+		if isDir := st.Mode&syscall.S_IFMT == syscall.S_IFDIR; isDir != m.Dir || st.Mode&syscall.S_IFMT == syscall.S_IFLNK {
+			return stageError("mount point " + q(m.Target) + " exists in the jail's root and is not of the source's kind")
+		}
+	case err != syscall.ENOENT:
+		return sysErr("lstat", q(dst), err)
+	default:
+		if err := makeMountPoint(dst, m.Dir); err != nil {
+			return err
+		}
 	}
 	if err := moveMount(fd, dst); err != nil {
 		return sysErr("move_mount", itoa(fd)+`, "", AT_FDCWD, `+q(dst)+", MOVE_MOUNT_F_EMPTY_PATH", err)
@@ -136,6 +157,18 @@ func attachMount(m Mount, fd int) error {
 		return sysErr("close", itoa(fd), err)
 	}
 	return nil
+}
+
+// makeMountPoint creates dst, a directory or an empty file, and its
+// missing parents.
+func makeMountPoint(dst string, dir bool) error {
+	if err := mkdirAll(dst[:strings.LastIndexByte(dst, '/')]); err != nil {
+		return err
+	}
+	if dir {
+		return mkdir(dst)
+	}
+	return createFile(dst)
 }
 
 // enterRoot pivots into newRootDir with pivot_root(".", ".") (see

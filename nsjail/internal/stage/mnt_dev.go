@@ -23,7 +23,7 @@ const devptsOptions = "newinstance,ptmxmode=0666,mode=0620"
 
 // setupDev builds a minimal /newroot/dev: devNodes bound from the host,
 // devLinks, a new devpts instance at /dev/pts and a tmpfs at /dev/shm of
-// s.TmpSize bytes. /dev itself is part of the root and so read-only; no
+// s.ShmSize bytes. /dev itself is part of the root and so read-only; no
 // other device exists, and without CAP_MKNOD none can be made.
 func setupDev(s *Spec) error {
 	dev := newRootDir + "/dev"
@@ -56,5 +56,5 @@ func setupDev(s *Spec) error {
 	if err := mkdir(dev + "/shm"); err != nil {
 		return err
 	}
-	return mountTmpfs(dev+"/shm", syscall.MS_NOSUID|syscall.MS_NODEV|noexec, "mode=1777,size="+itoa(s.TmpSize))
+	return mountTmpfs(dev+"/shm", syscall.MS_NOSUID|syscall.MS_NODEV|noexec, "mode=1777,size="+itoa(s.ShmSize))
 }

@@ -2,13 +2,12 @@ package stage
 
 import "os"
 
-// Home is the command's home directory: the private, per-call /tmp.
-const Home = "/tmp"
-
 // Synthesized /etc files. Only the jail's own users exist (passwd(5),
-// group(5)); names resolve from files only, then DNS (nsswitch.conf(5)).
+// group(5)), root's home being Spec.Home; names resolve from files only,
+// then DNS (nsswitch.conf(5)).
 const (
-	etcPasswd = "root:x:0:0:root:" + Home + ":/bin/bash\n" +
+	etcPasswdHead = "root:x:0:0:root:"
+	etcPasswdTail = ":/bin/bash\n" +
 		"nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
 	etcGroup    = "root:x:0:\nnogroup:x:65534:\n"
 	etcNsswitch = "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\n"
@@ -28,7 +27,7 @@ func setupEtc(s *Spec) error {
 		return err
 	}
 	files := []struct{ name, content string }{
-		{"passwd", etcPasswd},
+		{"passwd", etcPasswdHead + s.Home + etcPasswdTail},
 		{"group", etcGroup},
 		{"nsswitch.conf", etcNsswitch},
 		{"hosts", etcHostsHead + s.Hostname + etcHostsTail},

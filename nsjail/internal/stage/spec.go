@@ -12,7 +12,8 @@ const (
 	// carries the [Spec] and, as SCM_RIGHTS ancillary data with its first
 	// bytes (see unix(7)), the command's standard streams (stdin when
 	// [Spec.Stdin], then stdout and stderr) followed by one detached mount
-	// tree per [Spec.Mounts] entry.
+	// tree per [Spec.Mounts] entry the host prepared (those without a
+	// Source), in order.
 	SpecFD = 3
 	// ReportFD is the write end of the pipe carrying the [Report].
 	ReportFD = 4
@@ -44,23 +45,32 @@ type Spec struct {
 	// Loopback brings the jail's loopback interface up; false leaves the
 	// network namespace without any usable interface.
 	Loopback bool
-	// TmpSize is the size in bytes of the /tmp and /dev/shm tmpfs mounts.
-	TmpSize int64
+	// TmpSize is the size in bytes of the /tmp tmpfs, ShmSize of the
+	// /dev/shm one.
+	TmpSize, ShmSize int64
+	// TmpBound says /tmp is one of Mounts (a per-call directory on disk)
+	// rather than a tmpfs.
+	TmpBound bool
+	// Home is the command's home directory in the jail, root's home in
+	// /etc/passwd.
+	Home string
 	// Root is what the read-only system part of the root is built from.
 	Root Root
-	// Mounts are the caller's mounts (the workspace first), each a detached
-	// mount tree the host prepared (idmapped, nosuid, nodev, maybe
-	// read-only) and sent with the spec, attached at Target with
-	// move_mount(2).
+	// Mounts are the caller's mounts (the workspace first), each attached
+	// at Target with move_mount(2): a detached mount tree the host
+	// prepared (idmapped, nosuid, nodev, maybe read-only) and sent with the
+	// spec, or, when the host is not root, one the init stage makes itself
+	// from Source (mnt_bind.go).
 	Mounts []Mount
 	// Rlimits are set with setrlimit(2) before the command starts.
 	Rlimits []Rlimit
 	// Seccomp is the filter program: struct sock_filter records of 8 bytes
 	// (code u16, jt u8, jf u8, k u32, host byte order), see seccomp(2).
 	Seccomp []byte
-	// JailID is the host uid and gid that root inside the jail maps to;
-	// the verify step checks the user namespace's maps against it.
-	JailID uint32
+	// JailUID and JailGID are the host uid and gid that root inside the
+	// jail maps to; the verify step checks the user namespace's maps
+	// against them.
+	JailUID, JailGID uint32
 	// Cgroups are the cgroup v1 leaves the init stage moves itself into;
 	// empty with cgroup v2, where clone3 placed it.
 	Cgroups []CgroupJoin
@@ -101,14 +111,21 @@ type Link struct {
 	Bind    string
 }
 
-// Mount is where a detached mount tree goes in the jail.
+// Mount is where a mount tree goes in the jail.
 type Mount struct {
 	// Target is the absolute path in the jail, validated by the host: clean,
-	// no "..", outside the jail's system directories.
+	// no "..", outside the jail's system directories except an existing
+	// directory or file under /usr (a read-only bind over it).
 	Target string
 	// Dir tells whether the tree's root is a directory (else a file), which
 	// decides the kind of mount point created.
 	Dir bool
+	// Source is empty when the host sent the tree; otherwise it is the
+	// host path (every symlink resolved, reached under OldRootDir) the
+	// init stage clones itself, nosuid, nodev and read-only when ReadOnly
+	// is set.
+	Source   string
+	ReadOnly bool
 }
 
 // Rlimit is one resource limit (see getrlimit(2)).
@@ -188,7 +205,7 @@ func ReceiveSpec(fd int) (*Spec, []int, error) {
 		closeAll(fds)
 		return nil, nil, err
 	}
-	if want := s.stdioCount() + len(s.Mounts); len(fds) != want {
+	if want := s.stdioCount() + s.sentTrees(); len(fds) != want {
 		closeAll(fds)
 		return nil, nil, stageError("spec: " + itoa(want) + " descriptors expected, " + itoa(len(fds)) + " received")
 	}
@@ -201,6 +218,17 @@ func (s *Spec) stdioCount() int {
 		return 3
 	}
 	return 2
+}
+
+// sentTrees is the number of mount trees sent with the spec.
+func (s *Spec) sentTrees() int {
+	n := 0
+	for _, m := range s.Mounts {
+		if m.Source == "" {
+			n++
+		}
+	}
+	return n
 }
 
 // readFD reads fd to its end, failing past limit bytes. It works on the

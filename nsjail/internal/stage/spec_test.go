@@ -18,6 +18,9 @@ func TestSpecRoundTrip(t *testing.T) {
 			Hostname: "tenant-a.example",
 			Loopback: true,
 			TmpSize:  64 << 20,
+			ShmSize:  1 << 20,
+			TmpBound: true,
+			Home:     "/root",
 			Root: Root{
 				Usr:          "/usr",
 				Links:        []Link{{Name: "bin", Symlink: "usr/bin"}, {Name: "lib", Bind: "/opt/lib"}},
@@ -26,10 +29,11 @@ func TestSpecRoundTrip(t *testing.T) {
 				Certs:        "/etc/ssl/certs",
 				Alternatives: "/etc/alternatives",
 			},
-			Mounts:  []Mount{{Target: "/workspace", Dir: true}, {Target: "/data/f"}},
+			Mounts:  []Mount{{Target: "/workspace", Dir: true}, {Target: "/data/f"}, {Target: "/usr/local/go", Dir: true, Source: "/opt/go", ReadOnly: true}},
 			Rlimits: []Rlimit{{Name: "RLIMIT_FSIZE", Resource: 1, Cur: 1 << 40, Max: ^uint64(0)}},
 			Seccomp: []byte{1, 2, 3, 4, 5, 6, 7, 8},
-			JailID:  2_000_000_000,
+			JailUID: 2_000_000_000,
+			JailGID: 1001,
 			Cgroups: []CgroupJoin{{Controller: "memory", Tasks: "/sys/fs/cgroup/memory/bulkhead/x/tasks", Path: "/bulkhead/x"}},
 		},
 	}

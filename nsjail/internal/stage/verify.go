@@ -47,11 +47,14 @@ func verify(s *Spec) error {
 	return nil
 }
 
-// verifyUser checks that uid and gid 0 inside map to s.JailID and nothing
-// else is mapped (see user_namespaces(7)).
+// verifyUser checks that uid and gid 0 inside map to s.JailUID and
+// s.JailGID and nothing else is mapped (see user_namespaces(7)).
 func verifyUser(s *Spec) error {
-	want := "0 " + itoa(s.JailID) + " 1"
-	for _, f := range []string{"/proc/self/uid_map", "/proc/self/gid_map"} {
+	for _, m := range []struct {
+		f  string
+		id uint32
+	}{{"/proc/self/uid_map", s.JailUID}, {"/proc/self/gid_map", s.JailGID}} {
+		f, want := m.f, "0 "+itoa(m.id)+" 1"
 		data, err := os.ReadFile(f)
 		if err != nil {
 			return err

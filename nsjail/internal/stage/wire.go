@@ -136,6 +136,9 @@ func (s *Spec) Encode() []byte {
 	e.string(s.Hostname)
 	e.bool(s.Loopback)
 	e.int(s.TmpSize)
+	e.int(s.ShmSize)
+	e.bool(s.TmpBound)
+	e.string(s.Home)
 	e.string(s.Root.Usr)
 	e.uint(uint64(len(s.Root.Links)))
 	for _, l := range s.Root.Links {
@@ -151,6 +154,8 @@ func (s *Spec) Encode() []byte {
 	for _, m := range s.Mounts {
 		e.string(m.Target)
 		e.bool(m.Dir)
+		e.string(m.Source)
+		e.bool(m.ReadOnly)
 	}
 	e.uint(uint64(len(s.Rlimits)))
 	for _, r := range s.Rlimits {
@@ -160,7 +165,8 @@ func (s *Spec) Encode() []byte {
 		e.uint(r.Max)
 	}
 	e.bytes(s.Seccomp)
-	e.uint(uint64(s.JailID))
+	e.uint(uint64(s.JailUID))
+	e.uint(uint64(s.JailGID))
 	e.uint(uint64(len(s.Cgroups)))
 	for _, c := range s.Cgroups {
 		e.string(c.Controller)
@@ -180,6 +186,9 @@ func DecodeSpec(data []byte) (*Spec, error) {
 	s.Hostname = d.string()
 	s.Loopback = d.bool()
 	s.TmpSize = d.int()
+	s.ShmSize = d.int()
+	s.TmpBound = d.bool()
+	s.Home = d.string()
 	s.Root.Usr = d.string()
 	for n := d.length(3); n > 0 && d.err == nil; n-- {
 		s.Root.Links = append(s.Root.Links, Link{Name: d.string(), Symlink: d.string(), Bind: d.string()})
@@ -188,14 +197,15 @@ func DecodeSpec(data []byte) (*Spec, error) {
 	s.Root.ResolvConf = d.string()
 	s.Root.Certs = d.string()
 	s.Root.Alternatives = d.string()
-	for n := d.length(2); n > 0 && d.err == nil; n-- {
-		s.Mounts = append(s.Mounts, Mount{Target: d.string(), Dir: d.bool()})
+	for n := d.length(4); n > 0 && d.err == nil; n-- {
+		s.Mounts = append(s.Mounts, Mount{Target: d.string(), Dir: d.bool(), Source: d.string(), ReadOnly: d.bool()})
 	}
 	for n := d.length(4); n > 0 && d.err == nil; n-- {
 		s.Rlimits = append(s.Rlimits, Rlimit{Name: d.string(), Resource: int(d.int()), Cur: d.uint(), Max: d.uint()})
 	}
 	s.Seccomp = d.bytes()
-	s.JailID = uint32(d.uint())
+	s.JailUID = uint32(d.uint())
+	s.JailGID = uint32(d.uint())
 	for n := d.length(3); n > 0 && d.err == nil; n-- {
 		s.Cgroups = append(s.Cgroups, CgroupJoin{Controller: d.string(), Tasks: d.string(), Path: d.string()})
 	}
