@@ -147,7 +147,7 @@ func (w *Workspace) run(ctx context.Context, req RunRequest, emit func(Event)) (
 	if err != nil {
 		return nil, err
 	}
-	emit(Event{Type: EventRunStart, SessionID: r.sessionID, Model: r.model})
+	emit(Event{Type: EventRunStart, SessionID: r.sessionID, Model: r.model, Tools: toolNames(r.toolSpecs)})
 	if memErr != nil {
 		warning := fmt.Sprintf("%v; the run goes on without memory tools or memory indexing", memErr)
 		w.p.log.Warn().Str("workspace", w.id).Msg(warning)
