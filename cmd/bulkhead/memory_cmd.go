@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"slices"
@@ -23,7 +22,7 @@ import (
 // the memory database of workspace <stateDir>/workspaces/<id>.
 func newMemoryCmd(g *globals) *cobra.Command {
 	var (
-		workspaceID   string
+		workspaceID   = idFlag{"workspace", runtime.DefaultWorkspaceID}
 		asJSON        bool
 		embedProvider string
 		embedModel    string
@@ -38,19 +37,18 @@ func newMemoryCmd(g *globals) *cobra.Command {
 			"VOYAGE_API_KEY, MISTRAL_API_KEY; Ollama needs none); keyword-only without either.",
 	}
 	pf := cmd.PersistentFlags()
-	pf.StringVar(&workspaceID, "workspace-id", runtime.DefaultWorkspaceID, "workspace (tenant) id")
+	pf.Var(&workspaceID, "workspace-id", "workspace (tenant) id")
 	pf.BoolVar(&asJSON, "json", false, "print JSON")
 	pf.StringVar(&embedProvider, "embedding-provider", "", "embedding provider for vector search: "+strings.Join(embed.Providers(), ", ")+" (default: the workspace's, else keyword-only)")
 	pf.StringVar(&embedModel, "embedding-model", "", "embedding model (default: the provider's)")
 	pf.StringVar(&embedBaseURL, "embedding-base-url", "", "embedding API base URL (default: the provider's, or its *_BASE_URL variable)")
-	cmd.SetFlagErrorFunc(flagError)
 
 	open := func(createDefault bool) (*memory.Store, func(), error) {
 		// The flags are checked before the workspace is opened, or made.
 		var flagEmbedder embed.Embedder
 		switch {
 		case embedProvider == "" && (embedModel != "" || embedBaseURL != ""):
-			return nil, nil, errors.New("--embedding-model and --embedding-base-url need --embedding-provider")
+			return nil, nil, usage(errors.New("--embedding-model and --embedding-base-url need --embedding-provider"))
 		case embedProvider != "":
 			cfg, err := embed.FromEnv(embedProvider, embedModel, os.Getenv)
 			if err != nil {
@@ -72,7 +70,7 @@ func newMemoryCmd(g *globals) *cobra.Command {
 			return nil, nil, err
 		}
 		defer p.Close()
-		ws, err := openWorkspace(p, workspaceID, createDefault)
+		ws, err := openWorkspace(p, workspaceID.value, createDefault)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -90,13 +88,13 @@ func newMemoryCmd(g *globals) *cobra.Command {
 			if opts.Embedder, err = ws.Embedder(); err != nil {
 				// The workspace's own setting, as its runs use it: a broken
 				// setup degrades to keyword-only search with a note.
-				fmt.Fprintf(os.Stderr, "note: workspace %q: embeddings unavailable (%v); keyword-only search\n", workspaceID, err)
+				stderr.Notef("workspace %q: embeddings unavailable (%v); keyword-only search", workspaceID.value, err)
 			}
 		}
 		s, err := memory.OpenWorkspace(ws.Dir(), opts)
 		if err != nil {
 			release()
-			return nil, nil, fmt.Errorf("workspace %q: %w", workspaceID, err)
+			return nil, nil, fmt.Errorf("workspace %q: %w", workspaceID.value, err)
 		}
 		return s, func() { s.Close(); release() }, nil
 	}
@@ -127,7 +125,7 @@ func memoryStoreCmd(open openStore, asJSON *bool) *cobra.Command {
 			text := strings.Join(args, " ")
 			if len(args) == 1 && args[0] == "-" {
 				var err error
-				if text, err = readMemoryText(cmd.InOrStdin(), memory.DefaultMaxMemoryBytes); err != nil {
+				if text, err = readInput(cmd.InOrStdin(), memory.DefaultMaxMemoryBytes, "a memory"); err != nil {
 					return err
 				}
 			}
@@ -150,39 +148,6 @@ func memoryStoreCmd(open openStore, asJSON *bool) *cobra.Command {
 	c.Flags().StringArrayVar(&tags, "tag", nil, "tag the memory (repeatable)")
 	c.Flags().BoolVar(&evergreen, "evergreen", false, "exempt the memory from temporal decay")
 	return c
-}
-
-// stdinCountLimit bounds how much of a too-large standard input
-// readMemoryText reads past the limit to report its size (1 MiB: a size up
-// to twice the limit is reported exactly, a larger one as "more than"), so
-// that endless input (yes | bulkhead memory store -) fails quickly.
-const stdinCountLimit = 1 << 20
-
-// readMemoryText reads a memory's text from standard input r, less its
-// final line breaks. Input beyond maxBytes is read, up to stdinCountLimit
-// bytes more, only to count it, so that the error gives the input's real
-// size.
-func readMemoryText(r io.Reader, maxBytes int) (string, error) {
-	limit := int64(maxBytes) + 4096 // room for trailing line breaks, which are trimmed
-	data, err := io.ReadAll(io.LimitReader(r, limit))
-	size, endless := int64(len(data)), false
-	if err == nil && size == limit {
-		var rest int64
-		rest, err = io.Copy(io.Discard, io.LimitReader(r, stdinCountLimit))
-		size += rest
-		endless = rest == stdinCountLimit
-	}
-	if err != nil {
-		return "", fmt.Errorf("read standard input: %w", err)
-	}
-	text := strings.TrimRight(string(data), "\r\n")
-	switch {
-	case endless:
-		return "", fmt.Errorf("standard input of more than %d bytes exceeds the %d-byte limit of a memory", size, maxBytes)
-	case size > limit || len(text) > maxBytes:
-		return "", fmt.Errorf("standard input of %d bytes exceeds the %d-byte limit of a memory", size, maxBytes)
-	}
-	return text, nil
 }
 
 func memorySearchCmd(open openStore, asJSON *bool) *cobra.Command {
@@ -211,7 +176,7 @@ func memorySearchCmd(open openStore, asJSON *bool) *cobra.Command {
 				return err
 			}
 			for _, n := range s.PlanQuery(query).Notes() {
-				fmt.Fprintln(cmd.ErrOrStderr(), "note:", n)
+				stderr.Notef("%s", n)
 			}
 			if *asJSON {
 				if rs == nil {
@@ -321,7 +286,7 @@ func memoryDeleteCmd(open openStore, asJSON *bool) *cobra.Command {
 			for _, a := range args {
 				id, err := parseMemoryID(a)
 				if err != nil {
-					return err
+					return usage(err)
 				}
 				if !slices.Contains(idList, id) {
 					idList = append(idList, id)
@@ -369,5 +334,5 @@ func negativeIDError(cmd *cobra.Command, err error) error {
 			return fmt.Errorf("invalid memory id %q: ids are positive integers", "-"+short)
 		}
 	}
-	return flagError(cmd, err)
+	return rootFlagError(cmd, err)
 }
