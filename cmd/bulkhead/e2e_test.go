@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/bulkhead-dev/bulkhead/internal/fakeembed"
 	"github.com/bulkhead-dev/bulkhead/internal/fakellm"
-	"github.com/bulkhead-dev/bulkhead/runtime"
 	"github.com/bulkhead-dev/bulkhead/sessions"
 )
 
@@ -106,32 +104,6 @@ func checkProjectFixed(t *testing.T, project string) {
 	}
 }
 
-func TestJSONEvents(t *testing.T) {
-	srv := fakellm.New(fakellm.Step{ToolCalls: []fakellm.ToolCall{{Name: "ls"}}}, fakellm.Step{Text: "listed"})
-	defer srv.Close()
-	r := cli(t, t.TempDir(), []string{"ANTHROPIC_API_KEY=k", "ANTHROPIC_BASE_URL=" + srv.AnthropicBaseURL()},
-		"run", "-m", "list files", "--json", "--workspace", t.TempDir())
-	if r.code != 0 {
-		t.Fatalf("exit %d: %s", r.code, r.stderr)
-	}
-	var types []runtime.EventType
-	var last runtime.Event
-	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
-		var ev runtime.Event
-		if err := json.Unmarshal([]byte(line), &ev); err != nil {
-			t.Fatalf("not a JSON line: %q", line)
-		}
-		types = append(types, ev.Type)
-		last = ev
-	}
-	if types[0] != runtime.EventRunStart || last.Type != runtime.EventDone || last.Result.Response != "listed" {
-		t.Fatalf("events %v, last %+v", types, last)
-	}
-	if !containsType(types, runtime.EventToolStart) || !containsType(types, runtime.EventToolEnd) || !containsType(types, runtime.EventTextDelta) {
-		t.Fatalf("events %v", types)
-	}
-}
-
 // TestMaxTurnsMessage: a run stopped by --max-turns says so on stderr,
 // counting its turns in the singular or the plural.
 func TestMaxTurnsMessage(t *testing.T) {
@@ -140,19 +112,10 @@ func TestMaxTurnsMessage(t *testing.T) {
 		r := cli(t, t.TempDir(), []string{"ANTHROPIC_API_KEY=k", "ANTHROPIC_BASE_URL=" + srv.AnthropicBaseURL()},
 			"run", "-m", "list files", "--max-turns", turns, "--workspace", t.TempDir())
 		srv.Close()
-		if r.code != 0 || !strings.Contains(r.stderr, want) {
-			t.Errorf("--max-turns %s: exit %d, stderr %q; want %q", turns, r.code, r.stderr, want)
+		if r.code != exitLimit || !strings.Contains(r.stderr, want) {
+			t.Errorf("--max-turns %s: exit %d, stderr %q; want %d and %q", turns, r.code, r.stderr, exitLimit, want)
 		}
 	}
-}
-
-func containsType(list []runtime.EventType, t runtime.EventType) bool {
-	for _, x := range list {
-		if x == t {
-			return true
-		}
-	}
-	return false
 }
 
 func TestRunErrors(t *testing.T) {
@@ -166,7 +129,7 @@ func TestRunErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"no message", exitError, nil, []string{"run"}, "no message"},
+		{"no message", exitUsage, nil, []string{"run"}, "empty prompt on standard input"},
 		{"no key", exitError, nil, []string{"run", "-m", "hi"}, "ANTHROPIC_API_KEY"},
 		{"no openai key", exitError, nil, []string{"run", "-m", "hi", "--provider", "openai"}, "OPENAI_API_KEY"},
 		{"unreachable", exitError, []string{"ANTHROPIC_API_KEY=k"}, []string{"run", "-m", "hi", "--base-url", "http://127.0.0.1:1"}, "127.0.0.1:1"},
@@ -175,11 +138,11 @@ func TestRunErrors(t *testing.T) {
 		{"host /etc as workspace", exitError, []string{"ANTHROPIC_API_KEY=k"}, []string{"run", "-m", "hi", "--workspace", "/etc"}, "protected path /etc/shadow"},
 		{"host /proc as workspace", exitError, []string{"ANTHROPIC_API_KEY=k"}, []string{"run", "-m", "hi", "--workspace", "/proc/self"}, "lies under /proc"},
 		{"host /root as workspace", exitError, []string{"ANTHROPIC_API_KEY=k"}, []string{"run", "-m", "hi", "--workspace", "/root"}, "protected path /root"},
-		{"bad session", exitError, []string{"ANTHROPIC_API_KEY=k"}, []string{"run", "-m", "hi", "--session", "../x"}, "invalid session id"},
-		{"bad workspace id", exitError, nil, []string{"run", "-m", "hi", "--workspace-id", "a/b"}, "invalid workspace id"},
+		{"bad session", exitUsage, []string{"ANTHROPIC_API_KEY=k"}, []string{"run", "-m", "hi", "--session", "../x"}, "invalid session id"},
+		{"bad workspace id", exitUsage, nil, []string{"run", "-m", "hi", "--workspace-id", "a/b"}, "invalid workspace id"},
 		{"unknown workspace", exitError, nil, []string{"run", "-m", "hi", "--workspace-id", "ghost"}, "bulkhead workspace create ghost"},
-		{"unknown provider", exitError, []string{"ANTHROPIC_API_KEY=k"}, []string{"run", "-m", "hi", "--provider", "nope"}, "nope"},
-		{"record and replay", exitError, nil, []string{"run", "-m", "hi", "--record", "a", "--replay", "b"}, "exclude"},
+		{"unknown provider", exitUsage, []string{"ANTHROPIC_API_KEY=k"}, []string{"run", "-m", "hi", "--provider", "nope"}, "nope"},
+		{"record and replay", exitUsage, nil, []string{"run", "-m", "hi", "--record", "a", "--replay", "b"}, "exclude"},
 		{"missing cassette", exitError, nil, []string{"run", "-m", "hi", "--replay", "/no/such/cassette.json"}, "cassette"},
 		{"device as cassette", exitError, nil, []string{"run", "-m", "hi", "--replay", "/dev/zero"}, "cassette /dev/zero: not a regular file"},
 		{"bad log level", exitUsage, []string{"BULKHEAD_LOG_LEVEL=loud"}, []string{"workspace", "list"}, "BULKHEAD_LOG_LEVEL"},

@@ -96,7 +96,7 @@ func printMessage(w io.Writer, m chat.Message) {
 		case chat.BlockText:
 			fmt.Fprintf(w, "[%s] %s\n", m.Role, b.Text)
 		case chat.BlockToolUse:
-			fmt.Fprintf(w, "[%s] → %s %s\n", m.Role, b.Name, summarize(b.Input))
+			fmt.Fprintf(w, "[%s] → %s\n", m.Role, strings.TrimSpace(b.Name+" "+toolSummary(b.Input)))
 		case chat.BlockToolResult:
 			status := "result"
 			if b.IsError {

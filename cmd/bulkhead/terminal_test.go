@@ -7,8 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/bulkhead-dev/bulkhead/internal/fakellm"
 	"golang.org/x/sys/unix"
@@ -67,11 +69,13 @@ func TestTerminalEscapesNeutralised(t *testing.T) {
 	defer srv.Close()
 	env := []string{"ANTHROPIC_API_KEY=k", "ANTHROPIC_BASE_URL=" + srv.AnthropicBaseURL()}
 
-	term := inTerminal(t, state, env, run()...)
+	// A dumb terminal gets no status line nor colour: every control
+	// character on it would come from the model or the tool.
+	term := inTerminal(t, state, append(env, "TERM=dumb"), run()...)
 	if !strings.Contains(term, "done ^[]0;owned^G^[[2J^[[1A^Mhidden\\u009b31m") {
 		t.Errorf("terminal got %q", term)
 	}
-	show := inTerminal(t, state, nil, "session", "show", "s1")
+	show := inTerminal(t, state, []string{"TERM=dumb"}, "session", "show", "s1")
 	if !strings.Contains(show, "^[[2J^[]0;title^G") || !strings.Contains(show, "done ^[]0;owned") {
 		t.Errorf("session show printed %q", show)
 	}
@@ -84,4 +88,92 @@ func TestTerminalEscapesNeutralised(t *testing.T) {
 	if piped.code != 0 || strings.TrimSuffix(piped.stdout, "\n") != hostile {
 		t.Errorf("piped answer %q (exit %d), want it unchanged", piped.stdout, piped.code)
 	}
+}
+
+// terminal is the binary running with stdin, stdout and stderr on a new
+// pseudo-terminal, as from an interactive shell.
+type terminal struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	master *os.File
+	mu     sync.Mutex
+	out    bytes.Buffer // what the terminal received
+	done   chan struct{}
+}
+
+// startTerminal starts the binary on a new pseudo-terminal.
+func startTerminal(t *testing.T, stateDir string, env []string, args ...string) *terminal {
+	t.Helper()
+	master, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.IoctlSetPointerInt(int(master.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	n, err := unix.IoctlGetInt(int(master.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slave, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := &terminal{t: t, master: master, done: make(chan struct{})}
+	tm.cmd = exec.Command(binary, args...)
+	tm.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "BULKHEAD_STATE_DIR=" + stateDir}, env...)
+	tm.cmd.Stdin, tm.cmd.Stdout, tm.cmd.Stderr = slave, slave, slave
+	if err := tm.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	slave.Close()
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := master.Read(buf)
+			tm.mu.Lock()
+			tm.out.Write(buf[:n])
+			tm.mu.Unlock()
+			if err != nil { // EIO once the last writer is gone
+				close(tm.done)
+				return
+			}
+		}
+	}()
+	t.Cleanup(func() { master.Close() })
+	return tm
+}
+
+// waitFor waits until the terminal has received s.
+func (tm *terminal) waitFor(s string) {
+	tm.t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		tm.mu.Lock()
+		got := tm.out.String()
+		tm.mu.Unlock()
+		if strings.Contains(got, s) {
+			return
+		}
+		if time.Now().After(deadline) {
+			tm.cmd.Process.Kill()
+			tm.t.Fatalf("the terminal never showed %q; it shows %q", s, got)
+		}
+	}
+}
+
+// send types s.
+func (tm *terminal) send(s string) {
+	if _, err := tm.master.WriteString(s); err != nil {
+		tm.t.Fatal(err)
+	}
+}
+
+// wait waits for the process to end and returns what the terminal
+// received, the terminal's CR before each LF removed, and the exit status.
+func (tm *terminal) wait() (string, int) {
+	tm.cmd.Wait()
+	<-tm.done
+	tm.mu.Lock()
+	defer tm.mu.Unlock()
+	return strings.ReplaceAll(tm.out.String(), "\r\n", "\n"), tm.cmd.ProcessState.ExitCode()
 }
