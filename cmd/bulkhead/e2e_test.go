@@ -147,7 +147,7 @@ func TestRunErrors(t *testing.T) {
 		{"device as cassette", exitError, nil, []string{"run", "-m", "hi", "--replay", "/dev/zero"}, "cassette /dev/zero: not a regular file"},
 		{"bad log level", exitUsage, []string{"BULKHEAD_LOG_LEVEL=loud"}, []string{"workspace", "list"}, "BULKHEAD_LOG_LEVEL"},
 		{"mistyped subcommand", exitUsage, nil, []string{"sandbox", "exce", "--", "true"}, `unknown command "exce" for bulkhead sandbox`},
-		{"missing subcommand", exitUsage, nil, []string{"workspace"}, "needs a subcommand: create, delete, list, show"},
+		{"missing subcommand", exitUsage, nil, []string{"workspace"}, "needs a subcommand: create, delete, list, show, update"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -162,7 +162,7 @@ func TestWorkspaceAndSessionCommands(t *testing.T) {
 		t.Fatalf("create: %s", r.stderr)
 	}
 	wantOneLineError(t, cli(t, state, nil, "workspace", "create", "acme"), "already exists")
-	wantOneLineError(t, cli(t, state, nil, "workspace", "create", "../evil"), "invalid workspace id")
+	wantUsageError(t, cli(t, state, nil, "workspace", "create", "../evil"), "invalid workspace id")
 	if r := cli(t, state, nil, "workspace", "list"); strings.TrimSpace(r.stdout) != "acme" {
 		t.Fatalf("list = %q", r.stdout)
 	}
@@ -186,7 +186,7 @@ func TestWorkspaceAndSessionCommands(t *testing.T) {
 	}
 	wantOneLineError(t, cli(t, state, nil, "session", "show", "nope", "--workspace-id", "acme"), "not found")
 	wantOneLineError(t, cli(t, state, nil, "session", "list"), `workspace "default" does not exist; create it with "bulkhead workspace create default" or run the agent once`)
-	if r := cli(t, state, nil, "workspace", "delete", "acme"); r.code != 0 {
+	if r := cli(t, state, nil, "workspace", "delete", "--yes", "acme"); r.code != 0 {
 		t.Fatalf("delete: %s", r.stderr)
 	}
 	if _, err := os.Stat(filepath.Join(state, "workspaces", "acme")); !os.IsNotExist(err) {
