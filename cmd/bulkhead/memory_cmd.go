@@ -38,6 +38,7 @@ func newMemoryCmd(g *globals) *cobra.Command {
 	}
 	pf := cmd.PersistentFlags()
 	pf.Var(&workspaceID, "workspace-id", "workspace (tenant) id")
+	cmd.RegisterFlagCompletionFunc("workspace-id", completeWorkspaceIDs(g))
 	pf.BoolVar(&asJSON, "json", false, "print JSON")
 	pf.StringVar(&embedProvider, "embedding-provider", "", "embedding provider for vector search: "+strings.Join(embed.Providers(), ", ")+" (default: the workspace's, else keyword-only)")
 	pf.StringVar(&embedModel, "embedding-model", "", "embedding model (default: the provider's)")
