@@ -156,6 +156,7 @@ func memorySearchCmd(open openStore, asJSON *bool) *cobra.Command {
 		maxResults  = memory.DefaultSearchResults
 		keywordOnly bool
 		rrf         bool
+		tag         string
 	)
 	c := &cobra.Command{
 		Use:   "search QUERY...",
@@ -167,7 +168,7 @@ func memorySearchCmd(open openStore, asJSON *bool) *cobra.Command {
 				return err
 			}
 			defer done()
-			opts := memory.SearchOptions{MaxResults: maxResults, KeywordOnly: keywordOnly}
+			opts := memory.SearchOptions{MaxResults: maxResults, KeywordOnly: keywordOnly, Tag: tag}
 			if rrf {
 				opts.Fusion = memory.FusionRRF
 			}
@@ -197,6 +198,7 @@ func memorySearchCmd(open openStore, asJSON *bool) *cobra.Command {
 		fmt.Sprintf("number of results, 1 to %d", memory.DefaultMaxResults))
 	c.Flags().BoolVar(&keywordOnly, "keyword-only", false, "skip the vector stage")
 	c.Flags().BoolVar(&rrf, "rrf", false, "fuse stages by reciprocal rank instead of weighted scores")
+	c.Flags().StringVar(&tag, "tag", "", "only memories with this tag")
 	return c
 }
 
@@ -230,6 +232,7 @@ func memoryListCmd(open openStore, asJSON *bool) *cobra.Command {
 			return nil
 		},
 	}
+	c.Flags().StringVar(&o.Tag, "tag", "", "only memories with this tag")
 	c.Flags().StringVar(&o.Source, "source", "", "only this source: agent, api, file:PATH or session:ID, or the prefix file: or session:")
 	c.Flags().Var(&intFlag[int]{&o.Limit, 1, memory.MaxListLimit}, "limit", fmt.Sprintf("page size, 1 to %d", memory.MaxListLimit))
 	c.Flags().Var(&intFlag[int64]{&o.BeforeID, 1, math.MaxInt64}, "before", "only memories with a smaller id (paging)")
