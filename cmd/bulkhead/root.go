@@ -80,7 +80,7 @@ func requireSubcommand(c *cobra.Command) {
 			}
 		}
 		if len(args) == 0 {
-			return usage(fmt.Errorf("%s needs a subcommand: %s", cmd.CommandPath(), strings.Join(names, ", ")))
+			return usage(fmt.Errorf("%s needs a subcommand: %s (see %s --help)", cmd.CommandPath(), strings.Join(names, ", "), cmd.CommandPath()))
 		}
 		return usage(fmt.Errorf("unknown command %q for %s; choose one of: %s", args[0], cmd.CommandPath(), strings.Join(names, ", ")))
 	}
