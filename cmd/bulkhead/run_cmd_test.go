@@ -103,6 +103,8 @@ func TestRunPromptSources(t *testing.T) {
 	} {
 		wantUsageError(t, cliStdin(t, state, nil, strings.NewReader(c.stdin), c.args...), c.want)
 	}
+	big := strings.NewReader(strings.Repeat("a", maxPromptBytes+1))
+	wantOneLineError(t, cliStdin(t, state, nil, big, "run"), "standard input of 1048577 bytes exceeds the 1048576-byte limit of a prompt")
 }
 
 // TestRunContinue: a text run that makes a session names it on stderr;
