@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -81,11 +82,12 @@ func (c *console) Notef(format string, args ...any) {
 	c.message(c.paint(sgrCyan, "note:")+" ", fmt.Sprintf(format, args...))
 }
 
-// logLevels are the level words of log lines (see globals.logger) and
-// their colours.
-var logLevels = []struct{ word, sgr string }{
-	{"error:", sgrRed}, {"warning:", sgrYellow}, {"info:", sgrCyan}, {"debug:", sgrDim}, {"trace:", sgrDim},
-}
+// logLine matches a log line as globals.logger writes it: the time when
+// shown, then the level word.
+var logLine = regexp.MustCompile(`^(\d\d:\d\d:\d\d\.\d{3} )?(error|warning|info|debug|trace): `)
+
+// levelColours are the colours of the log lines' level words.
+var levelColours = map[string]string{"error": sgrRed, "warning": sgrYellow, "info": sgrCyan, "debug": sgrDim, "trace": sgrDim}
 
 // Write writes p, a log record of one or more lines "[TIME ]LEVEL: text",
 // as messages, the level word coloured: it is the output of the CLI's
@@ -93,11 +95,8 @@ var logLevels = []struct{ word, sgr string }{
 func (c *console) Write(p []byte) (int, error) {
 	for _, line := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
 		head := ""
-		for _, l := range logLevels {
-			if i := strings.Index(line, l.word+" "); i >= 0 && i <= len("15:04:05.000 ") {
-				head, line = displayText(line[:i])+c.paint(l.sgr, l.word)+" ", line[i+len(l.word)+1:]
-				break
-			}
+		if m := logLine.FindStringSubmatch(line); m != nil {
+			head, line = m[1]+c.paint(levelColours[m[2]], m[2]+":")+" ", line[len(m[0]):]
 		}
 		c.message(head, line)
 	}
@@ -108,18 +107,12 @@ func (c *console) Write(p []byte) (int, error) {
 // is the CLI's own (colours allowed), text has its control characters made
 // visible on a terminal.
 func (c *console) message(head, text string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.eraseStatus()
-	if c.midLine {
-		io.WriteString(c.f, "\n")
-		c.midLine = false
-	}
 	if c.tty {
 		text = displayText(text)
 	}
-	io.WriteString(c.f, "bulkhead: "+head+text+"\n")
-	c.drawStatus()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.line("bulkhead: " + head + text)
 }
 
 // Ask writes "bulkhead: " and question, without a line break: the user
@@ -136,6 +129,12 @@ func (c *console) Ask(question string) {
 func (c *console) Line(s string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.line(s)
+}
+
+// line writes s on a line of its own, below streamed text and above the
+// status line (c.mu held).
+func (c *console) line(s string) {
 	c.eraseStatus()
 	if c.midLine {
 		io.WriteString(c.f, "\n")
