@@ -140,7 +140,7 @@ func memoryStoreCmd(open openStore, asJSON *bool) *cobra.Command {
 				return err
 			}
 			if *asJSON {
-				return json.NewEncoder(cmd.OutOrStdout()).Encode(m)
+				return json.NewEncoder(display(os.Stdout)).Encode(m)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "Stored memory %d.\n", m.ID)
 			return nil
@@ -184,7 +184,7 @@ func memorySearchCmd(open openStore, asJSON *bool) *cobra.Command {
 				if rs == nil {
 					rs = []memory.Result{}
 				}
-				return json.NewEncoder(cmd.OutOrStdout()).Encode(rs)
+				return json.NewEncoder(display(os.Stdout)).Encode(rs)
 			}
 			if len(rs) == 0 {
 				fmt.Fprintln(cmd.OutOrStdout(), "No memories found.")
@@ -222,7 +222,7 @@ func memoryListCmd(open openStore, asJSON *bool) *cobra.Command {
 				if ms == nil {
 					ms = []memory.Memory{}
 				}
-				return json.NewEncoder(cmd.OutOrStdout()).Encode(ms)
+				return json.NewEncoder(display(os.Stdout)).Encode(ms)
 			}
 			if len(ms) == 0 {
 				fmt.Fprintln(cmd.OutOrStdout(), "No memories found.")
@@ -305,7 +305,7 @@ func memoryDeleteCmd(open openStore, asJSON *bool) *cobra.Command {
 				return err
 			}
 			if *asJSON {
-				return json.NewEncoder(cmd.OutOrStdout()).Encode(map[string][]int64{"deleted": idList})
+				return json.NewEncoder(display(os.Stdout)).Encode(map[string][]int64{"deleted": idList})
 			}
 			for _, id := range idList {
 				fmt.Fprintf(cmd.OutOrStdout(), "Deleted memory %d.\n", id)

@@ -163,9 +163,9 @@ type runView interface {
 func newRunView(format string, tally *runTally, stdout *os.File) runView {
 	switch format {
 	case formatJSON:
-		return &jsonView{tally: tally, out: json.NewEncoder(stdout)}
+		return &jsonView{tally: tally, out: json.NewEncoder(display(stdout))}
 	case formatStreamJSON:
-		return &streamView{jsonView{tally: tally, out: json.NewEncoder(stdout)}}
+		return &streamView{jsonView{tally: tally, out: json.NewEncoder(display(stdout))}}
 	}
 	return newTextView(tally, stdout, stderr)
 }

@@ -102,12 +102,14 @@ func newSessionCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-// printJSON prints the list v as JSON on stdout, [] when v is nil.
+// printJSON prints the list v as JSON on stdout, [] when v is nil. On a
+// terminal, the C1 controls that JSON leaves as they are become \u escapes
+// (display), so that the JSON stays valid and safe to show.
 func printJSON[T any](v []T) error {
 	if v == nil {
 		v = []T{}
 	}
-	return json.NewEncoder(os.Stdout).Encode(v)
+	return json.NewEncoder(display(os.Stdout)).Encode(v)
 }
 
 // printMessage prints one transcript message for people to w.

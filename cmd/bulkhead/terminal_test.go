@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -57,7 +58,8 @@ func inTerminal(t *testing.T, stateDir string, env []string, args ...string) str
 
 // TestTerminalEscapesNeutralised: a model answer, a tool's output and a
 // transcript holding terminal control sequences reach a terminal with
-// every control character made visible; piped, the answer is unchanged.
+// every control character made visible, JSON output too (as JSON escapes,
+// so that it decodes to the same text); piped, the answer is unchanged.
 func TestTerminalEscapesNeutralised(t *testing.T) {
 	const hostile = "done \x1b]0;owned\x07\x1b[2J\x1b[1A\rhidden\u009b31m"
 	bash := fakellm.ToolCall{Name: "bash", Input: map[string]string{"command": `printf 'out \033[2J\033]0;title\007\n'`}}
@@ -65,7 +67,7 @@ func TestTerminalEscapesNeutralised(t *testing.T) {
 	run := func() []string {
 		return []string{"run", "-m", "go", "--workspace", ws, "--session", "s1"}
 	}
-	srv := fakellm.New(fakellm.Step{ToolCalls: []fakellm.ToolCall{bash}}, fakellm.Step{Text: hostile}, fakellm.Step{Text: hostile})
+	srv := fakellm.New(fakellm.Step{ToolCalls: []fakellm.ToolCall{bash}}, fakellm.Step{Text: hostile}, fakellm.Step{Text: hostile}, fakellm.Step{Text: hostile})
 	defer srv.Close()
 	env := []string{"ANTHROPIC_API_KEY=k", "ANTHROPIC_BASE_URL=" + srv.AnthropicBaseURL()}
 
@@ -79,7 +81,12 @@ func TestTerminalEscapesNeutralised(t *testing.T) {
 	if !strings.Contains(show, "^[[2J^[]0;title^G") || !strings.Contains(show, "done ^[]0;owned") {
 		t.Errorf("session show printed %q", show)
 	}
-	for name, got := range map[string]string{"run": term, "session show": show} {
+	jsonOut := inTerminal(t, state, append(env, "TERM=dumb"), append(run(), "--output-format", "json")...)
+	var res map[string]any
+	if err := json.Unmarshal([]byte(jsonOut), &res); err != nil || res["result"] != hostile {
+		t.Errorf("json on a terminal: %q (%v)", jsonOut, err)
+	}
+	for name, got := range map[string]string{"run": term, "session show": show, "run --output-format json": jsonOut} {
 		if strings.ContainsAny(got, "\x1b\x07\r\u009b") {
 			t.Errorf("%s: a control character reached the terminal: %q", name, got)
 		}

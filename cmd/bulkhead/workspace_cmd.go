@@ -111,7 +111,7 @@ func newWorkspaceCmd(g *globals) *cobra.Command {
 				d, n := describeWorkspace(ws), len(infos)
 				d.Sessions = &n
 				if asJSON {
-					return json.NewEncoder(os.Stdout).Encode(d)
+					return json.NewEncoder(display(os.Stdout)).Encode(d)
 				}
 				cfgJSON, _ := json.Marshal(d.Config)
 				tw := tabwriter.NewWriter(display(os.Stdout), 0, 4, 2, ' ', 0)
