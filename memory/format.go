@@ -11,8 +11,9 @@ import (
 )
 
 // FormatResults writes search results as numbered lines for people and
-// models: "1. [id 42 · agent · 2025-01-02 · score 0.91 · matched 2/3:
-// deploy, friday] text", the matched part telling which of the query's
+// models: "1. [id 42 · agent · 2025-01-02 · tags ops, deploy · score 0.91
+// · matched 2/3: deploy, friday] text", the tags part left out for a
+// memory without tags, the matched part telling which of the query's
 // searched keywords the memory contains (left out when none was searched).
 // Texts longer than maxChars characters are cut with "…" (maxChars <= 0: no
 // cut); line breaks inside a text are kept, indented.
@@ -25,17 +26,26 @@ func FormatResults(w io.Writer, rs []Result, maxChars int) {
 				matched += ": " + strings.Join(r.Stages.Matched, ", ")
 			}
 		}
-		fmt.Fprintf(w, "%d. [id %d · %s · %s · score %.2f%s] %s\n",
-			i+1, r.ID, printable(r.Source), r.Updated.Format("2006-01-02"), r.Score, printable(matched), shown(r.Text, maxChars))
+		fmt.Fprintf(w, "%d. [id %d · %s · %s%s · score %.2f%s] %s\n",
+			i+1, r.ID, printable(r.Source), r.Updated.Format("2006-01-02"), formatTags(r.Tags), r.Score, printable(matched), shown(r.Text, maxChars))
 	}
 }
 
-// FormatMemories writes memories one per entry: "42 [agent · 2025-01-02]
-// text", with the same cutting as FormatResults.
+// FormatMemories writes memories one per entry: "42 [agent · 2025-01-02 ·
+// tags ops] text", with the same cutting and tags as FormatResults.
 func FormatMemories(w io.Writer, ms []Memory, maxChars int) {
 	for _, m := range ms {
-		fmt.Fprintf(w, "%d [%s · %s] %s\n", m.ID, printable(m.Source), m.Updated.Format("2006-01-02"), shown(m.Text, maxChars))
+		fmt.Fprintf(w, "%d [%s · %s%s] %s\n", m.ID, printable(m.Source), m.Updated.Format("2006-01-02"), formatTags(m.Tags), shown(m.Text, maxChars))
 	}
+}
+
+// formatTags is the tags part of a formatted memory: " · tags a, b", or
+// nothing without tags.
+func formatTags(tags []string) string {
+	if len(tags) == 0 {
+		return ""
+	}
+	return " · tags " + printable(strings.Join(tags, ", "))
 }
 
 // printable escapes what a terminal would act on instead of show: control

@@ -63,6 +63,8 @@ type ListOptions struct {
 	// SourceAgent, or, when it ends with ':' ("file:", "session:"), with
 	// this source prefix. Empty: all.
 	Source string
+	// Tag keeps memories with this tag among their Tags. Empty: all.
+	Tag string
 	// BeforeID keeps memories with smaller ids, for paging: 0 (from the
 	// newest) or more.
 	BeforeID int64
@@ -103,6 +105,10 @@ func (s *Store) List(ctx context.Context, o ListOptions) (_ []Memory, err error)
 	case o.Source != "":
 		where = append(where, `m.source = ?`)
 		args = append(args, o.Source)
+	}
+	if o.Tag != "" {
+		where = append(where, hasTag)
+		args = append(args, o.Tag)
 	}
 	if o.BeforeID > 0 {
 		where = append(where, `m.id < ?`)

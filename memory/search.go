@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -46,6 +47,11 @@ type SearchOptions struct {
 	// KeywordOnly skips the vector stage even when the Store has an
 	// Embedder.
 	KeywordOnly bool
+	// Tag keeps memories with this tag among their Tags. Each stage
+	// ranks only them: the keyword stage among the Limits.KeywordBudget
+	// hits it scores, the vector stage among all of them, exactly. Empty:
+	// all memories.
+	Tag string
 }
 
 // validate returns an ErrInvalid error naming the first field of o, as
@@ -138,6 +144,12 @@ func (s *Store) Search(ctx context.Context, query string, opts SearchOptions) (_
 		return nil, fmt.Errorf("%w: query of %d characters exceeds the limit of %d", ErrInvalid, utf8.RuneCountInString(query), s.opts.Limits.MaxQueryChars)
 	}
 	exp := textindex.Expand(query, s.opts.Limits.MaxQueryTerms)
+	var tagged map[int64]bool // the memories with opts.Tag; nil without it
+	if opts.Tag != "" {
+		if tagged, err = s.taggedIDs(ctx, opts.Tag); err != nil || len(tagged) == 0 {
+			return nil, err
+		}
+	}
 
 	type vectorResult struct {
 		hits  []vectorHit
@@ -147,7 +159,7 @@ func (s *Store) Search(ctx context.Context, query string, opts SearchOptions) (_
 	vecCh := make(chan vectorResult, 1)
 	if s.opts.Embedder != nil && !o.KeywordOnly {
 		go func() {
-			hits, model, ran := s.vectorStage(ctx, query, o.Candidates)
+			hits, model, ran := s.vectorStage(ctx, query, o.Candidates, tagged)
 			vecCh <- vectorResult{hits, model, ran}
 		}()
 	} else {
@@ -155,7 +167,15 @@ func (s *Store) Search(ctx context.Context, query string, opts SearchOptions) (_
 	}
 	var kw []keywordHit
 	if len(exp.Terms) > 0 {
-		kw, _, err = keywordSearch(ctx, s.st, exp.Terms, o.Candidates, s.opts.Limits.KeywordBudget)
+		k := o.Candidates
+		if tagged != nil {
+			k = s.opts.Limits.KeywordBudget // all it scores, to keep the tagged ones
+		}
+		kw, _, err = keywordSearch(ctx, s.st, exp.Terms, k, s.opts.Limits.KeywordBudget)
+		if tagged != nil {
+			kw = slices.DeleteFunc(kw, func(h keywordHit) bool { return !tagged[h.id] })
+			kw = kw[:min(len(kw), o.Candidates)]
+		}
 	}
 	vr := <-vecCh
 	if err != nil {
@@ -199,9 +219,10 @@ func (s *Store) Search(ctx context.Context, query string, opts SearchOptions) (_
 }
 
 // vectorStage embeds the query and returns the k nearest memories of the
-// Embedder's model. ran is false when the stage could not run (provider or
-// database failure, logged) or the model has no vectors yet.
-func (s *Store) vectorStage(ctx context.Context, query string, k int) (hits []vectorHit, model string, ran bool) {
+// Embedder's model, among the tagged ones when tagged is not nil. ran is
+// false when the stage could not run (provider or database failure,
+// logged) or the model has no vectors yet.
+func (s *Store) vectorStage(ctx context.Context, query string, k int, tagged map[int64]bool) (hits []vectorHit, model string, ran bool) {
 	model = s.opts.Embedder.Model()
 	if err := s.vec.sync(ctx, s.db, s.st.vectorBounds); err != nil {
 		s.opts.Logger.Warn().Err(err).Msg("memory: vector index unavailable; keyword-only search")
@@ -214,6 +235,9 @@ func (s *Store) vectorStage(ctx context.Context, query string, k int) (hits []ve
 	if err != nil {
 		s.opts.Logger.Warn().Err(err).Msg("memory: embedding provider failed; keyword-only search")
 		return nil, model, false
+	}
+	if tagged != nil {
+		return s.vec.searchAmong(model, q, k, tagged), model, true
 	}
 	return s.vec.search(model, q, k, s.opts.ExactVectorLimit), model, true
 }

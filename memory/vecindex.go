@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sort"
 	"sync"
 )
 
@@ -157,6 +158,30 @@ func (x *vectorIndex) search(model string, q []float32, k, exactLimit int) []vec
 		return nil
 	}
 	return set.search(q, k, exactLimit)
+}
+
+// searchAmong returns the k memories of ids whose model vectors are most
+// similar to the unit vector q, best first, scoring each of them.
+func (x *vectorIndex) searchAmong(model string, q []float32, k int, ids map[int64]bool) []vectorHit {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	set := x.sets[model]
+	if set == nil || len(q) != set.dims {
+		return nil
+	}
+	var hits []vectorHit
+	for id := range ids {
+		if i, ok := set.slot[id]; ok {
+			hits = append(hits, vectorHit{id: id, cos: float64(dot(q, set.vecs[i*set.dims:(i+1)*set.dims]))})
+		}
+	}
+	sort.Slice(hits, func(a, b int) bool {
+		if hits[a].cos != hits[b].cos {
+			return hits[a].cos > hits[b].cos
+		}
+		return hits[a].id > hits[b].id
+	})
+	return hits[:min(k, len(hits))]
 }
 
 // vectors returns copies of the vectors of ids under model (nil entries for

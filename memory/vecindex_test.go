@@ -23,7 +23,7 @@ func TestVectorIndexFollowsOtherStores(t *testing.T) {
 	}
 	a, b := open(), open()
 	vectorIDs := func(q string) []int64 {
-		hits, _, ran := b.vectorStage(ctx, q, 10)
+		hits, _, ran := b.vectorStage(ctx, q, 10, nil)
 		if !ran {
 			return nil
 		}

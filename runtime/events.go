@@ -16,7 +16,7 @@ const (
 	// (SessionID set); EventRunStart follows once it has it.
 	EventQueued EventType = "queued"
 	// EventRunStart: the run has its session and starts (SessionID,
-	// Model set).
+	// Model and Tools set).
 	EventRunStart EventType = "run_start"
 	// EventWarning: Text says what the run goes without, and why.
 	EventWarning EventType = "warning"
@@ -45,14 +45,17 @@ type Event struct {
 	Time time.Time `json:"time"`
 	// Turn is the 1-based index of the model turn the event belongs to;
 	// 0 before the first.
-	Turn      int         `json:"turn,omitempty"`
-	SessionID string      `json:"session_id,omitempty"`
-	Model     string      `json:"model,omitempty"`
-	Text      string      `json:"text,omitempty"`
-	Tool      *ToolCall   `json:"tool,omitempty"`
-	Usage     *chat.Usage `json:"usage,omitempty"`
-	Error     string      `json:"error,omitempty"`
-	Result    *RunResult  `json:"result,omitempty"`
+	Turn      int    `json:"turn,omitempty"`
+	SessionID string `json:"session_id,omitempty"`
+	Model     string `json:"model,omitempty"`
+	// Tools names the tools the model is offered, built-in ones first
+	// (EventRunStart only).
+	Tools  []string    `json:"tools,omitempty"`
+	Text   string      `json:"text,omitempty"`
+	Tool   *ToolCall   `json:"tool,omitempty"`
+	Usage  *chat.Usage `json:"usage,omitempty"`
+	Error  string      `json:"error,omitempty"`
+	Result *RunResult  `json:"result,omitempty"`
 }
 
 // String returns the event as JSON.

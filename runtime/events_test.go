@@ -35,6 +35,9 @@ func TestEventsCarryWhatAUINeeds(t *testing.T) {
 			if ev.Model != "claude-test" {
 				t.Errorf("%s: model %q", ev.Type, ev.Model)
 			}
+			if want := []string{"read", "write", "edit", "ls", "find", "grep", "bash", "memory_store", "memory_search"}; ev.Type == EventRunStart && !slices.Equal(ev.Tools, want) {
+				t.Errorf("run_start: tools %q, want %q", ev.Tools, want)
+			}
 		case EventUsage:
 			if ev.Model == "" || ev.Usage == nil || ev.Turn == 0 {
 				t.Errorf("usage event %+v", ev)

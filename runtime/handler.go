@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -44,10 +45,6 @@ type run struct {
 	pending  map[string]*ToolCall
 	watches  map[string]*time.Timer // running built-in tool calls by id
 }
-
-// builtinTools are the tools the guest runs itself, on the host's CPU
-// outside any jail: the host watches their time budget.
-var builtinTools = map[string]bool{"read": true, "write": true, "edit": true, "ls": true, "find": true, "grep": true}
 
 // ErrToolTimeout is wrapped by the error of a run whose guest was stopped
 // because a built-in tool call ran past its budget and grace.
@@ -182,7 +179,7 @@ func (r *run) toolEvent(ev hostcall.Event) {
 // within the budget and toolGrace, the run's guest is stopped as
 // its deadline would stop it. r.mu must be held.
 func (r *run) watch(id, name string) {
-	if !builtinTools[name] || r.stop == nil {
+	if !slices.Contains(guestToolNames, name) || r.stop == nil {
 		return
 	}
 	if r.watches == nil {

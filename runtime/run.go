@@ -153,7 +153,7 @@ func (w *Workspace) run(ctx context.Context, req RunRequest, emit func(Event)) (
 	if err != nil {
 		return nil, err
 	}
-	emit(Event{Type: EventRunStart, SessionID: r.sessionID, Model: r.model})
+	emit(Event{Type: EventRunStart, SessionID: r.sessionID, Model: r.model, Tools: toolNames(r.toolSpecs)})
 	if skillErr != nil {
 		warning := fmt.Sprintf("skills: %v; the run goes on without skills", skillErr)
 		w.p.log.Warn().Str("workspace", w.id).Msg(warning)

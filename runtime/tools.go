@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/bulkhead-dev/bulkhead/chat"
 	"github.com/bulkhead-dev/bulkhead/memory"
@@ -17,6 +18,21 @@ var builtinNames = map[string]bool{
 	"read": true, "write": true, "edit": true, "ls": true, "find": true, "grep": true,
 	"bash": true, "memory_store": true, "memory_search": true,
 	"skill_execute": true, "skill_read": true, "subagent": true,
+}
+
+// guestToolNames are the tools the guest offers the model and runs itself,
+// on the host's CPU outside any jail (the host watches their time budget),
+// in the guest's order (see tools-wasm/builtin, Toolbox.Specs).
+var guestToolNames = []string{"read", "write", "edit", "ls", "find", "grep"}
+
+// toolNames returns the names of every tool a run offers the model: the
+// guest's, then those of specs, the host's.
+func toolNames(specs []chat.Tool) []string {
+	names := slices.Clone(guestToolNames)
+	for _, s := range specs {
+		names = append(names, s.Name)
+	}
+	return names
 }
 
 // hostTools returns the tools served by tool.call for a run mounted at dir:

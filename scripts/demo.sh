@@ -13,7 +13,7 @@ message="The last page of inventory listings is missing. Find the bug, fix it, m
 echo "== task: $message"
 echo "== project: $work/project"
 bin/bulkhead run --state-dir "$work/state" --workspace "$work/project" \
-	--replay testdata/demo/cassette.json -m "$message" --json |
+	--replay testdata/demo/cassette.json -m "$message" --output-format stream-json |
 	python3 scripts/demo_events.py
 
 echo "== the fix, as the agent left it:"

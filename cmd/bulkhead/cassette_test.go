@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -45,11 +44,7 @@ func TestDemoCassette(t *testing.T) {
 	}
 	var done runtime.Event
 	var testRuns []string
-	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
-		var ev runtime.Event
-		if err := json.Unmarshal([]byte(line), &ev); err != nil {
-			t.Fatalf("bad event line %q", line)
-		}
+	for _, ev := range parseStream(t, r.stdout).events {
 		if ev.Type == runtime.EventToolEnd && ev.Tool.Name == "bash" {
 			testRuns = append(testRuns, ev.Tool.Output)
 		}

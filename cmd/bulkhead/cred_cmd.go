@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -26,7 +25,7 @@ const (
 const maxStdinSecret = 64 << 10
 
 func newCredCmd(g *globals) *cobra.Command {
-	var workspaceID string
+	workspaceID := idFlag{kind: "workspace", value: runtime.DefaultWorkspaceID}
 	cmd := &cobra.Command{
 		Use:   "cred",
 		Short: "Manage a workspace's encrypted credentials (passphrase in " + envCredentialKey + ")",
@@ -34,7 +33,8 @@ func newCredCmd(g *globals) *cobra.Command {
 			"credentials.enc.json, under a key derived from " + envCredentialKey + ". A skill that declares\n" +
 			"an entry, and bash for entries set with --to-bash, receive them; values never reach the model.",
 	}
-	cmd.PersistentFlags().StringVar(&workspaceID, "workspace-id", runtime.DefaultWorkspaceID, "workspace (tenant) id")
+	cmd.PersistentFlags().Var(&workspaceID, "workspace-id", "workspace (tenant) id")
+	cmd.RegisterFlagCompletionFunc("workspace-id", completeWorkspaceIDs(g))
 	cmd.AddCommand(credSetCmd(g, &workspaceID), credListCmd(g, &workspaceID), credDeleteCmd(g, &workspaceID), credRotateCmd(g))
 	return cmd
 }
@@ -49,7 +49,7 @@ func withCredentials(g *globals, id string, fn func(*vault.Vault) error) error {
 		}
 		v, err := ws.Credentials()
 		if errors.Is(err, runtime.ErrNoPassphrase) {
-			return fmt.Errorf("no credential passphrase: set %s (keep it out of shell history, e.g. read -rs %s; export %s)", envCredentialKey, envCredentialKey, envCredentialKey)
+			return usage(fmt.Errorf("no credential passphrase: set %s (keep it out of shell history, e.g. read -rs %s; export %s)", envCredentialKey, envCredentialKey, envCredentialKey))
 		}
 		if err != nil {
 			return err
@@ -58,7 +58,7 @@ func withCredentials(g *globals, id string, fn func(*vault.Vault) error) error {
 	})
 }
 
-func credSetCmd(g *globals, workspaceID *string) *cobra.Command {
+func credSetCmd(g *globals, workspaceID *idFlag) *cobra.Command {
 	var hosts []string
 	var toBash bool
 	c := &cobra.Command{
@@ -72,11 +72,11 @@ func credSetCmd(g *globals, workspaceID *string) *cobra.Command {
 			for _, kv := range args[1:] {
 				key, value, ok := strings.Cut(kv, "=")
 				if !ok || key == "" {
-					return fmt.Errorf("cred set: %q is not KEY=VALUE", kv)
+					return usage(fmt.Errorf("cred set: %q is not KEY=VALUE", kv))
 				}
 				if value == "-" {
 					if stdinUsed {
-						return fmt.Errorf("cred set: only one KEY=- may read standard input")
+						return usage(errors.New("cred set: only one KEY=- may read standard input"))
 					}
 					stdinUsed = true
 					secret, err := readSecret(cmd.InOrStdin())
@@ -88,14 +88,14 @@ func credSetCmd(g *globals, workspaceID *string) *cobra.Command {
 				}
 				e.Values[key] = vault.Secret(value)
 			}
-			return withCredentials(g, *workspaceID, func(v *vault.Vault) error {
+			return withCredentials(g, workspaceID.value, func(v *vault.Vault) error {
 				if err := v.Put(args[0], e); err != nil {
-					if errors.Is(err, vault.ErrInvalid) {
-						return fmt.Errorf("cred set: %v", err)
+					if errors.Is(err, vault.ErrInvalid) || errors.Is(err, vault.ErrLimit) {
+						return usage(fmt.Errorf("cred set: %w", err))
 					}
 					return err
 				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "bulkhead: stored credential %q (%s) in workspace %s\n", args[0], strings.Join(e.Keys(), ", "), *workspaceID)
+				stderr.Notef("stored credential %q (%s) in workspace %s", args[0], strings.Join(e.Keys(), ", "), workspaceID.value)
 				return nil
 			})
 		},
@@ -129,23 +129,20 @@ func readSecret(r io.Reader) (vault.Secret, error) {
 	return vault.Secret(data[:n]), nil
 }
 
-func credListCmd(g *globals, workspaceID *string) *cobra.Command {
+func credListCmd(g *globals, workspaceID *idFlag) *cobra.Command {
 	var asJSON bool
 	c := &cobra.Command{
 		Use:   "list",
 		Short: "List credential entries: names, keys and hosts, never values",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withCredentials(g, *workspaceID, func(v *vault.Vault) error {
+			return withCredentials(g, workspaceID.value, func(v *vault.Vault) error {
 				infos, err := v.List()
 				if err != nil {
 					return err
 				}
 				if asJSON {
-					if infos == nil {
-						infos = []vault.Info{}
-					}
-					return json.NewEncoder(cmd.OutOrStdout()).Encode(infos)
+					return printJSON(infos)
 				}
 				tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "NAME\tKEYS\tHOSTS\tBASH")
@@ -164,17 +161,17 @@ func credListCmd(g *globals, workspaceID *string) *cobra.Command {
 	return c
 }
 
-func credDeleteCmd(g *globals, workspaceID *string) *cobra.Command {
+func credDeleteCmd(g *globals, workspaceID *idFlag) *cobra.Command {
 	return &cobra.Command{
 		Use:   "delete NAME",
 		Short: "Delete a credential entry",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withCredentials(g, *workspaceID, func(v *vault.Vault) error {
+			return withCredentials(g, workspaceID.value, func(v *vault.Vault) error {
 				if err := v.Delete(args[0]); err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "bulkhead: deleted credential %q from workspace %s\n", args[0], *workspaceID)
+				stderr.Notef("deleted credential %q from workspace %s", args[0], workspaceID.value)
 				return nil
 			})
 		},
@@ -200,12 +197,12 @@ func credRotateCmd(g *globals) *cobra.Command {
 			}
 			defer clear(newPass)
 			if len(newPass) == 0 {
-				return fmt.Errorf("cred rotate: no new passphrase: set %s or pass it on standard input", envNewCredentialKey)
+				return usage(fmt.Errorf("cred rotate: no new passphrase: set %s or pass it on standard input", envNewCredentialKey))
 			}
 			return g.withPlatform(func(p *runtime.Platform) error {
 				res, err := p.RotateCredentials(newPass)
 				if asJSON {
-					if jerr := json.NewEncoder(cmd.OutOrStdout()).Encode(res); jerr != nil {
+					if jerr := printJSON(res); jerr != nil {
 						return jerr
 					}
 				} else {
@@ -214,7 +211,7 @@ func credRotateCmd(g *globals) *cobra.Command {
 					}
 				}
 				if errors.Is(err, runtime.ErrNoPassphrase) {
-					return fmt.Errorf("no current passphrase: set %s", envCredentialKey)
+					return usage(fmt.Errorf("no current passphrase: set %s", envCredentialKey))
 				}
 				return err
 			})

@@ -19,3 +19,8 @@ func display(f *os.File) io.Writer {
 	}
 	return f
 }
+
+// displayText is display for text the CLI composes into what it draws on a
+// terminal itself (the status line, a tool's line, a log message): s with
+// its control characters made visible.
+func displayText(s string) string { return termsafe.String(s) }

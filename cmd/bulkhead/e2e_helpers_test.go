@@ -82,11 +82,26 @@ func copyProject(t *testing.T) string {
 	return dst
 }
 
-// wantOneLineError checks a failed command printed one clear line.
+// wantOneLineError checks a failed command printed one clear line and
+// exited 1.
 func wantOneLineError(t *testing.T, r result, want string) {
 	t.Helper()
-	if r.code != 1 {
-		t.Errorf("exit code %d, want 1 (stderr %q)", r.code, r.stderr)
+	wantErrorLine(t, r, exitError, want)
+}
+
+// wantUsageError checks a command refused its invocation with one clear
+// line and exit status 2.
+func wantUsageError(t *testing.T, r result, want string) {
+	t.Helper()
+	wantErrorLine(t, r, exitUsage, want)
+}
+
+// wantErrorLine checks a failed command printed one clear line and exited
+// with code.
+func wantErrorLine(t *testing.T, r result, code int, want string) {
+	t.Helper()
+	if r.code != code {
+		t.Errorf("exit code %d, want %d (stderr %q)", r.code, code, r.stderr)
 	}
 	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
 	if len(lines) != 1 || !strings.HasPrefix(lines[0], "bulkhead: ") || !strings.Contains(lines[0], want) {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/bulkhead-dev/bulkhead/internal/fakeembed"
 	"github.com/bulkhead-dev/bulkhead/internal/fakellm"
-	"github.com/bulkhead-dev/bulkhead/runtime"
 	"github.com/bulkhead-dev/bulkhead/sessions"
 )
 
@@ -106,32 +104,6 @@ func checkProjectFixed(t *testing.T, project string) {
 	}
 }
 
-func TestJSONEvents(t *testing.T) {
-	srv := fakellm.New(fakellm.Step{ToolCalls: []fakellm.ToolCall{{Name: "ls"}}}, fakellm.Step{Text: "listed"})
-	defer srv.Close()
-	r := cli(t, t.TempDir(), []string{"ANTHROPIC_API_KEY=k", "ANTHROPIC_BASE_URL=" + srv.AnthropicBaseURL()},
-		"run", "-m", "list files", "--json", "--workspace", t.TempDir())
-	if r.code != 0 {
-		t.Fatalf("exit %d: %s", r.code, r.stderr)
-	}
-	var types []runtime.EventType
-	var last runtime.Event
-	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
-		var ev runtime.Event
-		if err := json.Unmarshal([]byte(line), &ev); err != nil {
-			t.Fatalf("not a JSON line: %q", line)
-		}
-		types = append(types, ev.Type)
-		last = ev
-	}
-	if types[0] != runtime.EventRunStart || last.Type != runtime.EventDone || last.Result.Response != "listed" {
-		t.Fatalf("events %v, last %+v", types, last)
-	}
-	if !containsType(types, runtime.EventToolStart) || !containsType(types, runtime.EventToolEnd) || !containsType(types, runtime.EventTextDelta) {
-		t.Fatalf("events %v", types)
-	}
-}
-
 // TestMaxTurnsMessage: a run stopped by --max-turns says so on stderr,
 // counting its turns in the singular or the plural.
 func TestMaxTurnsMessage(t *testing.T) {
@@ -140,19 +112,10 @@ func TestMaxTurnsMessage(t *testing.T) {
 		r := cli(t, t.TempDir(), []string{"ANTHROPIC_API_KEY=k", "ANTHROPIC_BASE_URL=" + srv.AnthropicBaseURL()},
 			"run", "-m", "list files", "--max-turns", turns, "--workspace", t.TempDir())
 		srv.Close()
-		if r.code != 0 || !strings.Contains(r.stderr, want) {
-			t.Errorf("--max-turns %s: exit %d, stderr %q; want %q", turns, r.code, r.stderr, want)
+		if r.code != exitLimit || !strings.Contains(r.stderr, want) {
+			t.Errorf("--max-turns %s: exit %d, stderr %q; want %d and %q", turns, r.code, r.stderr, exitLimit, want)
 		}
 	}
-}
-
-func containsType(list []runtime.EventType, t runtime.EventType) bool {
-	for _, x := range list {
-		if x == t {
-			return true
-		}
-	}
-	return false
 }
 
 func TestRunErrors(t *testing.T) {
@@ -161,33 +124,34 @@ func TestRunErrors(t *testing.T) {
 	os.WriteFile(file, nil, 0o644)
 	cases := []struct {
 		name string
+		code int
 		env  []string
 		args []string
 		want string
 	}{
-		{"no message", nil, []string{"run"}, "no message"},
-		{"no key", nil, []string{"run", "-m", "hi"}, "ANTHROPIC_API_KEY"},
-		{"no openai key", nil, []string{"run", "-m", "hi", "--provider", "openai"}, "OPENAI_API_KEY"},
-		{"unreachable", []string{"ANTHROPIC_API_KEY=k"}, []string{"run", "-m", "hi", "--base-url", "http://127.0.0.1:1"}, "127.0.0.1:1"},
-		{"missing dir", []string{"ANTHROPIC_API_KEY=k"}, []string{"run", "-m", "hi", "--workspace", "/does/not/exist"}, "workspace directory"},
-		{"file as dir", []string{"ANTHROPIC_API_KEY=k"}, []string{"run", "-m", "hi", "--workspace", file}, "not a directory"},
-		{"host /etc as workspace", []string{"ANTHROPIC_API_KEY=k"}, []string{"run", "-m", "hi", "--workspace", "/etc"}, "protected path /etc/shadow"},
-		{"host /proc as workspace", []string{"ANTHROPIC_API_KEY=k"}, []string{"run", "-m", "hi", "--workspace", "/proc/self"}, "lies under /proc"},
-		{"host /root as workspace", []string{"ANTHROPIC_API_KEY=k"}, []string{"run", "-m", "hi", "--workspace", "/root"}, "protected path /root"},
-		{"bad session", []string{"ANTHROPIC_API_KEY=k"}, []string{"run", "-m", "hi", "--session", "../x"}, "invalid session id"},
-		{"bad workspace id", nil, []string{"run", "-m", "hi", "--workspace-id", "a/b"}, "invalid workspace id"},
-		{"unknown workspace", nil, []string{"run", "-m", "hi", "--workspace-id", "ghost"}, "bulkhead workspace create ghost"},
-		{"unknown provider", []string{"ANTHROPIC_API_KEY=k"}, []string{"run", "-m", "hi", "--provider", "nope"}, "nope"},
-		{"record and replay", nil, []string{"run", "-m", "hi", "--record", "a", "--replay", "b"}, "exclude"},
-		{"missing cassette", nil, []string{"run", "-m", "hi", "--replay", "/no/such/cassette.json"}, "cassette"},
-		{"device as cassette", nil, []string{"run", "-m", "hi", "--replay", "/dev/zero"}, "cassette /dev/zero: not a regular file"},
-		{"bad log level", []string{"BULKHEAD_LOG_LEVEL=loud"}, []string{"workspace", "list"}, "BULKHEAD_LOG_LEVEL"},
-		{"mistyped subcommand", nil, []string{"sandbox", "exce", "--", "true"}, `unknown command "exce" for bulkhead sandbox`},
-		{"missing subcommand", nil, []string{"workspace"}, "needs a subcommand: create, delete, list, show"},
+		{"no message", exitUsage, nil, []string{"run"}, "empty prompt on standard input"},
+		{"no key", exitError, nil, []string{"run", "-m", "hi"}, "ANTHROPIC_API_KEY"},
+		{"no openai key", exitError, nil, []string{"run", "-m", "hi", "--provider", "openai"}, "OPENAI_API_KEY"},
+		{"unreachable", exitError, []string{"ANTHROPIC_API_KEY=k"}, []string{"run", "-m", "hi", "--base-url", "http://127.0.0.1:1"}, "127.0.0.1:1"},
+		{"missing dir", exitError, []string{"ANTHROPIC_API_KEY=k"}, []string{"run", "-m", "hi", "--workspace", "/does/not/exist"}, "workspace directory"},
+		{"file as dir", exitError, []string{"ANTHROPIC_API_KEY=k"}, []string{"run", "-m", "hi", "--workspace", file}, "not a directory"},
+		{"host /etc as workspace", exitError, []string{"ANTHROPIC_API_KEY=k"}, []string{"run", "-m", "hi", "--workspace", "/etc"}, "protected path /etc/shadow"},
+		{"host /proc as workspace", exitError, []string{"ANTHROPIC_API_KEY=k"}, []string{"run", "-m", "hi", "--workspace", "/proc/self"}, "lies under /proc"},
+		{"host /root as workspace", exitError, []string{"ANTHROPIC_API_KEY=k"}, []string{"run", "-m", "hi", "--workspace", "/root"}, "protected path /root"},
+		{"bad session", exitUsage, []string{"ANTHROPIC_API_KEY=k"}, []string{"run", "-m", "hi", "--session", "../x"}, "invalid session id"},
+		{"bad workspace id", exitUsage, nil, []string{"run", "-m", "hi", "--workspace-id", "a/b"}, "invalid workspace id"},
+		{"unknown workspace", exitError, nil, []string{"run", "-m", "hi", "--workspace-id", "ghost"}, "bulkhead workspace create ghost"},
+		{"unknown provider", exitUsage, []string{"ANTHROPIC_API_KEY=k"}, []string{"run", "-m", "hi", "--provider", "nope"}, "nope"},
+		{"record and replay", exitUsage, nil, []string{"run", "-m", "hi", "--record", "a", "--replay", "b"}, "exclude"},
+		{"missing cassette", exitError, nil, []string{"run", "-m", "hi", "--replay", "/no/such/cassette.json"}, "cassette"},
+		{"device as cassette", exitError, nil, []string{"run", "-m", "hi", "--replay", "/dev/zero"}, "cassette /dev/zero: not a regular file"},
+		{"bad log level", exitUsage, []string{"BULKHEAD_LOG_LEVEL=loud"}, []string{"workspace", "list"}, "BULKHEAD_LOG_LEVEL"},
+		{"mistyped subcommand", exitUsage, nil, []string{"sandbox", "exce", "--", "true"}, `unknown command "exce" for bulkhead sandbox`},
+		{"missing subcommand", exitUsage, nil, []string{"workspace"}, "needs a subcommand: create, delete, list, show, update"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			wantOneLineError(t, cli(t, state, c.env, c.args...), c.want)
+			wantErrorLine(t, cli(t, state, c.env, c.args...), c.code, c.want)
 		})
 	}
 }
@@ -198,7 +162,7 @@ func TestWorkspaceAndSessionCommands(t *testing.T) {
 		t.Fatalf("create: %s", r.stderr)
 	}
 	wantOneLineError(t, cli(t, state, nil, "workspace", "create", "acme"), "already exists")
-	wantOneLineError(t, cli(t, state, nil, "workspace", "create", "../evil"), "invalid workspace id")
+	wantUsageError(t, cli(t, state, nil, "workspace", "create", "../evil"), "invalid workspace id")
 	if r := cli(t, state, nil, "workspace", "list"); strings.TrimSpace(r.stdout) != "acme" {
 		t.Fatalf("list = %q", r.stdout)
 	}
@@ -222,7 +186,7 @@ func TestWorkspaceAndSessionCommands(t *testing.T) {
 	}
 	wantOneLineError(t, cli(t, state, nil, "session", "show", "nope", "--workspace-id", "acme"), "not found")
 	wantOneLineError(t, cli(t, state, nil, "session", "list"), `workspace "default" does not exist; create it with "bulkhead workspace create default" or run the agent once`)
-	if r := cli(t, state, nil, "workspace", "delete", "acme"); r.code != 0 {
+	if r := cli(t, state, nil, "workspace", "delete", "--yes", "acme"); r.code != 0 {
 		t.Fatalf("delete: %s", r.stderr)
 	}
 	if _, err := os.Stat(filepath.Join(state, "workspaces", "acme")); !os.IsNotExist(err) {
@@ -305,7 +269,7 @@ func TestMemoryFlagRanges(t *testing.T) {
 		{[]string{"list", "--json=maybe"}, `invalid --json "maybe": not a valid bool`},
 	}
 	for _, tt := range tests {
-		wantOneLineError(t, cli(t, state, nil, append([]string{"memory", "--workspace-id", "m"}, tt.args...)...), tt.want)
+		wantUsageError(t, cli(t, state, nil, append([]string{"memory", "--workspace-id", "m"}, tt.args...)...), tt.want)
 	}
 	for _, args := range [][]string{{"list", "--limit", "1000", "--before", "2"}, {"search", "-n", "100", "fact"}} {
 		if r := cli(t, state, nil, append([]string{"memory", "--workspace-id", "m"}, args...)...); r.code != 0 || !strings.Contains(r.stdout, "a fact") {
@@ -319,7 +283,7 @@ func TestMemoryFlagRanges(t *testing.T) {
 func TestMemoryRefusedFlagsMakeNothing(t *testing.T) {
 	state := t.TempDir()
 	wantOneLineError(t, cli(t, state, nil, "memory", "store", "--embedding-provider", "bogus", "a fact"), `unknown provider "bogus"`)
-	wantOneLineError(t, cli(t, state, nil, "memory", "store", "--embedding-model", "m", "a fact"), "need --embedding-provider")
+	wantUsageError(t, cli(t, state, nil, "memory", "store", "--embedding-model", "m", "a fact"), "need --embedding-provider")
 	if entries, _ := os.ReadDir(filepath.Join(state, "workspaces")); len(entries) != 0 {
 		t.Errorf("refused commands made workspaces: %v", entries)
 	}
@@ -337,13 +301,13 @@ func TestMemoryErrorTexts(t *testing.T) {
 	for range 12 { // one argument is at most 128 KiB
 		args = append(args, strings.Repeat("a", 100_000))
 	}
-	wantOneLineError(t, cli(t, state, nil, args...), "bulkhead: invalid memory input: text of 1200011 bytes exceeds the 1048576-byte limit")
-	wantOneLineError(t, cli(t, state, nil, "memory", "store", "--workspace-id", "m", " "), "bulkhead: invalid memory input: empty text (nothing but white space or invisible characters)")
-	wantOneLineError(t, cli(t, state, nil, "memory", "delete", "--workspace-id", "m", "0"), `invalid memory id "0": ids are positive integers`)
-	wantOneLineError(t, cli(t, state, nil, "memory", "search", "--workspace-id", "m", "--embedding-model", "x", "fact"), "--embedding-model and --embedding-base-url need --embedding-provider")
-	wantOneLineError(t, cli(t, state, nil, "workspace", "create", "e", "--embedding-provider", "openia"), `embedding provider "openia": want one of openai, gemini, voyage, mistral, ollama`)
+	wantUsageError(t, cli(t, state, nil, args...), "bulkhead: invalid memory input: text of 1200011 bytes exceeds the 1048576-byte limit")
+	wantUsageError(t, cli(t, state, nil, "memory", "store", "--workspace-id", "m", " "), "bulkhead: invalid memory input: empty text (nothing but white space or invisible characters)")
+	wantUsageError(t, cli(t, state, nil, "memory", "delete", "--workspace-id", "m", "0"), `invalid memory id "0": ids are positive integers`)
+	wantUsageError(t, cli(t, state, nil, "memory", "search", "--workspace-id", "m", "--embedding-model", "x", "fact"), "--embedding-model and --embedding-base-url need --embedding-provider")
+	wantUsageError(t, cli(t, state, nil, "workspace", "create", "e", "--embedding-provider", "openia"), `embedding provider "openia": want one of openai, gemini, voyage, mistral, ollama`)
 	for _, id := range []string{"x", "+1", "01", "-1", "-12"} {
-		wantOneLineError(t, cli(t, state, nil, "memory", "delete", "--workspace-id", "m", "1", id), fmt.Sprintf("invalid memory id %q: ids are positive integers", id))
+		wantUsageError(t, cli(t, state, nil, "memory", "delete", "--workspace-id", "m", "1", id), fmt.Sprintf("invalid memory id %q: ids are positive integers", id))
 	}
 }
 
@@ -355,9 +319,9 @@ func TestMemoryListSource(t *testing.T) {
 	if r := cli(t, state, nil, "memory", "store", "--workspace-id", "m", "a fact"); r.code != 0 {
 		t.Fatalf("store: %s", r.stderr)
 	}
-	wantOneLineError(t, cli(t, state, nil, "memory", "list", "--workspace-id", "m", "--source", "bogus"),
+	wantUsageError(t, cli(t, state, nil, "memory", "list", "--workspace-id", "m", "--source", "bogus"),
 		`source "bogus": want agent, api, file:<path> or session:<id>, or the prefix file: or session:`)
-	wantOneLineError(t, cli(t, state, nil, "memory", "list", "--workspace-id", "m", "--source", "file:../x"), `source "file:../x"`)
+	wantUsageError(t, cli(t, state, nil, "memory", "list", "--workspace-id", "m", "--source", "file:../x"), `source "file:../x"`)
 	for _, src := range []string{"agent", "session:", "session:s1", "file:MEMORY.md"} {
 		r := cli(t, state, nil, "memory", "list", "--workspace-id", "m", "--source", src)
 		if r.code != 0 || r.stdout != "No memories found.\n" {

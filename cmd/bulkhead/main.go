@@ -1,13 +1,7 @@
 package main
 
-import (
-	"fmt"
-	"os"
-)
+import "os"
 
 func main() {
-	if err := newRootCmd().Execute(); err != nil {
-		fmt.Fprintln(display(os.Stderr), "bulkhead:", err)
-		os.Exit(1)
-	}
+	os.Exit(execute(newRootCmd(), os.Args[1:]))
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"slices"
@@ -23,7 +22,7 @@ import (
 // the memory database of workspace <stateDir>/workspaces/<id>.
 func newMemoryCmd(g *globals) *cobra.Command {
 	var (
-		workspaceID   string
+		workspaceID   = idFlag{"workspace", runtime.DefaultWorkspaceID}
 		asJSON        bool
 		embedProvider string
 		embedModel    string
@@ -38,19 +37,19 @@ func newMemoryCmd(g *globals) *cobra.Command {
 			"VOYAGE_API_KEY, MISTRAL_API_KEY; Ollama needs none); keyword-only without either.",
 	}
 	pf := cmd.PersistentFlags()
-	pf.StringVar(&workspaceID, "workspace-id", runtime.DefaultWorkspaceID, "workspace (tenant) id")
+	pf.Var(&workspaceID, "workspace-id", "workspace (tenant) id")
+	cmd.RegisterFlagCompletionFunc("workspace-id", completeWorkspaceIDs(g))
 	pf.BoolVar(&asJSON, "json", false, "print JSON")
 	pf.StringVar(&embedProvider, "embedding-provider", "", "embedding provider for vector search: "+strings.Join(embedding.Providers(), ", ")+" (default: the workspace's, else keyword-only)")
 	pf.StringVar(&embedModel, "embedding-model", "", "embedding model (default: the provider's)")
 	pf.StringVar(&embedBaseURL, "embedding-base-url", "", "embedding API base URL (default: the provider's, or its *_BASE_URL variable)")
-	cmd.SetFlagErrorFunc(flagError)
 
 	open := func(createDefault bool) (*memory.Store, func(), error) {
 		// The flags are checked before the workspace is opened, or made.
 		var flagEmbedder embedding.Embedder
 		switch {
 		case embedProvider == "" && (embedModel != "" || embedBaseURL != ""):
-			return nil, nil, errors.New("--embedding-model and --embedding-base-url need --embedding-provider")
+			return nil, nil, usage(errors.New("--embedding-model and --embedding-base-url need --embedding-provider"))
 		case embedProvider != "":
 			cfg, err := embedding.FromEnv(embedProvider, embedModel, os.Getenv)
 			if err != nil {
@@ -72,7 +71,7 @@ func newMemoryCmd(g *globals) *cobra.Command {
 			return nil, nil, err
 		}
 		defer p.Close()
-		ws, err := openWorkspace(p, workspaceID, createDefault)
+		ws, err := openWorkspace(p, workspaceID.value, createDefault)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -90,13 +89,13 @@ func newMemoryCmd(g *globals) *cobra.Command {
 			if opts.Embedder, err = ws.Embedder(); err != nil {
 				// The workspace's own setting, as its runs use it: a broken
 				// setup degrades to keyword-only search with a note.
-				fmt.Fprintf(os.Stderr, "note: workspace %q: embeddings unavailable (%v); keyword-only search\n", workspaceID, err)
+				stderr.Notef("workspace %q: embeddings unavailable (%v); keyword-only search", workspaceID.value, err)
 			}
 		}
 		s, err := memory.OpenWorkspace(ws.Dir(), opts)
 		if err != nil {
 			release()
-			return nil, nil, fmt.Errorf("workspace %q: %w", workspaceID, err)
+			return nil, nil, fmt.Errorf("workspace %q: %w", workspaceID.value, err)
 		}
 		return s, func() { s.Close(); release() }, nil
 	}
@@ -127,7 +126,7 @@ func memoryStoreCmd(open openStore, asJSON *bool) *cobra.Command {
 			text := strings.Join(args, " ")
 			if len(args) == 1 && args[0] == "-" {
 				var err error
-				if text, err = readMemoryText(cmd.InOrStdin(), memory.DefaultMaxMemoryBytes); err != nil {
+				if text, err = readInput(cmd.InOrStdin(), memory.DefaultMaxMemoryBytes, "a memory"); err != nil {
 					return err
 				}
 			}
@@ -141,7 +140,7 @@ func memoryStoreCmd(open openStore, asJSON *bool) *cobra.Command {
 				return err
 			}
 			if *asJSON {
-				return json.NewEncoder(cmd.OutOrStdout()).Encode(m)
+				return json.NewEncoder(display(os.Stdout)).Encode(m)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "Stored memory %d.\n", m.ID)
 			return nil
@@ -152,44 +151,12 @@ func memoryStoreCmd(open openStore, asJSON *bool) *cobra.Command {
 	return c
 }
 
-// stdinCountLimit bounds how much of a too-large standard input
-// readMemoryText reads past the limit to report its size (1 MiB: a size up
-// to twice the limit is reported exactly, a larger one as "more than"), so
-// that endless input (yes | bulkhead memory store -) fails quickly.
-const stdinCountLimit = 1 << 20
-
-// readMemoryText reads a memory's text from standard input r, less its
-// final line breaks. Input beyond maxBytes is read, up to stdinCountLimit
-// bytes more, only to count it, so that the error gives the input's real
-// size.
-func readMemoryText(r io.Reader, maxBytes int) (string, error) {
-	limit := int64(maxBytes) + 4096 // room for trailing line breaks, which are trimmed
-	data, err := io.ReadAll(io.LimitReader(r, limit))
-	size, endless := int64(len(data)), false
-	if err == nil && size == limit {
-		var rest int64
-		rest, err = io.Copy(io.Discard, io.LimitReader(r, stdinCountLimit))
-		size += rest
-		endless = rest == stdinCountLimit
-	}
-	if err != nil {
-		return "", fmt.Errorf("read standard input: %w", err)
-	}
-	text := strings.TrimRight(string(data), "\r\n")
-	switch {
-	case endless:
-		return "", fmt.Errorf("standard input of more than %d bytes exceeds the %d-byte limit of a memory", size, maxBytes)
-	case size > limit || len(text) > maxBytes:
-		return "", fmt.Errorf("standard input of %d bytes exceeds the %d-byte limit of a memory", size, maxBytes)
-	}
-	return text, nil
-}
-
 func memorySearchCmd(open openStore, asJSON *bool) *cobra.Command {
 	var (
 		maxResults  = memory.DefaultSearchResults
 		keywordOnly bool
 		rrf         bool
+		tag         string
 	)
 	c := &cobra.Command{
 		Use:   "search QUERY...",
@@ -201,7 +168,7 @@ func memorySearchCmd(open openStore, asJSON *bool) *cobra.Command {
 				return err
 			}
 			defer done()
-			opts := memory.SearchOptions{MaxResults: maxResults, KeywordOnly: keywordOnly}
+			opts := memory.SearchOptions{MaxResults: maxResults, KeywordOnly: keywordOnly, Tag: tag}
 			if rrf {
 				opts.Fusion = memory.FusionRRF
 			}
@@ -211,13 +178,13 @@ func memorySearchCmd(open openStore, asJSON *bool) *cobra.Command {
 				return err
 			}
 			for _, n := range s.PlanQuery(query).Notes() {
-				fmt.Fprintln(cmd.ErrOrStderr(), "note:", n)
+				stderr.Notef("%s", n)
 			}
 			if *asJSON {
 				if rs == nil {
 					rs = []memory.Result{}
 				}
-				return json.NewEncoder(cmd.OutOrStdout()).Encode(rs)
+				return json.NewEncoder(display(os.Stdout)).Encode(rs)
 			}
 			if len(rs) == 0 {
 				fmt.Fprintln(cmd.OutOrStdout(), "No memories found.")
@@ -231,6 +198,7 @@ func memorySearchCmd(open openStore, asJSON *bool) *cobra.Command {
 		fmt.Sprintf("number of results, 1 to %d", memory.DefaultMaxResults))
 	c.Flags().BoolVar(&keywordOnly, "keyword-only", false, "skip the vector stage")
 	c.Flags().BoolVar(&rrf, "rrf", false, "fuse stages by reciprocal rank instead of weighted scores")
+	c.Flags().StringVar(&tag, "tag", "", "only memories with this tag")
 	return c
 }
 
@@ -254,7 +222,7 @@ func memoryListCmd(open openStore, asJSON *bool) *cobra.Command {
 				if ms == nil {
 					ms = []memory.Memory{}
 				}
-				return json.NewEncoder(cmd.OutOrStdout()).Encode(ms)
+				return json.NewEncoder(display(os.Stdout)).Encode(ms)
 			}
 			if len(ms) == 0 {
 				fmt.Fprintln(cmd.OutOrStdout(), "No memories found.")
@@ -264,6 +232,7 @@ func memoryListCmd(open openStore, asJSON *bool) *cobra.Command {
 			return nil
 		},
 	}
+	c.Flags().StringVar(&o.Tag, "tag", "", "only memories with this tag")
 	c.Flags().StringVar(&o.Source, "source", "", "only this source: agent, api, file:PATH or session:ID, or the prefix file: or session:")
 	c.Flags().Var(&intFlag[int]{&o.Limit, 1, memory.MaxListLimit}, "limit", fmt.Sprintf("page size, 1 to %d", memory.MaxListLimit))
 	c.Flags().Var(&intFlag[int64]{&o.BeforeID, 1, math.MaxInt64}, "before", "only memories with a smaller id (paging)")
@@ -321,7 +290,7 @@ func memoryDeleteCmd(open openStore, asJSON *bool) *cobra.Command {
 			for _, a := range args {
 				id, err := parseMemoryID(a)
 				if err != nil {
-					return err
+					return usage(err)
 				}
 				if !slices.Contains(idList, id) {
 					idList = append(idList, id)
@@ -336,7 +305,7 @@ func memoryDeleteCmd(open openStore, asJSON *bool) *cobra.Command {
 				return err
 			}
 			if *asJSON {
-				return json.NewEncoder(cmd.OutOrStdout()).Encode(map[string][]int64{"deleted": idList})
+				return json.NewEncoder(display(os.Stdout)).Encode(map[string][]int64{"deleted": idList})
 			}
 			for _, id := range idList {
 				fmt.Fprintf(cmd.OutOrStdout(), "Deleted memory %d.\n", id)
@@ -369,5 +338,5 @@ func negativeIDError(cmd *cobra.Command, err error) error {
 			return fmt.Errorf("invalid memory id %q: ids are positive integers", "-"+short)
 		}
 	}
-	return flagError(cmd, err)
+	return rootFlagError(cmd, err)
 }

@@ -6,51 +6,6 @@ import (
 	"testing"
 )
 
-// TestReadMemoryText: standard input is stored less its final line breaks,
-// never cut, and an error gives its real size.
-func TestReadMemoryText(t *testing.T) {
-	const maxBytes = 10
-	tests := []struct {
-		in, want, wantErr string
-	}{
-		{"hello\n", "hello", ""},
-		{"0123456789\r\n", "0123456789", ""},
-		{"0123456789\r\n\r\n\n\n", "0123456789", ""},
-		{"0123456789a", "", "standard input of 11 bytes exceeds the 10-byte limit"},
-		{"0123456789\n\nmore", "", "standard input of 16 bytes exceeds the 10-byte limit"},
-		{strings.Repeat("a", 5000), "", "standard input of 5000 bytes exceeds the 10-byte limit"},
-	}
-	for _, tt := range tests {
-		got, err := readMemoryText(strings.NewReader(tt.in), maxBytes)
-		if tt.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("%.20q: %q, %v; want error %q", tt.in, got, err, tt.wantErr)
-			}
-		} else if err != nil || got != tt.want {
-			t.Errorf("%.20q: %q, %v; want %q", tt.in, got, err, tt.want)
-		}
-	}
-}
-
-// endless is an io.Reader that never ends.
-type endless struct{}
-
-func (endless) Read(p []byte) (int, error) {
-	for i := range p {
-		p[i] = 'y'
-	}
-	return len(p), nil
-}
-
-// TestReadMemoryTextEndless: endless standard input fails once
-// stdinCountLimit bytes past the limit have been counted.
-func TestReadMemoryTextEndless(t *testing.T) {
-	_, err := readMemoryText(endless{}, 10)
-	if err == nil || !strings.Contains(err.Error(), "more than") {
-		t.Fatalf("endless input: %v", err)
-	}
-}
-
 // TestParseMemoryID: only canonical positive decimals are ids.
 func TestParseMemoryID(t *testing.T) {
 	for s, want := range map[string]int64{"1": 1, "42": 42, "9223372036854775807": 1<<63 - 1} {
@@ -62,5 +17,37 @@ func TestParseMemoryID(t *testing.T) {
 		if id, err := parseMemoryID(s); err == nil || err.Error() != fmt.Sprintf("invalid memory id %q: ids are positive integers", s) {
 			t.Errorf("parseMemoryID(%q) = %d, %v; want the invalid id error", s, id, err)
 		}
+	}
+}
+
+// TestMemoryTags: memory list and search show tags and keep only the
+// memories with --tag.
+func TestMemoryTags(t *testing.T) {
+	state := t.TempDir()
+	cli(t, state, nil, "workspace", "create", "m")
+	for _, args := range [][]string{
+		{"the deploy runs on fridays", "--tag", "ops", "--tag", "deploy"},
+		{"the deploy needs a green build", "--tag", "ci"},
+		{"the deploy has no tag"},
+	} {
+		if r := cli(t, state, nil, append([]string{"memory", "store", "--workspace-id", "m"}, args...)...); r.code != 0 {
+			t.Fatalf("store: %s", r.stderr)
+		}
+	}
+	r := cli(t, state, nil, "memory", "list", "--workspace-id", "m")
+	if !strings.Contains(r.stdout, "1 [api · ") || !strings.Contains(r.stdout, " · tags ops, deploy] the deploy runs on fridays") || !strings.Contains(r.stdout, " · tags ci] the deploy needs") {
+		t.Errorf("list shows no tags: %q", r.stdout)
+	}
+	for _, cmd := range [][]string{{"list"}, {"search", "deploy"}} {
+		r := cli(t, state, nil, append([]string{"memory", "--workspace-id", "m", "--tag", "ops"}, cmd...)...)
+		if r.code != 0 || !strings.Contains(r.stdout, "fridays") || strings.Contains(r.stdout, "green build") || strings.Contains(r.stdout, "no tag") {
+			t.Errorf("%v --tag ops: exit %d, stdout %q, stderr %q", cmd, r.code, r.stdout, r.stderr)
+		}
+	}
+	if r := cli(t, state, nil, "memory", "search", "--workspace-id", "m", "--tag", "nobody", "deploy"); r.code != 0 || r.stdout != "No memories found.\n" {
+		t.Errorf("unused tag: exit %d, stdout %q", r.code, r.stdout)
+	}
+	if r := cli(t, state, nil, "memory", "list", "--workspace-id", "m", "--tag", "ci", "--json"); !strings.Contains(r.stdout, `"tags":["ci"]`) || strings.Count(r.stdout, `"id"`) != 1 {
+		t.Errorf("list --tag ci --json: %q", r.stdout)
 	}
 }

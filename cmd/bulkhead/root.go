@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/bulkhead-dev/bulkhead/runtime"
 	"github.com/rs/zerolog"
@@ -22,18 +23,48 @@ func newRootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "bulkhead",
 		Short:         "Run AI agents in isolated per-tenant workspaces",
+		Version:       version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetVersionTemplate("bulkhead {{.Version}}\n")
 	root.PersistentFlags().StringVar(&g.stateDir, "state-dir", "", "state directory (default $BULKHEAD_STATE_DIR, else $XDG_STATE_HOME/bulkhead)")
-	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log diagnostics to stderr (also BULKHEAD_LOG_LEVEL=debug|info|warn|error)")
+	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log what a run does to stderr: its start and end, each model call with its latency, retries, tool timings (also BULKHEAD_LOG_LEVEL=debug|info|warn|error)")
 	root.AddCommand(newRunCmd(g), newWorkspaceCmd(g), newSessionCmd(g), newMemoryCmd(g), newCredCmd(g), newSkillCmd(g), newSandboxCmd(g))
-	for _, c := range root.Commands() {
-		if c.HasSubCommands() {
-			requireSubcommand(c)
-		}
-	}
+	root.InitDefaultCompletionCmd()
+	root.SetFlagErrorFunc(rootFlagError)
+	requireSubcommand(root)
+	markUsageErrors(root)
 	return root
+}
+
+// execute runs the command line args with root and returns the exit
+// status, having printed the error, if any, as one line on stderr.
+func execute(root *cobra.Command, args []string) int {
+	root.SetArgs(args)
+	err := root.Execute()
+	if err != nil {
+		stderr.Printf("%v", err)
+	}
+	return exitCode(err)
+}
+
+// markUsageErrors makes every command under c, c included, report a bad
+// flag, a bad number of arguments and a missing or unknown subcommand as a
+// usage error (exit status 2), and makes the commands that only group
+// others require one.
+func markUsageErrors(c *cobra.Command) {
+	flagErr := c.FlagErrorFunc()
+	c.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usage(flagErr(c, err)) })
+	if args := c.Args; args != nil {
+		c.Args = func(c *cobra.Command, a []string) error { return usage(args(c, a)) }
+	}
+	for _, sub := range c.Commands() {
+		if sub.HasSubCommands() {
+			requireSubcommand(sub)
+		}
+		markUsageErrors(sub)
+	}
 }
 
 // requireSubcommand makes a command that only groups others fail on a
@@ -49,9 +80,9 @@ func requireSubcommand(c *cobra.Command) {
 			}
 		}
 		if len(args) == 0 {
-			return fmt.Errorf("%s needs a subcommand: %s", cmd.CommandPath(), strings.Join(names, ", "))
+			return usage(fmt.Errorf("%s needs a subcommand: %s (see %s --help)", cmd.CommandPath(), strings.Join(names, ", "), cmd.CommandPath()))
 		}
-		return fmt.Errorf("unknown command %q for %s; choose one of: %s", args[0], cmd.CommandPath(), strings.Join(names, ", "))
+		return usage(fmt.Errorf("unknown command %q for %s; choose one of: %s", args[0], cmd.CommandPath(), strings.Join(names, ", ")))
 	}
 }
 
@@ -63,21 +94,47 @@ func (g *globals) resolveStateDir() (string, error) {
 	return runtime.DefaultStateDir()
 }
 
-// logger returns the CLI's logger: warnings and errors on stderr by
-// default, debug with --verbose, or the level in BULKHEAD_LOG_LEVEL.
+// logger returns the CLI's logger, writing to the console (see console):
+// warnings and errors by default, from info on with --verbose, or from the
+// level in BULKHEAD_LOG_LEVEL. Lines are "bulkhead: LEVEL: message
+// key=value…", with the time (15:04:05.000) before the level when info or
+// debug lines are shown.
 func (g *globals) logger() (zerolog.Logger, error) {
 	level := zerolog.WarnLevel
 	if s := os.Getenv("BULKHEAD_LOG_LEVEL"); s != "" {
 		l, err := zerolog.ParseLevel(strings.ToLower(s))
 		if err != nil {
-			return zerolog.Nop(), fmt.Errorf("BULKHEAD_LOG_LEVEL: unknown level %q", s)
+			return zerolog.Nop(), usage(fmt.Errorf("BULKHEAD_LOG_LEVEL: unknown level %q", s))
 		}
 		level = l
 	}
-	if g.verbose {
-		level = zerolog.DebugLevel
+	if g.verbose && level > zerolog.InfoLevel {
+		level = zerolog.InfoLevel
 	}
-	return zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr, NoColor: true}).Level(level).With().Timestamp().Logger(), nil
+	zerolog.TimeFieldFormat = time.RFC3339Nano
+	w := zerolog.ConsoleWriter{
+		Out: stderr, NoColor: true, TimeFormat: "15:04:05.000",
+		PartsOrder:  []string{zerolog.TimestampFieldName, zerolog.LevelFieldName, zerolog.MessageFieldName},
+		FormatLevel: formatLevel,
+	}
+	if level > zerolog.InfoLevel {
+		w.PartsExclude = []string{zerolog.TimestampFieldName}
+	}
+	return zerolog.New(w).Level(level).With().Timestamp().Logger(), nil
+}
+
+// formatLevel writes a log line's level as the console's level word.
+func formatLevel(v any) string {
+	switch s, _ := v.(string); s {
+	case "warn":
+		return "warning:"
+	case "fatal", "panic":
+		return "error:"
+	case "":
+		return "info:"
+	default:
+		return s + ":"
+	}
 }
 
 // withPlatform opens the platform, calls fn with it and closes it.

@@ -2,99 +2,281 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
+	"time"
 
 	"github.com/bulkhead-dev/bulkhead/hostcall"
 	"github.com/bulkhead-dev/bulkhead/internal/count"
 	"github.com/bulkhead-dev/bulkhead/providers"
 	"github.com/bulkhead-dev/bulkhead/runtime"
 	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
 	"golang.org/x/term"
 )
 
 // runFlags are the flags of `bulkhead run`.
 type runFlags struct {
-	message, session, provider, model, apiKey, baseURL string
-	workspace, workspaceID, systemPrompt               string
-	maxTurns                                           int
-	json, noStream                                     bool
-	record, replay                                     string
+	message, model, apiKey, baseURL string
+	provider                        choiceFlag
+	session, workspaceID            idFlag
+	workspace, systemPrompt         string
+	maxTurns                        int
+	timeout                         time.Duration
+	resume                          bool
+	format                          choiceFlag
+	json, noStream                  bool
+	record, replay                  string
 }
 
+// maxPromptBytes bounds a prompt read from standard input: 1 MiB, more
+// text than any model's context holds.
+const maxPromptBytes = 1 << 20
+
 func newRunCmd(g *globals) *cobra.Command {
-	f := &runFlags{}
+	f := &runFlags{
+		session:     idFlag{kind: "session"},
+		workspaceID: idFlag{"workspace", runtime.DefaultWorkspaceID},
+		format:      choiceFlag{formatText, outputFormats},
+		provider:    choiceFlag{choices: providers.Names()},
+	}
 	cmd := &cobra.Command{
-		Use:   "run -m MESSAGE [flags]",
-		Short: "Run the agent on a message",
-		Long: "Run the agent on a message. The agent loop and file tools run in a WebAssembly guest that sees\n" +
-			"only the workspace directory (at /workspace); bash runs in a Linux jail. The final response\n" +
-			"goes to stdout; progress goes to stderr when it is a terminal, or to stdout as JSON with --json.",
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runAgent(cmd.Context(), g, f)
+		Use:   "run [PROMPT...] [flags]",
+		Short: "Run the agent on a prompt",
+		Long: "Run the agent on a prompt: the arguments, joined by spaces, or -m TEXT, or standard input\n" +
+			"(with - as the prompt, or when no prompt is given and standard input is not a terminal).\n" +
+			"The agent loop and file tools run in a WebAssembly guest that sees only the workspace directory\n" +
+			"(at /workspace); bash runs in a Linux jail.\n\n" +
+			"With --output-format text (the default) the answer goes to stdout and, when the run made a new\n" +
+			"session, \"bulkhead: session: ID\" to stderr; while stderr is a terminal it also shows the\n" +
+			"model's text as it streams and each tool call, the running one with its time. json prints one\n" +
+			"result object; stream-json prints an init object, every event of the run and the result\n" +
+			"object, one JSON object a line (see README.md).\n\n" +
+			"Exit status: 0 when the run finished, 3 when a limit stopped it (--max-turns, --timeout, a\n" +
+			"tool's time budget, the guest's memory), 130 when interrupted (143 for SIGTERM), 2 for usage\n" +
+			"errors, 1 for any other error.",
+		Args:              cobra.ArbitraryArgs,
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runAgent(cmd, g, f, args)
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&f.message, "message", "m", "", "the message for the agent (required)")
-	fl.StringVar(&f.session, "session", "", "session id to continue or create (default: a new id)")
-	fl.StringVar(&f.provider, "provider", "", "LLM provider: "+fmt.Sprint(providers.Names())+" (default anthropic)")
-	fl.StringVar(&f.model, "model", "", "model name (default: the provider's default)")
+	fl.StringVarP(&f.message, "message", "m", "", "the prompt (- reads standard input)")
+	fl.BoolVarP(&f.resume, "continue", "c", false, "continue the workspace's most recent session")
+	fl.Var(&f.session, "session", "session id to continue or create (default: a new id)")
+	fl.Var(&f.provider, "provider", "LLM provider: "+strings.Join(providers.Names(), ", ")+" (default: the workspace's, else anthropic)")
+	fl.StringVar(&f.model, "model", "", "model name (default: the workspace's, else the provider's default)")
 	fl.StringVar(&f.apiKey, "api-key", "", "provider API key (default: the provider's usual variable, e.g. ANTHROPIC_API_KEY)")
 	fl.StringVar(&f.baseURL, "base-url", "", "provider base URL (default: ANTHROPIC_BASE_URL / OPENAI_BASE_URL, else the provider's)")
 	fl.StringVar(&f.workspace, "workspace", "", "directory mounted at /workspace (default: the workspace's files/)")
-	fl.StringVar(&f.workspaceID, "workspace-id", runtime.DefaultWorkspaceID, "workspace (tenant) id")
+	fl.Var(&f.workspaceID, "workspace-id", "workspace (tenant) id")
 	fl.StringVar(&f.systemPrompt, "system-prompt", "", "system prompt (default: the workspace's, else built in)")
-	fl.IntVar(&f.maxTurns, "max-turns", 0, fmt.Sprintf("maximum model turns (default %d)", runtime.DefaultMaxTurns))
+	fl.IntVar(&f.maxTurns, "max-turns", 0, fmt.Sprintf("maximum model turns (default: the workspace's, else %d)", runtime.DefaultMaxTurns))
+	fl.DurationVar(&f.timeout, "timeout", 0, "wall-clock limit of the run (default "+runtime.DefaultRunTimeout.String()+")")
+	fl.Var(&f.format, "output-format", "text, json or stream-json")
+	fl.BoolVar(&f.json, "json", false, "same as --output-format stream-json")
 	fl.BoolVar(&f.noStream, "no-stream", false, "ask the provider for whole responses instead of streams")
-	fl.BoolVar(&f.json, "json", false, "print one JSON event per line on stdout instead of the response")
 	fl.StringVar(&f.record, "record", "", "save the model side of the run (requests and responses) to this cassette file")
 	fl.StringVar(&f.replay, "replay", "", "play the model side back from this cassette file: no network, no key")
+	cmd.MarkFlagDirname("workspace")
+	cmd.MarkFlagFilename("record", "json")
+	cmd.MarkFlagFilename("replay", "json")
+	cmd.RegisterFlagCompletionFunc("output-format", cobra.FixedCompletions(outputFormats, cobra.ShellCompDirectiveNoFileComp))
+	cmd.RegisterFlagCompletionFunc("provider", cobra.FixedCompletions(providers.Names(), cobra.ShellCompDirectiveNoFileComp))
+	cmd.RegisterFlagCompletionFunc("workspace-id", completeWorkspaceIDs(g))
+	cmd.RegisterFlagCompletionFunc("session", completeSessionIDs(g, &f.workspaceID))
 	return cmd
 }
 
-func runAgent(ctx context.Context, g *globals, f *runFlags) error {
-	if f.message == "" {
-		return errors.New("no message: pass -m \"...\"")
+// check refuses contradictory or invalid flags, as usage errors, and
+// folds --json into the output format.
+func (f *runFlags) check(cmd *cobra.Command) error {
+	fl := cmd.Flags()
+	switch {
+	case f.json && fl.Changed("output-format") && f.format.value != formatStreamJSON:
+		return usage(fmt.Errorf("--json is --output-format stream-json: it excludes --output-format %s", f.format.value))
+	case f.record != "" && f.replay != "":
+		return usage(errors.New("--record and --replay exclude each other"))
+	case f.resume && fl.Changed("session"):
+		return usage(errors.New("--continue and --session exclude each other"))
+	case f.maxTurns < 0:
+		return usage(fmt.Errorf("invalid --max-turns %d: want 0 (the default) or more", f.maxTurns))
+	case f.timeout < 0:
+		return usage(fmt.Errorf("invalid --timeout %s: want 0 (the default) or more", f.timeout))
 	}
-	if f.record != "" && f.replay != "" {
-		return errors.New("--record and --replay exclude each other")
+	if f.json {
+		f.format.value = formatStreamJSON
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	return nil
+}
+
+// prompt returns the run's prompt: the arguments joined by spaces, the
+// value of -m, or standard input, read when "-" is the argument or -m's
+// value, or when no prompt is given and stdin is not a terminal.
+func (f *runFlags) prompt(cmd *cobra.Command, args []string, stdin *os.File) (string, error) {
+	fromStdin := false
+	text := ""
+	switch {
+	case len(args) > 0 && cmd.Flags().Changed("message"):
+		return "", usage(errors.New("the prompt is given twice: as arguments and with -m"))
+	case cmd.Flags().Changed("message"):
+		text, fromStdin = f.message, f.message == "-"
+	case len(args) == 1 && args[0] == "-":
+		fromStdin = true
+	case len(args) > 0:
+		text = strings.Join(args, " ")
+	case !term.IsTerminal(int(stdin.Fd())):
+		fromStdin = true
+	default:
+		return "", usage(errors.New("no prompt: give it as an argument, with -m, or on standard input"))
+	}
+	if fromStdin {
+		var err error
+		if text, err = readInput(stdin, maxPromptBytes, "a prompt"); err != nil {
+			return "", err
+		}
+		if strings.TrimSpace(text) == "" {
+			return "", usage(errors.New("empty prompt on standard input"))
+		}
+	}
+	if strings.TrimSpace(text) == "" {
+		return "", usage(errors.New("empty prompt"))
+	}
+	return text, nil
+}
+
+// errRunTimeout is the cause of a run's context when --timeout ends it.
+var errRunTimeout = errors.New("run timed out")
+
+// interrupted is the cause of a run's context when a signal ends it.
+type interrupted struct{ sig os.Signal }
+
+func (i interrupted) Error() string {
+	return "interrupted by " + unix.SignalName(i.sig.(syscall.Signal))
+}
+
+func runAgent(cmd *cobra.Command, g *globals, f *runFlags, args []string) error {
+	if err := f.check(cmd); err != nil {
+		return err
+	}
+	message, err := f.prompt(cmd, args, os.Stdin)
+	if err != nil {
+		return err
+	}
+	ctx, stopSignals := notifyInterrupt(cmd.Context())
+	defer stopSignals()
 	p, err := g.platform()
 	if err != nil {
 		return err
 	}
 	defer p.Close()
-	ws, err := openWorkspace(p, f.workspaceID, true)
+	ws, err := openWorkspace(p, f.workspaceID.value, true)
 	if err != nil {
 		return err
 	}
+	sessionID, newSession := f.session.value, !cmd.Flags().Changed("session")
+	if f.resume {
+		if sessionID, err = latestSession(ws); err != nil {
+			return err
+		}
+	} else if sessionID == "" {
+		sessionID = runtime.NewSessionID()
+	}
+	timeout := f.timeout
+	if timeout == 0 {
+		timeout = runtime.DefaultRunTimeout
+	}
 	req := runtime.RunRequest{
-		Message: f.message, SessionID: f.session, SystemPrompt: f.systemPrompt,
-		Provider: f.provider, Model: f.model, APIKey: f.apiKey, BaseURL: f.baseURL,
-		WorkspaceDir: f.workspace, MaxTurns: f.maxTurns, NoStream: f.noStream,
+		Message: message, SessionID: sessionID, SystemPrompt: f.systemPrompt,
+		Provider: f.provider.value, Model: f.model, APIKey: f.apiKey, BaseURL: f.baseURL,
+		WorkspaceDir: f.workspace, MaxTurns: f.maxTurns, NoStream: f.noStream, Timeout: timeout,
 	}
 	if req.LLM, err = cassetteLLM(p, ws, f); err != nil {
 		return err
 	}
-	req.OnEvent = progress(f.json)
-	res, err := ws.Run(ctx, req)
+	log, err := g.logger()
 	if err != nil {
 		return err
 	}
-	if !f.json {
-		fmt.Fprintln(display(os.Stdout), res.Response)
+	info := runInfo{
+		start: time.Now(), workspaceID: ws.ID(), sessionID: sessionID,
+		provider: ws.ProviderName(f.provider.value), workspaceDir: ws.FilesDir(),
 	}
-	if res.Reason == hostcall.FinishMaxTurns {
-		fmt.Fprintf(os.Stderr, "bulkhead: stopped after %s (the --max-turns limit); the work may be unfinished: continue with --session %s\n", count.Noun(res.Turns, "turn", "turns"), res.SessionID)
+	if f.workspace != "" {
+		info.workspaceDir, _ = filepath.Abs(f.workspace)
 	}
-	return nil
+	tally := newRunTally(info)
+	view := newRunView(f.format.value, tally, os.Stdout)
+	trace := newRunTrace(log)
+	req.OnEvent = func(ev runtime.Event) {
+		tally.observe(ev)
+		trace.event(ev)
+		view.event(ev)
+	}
+	runCtx, cancel := context.WithTimeoutCause(trace.observe(ctx), timeout, errRunTimeout)
+	defer cancel()
+	res, err := ws.Run(runCtx, req)
+	err = runOutcome(runCtx, res, err, f, sessionID, timeout)
+	view.finish(res, err, newSession)
+	return err
+}
+
+// runOutcome turns what ws.Run returned into the command's error: a
+// statusError for a run stopped by a signal, its --timeout or --max-turns.
+func runOutcome(ctx context.Context, res *runtime.RunResult, err error, f *runFlags, sessionID string, timeout time.Duration) error {
+	var sig interrupted
+	switch cause := context.Cause(ctx); {
+	case err == nil && res.Reason == hostcall.FinishMaxTurns:
+		return &statusError{exitLimit, fmt.Errorf("stopped after %s (the --max-turns limit); the work may be unfinished: continue with --session %s", count.Noun(res.Turns, "turn", "turns"), sessionID)}
+	case err == nil:
+		return nil
+	case errors.As(cause, &sig):
+		return &statusError{exitSignalBase + int(sig.sig.(syscall.Signal)), fmt.Errorf("%v; continue with --session %s", sig, sessionID)}
+	case errors.Is(cause, errRunTimeout):
+		return &statusError{exitLimit, fmt.Errorf("stopped by the run's time limit of %s (--timeout); continue with --session %s", timeout, sessionID)}
+	}
+	return err
+}
+
+// notifyInterrupt returns ctx cancelled, with an interrupted cause, by the
+// first SIGINT or SIGTERM; a second one gets the signal's default action,
+// ending the process at once.
+func notifyInterrupt(ctx context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	sigs := make(chan os.Signal, 1)
+	done := make(chan struct{})
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case s := <-sigs:
+			signal.Stop(sigs)
+			cancel(interrupted{s})
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancel(nil)
+	}
+}
+
+// latestSession returns the id of ws's most recently updated session.
+func latestSession(ws *runtime.Workspace) (string, error) {
+	infos, err := ws.Sessions().List()
+	if err != nil {
+		return "", err
+	}
+	if len(infos) == 0 {
+		return "", fmt.Errorf("no session to continue in workspace %q", ws.ID())
+	}
+	return infos[0].ID, nil
 }
 
 // cassetteLLM returns the provider for --replay or --record, or nil to let
@@ -104,47 +286,11 @@ func cassetteLLM(p *runtime.Platform, ws *runtime.Workspace, f *runFlags) (provi
 	case f.replay != "":
 		return providers.Replay(f.replay)
 	case f.record != "":
-		live, err := p.Provider(ws.ProviderName(f.provider), f.apiKey, f.baseURL, f.noStream)
+		live, err := p.Provider(ws.ProviderName(f.provider.value), f.apiKey, f.baseURL, f.noStream)
 		if err != nil {
 			return nil, err
 		}
 		return providers.Record(live, f.record), nil
 	}
 	return nil, nil
-}
-
-// progress returns the event callback: JSON lines on stdout with --json,
-// one line per tool call on stderr when it is a terminal, else nothing.
-func progress(asJSON bool) func(runtime.Event) {
-	if asJSON {
-		enc := json.NewEncoder(os.Stdout)
-		return func(ev runtime.Event) { enc.Encode(ev) }
-	}
-	if !term.IsTerminal(int(os.Stderr.Fd())) {
-		return nil
-	}
-	stderr := display(os.Stderr)
-	return func(ev runtime.Event) {
-		if ev.Type == runtime.EventToolEnd {
-			status := "ok"
-			if ev.Tool.IsError {
-				status = "error"
-			}
-			fmt.Fprintf(stderr, "• %s %s → %s\n", ev.Tool.Name, summarize(ev.Tool.Input), status)
-		}
-	}
-}
-
-// summarize shortens a tool's JSON input to one line of at most 80 runes.
-func summarize(input json.RawMessage) string {
-	s := []rune(string(input))
-	for i, r := range s {
-		if r == '\n' || r == '\t' {
-			s[i] = ' '
-		}
-	}
-	if len(s) > 80 {
-		return string(s[:77]) + "..."
-	}
-	return string(s)
 }

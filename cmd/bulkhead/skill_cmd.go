@@ -49,7 +49,7 @@ func skillAddCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "bulkhead: added skill %s (%s, %d files, %s)\n", d.ID, d.Kind, len(d.Files), d.Hash)
+				stderr.Notef("added skill %s (%s, %d files, %s)", d.ID, d.Kind, len(d.Files), d.Hash)
 				return nil
 			})
 		},
@@ -68,7 +68,7 @@ type skillRow struct {
 
 func skillListCmd(g *globals) *cobra.Command {
 	var asJSON bool
-	var workspaceID string
+	workspaceID := idFlag{kind: "workspace"}
 	c := &cobra.Command{
 		Use:   "list",
 		Short: "List the catalog's skills, or those a workspace enables (--workspace-id)",
@@ -77,8 +77,8 @@ func skillListCmd(g *globals) *cobra.Command {
 			return withSkills(g, func(p *runtime.Platform, cat *skills.Catalog) error {
 				var list []*skills.Skill
 				var err error
-				if workspaceID != "" {
-					ws, werr := openWorkspace(p, workspaceID, false)
+				if workspaceID.value != "" {
+					ws, werr := openWorkspace(p, workspaceID.value, false)
 					if werr != nil {
 						return werr
 					}
@@ -91,7 +91,7 @@ func skillListCmd(g *globals) *cobra.Command {
 					rows = append(rows, skillRow{ID: s.ID, Kind: s.Kind.String(), Description: s.Description, Credentials: s.Credentials})
 				}
 				if asJSON {
-					if jerr := json.NewEncoder(cmd.OutOrStdout()).Encode(rows); jerr != nil {
+					if jerr := printJSON(rows); jerr != nil {
 						return jerr
 					}
 					return err
@@ -109,7 +109,8 @@ func skillListCmd(g *globals) *cobra.Command {
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	c.Flags().StringVar(&workspaceID, "workspace-id", "", "list the skills this workspace enables")
+	c.Flags().Var(&workspaceID, "workspace-id", "list the skills this workspace enables")
+	c.RegisterFlagCompletionFunc("workspace-id", completeWorkspaceIDs(g))
 	return c
 }
 
@@ -135,7 +136,7 @@ func skillShowCmd(g *globals) *cobra.Command {
 					return err
 				}
 				if asJSON {
-					return json.NewEncoder(cmd.OutOrStdout()).Encode(d)
+					return json.NewEncoder(display(os.Stdout)).Encode(d)
 				}
 				out := display(os.Stdout)
 				tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
@@ -170,7 +171,7 @@ func skillRemoveCmd(g *globals) *cobra.Command {
 				if err := p.RemoveSkill(cmd.Context(), args[0], force); err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "bulkhead: removed skill %s\n", args[0])
+				stderr.Notef("removed skill %s", args[0])
 				return nil
 			})
 		},
@@ -181,14 +182,14 @@ func skillRemoveCmd(g *globals) *cobra.Command {
 
 // skillToggleCmd is skill enable or skill disable.
 func skillToggleCmd(g *globals, verb, short string) *cobra.Command {
-	var workspaceID string
+	workspaceID := idFlag{kind: "workspace", value: runtime.DefaultWorkspaceID}
 	c := &cobra.Command{
 		Use:   verb + " ID --workspace-id W",
 		Short: short,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withPlatform(func(p *runtime.Platform) error {
-				ws, err := openWorkspace(p, workspaceID, true)
+				ws, err := openWorkspace(p, workspaceID.value, true)
 				if err != nil {
 					return err
 				}
@@ -200,11 +201,12 @@ func skillToggleCmd(g *globals, verb, short string) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "bulkhead: %sd skill %s for workspace %s\n", verb, args[0], workspaceID)
+				stderr.Notef("%sd skill %s for workspace %s", verb, args[0], workspaceID.value)
 				return nil
 			})
 		},
 	}
-	c.Flags().StringVar(&workspaceID, "workspace-id", runtime.DefaultWorkspaceID, "workspace (tenant) id")
+	c.Flags().Var(&workspaceID, "workspace-id", "workspace (tenant) id")
+	c.RegisterFlagCompletionFunc("workspace-id", completeWorkspaceIDs(g))
 	return c
 }

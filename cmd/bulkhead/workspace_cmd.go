@@ -2,21 +2,27 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"text/tabwriter"
+	"time"
 
+	"github.com/bulkhead-dev/bulkhead/providers"
 	"github.com/bulkhead-dev/bulkhead/runtime"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 func newWorkspaceCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{Use: "workspace", Short: "Create, list, show and delete workspaces (tenants)"}
+	cmd := &cobra.Command{Use: "workspace", Short: "Create, update, list, show and delete workspaces (tenants)"}
+	completeWorkspace := firstArg(completeWorkspaceIDs(g))
 	var cfg runtime.WorkspaceConfig
 	create := &cobra.Command{
-		Use:   "create ID",
-		Short: "Create a workspace",
-		Args:  cobra.ExactArgs(1),
+		Use:   "create ID [flags]",
+		Short: "Create a workspace and print its directory",
+		Args:  idArgs("workspace", 1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			return g.withPlatform(func(p *runtime.Platform) error {
 				ws, err := p.CreateWorkspace(args[0], cfg)
@@ -28,13 +34,36 @@ func newWorkspaceCmd(g *globals) *cobra.Command {
 			})
 		},
 	}
-	create.Flags().StringVar(&cfg.Provider, "provider", "", "default provider of the workspace's runs")
-	create.Flags().StringVar(&cfg.Model, "model", "", "default model")
-	create.Flags().StringVar(&cfg.SystemPrompt, "system-prompt", "", "default system prompt")
-	create.Flags().IntVar(&cfg.MaxTurns, "max-turns", 0, "default maximum model turns")
-	create.Flags().StringVar(&cfg.EmbeddingProvider, "embedding-provider", "", "embedding provider for the workspace's memory (openai, gemini, voyage, mistral, ollama; key from its usual variable); default keyword-only")
-	create.Flags().StringVar(&cfg.EmbeddingModel, "embedding-model", "", "embedding model (default: the provider's)")
+	bindConfigFlags(create.Flags(), &cfg)
+	completeConfigFlags(create)
 
+	var changes runtime.WorkspaceConfig // parsed here, applied to the stored config
+	update := &cobra.Command{
+		Use:               "update ID [flags]",
+		Short:             "Change a workspace's configuration: the flags given, nothing else",
+		Args:              idArgs("workspace", 1),
+		ValidArgsFunction: completeWorkspace,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().NFlag() == 0 {
+				return usage(errors.New("nothing to update: give the configuration flags to change (see bulkhead workspace update --help)"))
+			}
+			return g.withPlatform(func(p *runtime.Platform) error {
+				ws, err := p.Workspace(args[0])
+				if err != nil {
+					return err
+				}
+				next, err := applyConfigFlags(cmd.Flags(), ws.Config())
+				if err != nil {
+					return usage(err)
+				}
+				return ws.SetConfig(next)
+			})
+		},
+	}
+	bindConfigFlags(update.Flags(), &changes)
+	completeConfigFlags(update)
+
+	var asJSON bool
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List workspaces",
@@ -42,17 +71,33 @@ func newWorkspaceCmd(g *globals) *cobra.Command {
 		RunE: func(*cobra.Command, []string) error {
 			return g.withPlatform(func(p *runtime.Platform) error {
 				names, err := p.Workspaces()
-				for _, n := range names {
-					fmt.Println(n)
+				if err != nil {
+					return err
 				}
-				return err
+				if !asJSON {
+					for _, n := range names {
+						fmt.Println(n)
+					}
+					return nil
+				}
+				var out []workspaceJSON
+				for _, n := range names {
+					ws, err := p.Workspace(n)
+					if err != nil {
+						return err
+					}
+					out = append(out, describeWorkspace(ws))
+				}
+				return printJSON(out)
 			})
 		},
 	}
+	list.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of workspaces (id, dir, files_dir, config)")
 	show := &cobra.Command{
-		Use:   "show ID",
-		Short: "Show a workspace's directory, configuration and sessions",
-		Args:  cobra.ExactArgs(1),
+		Use:               "show ID",
+		Short:             "Show a workspace's directory, configuration and sessions",
+		Args:              idArgs("workspace", 1),
+		ValidArgsFunction: completeWorkspace,
 		RunE: func(_ *cobra.Command, args []string) error {
 			return g.withPlatform(func(p *runtime.Platform) error {
 				ws, err := p.Workspace(args[0])
@@ -63,25 +108,113 @@ func newWorkspaceCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				cfgJSON, _ := json.Marshal(ws.Config())
-				tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintf(tw, "id\t%s\n", ws.ID())
-				fmt.Fprintf(tw, "directory\t%s\n", ws.Dir())
-				fmt.Fprintf(tw, "files\t%s\n", ws.FilesDir())
+				d, n := describeWorkspace(ws), len(infos)
+				d.Sessions = &n
+				if asJSON {
+					return json.NewEncoder(display(os.Stdout)).Encode(d)
+				}
+				cfgJSON, _ := json.Marshal(d.Config)
+				tw := tabwriter.NewWriter(display(os.Stdout), 0, 4, 2, ' ', 0)
+				fmt.Fprintf(tw, "id\t%s\n", d.ID)
+				fmt.Fprintf(tw, "directory\t%s\n", d.Dir)
+				fmt.Fprintf(tw, "files\t%s\n", d.FilesDir)
 				fmt.Fprintf(tw, "config\t%s\n", cfgJSON)
 				fmt.Fprintf(tw, "sessions\t%d\n", len(infos))
 				return tw.Flush()
 			})
 		},
 	}
-	del := &cobra.Command{
+	show.Flags().BoolVar(&asJSON, "json", false, "print a JSON object (id, dir, files_dir, config, sessions)")
+	cmd.AddCommand(create, update, list, show, newWorkspaceDeleteCmd(g, completeWorkspace))
+	return cmd
+}
+
+// workspaceJSON is a workspace as `workspace list|show --json` print it.
+type workspaceJSON struct {
+	ID       string                  `json:"id"`
+	Dir      string                  `json:"dir"`
+	FilesDir string                  `json:"files_dir"`
+	Config   runtime.WorkspaceConfig `json:"config"`
+	Sessions *int                    `json:"sessions,omitempty"` // show only
+}
+
+func describeWorkspace(ws *runtime.Workspace) workspaceJSON {
+	return workspaceJSON{ID: ws.ID(), Dir: ws.Dir(), FilesDir: ws.FilesDir(), Config: ws.Config()}
+}
+
+// bindConfigFlags defines on fs the flags of a workspace's configuration,
+// bound to the fields of cfg: the one place that maps flags to
+// runtime.WorkspaceConfig, shared by create and update.
+//
+// # Notes
+//
+//   - Each flag's Value must accept again what its String returns, or be a
+//     pflag.SliceValue, since applyConfigFlags copies flags by value.
+func bindConfigFlags(fs *pflag.FlagSet, cfg *runtime.WorkspaceConfig) {
+	fs.StringVar(&cfg.Provider, "provider", "", "default provider of the workspace's runs: "+strings.Join(providers.Names(), ", "))
+	fs.StringVar(&cfg.Model, "model", "", "default model")
+	fs.StringVar(&cfg.SystemPrompt, "system-prompt", "", "default system prompt")
+	fs.IntVar(&cfg.MaxTurns, "max-turns", 0, fmt.Sprintf("default maximum model turns (0: %d)", runtime.DefaultMaxTurns))
+	fs.StringVar(&cfg.EmbeddingProvider, "embedding-provider", "", "embedding provider for the workspace's memory (openai, gemini, voyage, mistral, ollama; key from its usual variable); default keyword-only")
+	fs.StringVar(&cfg.EmbeddingModel, "embedding-model", "", "embedding model (default: the provider's)")
+	fs.DurationVar((*time.Duration)(&cfg.ToolTimeout), "tool-timeout", 0, "time budget of one built-in file tool call (0: "+runtime.DefaultToolTimeout.String()+")")
+}
+
+// completeConfigFlags completes the values of cmd's configuration flags
+// that have a fixed set.
+func completeConfigFlags(cmd *cobra.Command) {
+	cmd.RegisterFlagCompletionFunc("provider", cobra.FixedCompletions(providers.Names(), cobra.ShellCompDirectiveNoFileComp))
+}
+
+// applyConfigFlags returns cfg with the configuration flags set on the
+// command line (fs) applied, the others left as they are.
+func applyConfigFlags(fs *pflag.FlagSet, cfg runtime.WorkspaceConfig) (runtime.WorkspaceConfig, error) {
+	target := pflag.NewFlagSet("config", pflag.ContinueOnError)
+	kept := cfg
+	bindConfigFlags(target, &cfg) // binding sets each field to its flag's default
+	cfg = kept
+	var err error
+	fs.Visit(func(f *pflag.Flag) {
+		t := target.Lookup(f.Name)
+		switch sv, ok := f.Value.(pflag.SliceValue); {
+		case t == nil || err != nil:
+		case ok:
+			err = t.Value.(pflag.SliceValue).Replace(sv.GetSlice())
+		default:
+			err = t.Value.Set(f.Value.String())
+		}
+	})
+	return cfg, err
+}
+
+func newWorkspaceDeleteCmd(g *globals, complete cobra.CompletionFunc) *cobra.Command {
+	var yes bool
+	c := &cobra.Command{
 		Use:   "delete ID",
 		Short: "Delete a workspace and everything in it",
-		Args:  cobra.ExactArgs(1),
+		Long: "Deletes the workspace: its configuration, sessions, memory, credentials and files.\n" +
+			"On a terminal it asks first, unless --yes is given; otherwise --yes is required.",
+		Args:              idArgs("workspace", 1),
+		ValidArgsFunction: complete,
 		RunE: func(_ *cobra.Command, args []string) error {
-			return g.withPlatform(func(p *runtime.Platform) error { return p.DeleteWorkspace(args[0]) })
+			return g.withPlatform(func(p *runtime.Platform) error {
+				if _, err := p.Workspace(args[0]); err != nil {
+					return err
+				}
+				if !yes {
+					ok, err := confirm(os.Stdin, fmt.Sprintf("delete workspace %q and everything in it (configuration, sessions, memory, credentials, files)?", args[0]),
+						fmt.Sprintf("delete workspace %q", args[0]))
+					if err != nil {
+						return err
+					}
+					if !ok {
+						return fmt.Errorf("workspace %q not deleted", args[0])
+					}
+				}
+				return p.DeleteWorkspace(args[0])
+			})
 		},
 	}
-	cmd.AddCommand(create, list, show, del)
-	return cmd
+	c.Flags().BoolVarP(&yes, "yes", "y", false, "delete without asking")
+	return c
 }
