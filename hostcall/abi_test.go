@@ -26,8 +26,8 @@ func TestStatusValues(t *testing.T) {
 }
 
 func TestError(t *testing.T) {
-	err := error(&Error{Method: MethodToolCall, Status: Failed, Message: "boom"})
-	if err.Error() != "host call tool.call: failed: boom" {
+	err := error(&Error{Method: MethodStepEnd, Status: Failed, Message: "boom"})
+	if err.Error() != "host call step.end: failed: boom" {
 		t.Fatalf("Error() = %q", err)
 	}
 	var e *Error
@@ -48,6 +48,10 @@ func TestPayloadFieldNames(t *testing.T) {
 		{Event{Type: EventToolStart, ID: "1", Name: "ls"}, `{"type":"tool_start","id":"1","name":"ls"}`},
 		{Log{Level: LogWarn, Message: "m"}, `{"level":"warn","message":"m"}`},
 		{Log{Message: "m"}, `{"message":"m"}`},
+		{HostResult{ToolUseID: "t", Text: "x"}, `{"tool_use_id":"t","text":"x"}`},
+		{ToolDecision{Deny: "no"}, `{"deny":"no"}`},
+		{StepOutput{Action: ActionFinish, Finish: &Finish{Reason: FinishEndTurn}}, `{"append":null,"action":"finish","finish":{"response":"","reason":"end_turn","turns":0}}`},
+		{StepInput{Turn: 1}, `{"model":"","system":"","max_turns":0,"host_tools":null,"messages":null,"turn":1,"response":null,"host_results":null,"state":null}`},
 	}
 	for _, c := range cases {
 		b, err := json.Marshal(c.v)
@@ -57,21 +61,10 @@ func TestPayloadFieldNames(t *testing.T) {
 	}
 }
 
-func TestEncodeAppend(t *testing.T) {
-	raw := []json.RawMessage{json.RawMessage(`{"role":"user","content":[]}`), json.RawMessage(`{"role":"assistant","content":[]}`)}
-	var a Append
-	if err := json.Unmarshal(EncodeAppend(raw), &a); err != nil || len(a.Messages) != 2 || a.Messages[1].Role != "assistant" {
-		t.Fatalf("EncodeAppend round trip: %+v, %v", a, err)
-	}
-	if string(EncodeAppend(nil)) != `{"messages":[]}` {
-		t.Fatalf("empty = %s", EncodeAppend(nil))
-	}
-}
-
 // TestSkillMethodsDisjoint checks that no agent method is granted to a
 // skill: the two capability sets share nothing.
 func TestSkillMethodsDisjoint(t *testing.T) {
-	agent := []string{MethodRunStart, MethodLLMComplete, MethodTranscriptAppend, MethodToolCall, MethodEventEmit, MethodRunFinish}
+	agent := []string{MethodStepBegin, MethodStepEnd, MethodEventEmit}
 	for _, s := range SkillMethods {
 		for _, a := range agent {
 			if s == a {

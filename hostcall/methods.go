@@ -6,87 +6,20 @@ import (
 	"github.com/bulkhead-dev/bulkhead/chat"
 )
 
-// The methods of version 1. Each lists its payload and result types.
-const (
-	// MethodRunStart: payload {} → RunStart. The first call of an agent
-	// guest: what to do and with which history.
-	MethodRunStart = "run.start"
-	// MethodLLMComplete: payload chat.Request → chat.Response. One model
-	// turn, made by the host with credentials the guest never sees.
-	MethodLLMComplete = "llm.complete"
-	// MethodTranscriptAppend: payload Append → {}. Persists messages to the
-	// session transcript (fsync'd before the call returns).
-	MethodTranscriptAppend = "transcript.append"
-	// MethodToolCall: payload ToolCall → ToolResult. Runs a tool served by
-	// the host (bash, memory, custom host tools) by name.
-	MethodToolCall = "tool.call"
-	// MethodEventEmit: payload Event → {}. Reports progress of tools that
-	// the guest runs itself.
-	MethodEventEmit = "event.emit"
-	// MethodRunFinish: payload Finish → {}. The guest's final answer; the
-	// last call of an agent guest.
-	MethodRunFinish = "run.finish"
-)
+// MethodEventEmit: payload Event → {}. Reports progress of the tools a
+// guest runs itself.
+const MethodEventEmit = "event.emit"
 
-// RunStart is the result of run.start.
-//
-// Messages is the whole conversation so far, ending with the new user
-// message; Cursor is the number of leading messages already in the
-// transcript (the guest appends everything after it). Together they are all
-// the state the loop needs, so a guest can be released while it waits on the
-// model and resumed from the transcript.
-type RunStart struct {
-	Model     string         `json:"model"`
-	System    string         `json:"system"`
-	Messages  []chat.Message `json:"messages"`
-	Cursor    int            `json:"cursor"`
-	MaxTurns  int            `json:"max_turns"`
-	MaxTokens int            `json:"max_tokens,omitempty"`
-	// HostTools are the tools served by tool.call, offered to the model
-	// besides the guest's built-in tools.
-	HostTools []chat.Tool `json:"host_tools"`
-	// ToolBudgetMs is the wall-clock budget of one built-in tool call in
-	// milliseconds (0: the guest's default); a call that reaches it
-	// returns what it has with a notice, and the host stops a guest whose
-	// call overruns it.
-	ToolBudgetMs int64 `json:"tool_budget_ms,omitempty"`
-}
-
-// Append is the payload of transcript.append.
-type Append struct {
-	Messages []chat.Message `json:"messages"`
-}
-
-// EncodeAppend returns the JSON of an Append whose messages are already
-// encoded, without decoding them again: {"messages":[m1,m2,…]}.
-func EncodeAppend(msgs []json.RawMessage) []byte {
-	b := append([]byte(nil), `{"messages":[`...)
-	b = AppendJoined(b, msgs)
-	return append(b, "]}"...)
-}
-
-// AppendJoined appends the encoded JSON values items to b, separated by
-// commas, as the elements of a JSON array whose brackets the caller
-// writes, and returns the extended slice.
-func AppendJoined(b []byte, items []json.RawMessage) []byte {
-	for i, it := range items {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, it...)
-	}
-	return b
-}
-
-// ToolCall is the payload of tool.call: one tool_use block from the model.
+// ToolCall is one tool_use block from the model, as a step hands it to the
+// host (StepOutput.HostCalls).
 type ToolCall struct {
 	ID    string          `json:"id"`
 	Name  string          `json:"name"`
 	Input json.RawMessage `json:"input"`
 }
 
-// ToolResult is the result of tool.call, and what the guest reports for
-// its built-in tools. Text is what the model sees.
+// ToolResult is what a tool call returned, as Event reports it. Text is
+// what the model sees.
 type ToolResult struct {
 	Text    string `json:"text"`
 	IsError bool   `json:"is_error,omitempty"`
@@ -119,7 +52,7 @@ const (
 	FinishMaxTurns FinishReason = "max_turns"
 )
 
-// Finish is the payload of run.finish.
+// Finish is a run's final answer (StepOutput.Finish).
 type Finish struct {
 	Response string       `json:"response"`
 	Reason   FinishReason `json:"reason"`
@@ -160,4 +93,70 @@ const MaxLogMessage = 8 << 10
 type Log struct {
 	Level   LogLevel `json:"level,omitempty"`
 	Message string   `json:"message"`
+}
+
+// The methods of step-wise agent guests (docs/hostcall.md, "Step-wise agent
+// guests"): one instance runs one step of a run.
+const (
+	// MethodStepBegin: payload {} → StepInput. The first call of a step.
+	MethodStepBegin = "step.begin"
+	// MethodStepEnd: payload StepOutput → {}. The last call of a step.
+	MethodStepEnd = "step.end"
+)
+
+// StepInput is the result of step.begin: everything one step needs.
+// Response is set when the step follows a model turn, HostResults when it
+// follows the host tools the previous step asked for; neither in the first
+// step. State is the previous step's StepOutput.State, verbatim.
+type StepInput struct {
+	Model        string                  `json:"model"`
+	System       string                  `json:"system"`
+	MaxTurns     int                     `json:"max_turns"`
+	ToolBudgetMs int64                   `json:"tool_budget_ms,omitempty"`
+	HostTools    []chat.Tool             `json:"host_tools"`
+	Messages     []chat.Message          `json:"messages"`
+	Turn         int                     `json:"turn"`
+	Response     *chat.Response          `json:"response"`
+	HostResults  []HostResult            `json:"host_results"`
+	Decisions    map[string]ToolDecision `json:"decisions,omitempty"`
+	State        json.RawMessage         `json:"state"`
+}
+
+// HostResult is the result of a tool call the host served, for the step
+// that asked for it.
+type HostResult struct {
+	ToolUseID string `json:"tool_use_id"`
+	Text      string `json:"text"`
+	IsError   bool   `json:"is_error,omitempty"`
+}
+
+// ToolDecision is the host's verdict on one tool call, decided before the
+// step runs (its before_tool_call hooks): Deny refuses the call with that
+// reason; Input replaces the call's arguments.
+type ToolDecision struct {
+	Deny  string          `json:"deny,omitempty"`
+	Input json.RawMessage `json:"input,omitempty"`
+}
+
+// StepAction is what the host does after a step.
+type StepAction string
+
+// The actions of a StepOutput.
+const (
+	ActionComplete  StepAction = "complete"
+	ActionHostTools StepAction = "host_tools"
+	ActionFinish    StepAction = "finish"
+)
+
+// StepOutput is the payload of step.end: the messages the step appends to
+// the conversation and what comes next (Request for ActionComplete,
+// HostCalls for ActionHostTools, Finish for ActionFinish); State comes back
+// in the next step's input.
+type StepOutput struct {
+	Append    []chat.Message  `json:"append"`
+	Action    StepAction      `json:"action"`
+	Request   *chat.Request   `json:"request,omitempty"`
+	HostCalls []ToolCall      `json:"host_calls,omitempty"`
+	Finish    *Finish         `json:"finish,omitempty"`
+	State     json.RawMessage `json:"state,omitempty"`
 }

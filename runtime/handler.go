@@ -14,6 +14,7 @@ import (
 	"github.com/bulkhead-dev/bulkhead/hostcall"
 	"github.com/bulkhead-dev/bulkhead/providers"
 	"github.com/bulkhead-dev/bulkhead/sessions"
+	"github.com/rs/zerolog"
 )
 
 // run is the host side of one agent run: it serves the guest's host calls
@@ -37,77 +38,57 @@ type run struct {
 	toolBudget, toolGrace time.Duration
 	stop                  context.CancelCauseFunc
 
-	mu       sync.Mutex
-	turn     int // model calls so far
-	result   RunResult
-	finished bool
-	llmErr   error // first provider failure, reported as the run's error
-	pending  map[string]*ToolCall
-	watches  map[string]*time.Timer // running built-in tool calls by id
+	log zerolog.Logger
+
+	mu         sync.Mutex
+	turn       int    // model calls so far
+	answeredBy string // the model that answered the last turn, for the transcript
+	result     RunResult
+	stepIn     *hostcall.StepInput  // the input of the step in progress
+	stepOut    *hostcall.StepOutput // its output, once step.end came
+	pending    map[string]*ToolCall
+	watches    map[string]*time.Timer // running built-in tool calls by id
 }
 
 // ErrToolTimeout is wrapped by the error of a run whose guest was stopped
 // because a built-in tool call ran past its budget and grace.
 var ErrToolTimeout = errors.New("built-in tool call overran its time budget")
 
-// hostTool is a tool served by tool.call: tc names the call, input is the
-// model's arguments.
+// hostTool is a tool the host serves for a step's host_calls: tc names the
+// call, input is the model's arguments.
 type hostTool func(ctx context.Context, tc ToolContext, input json.RawMessage) (text string, isError bool)
 
-// HandleHostCall implements wasmhost.Handler.
+// HandleHostCall implements wasmhost.Handler for the step the run is in:
+// step.begin answers the step's input, step.end takes its output, and
+// event.emit reports the built-in tools' progress.
 func (r *run) HandleHostCall(ctx context.Context, method string, payload []byte) ([]byte, error) {
 	switch method {
-	case hostcall.MethodRunStart:
-		msgs := append(append([]chat.Message(nil), r.history...), r.message)
-		return json.Marshal(hostcall.RunStart{
-			Model: r.model, System: r.system, Messages: msgs, Cursor: len(r.history),
-			MaxTurns: r.maxTurns, HostTools: r.toolSpecs, ToolBudgetMs: r.toolBudget.Milliseconds(),
-		})
-	case hostcall.MethodLLMComplete:
-		var req chat.Request
-		if err := decode(payload, &req); err != nil {
+	case hostcall.MethodStepBegin:
+		r.mu.Lock()
+		in := r.stepIn
+		r.mu.Unlock()
+		if in == nil {
+			return nil, hostcall.Errorf(hostcall.Failed, "no step in progress")
+		}
+		return json.Marshal(in)
+	case hostcall.MethodStepEnd:
+		var out hostcall.StepOutput
+		if err := decode(payload, &out); err != nil {
 			return nil, err
 		}
-		return r.complete(ctx, req)
-	case hostcall.MethodTranscriptAppend:
-		var a hostcall.Append
-		if err := decode(payload, &a); err != nil {
-			return nil, err
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.stepOut != nil {
+			return nil, hostcall.Errorf(hostcall.BadRequest, "step.end called twice")
 		}
-		if err := r.store.Append(r.sessionID, r.model, a.Messages...); err != nil {
-			return nil, fmt.Errorf("transcript: %w", err)
-		}
+		r.stepOut = &out
 		return []byte("{}"), nil
-	case hostcall.MethodToolCall:
-		var c hostcall.ToolCall
-		if err := decode(payload, &c); err != nil {
-			return nil, err
-		}
-		tool, ok := r.tools[c.Name]
-		if !ok {
-			return nil, hostcall.Errorf(hostcall.Failed, "unknown tool %q", c.Name)
-		}
-		text, isErr := tool(ctx, ToolContext{WorkspaceID: r.workspaceID, SessionID: r.sessionID, CallID: c.ID}, c.Input)
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		return json.Marshal(hostcall.ToolResult{Text: capResult(text, DefaultToolResultBytes), IsError: isErr})
 	case hostcall.MethodEventEmit:
 		var ev hostcall.Event
 		if err := decode(payload, &ev); err != nil {
 			return nil, err
 		}
 		r.toolEvent(ev)
-		return []byte("{}"), nil
-	case hostcall.MethodRunFinish:
-		var f hostcall.Finish
-		if err := decode(payload, &f); err != nil {
-			return nil, err
-		}
-		r.mu.Lock()
-		r.result.Response, r.result.Turns, r.result.Reason = f.Response, f.Turns, f.Reason
-		r.finished = true
-		r.mu.Unlock()
 		return []byte("{}"), nil
 	}
 	return nil, hostcall.Errorf(hostcall.UnknownMethod, "no method %q", method)
@@ -116,7 +97,7 @@ func (r *run) HandleHostCall(ctx context.Context, method string, payload []byte)
 // complete makes one model turn on the host, streaming text deltas as
 // events. The model and system prompt are the run's, whatever the guest
 // sent: the guest chooses the conversation, not the account it is billed to.
-func (r *run) complete(ctx context.Context, req chat.Request) ([]byte, error) {
+func (r *run) complete(ctx context.Context, req chat.Request) (*chat.Response, error) {
 	req.Model, req.System = r.model, r.system
 	req.Messages = chat.Coalesce(req.Messages)
 	r.mu.Lock()
@@ -128,19 +109,16 @@ func (r *run) complete(ctx context.Context, req chat.Request) ([]byte, error) {
 		r.emit(Event{Type: EventTextDelta, Turn: turn, Text: delta})
 	})
 	if err != nil {
-		r.mu.Lock()
-		if r.llmErr == nil {
-			r.llmErr = err
-		}
-		r.mu.Unlock()
 		return nil, err
 	}
+	answeredBy := cmp.Or(resp.Model, r.model)
 	r.mu.Lock()
 	r.result.Usage = r.result.Usage.Add(resp.Usage)
+	r.answeredBy = answeredBy
 	r.mu.Unlock()
 	usage := resp.Usage
-	r.emit(Event{Type: EventUsage, Turn: turn, Model: cmp.Or(resp.Model, r.model), Usage: &usage})
-	return json.Marshal(resp)
+	r.emit(Event{Type: EventUsage, Turn: turn, Model: answeredBy, Usage: &usage})
+	return resp, nil
 }
 
 // toolEvent records a tool's start or end and forwards it to the caller.

@@ -24,20 +24,16 @@ func (echoLLM) Complete(context.Context, chat.Request, func(string)) (*chat.Resp
 // UnknownMethod.
 func FuzzHandleHostCall(f *testing.F) {
 	seeds := []struct{ method, payload string }{
-		{hostcall.MethodRunStart, `{}`},
-		{hostcall.MethodLLMComplete, `{"messages":[{"role":"user","content":[{"type":"text","text":"hi"}]}]}`},
-		{hostcall.MethodLLMComplete, `{"messages":null}`},
-		{hostcall.MethodTranscriptAppend, `{"messages":[{"role":"assistant","content":[{"type":"text","text":"x"}]}]}`},
-		{hostcall.MethodTranscriptAppend, `{"messages":[{"role":"","content":null}]}`},
-		{hostcall.MethodToolCall, `{"id":"1","name":"echo","input":{"a":1}}`},
-		{hostcall.MethodToolCall, `{"id":"1","name":"nope","input":[]}`},
+		{hostcall.MethodStepBegin, `{}`},
+		{hostcall.MethodStepEnd, `{"append":[{"role":"assistant","content":[{"type":"text","text":"x"}]}],"action":"finish","finish":{"response":"x","reason":"end_turn","turns":1}}`},
+		{hostcall.MethodStepEnd, `{"action":"complete","request":{"messages":null}}`},
+		{hostcall.MethodStepEnd, `{"action":"host_tools","host_calls":[{"id":"1","name":"echo","input":{"a":1}}]}`},
 		{hostcall.MethodEventEmit, `{"type":"tool_start","id":"1","name":"read"}`},
 		{hostcall.MethodEventEmit, `{"type":"tool_end","id":"1","name":"read","result":{"text":"t"}}`},
 		{hostcall.MethodEventEmit, `{"type":"tool_end","id":"zz"}`},
-		{hostcall.MethodRunFinish, `{"response":"r","reason":"end_turn","turns":1}`},
 		{"nope", `{}`},
-		{hostcall.MethodToolCall, `{"id":`},
-		{hostcall.MethodLLMComplete, "\x00\xff"},
+		{hostcall.MethodStepEnd, `{"action":`},
+		{hostcall.MethodStepEnd, "\x00\xff"},
 	}
 	for _, s := range seeds {
 		f.Add(s.method, []byte(s.payload))
@@ -50,7 +46,8 @@ func FuzzHandleHostCall(f *testing.F) {
 		r := &run{
 			sessionID: "fuzz", model: "m", maxTurns: 2, message: chat.UserText("hi"),
 			llm: echoLLM{}, store: store, emit: func(Event) {}, pending: map[string]*ToolCall{},
-			tools: map[string]hostTool{"echo": func(_ context.Context, _ ToolContext, in json.RawMessage) (string, bool) { return string(in), false }},
+			tools:  map[string]hostTool{"echo": func(_ context.Context, _ ToolContext, in json.RawMessage) (string, bool) { return string(in), false }},
+			stepIn: &hostcall.StepInput{Messages: []chat.Message{chat.UserText("hi")}},
 		}
 		out, err := r.HandleHostCall(context.Background(), method, payload)
 		var hc *hostcall.Error

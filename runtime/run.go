@@ -18,7 +18,6 @@ import (
 	"github.com/bulkhead-dev/bulkhead/nsjail"
 	"github.com/bulkhead-dev/bulkhead/providers"
 	"github.com/bulkhead-dev/bulkhead/sessions"
-	"github.com/bulkhead-dev/bulkhead/wasmhost"
 )
 
 // Run runs the agent on req and returns its result. Errors name what
@@ -164,35 +163,25 @@ func (w *Workspace) run(ctx context.Context, req RunRequest, emit func(Event)) (
 		w.p.log.Warn().Str("workspace", w.id).Msg(warning)
 		emit(Event{Type: EventWarning, Text: warning})
 	}
-	err = host.RunAgent(ctx, wasmhost.RunSpec{
-		Workspace: dir,
-		Handler:   r,
-		Limits:    wasmhost.Limits{Timeout: timeout},
-		Stderr:    logWriter{w.p.log},
-	})
+	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
+	defer cancelTimeout()
+	res, err = r.drive(ctx, host, dir, timeout)
 	if mem != nil {
 		w.indexMemory()
 	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	for _, t := range r.watches {
 		t.Stop()
 	}
+	r.mu.Unlock()
 	if cause := context.Cause(ctx); errors.Is(cause, ErrToolTimeout) {
 		return nil, cause
-	}
-	if r.llmErr != nil {
-		return nil, r.llmErr
 	}
 	if err != nil {
 		return nil, err
 	}
-	if !r.finished {
-		return nil, errors.New("agent guest exited without a final answer")
-	}
-	result := r.result
-	result.SessionID = r.sessionID
-	return &result, nil
+	res.SessionID = r.sessionID
+	return res, nil
 }
 
 // runLimits returns the concurrency limits of a run of w; wait queues it
@@ -257,6 +246,7 @@ func (w *Workspace) prepare(req RunRequest, emit func(Event)) (*run, string, err
 	return &run{
 		workspaceID: w.id,
 		sessionID:   sessionID,
+		log:         w.p.log,
 		model:       model,
 		system:      cmp.Or(req.SystemPrompt, w.cfg.SystemPrompt, DefaultSystemPrompt),
 		maxTurns:    maxTurns,

@@ -15,43 +15,45 @@ import (
 	"github.com/bulkhead-dev/bulkhead/hostcall"
 )
 
-// agentRun is a minimal host for the real agent module: one model turn that
-// calls the built-in ls tool, then a final answer naming what ls saw.
+// agentRun is a minimal host for one step of the real agent module: the
+// model's answer calls the built-in ls tool, which the step runs before it
+// asks for the next model turn.
 type agentRun struct {
 	mu       sync.Mutex
 	lsOutput string
-	finish   hostcall.Finish
-	block    bool // llm.complete waits for the run's context to end
+	out      hostcall.StepOutput
+	block    bool // step.begin waits for the run's context to end
 }
 
 func (a *agentRun) HandleHostCall(ctx context.Context, method string, payload []byte) ([]byte, error) {
 	switch method {
-	case hostcall.MethodRunStart:
-		return json.Marshal(hostcall.RunStart{MaxTurns: 3, Messages: []chat.Message{chat.UserText("go")}})
-	case hostcall.MethodLLMComplete:
+	case hostcall.MethodStepBegin:
 		if a.block {
 			<-ctx.Done()
 			return nil, ctx.Err()
 		}
-		var req chat.Request
-		json.Unmarshal(payload, &req)
-		last := req.Messages[len(req.Messages)-1]
-		if last.Role == chat.RoleUser && last.Content[0].Type == chat.BlockToolResult {
+		return json.Marshal(hostcall.StepInput{MaxTurns: 3, Turn: 1, Messages: []chat.Message{chat.UserText("go")},
+			Response: &chat.Response{Message: chat.Message{Role: chat.RoleAssistant, Content: []chat.Block{
+				{Type: chat.BlockToolUse, ID: "1", Name: "ls", Input: json.RawMessage(`{}`)},
+			}}}})
+	case hostcall.MethodEventEmit:
+		var ev hostcall.Event
+		json.Unmarshal(payload, &ev)
+		if ev.Type == hostcall.EventToolEnd {
 			a.mu.Lock()
-			a.lsOutput = last.Content[0].Text
+			a.lsOutput = ev.Result.Text
 			a.mu.Unlock()
-			return json.Marshal(chat.Response{Message: chat.Message{Role: chat.RoleAssistant, Content: []chat.Block{{Type: chat.BlockText, Text: "seen"}}}})
 		}
-		return json.Marshal(chat.Response{Message: chat.Message{Role: chat.RoleAssistant, Content: []chat.Block{
-			{Type: chat.BlockToolUse, ID: "1", Name: "ls", Input: json.RawMessage(`{}`)},
-		}}})
-	case hostcall.MethodRunFinish:
+	case hostcall.MethodStepEnd:
 		a.mu.Lock()
-		json.Unmarshal(payload, &a.finish)
+		json.Unmarshal(payload, &a.out)
 		a.mu.Unlock()
 	}
 	return []byte("{}"), nil
 }
+
+// asked reports whether the step ended asking for the next model turn.
+func (a *agentRun) asked() bool { return a.out.Action == hostcall.ActionComplete }
 
 // TestWarmInstancesServeTheirOwnWorkspace runs more concurrent agent runs
 // than the pool holds; each must see its own workspace only.
@@ -78,7 +80,7 @@ func TestWarmInstancesServeTheirOwnWorkspace(t *testing.T) {
 				errs <- err
 				return
 			}
-			if a.finish.Response != "seen" || !strings.Contains(a.lsOutput, marker) || strings.Count(a.lsOutput, "only-in-run-") != 1 {
+			if !a.asked() || !strings.Contains(a.lsOutput, marker) || strings.Count(a.lsOutput, "only-in-run-") != 1 {
 				errs <- errors.New("run " + marker + " saw " + a.lsOutput)
 			}
 		}()
@@ -110,8 +112,8 @@ func TestWarmInstanceDeadlineAndCancel(t *testing.T) {
 	}
 	// The pool recovers and serves a normal run.
 	a := &agentRun{}
-	if err := h.RunAgent(ctx, RunSpec{Workspace: t.TempDir(), Handler: a}); err != nil || a.finish.Response != "seen" {
-		t.Fatalf("after: err = %v, finish = %+v", err, a.finish)
+	if err := h.RunAgent(ctx, RunSpec{Workspace: t.TempDir(), Handler: a}); err != nil || !a.asked() {
+		t.Fatalf("after: err = %v, output = %+v", err, a.out)
 	}
 }
 
@@ -126,7 +128,7 @@ func TestNoWarmInstances(t *testing.T) {
 		t.Fatal("pool disabled but an instance was ready")
 	}
 	a := &agentRun{}
-	if err := h.RunAgent(ctx, RunSpec{Workspace: t.TempDir(), Handler: a}); err != nil || a.finish.Response != "seen" {
-		t.Fatalf("cold run: err = %v, finish = %+v", err, a.finish)
+	if err := h.RunAgent(ctx, RunSpec{Workspace: t.TempDir(), Handler: a}); err != nil || !a.asked() {
+		t.Fatalf("cold run: err = %v, output = %+v", err, a.out)
 	}
 }

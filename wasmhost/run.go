@@ -19,11 +19,9 @@ import (
 const GuestMountPoint = "/workspace"
 
 // AgentMethods lists the methods of version 1 of the host-call interface
-// that an agent guest may call: every method but hostcall.SkillMethods.
-var AgentMethods = []string{
-	hostcall.MethodRunStart, hostcall.MethodLLMComplete, hostcall.MethodTranscriptAppend,
-	hostcall.MethodToolCall, hostcall.MethodEventEmit, hostcall.MethodRunFinish,
-}
+// that a step of an agent guest may call (docs/hostcall.md, "Step-wise
+// agent guests"); none of hostcall.SkillMethods.
+var AgentMethods = []string{hostcall.MethodStepBegin, hostcall.MethodStepEnd, hostcall.MethodEventEmit}
 
 // RunSpec describes one guest run.
 type RunSpec struct {

@@ -1,8 +1,9 @@
 //go:build wasip1
 
 // Command agent is the bulkhead agent loop as a WASI preview1 module. The
-// host (package wasmhost) instantiates it once per run with the workspace
-// as its only preopen at /workspace; it reaches the host only through the
+// host (package wasmhost) instantiates it once per step of a run
+// (docs/hostcall.md, "Step-wise agent guests") with the workspace as its
+// only preopen at /workspace; it reaches the host only through the
 // host-call interface (package hostcall). Build it with `make wasm`.
 package main
 
@@ -29,7 +30,7 @@ func (t toolbox) SetBudget(d time.Duration) { t.Toolbox.Limits.Budget = d }
 
 func main() {
 	tools := toolbox{&builtin.Toolbox{Root: "/workspace"}}
-	if err := agentloop.Run(guest.Host{}, tools); err != nil {
+	if err := agentloop.Step(guest.Host{}, tools); err != nil {
 		fmt.Fprintln(os.Stderr, "agent:", err)
 		os.Exit(1)
 	}

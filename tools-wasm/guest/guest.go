@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/bulkhead-dev/bulkhead/chat"
 	"github.com/bulkhead-dev/bulkhead/hostcall"
 )
 
@@ -34,48 +33,25 @@ func CallRaw(method string, payload []byte, resp any) error {
 	return nil
 }
 
-// Host implements the agent loop's view of the host over the version 1
-// host calls. Its zero value is ready to use.
+// Host implements the agent loop's view of the host (agentloop.StepHost)
+// over the host calls of step-wise guests. Its zero value is ready to use.
 type Host struct{}
 
-// RunStart calls run.start.
-func (Host) RunStart() (*hostcall.RunStart, error) {
-	var rs hostcall.RunStart
-	if err := Call(hostcall.MethodRunStart, struct{}{}, &rs); err != nil {
+// Begin calls step.begin.
+func (Host) Begin() (*hostcall.StepInput, error) {
+	var in hostcall.StepInput
+	if err := Call(hostcall.MethodStepBegin, struct{}{}, &in); err != nil {
 		return nil, err
 	}
-	return &rs, nil
+	return &in, nil
 }
 
-// Complete calls llm.complete with request, the JSON of a chat.Request.
-func (Host) Complete(request []byte) (*chat.Response, error) {
-	var resp chat.Response
-	if err := CallRaw(hostcall.MethodLLMComplete, request, &resp); err != nil {
-		return nil, err
-	}
-	return &resp, nil
-}
-
-// Append calls transcript.append with messages already encoded as JSON.
-func (Host) Append(msgs []json.RawMessage) error {
-	return CallRaw(hostcall.MethodTranscriptAppend, hostcall.EncodeAppend(msgs), nil)
-}
-
-// CallTool calls tool.call.
-func (Host) CallTool(call hostcall.ToolCall) (*hostcall.ToolResult, error) {
-	var res hostcall.ToolResult
-	if err := Call(hostcall.MethodToolCall, call, &res); err != nil {
-		return nil, err
-	}
-	return &res, nil
+// End calls step.end.
+func (Host) End(out *hostcall.StepOutput) error {
+	return Call(hostcall.MethodStepEnd, out, nil)
 }
 
 // Emit calls event.emit.
 func (Host) Emit(ev hostcall.Event) error {
 	return Call(hostcall.MethodEventEmit, ev, nil)
-}
-
-// Finish calls run.finish.
-func (Host) Finish(f hostcall.Finish) error {
-	return Call(hostcall.MethodRunFinish, f, nil)
 }
