@@ -9,8 +9,6 @@ import (
 
 	"github.com/bulkhead-dev/bulkhead/chat"
 	"github.com/bulkhead-dev/bulkhead/nsjail"
-	"github.com/bulkhead-dev/bulkhead/skillrun"
-	"github.com/bulkhead-dev/bulkhead/skills"
 )
 
 // Limits of the bash tool.
@@ -30,12 +28,12 @@ var bashSpec = chat.Tool{
 		`"required":["command"]}`),
 }
 
-// bashTool returns the bash tool for a run whose /workspace is dir: each
-// call is a fresh jail (package nsjail) that may mount nothing of
-// protected (the platform's own state) but the enabled skills' folders,
-// read-only at /skills/<id>.
-func bashTool(dir string, protected []string, enabled []*skills.Skill) hostTool {
-	binds, expose := skillrun.JailBinds(enabled...)
+// bashTool returns the bash tool of a run: each call is a fresh jail
+// (package nsjail) configured by cfg (the workspace at /workspace, its
+// home, mounts and limits, the enabled skills' folders read-only at
+// /skills/<id>, nothing of the platform's own state), with the model's
+// timeout capped at maxTimeout.
+func bashTool(cfg nsjail.Config, maxTimeout time.Duration) hostTool {
 	return func(ctx context.Context, _ ToolContext, input json.RawMessage) (string, bool) {
 		var in struct {
 			Command string   `json:"command"`
@@ -47,15 +45,17 @@ func bashTool(dir string, protected []string, enabled []*skills.Skill) hostTool 
 		if strings.TrimSpace(in.Command) == "" {
 			return "command is required", true
 		}
-		timeout := DefaultBashTimeout
+		timeout := min(DefaultBashTimeout, maxTimeout)
 		if in.Timeout != nil {
 			if !(*in.Timeout > 0) {
 				return "timeout must be a positive number of seconds", true
 			}
 			// Clamp in seconds first: a huge float overflows a Duration.
-			timeout = time.Duration(min(*in.Timeout, MaxBashTimeout.Seconds()) * float64(time.Second))
+			timeout = time.Duration(min(*in.Timeout, maxTimeout.Seconds()) * float64(time.Second))
 		}
-		res, err := nsjail.Bash(ctx, nsjail.Config{Workspace: dir, ProtectedPaths: protected, Binds: binds, ExposeReadOnly: expose, Timeout: timeout}, in.Command)
+		call := cfg
+		call.Timeout = timeout
+		res, err := nsjail.Bash(ctx, call, in.Command)
 		if err != nil {
 			return "jail failed: " + err.Error(), true
 		}

@@ -36,6 +36,7 @@ type run struct {
 	// far past it the host waits; stop ends the run's guest with a cause
 	// when a call overruns both (see watch).
 	toolBudget, toolGrace time.Duration
+	jail                  JailLimits // the workspace's, tightened by the request
 	stop                  context.CancelCauseFunc
 
 	log zerolog.Logger

@@ -38,6 +38,12 @@ type Options struct {
 	// a run beyond both fails with ErrBusy. Zero: DefaultMaxRuns and
 	// DefaultMaxQueuedRuns; a negative MaxQueuedRuns means no queue.
 	MaxRuns, MaxQueuedRuns int
+	// JailCgroup selects the cgroup hierarchy of every jail (see
+	// nsjail.CgroupMode). Empty means nsjail.CgroupAuto; nsjail.CgroupNone
+	// runs jails without memory, pids and CPU limits, for an ordinary user
+	// on a host without a delegated cgroup v2 subtree (the doctor, bulkhead
+	// sandbox check, says when).
+	JailCgroup nsjail.CgroupMode
 	// CredentialPassphrase unlocks the workspaces' credential vaults
 	// (Workspace.Credentials); the platform keeps a copy, zeroed by
 	// Close. Empty: credentials are unavailable (ErrNoPassphrase), and
@@ -56,9 +62,10 @@ type Platform struct {
 	stateDir string
 	log      zerolog.Logger
 	http     *http.Client
-	idle     time.Duration // Options.ProviderIdleTimeout
-	maxRuns  int           // Options.MaxRuns
-	maxQueue int           // Options.MaxQueuedRuns
+	idle     time.Duration     // Options.ProviderIdleTimeout
+	maxRuns  int               // Options.MaxRuns
+	maxQueue int               // Options.MaxQueuedRuns
+	cgroup   nsjail.CgroupMode // Options.JailCgroup
 	cacheDir string
 
 	hostMu sync.Mutex
@@ -123,6 +130,7 @@ func NewPlatform(opts Options) (*Platform, error) {
 	p := &Platform{stateDir: abs, log: zerolog.Nop(), http: opts.HTTPClient, idle: opts.ProviderIdleTimeout, cacheDir: opts.WasmCacheDir,
 		mem: map[string]*openMemory{}, memDeleting: map[string]bool{}, memOrphans: map[*openMemory]bool{}, maxIdleMem: cmp.Or(max(opts.MaxIdleMemories, 0), DefaultMaxIdleMemories)}
 	p.vaults = newVaults(opts.CredentialPassphrase)
+	p.cgroup = opts.JailCgroup
 	p.maxRuns = cmp.Or(max(opts.MaxRuns, 0), DefaultMaxRuns)
 	p.maxQueue = cmp.Or(opts.MaxQueuedRuns, DefaultMaxQueuedRuns)
 	if p.maxQueue < 0 {

@@ -43,6 +43,9 @@ type RunRequest struct {
 	MaxTurns int
 	// Timeout caps the whole run. Default DefaultRunTimeout.
 	Timeout time.Duration
+	// Jail tightens the workspace's jail limits for this run (each set
+	// field must not exceed the workspace's; see JailLimits).
+	Jail JailLimits
 	// Tools are custom tools served by the host, in Go.
 	Tools []Tool
 	// OnEvent, if set, receives progress events synchronously, in order.

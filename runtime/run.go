@@ -114,6 +114,9 @@ func (w *Workspace) run(ctx context.Context, req RunRequest, emit func(Event)) (
 		return nil, err
 	}
 	defer release()
+	if err := w.ensureData(); err != nil {
+		return nil, err
+	}
 	unlock, err := w.lockSession(ctx, r.sessionID, emit)
 	if err != nil {
 		return nil, err
@@ -141,7 +144,7 @@ func (w *Workspace) run(ctx context.Context, req RunRequest, emit func(Event)) (
 	}
 	enabled, skillErr := w.EnabledSkills()
 	r.system += skillPrompt(enabled)
-	r.tools, r.toolSpecs, err = w.hostTools(req.Tools, dir, mem, enabled)
+	r.tools, r.toolSpecs, err = w.hostTools(req.Tools, dir, r.jail, mem, enabled)
 	if err != nil {
 		return nil, err
 	}
@@ -243,6 +246,10 @@ func (w *Workspace) prepare(req RunRequest, emit func(Event)) (*run, string, err
 	if maxTurns <= 0 {
 		maxTurns = DefaultMaxTurns
 	}
+	jail, err := w.cfg.JailLimits.tighten(req.Jail)
+	if err != nil {
+		return nil, "", err
+	}
 	return &run{
 		workspaceID: w.id,
 		sessionID:   sessionID,
@@ -252,6 +259,8 @@ func (w *Workspace) prepare(req RunRequest, emit func(Event)) (*run, string, err
 		maxTurns:    maxTurns,
 		toolBudget:  cmp.Or(time.Duration(w.cfg.ToolTimeout), DefaultToolTimeout),
 		toolGrace:   ToolTimeoutGrace,
+		jail:        jail,
+		answeredBy:  model,
 		message:     chat.UserText(req.Message),
 		llm:         llm,
 		store:       w.sessions,

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/bulkhead-dev/bulkhead/chat"
 	"github.com/bulkhead-dev/bulkhead/memory"
+	"github.com/bulkhead-dev/bulkhead/skillrun"
 	"github.com/bulkhead-dev/bulkhead/skills"
 	"github.com/rs/zerolog"
 )
@@ -39,8 +41,10 @@ func toolNames(specs []chat.Tool) []string {
 // bash, the skill tools of the enabled skills (none when there are none),
 // the memory tools of the workspace's store mem (none when mem is nil),
 // then the request's custom tools, with their schemas.
-func (w *Workspace) hostTools(custom []Tool, dir string, mem *memory.Store, enabled []*skills.Skill) (map[string]hostTool, []chat.Tool, error) {
-	tools := map[string]hostTool{"bash": bashTool(dir, w.p.protectedPaths(), enabled)}
+func (w *Workspace) hostTools(custom []Tool, dir string, lim JailLimits, mem *memory.Store, enabled []*skills.Skill) (map[string]hostTool, []chat.Tool, error) {
+	skillBinds, expose := skillrun.JailBinds(enabled...)
+	eff := lim.effective()
+	tools := map[string]hostTool{"bash": bashTool(w.jailConfig(dir, lim, skillBinds, expose), time.Duration(eff.MaxBashTimeout))}
 	specs := []chat.Tool{bashSpec}
 	if len(enabled) > 0 {
 		specs = append(specs, w.skillTools(enabled, dir, tools)...)

@@ -1,9 +1,12 @@
 package runtime
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/bulkhead-dev/bulkhead/nsjail"
+	"github.com/bulkhead-dev/bulkhead/quota"
 	"os"
 	"path/filepath"
 	"slices"
@@ -67,8 +70,21 @@ type WorkspaceConfig struct {
 	// with a notice, and a guest whose call overruns it by
 	// ToolTimeoutGrace is stopped, failing the run. Zero:
 	// DefaultToolTimeout.
-	ToolTimeout Duration  `json:"tool_timeout,omitempty"`
-	Created     time.Time `json:"created"`
+	ToolTimeout Duration `json:"tool_timeout,omitempty"`
+	// JailLimits are the limits of the jails of the workspace's runs
+	// (bash, native skills): memory, pids, CPU, the cap on the model's
+	// bash timeout, the /tmp size. Zero fields take nsjail's defaults.
+	JailLimits
+	// DiskQuota, in bytes, bounds what the workspace's files, home and
+	// jails' /tmp hold, enforced by the kernel (package quota: a
+	// loop-mounted ext4 image per workspace; a write past it fails with
+	// ENOSPC inside the jail). Zero: none. A quota is set when the
+	// workspace is created, and may be resized, not added or removed.
+	DiskQuota int64 `json:"disk_quota,omitempty"`
+	// Mounts are host paths every jail of the workspace sees (toolchains,
+	// shared caches), validated as nsjail.Config.Binds are.
+	Mounts  []Mount   `json:"mounts,omitempty"`
+	Created time.Time `json:"created"`
 }
 
 // Defaults of WorkspaceConfig.
@@ -100,8 +116,12 @@ func (c WorkspaceConfig) validate() error {
 		return fmt.Errorf("%w: max queued runs %d must not be negative", ErrInvalidConfig, c.MaxQueuedRuns)
 	case c.ToolTimeout < 0:
 		return fmt.Errorf("%w: tool timeout %s must not be negative", ErrInvalidConfig, time.Duration(c.ToolTimeout))
+	case c.DiskQuota != 0 && (c.DiskQuota < quota.MinLimit || c.DiskQuota > quota.MaxLimit):
+		return fmt.Errorf("%w: disk quota %d bytes: want %d MiB to %d TiB", ErrInvalidConfig, c.DiskQuota, quota.MinLimit>>20, quota.MaxLimit>>40)
+	case len(c.Mounts) > nsjail.MaxBinds:
+		return fmt.Errorf("%w: %d mounts, more than %d", ErrInvalidConfig, len(c.Mounts), nsjail.MaxBinds)
 	}
-	return nil
+	return c.JailLimits.validate()
 }
 
 // Workspace is one tenant: its own directory of config, sessions and files.
@@ -121,7 +141,7 @@ func (w *Workspace) Dir() string { return w.dir }
 
 // FilesDir returns the directory mounted at /workspace when a run names no
 // other: <dir>/files.
-func (w *Workspace) FilesDir() string { return filepath.Join(w.dir, "files") }
+func (w *Workspace) FilesDir() string { return filepath.Join(w.dataDir(), "files") }
 
 // Config returns the workspace's configuration.
 func (w *Workspace) Config() WorkspaceConfig { return w.cfg }
@@ -158,7 +178,12 @@ func (p *Platform) CreateWorkspace(id string, cfg WorkspaceConfig) (*Workspace, 
 		return nil, fmt.Errorf("create workspace %s: %w", id, err)
 	}
 	defer os.RemoveAll(tmp) // a no-op once renamed
-	if err := os.Mkdir(filepath.Join(tmp, "files"), 0o755); err != nil {
+	for _, d := range []string{"files", homeDirName} {
+		if err := os.Mkdir(filepath.Join(tmp, d), 0o755); err != nil {
+			return nil, fmt.Errorf("create workspace %s: %w", id, err)
+		}
+	}
+	if err := p.checkMounts(cfg, tmp); err != nil {
 		return nil, fmt.Errorf("create workspace %s: %w", id, err)
 	}
 	cfg.Created = time.Now().UTC()
@@ -174,7 +199,28 @@ func (p *Platform) CreateWorkspace(id string, cfg WorkspaceConfig) (*Workspace, 
 	if err := atomicfile.SyncDir(root); err != nil {
 		return nil, err
 	}
-	return p.Workspace(id)
+	w, err := p.Workspace(id)
+	if err == nil && cfg.DiskQuota > 0 {
+		if err = w.makeVolume(context.Background()); err != nil {
+			return nil, errors.Join(err, p.DeleteWorkspace(id))
+		}
+	}
+	return w, err
+}
+
+// checkMounts validates cfg's Mounts as nsjail would for a workspace whose
+// directory is dir (files/ and home/ in it), before anything depends on
+// them, so that a bad mount fails when the config is written, not at the
+// first bash call.
+func (p *Platform) checkMounts(cfg WorkspaceConfig, dir string) error {
+	if len(cfg.Mounts) == 0 {
+		return nil
+	}
+	jc := nsjail.Config{Workspace: filepath.Join(dir, "files"), Home: filepath.Join(dir, homeDirName), Binds: binds(cfg.Mounts), ProtectedPaths: p.protectedPaths()}
+	if err := jc.Validate(); err != nil {
+		return fmt.Errorf("%w: mounts: %w", ErrInvalidConfig, err)
+	}
+	return nil
 }
 
 // Workspace opens an existing workspace. It returns ErrWorkspaceNotFound
@@ -217,6 +263,12 @@ func (w *Workspace) SetConfig(cfg WorkspaceConfig) error {
 	}
 	if err := cfg.validate(); err != nil {
 		return fmt.Errorf("workspace %s: %w", w.id, err)
+	}
+	if err := w.p.checkMounts(cfg, w.dataDir()); err != nil {
+		return fmt.Errorf("workspace %s: %w", w.id, err)
+	}
+	if err := w.resizeQuota(cfg.DiskQuota); err != nil {
+		return err
 	}
 	cfg.Created = w.cfg.Created
 	if err := writeConfig(w.dir, cfg); err != nil {
@@ -301,6 +353,9 @@ func (p *Platform) DeleteWorkspace(id string) error {
 	defer resume()
 	p.indexer.stop(id) // indexing a workspace about to go is wasted
 	p.vaults.forget(id)
+	if err := removeVolume(dir); err != nil {
+		return fmt.Errorf("delete workspace %s: %w", id, err)
+	}
 	runs := flock.New(filepath.Join(dir, runsLockName))
 	if ok, err := runs.TryLock(); err != nil {
 		return fmt.Errorf("delete workspace %s: %w", id, err)
