@@ -5,6 +5,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# An ordinary user whose host gives it no delegated cgroup runs the jails
+# without cgroup limits, and is told so; bin/bulkhead sandbox check says
+# what to change to get them.
+if [ "$(id -u)" -ne 0 ] && ! bin/bulkhead sandbox check >/dev/null 2>&1; then
+	if bin/bulkhead sandbox check --cgroup none >/dev/null 2>&1; then
+		echo "== note: no delegated cgroup for $(id -un): the jails run without memory, pids and CPU limits (see bin/bulkhead sandbox check)"
+		export BULKHEAD_JAIL_CGROUP=none
+	else
+		echo "== this host cannot run the jail for $(id -un):" >&2
+		bin/bulkhead sandbox check >&2 || true
+		exit 1
+	fi
+fi
+
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp -r testdata/project "$work/project"

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/bulkhead-dev/bulkhead/runtime"
 	"slices"
 	"strings"
 
@@ -86,3 +87,66 @@ const (
 )
 
 var outputFormats = []string{formatText, formatJSON, formatStreamJSON}
+
+// sizeFlag is a flag holding a size in bytes, written with K, M, G or T
+// (powers of 1024, see parseSize); 0 prints as "0".
+type sizeFlag struct{ v *int64 }
+
+func (f sizeFlag) Set(s string) error {
+	n, err := parseSize(s)
+	if err != nil {
+		return err
+	}
+	*f.v = n
+	return nil
+}
+
+func (f sizeFlag) String() string {
+	if f.v == nil || *f.v == 0 {
+		return "0"
+	}
+	return formatSize(*f.v)
+}
+
+func (f sizeFlag) Type() string { return "size" }
+
+// mountsFlag is a repeatable flag of mounts, each SRC:DST[:ro] (see
+// parseBind).
+type mountsFlag struct{ v *[]runtime.Mount }
+
+func (f mountsFlag) Set(s string) error { return f.Append(s) }
+
+func (f mountsFlag) Append(s string) error {
+	b, err := parseBind(s)
+	if err != nil {
+		return err
+	}
+	*f.v = append(*f.v, runtime.Mount{Source: b.Source, Target: b.Target, ReadOnly: b.ReadOnly})
+	return nil
+}
+
+func (f mountsFlag) Replace(list []string) error {
+	*f.v = nil
+	for _, s := range list {
+		if err := f.Append(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (f mountsFlag) GetSlice() []string {
+	var out []string
+	for _, m := range *f.v {
+		s := m.Source + ":" + m.Target
+		if m.ReadOnly {
+			s += ":ro"
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func (f mountsFlag) String() string { return "[" + strings.Join(f.GetSlice(), ",") + "]" }
+
+func (f mountsFlag) Type() string { return "mounts" }

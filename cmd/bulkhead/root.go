@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/bulkhead-dev/bulkhead/nsjail"
 	"os"
 	"strings"
 	"time"
@@ -11,6 +12,10 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 )
+
+// envJailCgroup selects the cgroup mode of every jail of the platform
+// (auto, v2, v1, none); see nsjail.CgroupMode and bulkhead sandbox check.
+const envJailCgroup = "BULKHEAD_JAIL_CGROUP"
 
 // globals holds the flags every subcommand shares.
 type globals struct {
@@ -157,7 +162,14 @@ func (g *globals) platform() (*runtime.Platform, error) {
 	if err != nil {
 		return nil, err
 	}
-	return runtime.NewPlatform(runtime.Options{StateDir: dir, Logger: &log, CredentialPassphrase: []byte(os.Getenv(envCredentialKey))})
+	cgroup := os.Getenv(envJailCgroup)
+	if cgroup != "" && checkCgroupFlag(cgroup) != nil {
+		return nil, usage(fmt.Errorf("%s=%q is not auto, v2, v1 or none", envJailCgroup, cgroup))
+	}
+	if cgroup == string(nsjail.CgroupNone) {
+		stderr.Warnf("%s=none: the jails have no memory, pids or CPU limit", envJailCgroup)
+	}
+	return runtime.NewPlatform(runtime.Options{StateDir: dir, Logger: &log, CredentialPassphrase: []byte(os.Getenv(envCredentialKey)), JailCgroup: nsjail.CgroupMode(cgroup)})
 }
 
 // openWorkspace opens workspace id of p. With createDefault, the default

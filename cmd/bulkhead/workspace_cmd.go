@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/bulkhead-dev/bulkhead/nsjail"
+	"github.com/bulkhead-dev/bulkhead/quota"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -109,7 +111,12 @@ func newWorkspaceCmd(g *globals) *cobra.Command {
 					return err
 				}
 				d, n := describeWorkspace(ws), len(infos)
-				d.Sessions = &n
+				d.Sessions, d.HomeDir = &n, ws.HomeDir()
+				if u, ok, err := ws.DiskUsage(); err != nil {
+					return err
+				} else if ok {
+					d.Disk = &u
+				}
 				if asJSON {
 					return json.NewEncoder(display(os.Stdout)).Encode(d)
 				}
@@ -118,13 +125,17 @@ func newWorkspaceCmd(g *globals) *cobra.Command {
 				fmt.Fprintf(tw, "id\t%s\n", d.ID)
 				fmt.Fprintf(tw, "directory\t%s\n", d.Dir)
 				fmt.Fprintf(tw, "files\t%s\n", d.FilesDir)
+				fmt.Fprintf(tw, "home\t%s\n", d.HomeDir)
 				fmt.Fprintf(tw, "config\t%s\n", cfgJSON)
+				if d.Disk != nil {
+					fmt.Fprintf(tw, "disk\t%s used of %s (%s free)\n", formatSize(d.Disk.Used), formatSize(d.Disk.Limit), formatSize(d.Disk.Free))
+				}
 				fmt.Fprintf(tw, "sessions\t%d\n", len(infos))
 				return tw.Flush()
 			})
 		},
 	}
-	show.Flags().BoolVar(&asJSON, "json", false, "print a JSON object (id, dir, files_dir, config, sessions)")
+	show.Flags().BoolVar(&asJSON, "json", false, "print a JSON object (id, dir, files_dir, home_dir, config, sessions, disk)")
 	cmd.AddCommand(create, update, list, show, newWorkspaceDeleteCmd(g, completeWorkspace))
 	return cmd
 }
@@ -136,6 +147,8 @@ type workspaceJSON struct {
 	FilesDir string                  `json:"files_dir"`
 	Config   runtime.WorkspaceConfig `json:"config"`
 	Sessions *int                    `json:"sessions,omitempty"` // show only
+	HomeDir  string                  `json:"home_dir,omitempty"` // show only
+	Disk     *quota.Usage            `json:"disk,omitempty"`     // show only, with a disk quota
 }
 
 func describeWorkspace(ws *runtime.Workspace) workspaceJSON {
@@ -158,6 +171,13 @@ func bindConfigFlags(fs *pflag.FlagSet, cfg *runtime.WorkspaceConfig) {
 	fs.StringVar(&cfg.EmbeddingProvider, "embedding-provider", "", "embedding provider for the workspace's memory (openai, gemini, voyage, mistral, ollama; key from its usual variable); default keyword-only")
 	fs.StringVar(&cfg.EmbeddingModel, "embedding-model", "", "embedding model (default: the provider's)")
 	fs.DurationVar((*time.Duration)(&cfg.ToolTimeout), "tool-timeout", 0, "time budget of one built-in file tool call (0: "+runtime.DefaultToolTimeout.String()+")")
+	fs.Var(sizeFlag{&cfg.Memory}, "memory", "memory limit of each jail, e.g. 2G (0: "+formatSize(nsjail.DefaultMemory)+")")
+	fs.IntVar(&cfg.Pids, "pids", 0, fmt.Sprintf("limit on processes and threads of each jail (0: %d)", nsjail.DefaultPids))
+	fs.Float64Var(&cfg.CPU, "cpu", 0, fmt.Sprintf("CPU limit of each jail in cores (0: %g)", nsjail.DefaultCPU))
+	fs.DurationVar((*time.Duration)(&cfg.MaxBashTimeout), "max-bash-timeout", 0, "the longest timeout the model may ask bash for (0: "+runtime.MaxBashTimeout.String()+")")
+	fs.Var(sizeFlag{&cfg.TmpSize}, "tmp-size", "size of each jail's private /tmp (0: "+formatSize(nsjail.DefaultTmpSize)+"; on disk, within the quota, with --disk-quota)")
+	fs.Var(sizeFlag{&cfg.DiskQuota}, "disk-quota", "disk quota of the workspace's files, home and /tmp, e.g. 10G (needs root and loop devices; set at create, resizable)")
+	fs.Var(mountsFlag{&cfg.Mounts}, "mount", "host path SRC every jail sees at DST, read-only with :ro (SRC:DST[:ro]); repeatable")
 }
 
 // completeConfigFlags completes the values of cmd's configuration flags
