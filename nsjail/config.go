@@ -2,10 +2,12 @@ package nsjail
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"regexp"
 	"time"
 )
@@ -189,6 +191,23 @@ type Config struct {
 	// Network selects the network setup; empty means NetworkLoopback.
 	Network Network
 
+	// Egress, when set, is the jail's only way out: the init stage listens
+	// on the jail's 127.0.0.1:EgressPort once loopback is up and hands the
+	// listening socket to the host, where Egress serves it (an HTTP proxy,
+	// such as package egress's) until the jail ends. The command's proxy
+	// variables (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, their lower-case
+	// forms, NO_PROXY) point at it; a program that ignores them has no
+	// network, nor DNS. Nil: loopback only. It needs NetworkLoopback.
+	Egress func(ctx context.Context, l net.Listener)
+
+	// EgressCA is a PEM certificate the jail's programs trust besides the
+	// host's CAs (the egress proxy's, for the hosts it intercepts): it is
+	// written into the jail's /etc/ssl/bulkhead with a bundle of the host's
+	// CAs and it, named by SSL_CERT_FILE, CURL_CA_BUNDLE,
+	// REQUESTS_CA_BUNDLE, GIT_SSL_CAINFO and NODE_EXTRA_CA_CERTS. It is a
+	// public certificate: never a key.
+	EgressCA []byte
+
 	// Timeout is the wall-clock limit of the call, counted from the start of
 	// the jail. When it expires the whole process tree is killed and
 	// Result.TimedOut is set. Zero means DefaultTimeout.
@@ -295,6 +314,12 @@ func (c Config) validateFields() error {
 	case "", CgroupAuto, CgroupV2, CgroupV1, CgroupNone:
 	default:
 		return fmt.Errorf("%w: Cgroup %q is not %q, %q, %q or %q", ErrInvalidConfig, c.Cgroup, CgroupAuto, CgroupV2, CgroupV1, CgroupNone)
+	}
+	if c.Egress != nil && c.Network == NetworkNone {
+		return fmt.Errorf("%w: %w", ErrInvalidConfig, errEgressNetwork)
+	}
+	if len(c.EgressCA) > maxEnvValueLen {
+		return fmt.Errorf("%w: EgressCA is %d bytes, more than %d", ErrInvalidConfig, len(c.EgressCA), maxEnvValueLen)
 	}
 	return c.validateLimits()
 }

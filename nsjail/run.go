@@ -172,7 +172,15 @@ func run(ctx context.Context, cfg Config, argv []string, mounts []resolvedMount,
 		return nil, err
 	}
 	clock.mark("host:prepare")
-	specErr := sendSpec(p.initProc, sp, stdio, trees)
+	if cfg.Egress != nil {
+		sp.ProxyPort = EgressPort
+	}
+	specErr := sendSpec(p.initProc, sp, stdio, trees, cfg.Egress != nil)
+	if cfg.Egress != nil && specErr == nil {
+		egressCtx, stopEgress := context.WithCancel(runCtx)
+		defer stopEgress() // the jail's end stops its proxy and closes the listener
+		go serveEgress(egressCtx, p.spec, cfg.Egress)
+	}
 	closeTrees(trees)
 	stdio.started()
 	waitErr := p.cmd.Wait()
@@ -331,11 +339,12 @@ func newSpec(cfg Config, argv []string) (*stage.Spec, error) {
 	}
 	return &stage.Spec{
 		Argv:     argv,
-		Env:      buildEnv(cfg.Env, homeOf(cfg.Home)),
+		Env:      buildEnv(withEgressEnv(cfg), homeOf(cfg.Home)),
 		Home:     homeOf(cfg.Home),
 		ShmSize:  min(cfg.TmpSize, MaxShmSize),
 		Hostname: cfg.Hostname,
 		Loopback: cfg.Network == NetworkLoopback,
+		ExtraCA:  cfg.EgressCA,
 		TmpSize:  cfg.TmpSize,
 		Root:     root,
 		Rlimits:  rlimitsOf(cfg),

@@ -120,8 +120,21 @@ func socketPair() (*os.File, *os.File, error) {
 // trees as SCM_RIGHTS on its first bytes (see unix(7)), then closes the
 // host's end, which the init stage reads as the end of the spec. A failure
 // means the init stage died first; the caller learns why from the report.
-func sendSpec(p *initProc, sp *stage.Spec, stdio *jailStdio, trees []mountTree) error {
-	defer p.spec.Close()
+//
+// With keep, the host's end is only shut for writing (the spec still ends
+// there) and stays open, for the egress listener the init stage sends
+// back (serveEgress closes it).
+func sendSpec(p *initProc, sp *stage.Spec, stdio *jailStdio, trees []mountTree, keep bool) (err error) {
+	defer func() {
+		if keep && err == nil {
+			if serr := shutWrite(p.spec); serr != nil {
+				err = serr
+				p.spec.Close()
+			}
+			return
+		}
+		p.spec.Close()
+	}()
 	var fds []int
 	for _, f := range []*os.File{stdio.stdin, stdio.stdout, stdio.stderr} {
 		if f != nil {

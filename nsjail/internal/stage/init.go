@@ -92,7 +92,9 @@ func Main() int {
 	syscall.Umask(0o022)
 
 	s, fds, err := ReceiveSpec(SpecFD)
-	syscall.Close(SpecFD)
+	if err != nil || s.ProxyPort == 0 {
+		syscall.Close(SpecFD) // else the net step sends the egress listener on it first
+	}
 	if err != nil {
 		return fail(reportPipe, "spec", err)
 	}

@@ -58,13 +58,39 @@ func setupEtc(s *Spec) error {
 			return err
 		}
 	}
-	if s.Root.Certs == "" {
-		return nil
-	}
 	if err := mkdir(etc + "/ssl"); err != nil {
 		return err
 	}
-	return bindDir(OldRootDir+s.Root.Certs, etc+"/ssl/certs", roFlags|noexec)
+	if s.Root.Certs != "" {
+		if err := bindDir(OldRootDir+s.Root.Certs, etc+"/ssl/certs", roFlags|noexec); err != nil {
+			return err
+		}
+	}
+	return writeExtraCA(s, etc)
+}
+
+// writeExtraCA writes Spec.ExtraCA alone and appended to the host's CA
+// bundle (its certs directory's ca-certificates.crt, when there is one)
+// under /etc/ssl/bulkhead.
+func writeExtraCA(s *Spec, etc string) error {
+	if len(s.ExtraCA) == 0 {
+		return nil
+	}
+	if err := mkdir(etc + "/ssl/bulkhead"); err != nil {
+		return err
+	}
+	var bundle []byte
+	if s.Root.Certs != "" {
+		data, err := os.ReadFile(OldRootDir + s.Root.Certs + "/ca-certificates.crt")
+		if err != nil && !os.IsNotExist(err) {
+			return &layerError{"read the host's CA bundle", err}
+		}
+		bundle = append(data, '\n')
+	}
+	if err := writeEtc(newRootDir+EgressCAFile, s.ExtraCA); err != nil {
+		return err
+	}
+	return writeEtc(newRootDir+EgressBundleFile, append(bundle, s.ExtraCA...))
 }
 
 // writeEtc writes one world-readable file of the synthesized /etc.

@@ -74,7 +74,22 @@ type Spec struct {
 	// Cgroups are the cgroup v1 leaves the init stage moves itself into;
 	// empty with cgroup v2, where clone3 placed it.
 	Cgroups []CgroupJoin
+	// ProxyPort, when not zero, is the port on the jail's 127.0.0.1 where
+	// the init stage listens, once loopback is up, for the host's egress
+	// proxy: it sends the listening socket back on SpecFD (net.go).
+	ProxyPort int
+	// ExtraCA is a PEM certificate the jail's programs trust besides the
+	// host's: the egress proxy's, written to EgressCAFile and, with the
+	// host's bundle, to EgressBundleFile.
+	ExtraCA []byte
 }
+
+// Where a jail finds the egress proxy's CA (Spec.ExtraCA): the certificate
+// alone, and the host's CA bundle with it appended.
+const (
+	EgressCAFile     = "/etc/ssl/bulkhead/egress-ca.pem"
+	EgressBundleFile = "/etc/ssl/bulkhead/ca-bundle.pem"
+)
 
 // CgroupJoin is one cgroup v1 leaf to join.
 type CgroupJoin struct {

@@ -173,6 +173,8 @@ func (s *Spec) Encode() []byte {
 		e.string(c.Tasks)
 		e.string(c.Path)
 	}
+	e.int(int64(s.ProxyPort))
+	e.bytes(s.ExtraCA)
 	return e.buf
 }
 
@@ -209,6 +211,8 @@ func DecodeSpec(data []byte) (*Spec, error) {
 	for n := d.length(3); n > 0 && d.err == nil; n-- {
 		s.Cgroups = append(s.Cgroups, CgroupJoin{Controller: d.string(), Tasks: d.string(), Path: d.string()})
 	}
+	s.ProxyPort = int(d.int())
+	s.ExtraCA = d.bytes()
 	if d.err != nil {
 		return nil, &layerError{"decode spec", d.err}
 	}
@@ -220,6 +224,9 @@ func DecodeSpec(data []byte) (*Spec, error) {
 	}
 	if len(s.Mounts) > MaxMounts {
 		return nil, stageError("decode spec: more than " + itoa(MaxMounts) + " mounts")
+	}
+	if s.ProxyPort < 0 || s.ProxyPort > 65535 {
+		return nil, stageError("decode spec: proxy port " + itoa(s.ProxyPort))
 	}
 	return s, nil
 }
