@@ -198,7 +198,7 @@ type Config struct {
 	// variables (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, their lower-case
 	// forms, NO_PROXY) point at it; a program that ignores them has no
 	// network, nor DNS. Nil: loopback only. It needs NetworkLoopback.
-	Egress func(ctx context.Context, l net.Listener)
+	Egress func(ctx context.Context, l net.Listener) `json:"-"`
 
 	// EgressCA is a PEM certificate the jail's programs trust besides the
 	// host's CAs (the egress proxy's, for the hosts it intercepts): it is
