@@ -95,6 +95,16 @@ func (s *Secrets) Add(entry string, value []byte, hosts []string) (string, error
 	return sec.placeholder, nil
 }
 
+// Len returns how many placeholders s holds.
+func (s *Secrets) Len() int {
+	if s == nil {
+		return 0
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.secrets)
+}
+
 // Close zeroes every value. Requests that still arrive see no secret
 // rules and are tunnelled or refused as if none had been added; a
 // placeholder in them is no longer recognised.

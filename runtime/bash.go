@@ -33,8 +33,11 @@ var bashSpec = chat.Tool{
 // home, mounts and limits, the enabled skills' folders read-only at
 // /skills/<id>, nothing of the platform's own state), with the model's
 // timeout capped at maxTimeout.
-func bashTool(cfg nsjail.Config, maxTimeout time.Duration) hostTool {
-	return func(ctx context.Context, _ ToolContext, input json.RawMessage) (string, bool) {
+//
+// re, the run's network (nil without), adds each call's egress grant and
+// the credentials set for bash, and masks their raw values in the output.
+func bashTool(cfg nsjail.Config, maxTimeout time.Duration, re *runEgress) hostTool {
+	return func(ctx context.Context, tc ToolContext, input json.RawMessage) (string, bool) {
 		var in struct {
 			Command string   `json:"command"`
 			Timeout *float64 `json:"timeout"`
@@ -53,13 +56,17 @@ func bashTool(cfg nsjail.Config, maxTimeout time.Duration) hostTool {
 			// Clamp in seconds first: a huge float overflows a Duration.
 			timeout = time.Duration(min(*in.Timeout, maxTimeout.Seconds()) * float64(time.Second))
 		}
-		call := cfg
+		call := re.bashConfig(cfg, tc.CallID)
 		call.Timeout = timeout
 		res, err := nsjail.Bash(ctx, call, in.Command)
 		if err != nil {
 			return "jail failed: " + err.Error(), true
 		}
-		return formatBash(res, timeout), res.ExitCode != 0 || res.TimedOut
+		out := formatBash(res, timeout)
+		if re != nil && re.mask != nil {
+			out = string(re.mask.Mask([]byte(out)))
+		}
+		return out, res.ExitCode != 0 || res.TimedOut
 	}
 }
 

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"encoding/json"
+	"github.com/bulkhead-dev/bulkhead/egress"
 	"time"
 
 	"github.com/bulkhead-dev/bulkhead/chat"
@@ -31,6 +32,10 @@ const (
 	EventToolStart EventType = "tool_start"
 	// EventToolEnd: Tool holds every field, DurationMs included.
 	EventToolEnd EventType = "tool_end"
+	// EventNetwork: Network is one connection of the run's jails through
+	// the egress proxy: its destination, bytes, and whether it was allowed
+	// or why not.
+	EventNetwork EventType = "network"
 	// EventError: Error says why the run failed.
 	EventError EventType = "error"
 	// EventDone: Result holds the run's result.
@@ -50,12 +55,13 @@ type Event struct {
 	Model     string `json:"model,omitempty"`
 	// Tools names the tools the model is offered, built-in ones first
 	// (EventRunStart only).
-	Tools  []string    `json:"tools,omitempty"`
-	Text   string      `json:"text,omitempty"`
-	Tool   *ToolCall   `json:"tool,omitempty"`
-	Usage  *chat.Usage `json:"usage,omitempty"`
-	Error  string      `json:"error,omitempty"`
-	Result *RunResult  `json:"result,omitempty"`
+	Tools   []string      `json:"tools,omitempty"`
+	Text    string        `json:"text,omitempty"`
+	Tool    *ToolCall     `json:"tool,omitempty"`
+	Usage   *chat.Usage   `json:"usage,omitempty"`
+	Network *egress.Event `json:"network,omitempty"`
+	Error   string        `json:"error,omitempty"`
+	Result  *RunResult    `json:"result,omitempty"`
 }
 
 // String returns the event as JSON.

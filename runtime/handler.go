@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/bulkhead-dev/bulkhead/egress"
 	"slices"
 	"sync"
 	"time"
@@ -21,6 +22,8 @@ import (
 // (wasmhost.Handler) and gathers the result.
 type run struct {
 	workspaceID string
+	runID       string     // names the run in egress events
+	egress      *runEgress // the run's network, nil without
 	sessionID   string
 	model       string
 	system      string
@@ -151,6 +154,24 @@ func (r *run) toolEvent(ev hostcall.Event) {
 		typ = EventToolEnd
 	}
 	r.emit(Event{Type: typ, Turn: turn, Tool: &snapshot})
+}
+
+// networkEvent reports one connection of the run's jails, as the egress
+// proxy logged it, and counts its bytes.
+func (r *run) networkEvent(ev egress.Event) {
+	r.mu.Lock()
+	r.result.Network.Connections++
+	r.result.Network.BytesUp += ev.BytesUp
+	r.result.Network.BytesDown += ev.BytesDown
+	if !ev.Allowed {
+		r.result.Network.Refused++
+	}
+	r.mu.Unlock()
+	r.emit(Event{Type: EventNetwork, Network: &ev})
+	if !ev.Allowed {
+		r.log.Info().Str("workspace", ev.Workspace).Str("run", ev.Run).Str("tool_call", ev.ToolCall).Str("skill", ev.Skill).
+			Str("host", ev.Host).Str("reason", string(ev.Reason)).Msg("egress refused")
+	}
 }
 
 // watch starts the backstop of built-in tool call id: the guest stops a

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bulkhead-dev/bulkhead/egress"
 	"github.com/bulkhead-dev/bulkhead/nsjail"
 	"github.com/bulkhead-dev/bulkhead/skillrun"
 	"github.com/bulkhead-dev/bulkhead/skills"
@@ -38,6 +39,10 @@ type Options struct {
 	// a run beyond both fails with ErrBusy. Zero: DefaultMaxRuns and
 	// DefaultMaxQueuedRuns; a negative MaxQueuedRuns means no queue.
 	MaxRuns, MaxQueuedRuns int
+	// Egress tunes the egress proxy that serves the network of the jails
+	// of workspaces with allowed hosts (WorkspaceConfig.AllowHosts) and of
+	// skills with a network: list.
+	Egress EgressOptions
 	// JailCgroup selects the cgroup hierarchy of every jail (see
 	// nsjail.CgroupMode). Empty means nsjail.CgroupAuto; nsjail.CgroupNone
 	// runs jails without memory, pids and CPU limits, for an ordinary user
@@ -81,6 +86,12 @@ type Platform struct {
 
 	vaults *vaults
 	runs   runRegistry
+
+	egressOpts   EgressOptions
+	egressOnce   sync.Once
+	proxy        *egress.Proxy // egressProxy(), made on first use
+	proxyErr     error
+	egressEvents egressRouter
 
 	skillsOnce sync.Once
 	catalog    *skills.Catalog // Skills(), opened on first use
@@ -131,6 +142,7 @@ func NewPlatform(opts Options) (*Platform, error) {
 		mem: map[string]*openMemory{}, memDeleting: map[string]bool{}, memOrphans: map[*openMemory]bool{}, maxIdleMem: cmp.Or(max(opts.MaxIdleMemories, 0), DefaultMaxIdleMemories)}
 	p.vaults = newVaults(opts.CredentialPassphrase)
 	p.cgroup = opts.JailCgroup
+	p.egressOpts = opts.Egress
 	p.maxRuns = cmp.Or(max(opts.MaxRuns, 0), DefaultMaxRuns)
 	p.maxQueue = cmp.Or(opts.MaxQueuedRuns, DefaultMaxQueuedRuns)
 	if p.maxQueue < 0 {

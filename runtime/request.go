@@ -111,4 +111,15 @@ type RunResult struct {
 	// Turns counts model turns; Reason says why the loop ended.
 	Turns  int                   `json:"turns"`
 	Reason hostcall.FinishReason `json:"reason"`
+	// Network sums the connections of the run's jails through the egress
+	// proxy.
+	Network NetworkUsage `json:"network"`
+}
+
+// NetworkUsage is a run's use of the network.
+type NetworkUsage struct {
+	Connections int   `json:"connections"`
+	Refused     int   `json:"refused,omitempty"`
+	BytesUp     int64 `json:"bytes_up"`
+	BytesDown   int64 `json:"bytes_down"`
 }

@@ -144,7 +144,13 @@ func (w *Workspace) run(ctx context.Context, req RunRequest, emit func(Event)) (
 	}
 	enabled, skillErr := w.EnabledSkills()
 	r.system += skillPrompt(enabled)
-	r.tools, r.toolSpecs, err = w.hostTools(req.Tools, dir, r.jail, mem, enabled)
+	re, err := w.startEgress(r, skillsNeedNetwork(enabled))
+	if err != nil {
+		return nil, err
+	}
+	defer re.close(w.p, r.runID)
+	r.egress = re
+	r.tools, r.toolSpecs, err = w.hostTools(req.Tools, dir, r.jail, re, mem, enabled)
 	if err != nil {
 		return nil, err
 	}
@@ -252,6 +258,7 @@ func (w *Workspace) prepare(req RunRequest, emit func(Event)) (*run, string, err
 	}
 	return &run{
 		workspaceID: w.id,
+		runID:       newRunID(),
 		sessionID:   sessionID,
 		log:         w.p.log,
 		model:       model,

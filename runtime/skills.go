@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/bulkhead-dev/bulkhead/egress"
 	"maps"
+	"net"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -176,7 +178,7 @@ func skillPrompt(list []*skills.Skill) string {
 
 // skillTools adds skill_read and skill_execute for the enabled skills to
 // tools; the specs are returned for the model.
-func (w *Workspace) skillTools(enabled []*skills.Skill, dir string, tools map[string]hostTool) []chat.Tool {
+func (w *Workspace) skillTools(enabled []*skills.Skill, dir string, re *runEgress, tools map[string]hostTool) []chat.Tool {
 	byID := map[string]*skills.Skill{}
 	for _, s := range enabled {
 		byID[s.ID] = s
@@ -211,7 +213,7 @@ func (w *Workspace) skillTools(enabled []*skills.Skill, dir string, tools map[st
 			if problem != "" {
 				return problem, true
 			}
-			return w.executeSkill(ctx, s, in.Params, dir)
+			return w.executeSkill(ctx, s, in.Params, dir, re)
 		}
 		specs = append(specs, skillExecuteSpec)
 	}
@@ -226,12 +228,17 @@ type skillInput struct {
 }
 
 // executeSkill runs skill s with params, injecting the credential entries
-// it declares, and returns the tool result.
-func (w *Workspace) executeSkill(ctx context.Context, s *skills.Skill, params json.RawMessage, dir string) (string, bool) {
+// it declares (placeholders for entries bound to hosts, which the egress
+// proxy swaps on the way to them; raw values, masked in the output,
+// otherwise), with the network of its frontmatter's network: list, and
+// returns the tool result.
+func (w *Workspace) executeSkill(ctx context.Context, s *skills.Skill, params json.RawMessage, dir string, re *runEgress) (string, bool) {
 	if s.Kind == skills.Instruction {
 		return fmt.Sprintf("skill %s has no entry point: read it with skill_read and follow its instructions", s.ID), true
 	}
-	creds, err := w.skillCredentials(s)
+	secrets := egress.NewSecrets()
+	defer secrets.Close()
+	creds, env, err := w.skillCredentials(s, secrets)
 	if err != nil {
 		return "skill could not run: " + err.Error(), true
 	}
@@ -240,42 +247,67 @@ func (w *Workspace) executeSkill(ctx context.Context, s *skills.Skill, params js
 		clearValues(creds)
 		return "skill could not run: " + err.Error(), true
 	}
-	res, err := ex.Execute(ctx, skillrun.Request{
-		Skill: s, Params: params, Credentials: creds, Workspace: dir, ProtectedPaths: w.p.protectedPaths(),
-	})
+	req := skillrun.Request{
+		Skill: s, Params: params, Credentials: creds, Env: env, Workspace: dir,
+		ProtectedPaths: w.p.protectedPaths(), Cgroup: w.p.cgroup,
+	}
+	if len(s.Network) > 0 && s.Kind == skills.Native && re != nil {
+		policy, err := egress.ParsePolicy(s.Network)
+		if err != nil {
+			clearValues(creds)
+			return fmt.Sprintf("skill %s: network: %v", s.ID, err), true
+		}
+		grant := egress.Grant{Skill: s.ID, Policy: policy, Secrets: secrets}
+		req.Egress = func(ctx context.Context, l net.Listener) { re.prun.Serve(ctx, l, grant) }
+		req.EgressCA = re.ca
+	}
+	res, err := ex.Execute(ctx, req)
 	if err != nil {
 		return "skill could not run: " + err.Error(), true
 	}
 	return res.ToolResult()
 }
 
-// skillCredentials decrypts the entries skill s declares into the
-// variables to inject. A declared entry that is missing is an error that
-// names it; values never appear in errors.
-func (w *Workspace) skillCredentials(s *skills.Skill) (map[string][]byte, error) {
-	creds := map[string][]byte{}
+// skillCredentials decrypts the entries skill s declares: entries bound to
+// hosts become placeholders (in env, registered in secrets) when the skill
+// has a network to use them on, the others raw values in creds. A declared
+// entry that is missing is an error that names it; values never appear in
+// errors.
+func (w *Workspace) skillCredentials(s *skills.Skill, secrets *egress.Secrets) (creds map[string][]byte, env map[string]string, err error) {
+	creds, env = map[string][]byte{}, map[string]string{}
 	if len(s.Credentials) == 0 {
-		return creds, nil
+		return creds, env, nil
 	}
 	v, err := w.Credentials()
 	if err != nil {
-		return nil, fmt.Errorf("skill %s declares credentials: %w", s.ID, err)
+		return nil, nil, fmt.Errorf("skill %s declares credentials: %w", s.ID, err)
 	}
+	placeholders := len(s.Network) > 0 && s.Kind == skills.Native
 	for _, name := range s.Credentials {
 		e, err := v.Get(name)
 		if errors.Is(err, vault.ErrNotFound) {
 			clearValues(creds)
-			return nil, fmt.Errorf("skill %s declares credential %q, which workspace %s does not have (bulkhead cred set %s KEY=- --workspace-id %s)", s.ID, name, w.id, name, w.id)
+			return nil, nil, fmt.Errorf("skill %s declares credential %q, which workspace %s does not have (bulkhead cred set %s KEY=- --workspace-id %s)", s.ID, name, w.id, name, w.id)
 		}
 		if err != nil {
 			clearValues(creds)
-			return nil, fmt.Errorf("skill %s: credential %q: %w", s.ID, name, err)
+			return nil, nil, fmt.Errorf("skill %s: credential %q: %w", s.ID, name, err)
 		}
 		for k, val := range e.Values {
+			if placeholders && len(e.Hosts) > 0 {
+				ph, err := secrets.Add(name, val, e.Hosts)
+				clear(val)
+				if err != nil {
+					clearValues(creds)
+					return nil, nil, fmt.Errorf("skill %s: credential %q: %w", s.ID, name, err)
+				}
+				env[k] = ph
+				continue
+			}
 			creds[k] = val
 		}
 	}
-	return creds, nil
+	return creds, env, nil
 }
 
 // clearValues zeroes every value of m.
@@ -283,4 +315,10 @@ func clearValues(m map[string][]byte) {
 	for _, v := range m {
 		clear(v)
 	}
+}
+
+// skillsNeedNetwork reports whether an enabled native skill declares a
+// network: list (WASM skills have no sockets).
+func skillsNeedNetwork(list []*skills.Skill) bool {
+	return slices.ContainsFunc(list, func(s *skills.Skill) bool { return s.Kind == skills.Native && len(s.Network) > 0 })
 }

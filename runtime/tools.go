@@ -41,13 +41,13 @@ func toolNames(specs []chat.Tool) []string {
 // bash, the skill tools of the enabled skills (none when there are none),
 // the memory tools of the workspace's store mem (none when mem is nil),
 // then the request's custom tools, with their schemas.
-func (w *Workspace) hostTools(custom []Tool, dir string, lim JailLimits, mem *memory.Store, enabled []*skills.Skill) (map[string]hostTool, []chat.Tool, error) {
+func (w *Workspace) hostTools(custom []Tool, dir string, lim JailLimits, re *runEgress, mem *memory.Store, enabled []*skills.Skill) (map[string]hostTool, []chat.Tool, error) {
 	skillBinds, expose := skillrun.JailBinds(enabled...)
 	eff := lim.effective()
-	tools := map[string]hostTool{"bash": bashTool(w.jailConfig(dir, lim, skillBinds, expose), time.Duration(eff.MaxBashTimeout))}
+	tools := map[string]hostTool{"bash": bashTool(w.jailConfig(dir, lim, skillBinds, expose), time.Duration(eff.MaxBashTimeout), re)}
 	specs := []chat.Tool{bashSpec}
 	if len(enabled) > 0 {
-		specs = append(specs, w.skillTools(enabled, dir, tools)...)
+		specs = append(specs, w.skillTools(enabled, dir, re, tools)...)
 	}
 	if mem != nil {
 		w.memoryTools(mem, tools)

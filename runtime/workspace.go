@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/bulkhead-dev/bulkhead/egress"
 	"github.com/bulkhead-dev/bulkhead/nsjail"
 	"github.com/bulkhead-dev/bulkhead/quota"
 	"os"
@@ -81,6 +82,12 @@ type WorkspaceConfig struct {
 	// ENOSPC inside the jail). Zero: none. A quota is set when the
 	// workspace is created, and may be resized, not added or removed.
 	DiskQuota int64 `json:"disk_quota,omitempty"`
+	// AllowHosts are the destinations the agent's bash may reach through
+	// the egress proxy (package egress): "host", "*.domain", with an
+	// optional ":port" (default 443 and 80), IP literals and CIDRs. Names
+	// are resolved by the host and checked against internal/netguard.
+	// Empty: no network but the jail's own loopback.
+	AllowHosts []string `json:"allow_hosts,omitempty"`
 	// Mounts are host paths every jail of the workspace sees (toolchains,
 	// shared caches), validated as nsjail.Config.Binds are.
 	Mounts  []Mount   `json:"mounts,omitempty"`
@@ -118,6 +125,8 @@ func (c WorkspaceConfig) validate() error {
 		return fmt.Errorf("%w: tool timeout %s must not be negative", ErrInvalidConfig, time.Duration(c.ToolTimeout))
 	case c.DiskQuota != 0 && (c.DiskQuota < quota.MinLimit || c.DiskQuota > quota.MaxLimit):
 		return fmt.Errorf("%w: disk quota %d bytes: want %d MiB to %d TiB", ErrInvalidConfig, c.DiskQuota, quota.MinLimit>>20, quota.MaxLimit>>40)
+	case len(c.AllowHosts) > 0 && policyErr(c.AllowHosts) != nil:
+		return fmt.Errorf("%w: allowed hosts: %w", ErrInvalidConfig, policyErr(c.AllowHosts))
 	case len(c.Mounts) > nsjail.MaxBinds:
 		return fmt.Errorf("%w: %d mounts, more than %d", ErrInvalidConfig, len(c.Mounts), nsjail.MaxBinds)
 	}
@@ -418,4 +427,10 @@ func (p *Platform) removeGraves(root string) {
 			p.log.Warn().Err(err).Str("path", g).Msg("delete workspace: debris left for the next delete")
 		}
 	}
+}
+
+// policyErr is the error of parsing hosts as an egress policy, or nil.
+func policyErr(hosts []string) error {
+	_, err := egress.ParsePolicy(hosts)
+	return err
 }

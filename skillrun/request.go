@@ -1,6 +1,9 @@
 package skillrun
 
 import (
+	"github.com/bulkhead-dev/bulkhead/nsjail"
+	"net"
+	"context"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -85,6 +88,14 @@ type Request struct {
 	// secret: they are not masked. Names must not collide with a
 	// credential or SKILL_DIR, PWD, TMPDIR.
 	Env map[string]string
+	// Egress and EgressCA give a native skill the network of its
+	// frontmatter's network: list (see nsjail.Config.Egress); nil: loopback
+	// only. WASM skills have no sockets.
+	Egress   func(ctx context.Context, l net.Listener)
+	EgressCA []byte
+	// Cgroup is the cgroup mode of a native skill's jail (the platform's,
+	// see nsjail.CgroupMode); empty means nsjail.CgroupAuto.
+	Cgroup nsjail.CgroupMode
 	// SkillMounts are other skills whose folders the call also sees,
 	// read-only, at /skills/<id>; none by default.
 	SkillMounts []*skills.Skill

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/bulkhead-dev/bulkhead/egress"
 	"github.com/bulkhead-dev/bulkhead/runtime"
 	"slices"
 	"strings"
@@ -150,3 +151,38 @@ func (f mountsFlag) GetSlice() []string {
 func (f mountsFlag) String() string { return "[" + strings.Join(f.GetSlice(), ",") + "]" }
 
 func (f mountsFlag) Type() string { return "mounts" }
+
+// hostsFlag is the repeatable --allow-host flag: destinations the
+// workspace's bash may reach (egress.ParseDestination's syntax); the value
+// "none" clears the list.
+type hostsFlag struct{ v *[]string }
+
+func (f hostsFlag) Set(s string) error { return f.Append(s) }
+
+func (f hostsFlag) Append(s string) error {
+	if s == "none" {
+		*f.v = []string{}
+		return nil
+	}
+	if _, err := egress.ParseDestination(s); err != nil {
+		return err
+	}
+	*f.v = append(*f.v, s)
+	return nil
+}
+
+func (f hostsFlag) Replace(list []string) error {
+	*f.v = nil
+	for _, s := range list {
+		if err := f.Append(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (f hostsFlag) GetSlice() []string { return append([]string(nil), *f.v...) }
+
+func (f hostsFlag) String() string { return "[" + strings.Join(*f.v, ",") + "]" }
+
+func (f hostsFlag) Type() string { return "host[:port]" }

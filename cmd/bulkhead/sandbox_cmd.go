@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/bulkhead-dev/bulkhead/egress"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -146,6 +148,7 @@ type execFlags struct {
 	network   string
 	cgroup    string
 	binds     []string
+	hosts     []string
 }
 
 func newSandboxExecCmd(g *globals) *cobra.Command {
@@ -168,6 +171,16 @@ func newSandboxExecCmd(g *globals) *cobra.Command {
 				fmt.Fprintln(cmd.ErrOrStderr(), "bulkhead: sandbox: warning: --cgroup none: this jail has no memory, pids or CPU limit")
 			}
 			cfg.Stdin, cfg.Stdout, cfg.Stderr = os.Stdin, cmd.OutOrStdout(), cmd.ErrOrStderr()
+			if len(f.hosts) > 0 {
+				stop, err := withEgress(&cfg, f.hosts)
+				if err != nil {
+					fmt.Fprintln(cmd.ErrOrStderr(), "bulkhead: sandbox:", err)
+					os.Exit(exitSetupFailed)
+				}
+				code := runSandbox(cmd.Context(), cfg, args, cmd.ErrOrStderr())
+				stop()
+				os.Exit(code)
+			}
 			os.Exit(runSandbox(cmd.Context(), cfg, args, cmd.ErrOrStderr()))
 			return nil
 		},
@@ -184,6 +197,7 @@ func newSandboxExecCmd(g *globals) *cobra.Command {
 	fl.Float64Var(&f.cpu, "cpu", 0, "CPU limit in cores, e.g. 0.5 (default "+strconv.FormatFloat(nsjail.DefaultCPU, 'g', -1, 64)+")")
 	fl.DurationVar(&f.timeout, "timeout", 0, "wall-clock limit, e.g. 30s (default "+nsjail.DefaultTimeout.String()+")")
 	fl.StringVar(&f.network, "net", string(nsjail.NetworkLoopback), "network: none, or loopback (the jail's own 127.0.0.1 only)")
+	fl.Var(hostsFlag{&f.hosts}, "allow-host", "destination the command may reach through the egress proxy (host, *.domain, IP or CIDR, optional :port); repeatable")
 	fl.StringArrayVar(&f.binds, "bind", nil, "mount host path SRC at DST in the jail, read-write, or read-only with :ro (SRC:DST[:ro]); repeatable")
 	return cmd
 }
@@ -350,4 +364,30 @@ func parseBind(s string) (nsjail.Bind, error) {
 	}
 	b.Source, b.Target = src, parts[1]
 	return b, nil
+}
+
+// withEgress gives cfg's jail the network of the destinations hosts
+// through a proxy of this process (package egress), reporting each refused
+// connection on stderr; the returned function ends it.
+func withEgress(cfg *nsjail.Config, hosts []string) (func(), error) {
+	policy, err := egress.ParsePolicy(hosts)
+	if err != nil {
+		return nil, usage(fmt.Errorf("--allow-host: %w", err))
+	}
+	proxy, err := egress.New(egress.Config{OnEvent: func(ev egress.Event) {
+		if !ev.Allowed {
+			stderr.Warnf("egress refused %s:%d: %s", ev.Host, ev.Port, ev.Detail)
+		}
+	}})
+	if err != nil {
+		return nil, err
+	}
+	run, err := proxy.StartRun("sandbox", "exec", egress.Limits{})
+	if err != nil {
+		return nil, err
+	}
+	grant := egress.Grant{ToolCall: "exec", Policy: policy}
+	cfg.Egress = func(ctx context.Context, l net.Listener) { run.Serve(ctx, l, grant) }
+	cfg.EgressCA = proxy.CA().CertPEM()
+	return func() { run.Close() }, nil
 }

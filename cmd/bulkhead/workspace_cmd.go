@@ -177,6 +177,7 @@ func bindConfigFlags(fs *pflag.FlagSet, cfg *runtime.WorkspaceConfig) {
 	fs.DurationVar((*time.Duration)(&cfg.MaxBashTimeout), "max-bash-timeout", 0, "the longest timeout the model may ask bash for (0: "+runtime.MaxBashTimeout.String()+")")
 	fs.Var(sizeFlag{&cfg.TmpSize}, "tmp-size", "size of each jail's private /tmp (0: "+formatSize(nsjail.DefaultTmpSize)+"; on disk, within the quota, with --disk-quota)")
 	fs.Var(sizeFlag{&cfg.DiskQuota}, "disk-quota", "disk quota of the workspace's files, home and /tmp, e.g. 10G (needs root and loop devices; set at create, resizable)")
+	fs.Var(hostsFlag{&cfg.AllowHosts}, "allow-host", "destination the agent's bash may reach through the egress proxy: host, *.domain, IP or CIDR, with an optional :port (default 443 and 80); repeatable; none clears the list")
 	fs.Var(mountsFlag{&cfg.Mounts}, "mount", "host path SRC every jail sees at DST, read-only with :ro (SRC:DST[:ro]); repeatable")
 }
 
