@@ -1,11 +1,11 @@
 package skillrun
 
 import (
-	"github.com/bulkhead-dev/bulkhead/nsjail"
-	"net"
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/bulkhead-dev/bulkhead/nsjail"
+	"net"
 	"regexp"
 	"time"
 
