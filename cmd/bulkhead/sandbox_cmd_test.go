@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -202,11 +203,15 @@ func TestSandboxUnprivileged(t *testing.T) {
 	}
 }
 
+// testUsers numbers the users testUser creates, so that parallel tests
+// get their own.
+var testUsers atomic.Int32
+
 // testUser creates an ordinary host user with useradd(8) (a system
 // account without a home), removed with userdel at the end of the test.
 func testUser(t *testing.T) (uid, gid int) {
 	t.Helper()
-	name := fmt.Sprintf("bhcli%d", os.Getpid()%1000000)
+	name := fmt.Sprintf("bhcli%d-%d", os.Getpid()%1000000, testUsers.Add(1))
 	var out []byte
 	var err error
 	for range 20 { // useradd fails while another process holds /etc/passwd's lock
