@@ -41,6 +41,10 @@ type run struct {
 	toolBudget, toolGrace time.Duration
 	jail                  JailLimits // the workspace's, tightened by the request
 	stop                  context.CancelCauseFunc
+	hooks                 hookChain
+	parentRunID           string // the run whose subagent call started this one
+	depth                 int    // subagent levels above this run
+	appended              int    // messages the run added to its transcript
 
 	log zerolog.Logger
 
@@ -52,6 +56,20 @@ type run struct {
 	stepOut    *hostcall.StepOutput // its output, once step.end came
 	pending    map[string]*ToolCall
 	watches    map[string]*time.Timer // running built-in tool calls by id
+	// decisions are the before_tool_call verdicts on the calls of the
+	// model's last answer, by call id; rewrites the outputs of built-in
+	// calls of the step in progress that after_tool_call hooks changed.
+	decisions map[string]hostcall.ToolDecision
+	rewrites  map[string]ToolOutput
+}
+
+// hookRun returns the identity of the run for a hook payload, with its
+// usage so far.
+func (r *run) hookRun() HookRun {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return HookRun{WorkspaceID: r.workspaceID, SessionID: r.sessionID, RunID: r.runID,
+		ParentRunID: r.parentRunID, Depth: r.depth, Usage: r.result.Usage}
 }
 
 // ErrToolTimeout is wrapped by the error of a run whose guest was stopped
@@ -91,6 +109,9 @@ func (r *run) HandleHostCall(ctx context.Context, method string, payload []byte)
 		var ev hostcall.Event
 		if err := decode(payload, &ev); err != nil {
 			return nil, err
+		}
+		if ev.Type == hostcall.EventToolEnd && ev.Result != nil {
+			r.afterBuiltin(ctx, &ev)
 		}
 		r.toolEvent(ev)
 		return []byte("{}"), nil

@@ -35,6 +35,7 @@ func (r *run) drive(ctx context.Context, host *wasmhost.Host, dir string, timeou
 		if err := checkStep(&in, out); err != nil {
 			return nil, fmt.Errorf("agent guest: %w", err)
 		}
+		r.applyRewrites(out)
 		if len(out.Append) > 0 {
 			// The run's new user message rides with the first answer: a
 			// run whose first model call fails leaves the transcript as it
@@ -43,6 +44,7 @@ func (r *run) drive(ctx context.Context, host *wasmhost.Host, dir string, timeou
 				return nil, fmt.Errorf("transcript: %w", err)
 			}
 			conv = append(conv, out.Append...)
+			r.appended += len(conv) - persisted
 			persisted = len(conv)
 		}
 		next := hostcall.StepInput{
@@ -57,11 +59,14 @@ func (r *run) drive(ctx context.Context, host *wasmhost.Host, dir string, timeou
 			res.Response, res.Turns, res.Reason = out.Finish.Response, out.Finish.Turns, out.Finish.Reason
 			return &res, nil
 		case hostcall.ActionComplete:
-			resp, err := r.complete(ctx, *out.Request)
+			req := *out.Request
+			req.Messages = conv // the host's copy: hooks may have changed results
+			resp, err := r.complete(ctx, req)
 			if err != nil {
 				return nil, r.failure(ctx, timeout, err)
 			}
 			next.Turn, next.Response = in.Turn+1, resp
+			next.Decisions = r.decide(ctx, resp.Message)
 		case hostcall.ActionHostTools:
 			next.HostResults = r.hostCalls(ctx, out.HostCalls)
 			if err := ctx.Err(); err != nil {
@@ -110,8 +115,11 @@ func (r *run) failure(ctx context.Context, timeout time.Duration, err error) err
 func (r *run) hostCalls(ctx context.Context, calls []hostcall.ToolCall) []hostcall.HostResult {
 	results := make([]hostcall.HostResult, 0, len(calls))
 	for _, c := range calls {
+		if d := r.decision(c.ID); len(d.Input) > 0 {
+			c.Input = d.Input // the guest passes them on too; the host's copy rules
+		}
 		r.toolEvent(hostcall.Event{Type: hostcall.EventToolStart, ID: c.ID, Name: c.Name, Input: c.Input})
-		res := r.callTool(ctx, c)
+		res := r.hostCall(ctx, c)
 		r.toolEvent(hostcall.Event{Type: hostcall.EventToolEnd, ID: c.ID, Name: c.Name, Result: &res})
 		results = append(results, hostcall.HostResult{ToolUseID: c.ID, Text: res.Text, IsError: res.IsError})
 	}
@@ -127,7 +135,7 @@ func (r *run) callTool(ctx context.Context, c hostcall.ToolCall) hostcall.ToolRe
 	if ctx.Err() != nil {
 		return hostcall.ToolResult{Text: "not run: the run was stopped", IsError: true}
 	}
-	text, isErr := tool(ctx, ToolContext{WorkspaceID: r.workspaceID, SessionID: r.sessionID, CallID: c.ID}, c.Input)
+	text, isErr := tool(ctx, ToolContext{WorkspaceID: r.workspaceID, SessionID: r.sessionID, RunID: r.runID, CallID: c.ID}, c.Input)
 	return hostcall.ToolResult{Text: capResult(text, DefaultToolResultBytes), IsError: isErr}
 }
 

@@ -58,6 +58,9 @@ type Options struct {
 	// keeps open while no run uses them; see Workspace.Memory. Zero or
 	// negative: DefaultMaxIdleMemories.
 	MaxIdleMemories int
+	// HookTimeout bounds one call of a lifecycle hook (see Hooks). Zero:
+	// DefaultHookTimeout.
+	HookTimeout time.Duration
 }
 
 // Platform is the root of a state directory: it creates, opens, lists and
@@ -99,6 +102,10 @@ type Platform struct {
 	execMu     sync.Mutex
 	executor   *skillrun.Executor // skillExecutor(), made on first use
 	indexer    indexer
+
+	ext          extensions        // the platform's hooks and tools
+	workspaceExt extensionRegistry // each workspace's
+	hookTimeout  time.Duration     // Options.HookTimeout
 	closeOnce  sync.Once
 	closeErr   error
 }
@@ -142,6 +149,7 @@ func NewPlatform(opts Options) (*Platform, error) {
 		mem: map[string]*openMemory{}, memDeleting: map[string]bool{}, memOrphans: map[*openMemory]bool{}, maxIdleMem: cmp.Or(max(opts.MaxIdleMemories, 0), DefaultMaxIdleMemories)}
 	p.vaults = newVaults(opts.CredentialPassphrase)
 	p.cgroup = opts.JailCgroup
+	p.hookTimeout = cmp.Or(max(opts.HookTimeout, 0), DefaultHookTimeout)
 	p.egressOpts = opts.Egress
 	p.maxRuns = cmp.Or(max(opts.MaxRuns, 0), DefaultMaxRuns)
 	p.maxQueue = cmp.Or(opts.MaxQueuedRuns, DefaultMaxQueuedRuns)

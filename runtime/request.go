@@ -57,18 +57,34 @@ type RunRequest struct {
 // receives the run's context, the call's identity and the model's
 // arguments (a JSON object) and returns the text the model sees. An error
 // is shown to the model as an error result; it does not fail the run.
-// NewTool builds one from a typed Go function.
+// NewTool builds one from a typed Go function. Tools are registered per
+// run (RunRequest.Tools), per workspace (Workspace.RegisterTool) or per
+// platform (Platform.RegisterTool).
+//
+// # Notes
+//
+//   - Run's context ends with the run or after Timeout (default
+//     DefaultCustomToolTimeout); the call then ends with an error result
+//     saying so. A Run that ignores its context keeps its goroutine until
+//     it returns: tools are trusted code, not isolated.
+//   - A tool's result is cut at DefaultToolResultBytes like any other.
 type Tool struct {
 	Name        string
 	Description string
 	Parameters  json.RawMessage
 	Run         func(ctx context.Context, tc ToolContext, input json.RawMessage) (string, error)
+	// Timeout bounds one call. Zero: DefaultCustomToolTimeout.
+	Timeout time.Duration
 }
+
+// DefaultCustomToolTimeout is the default Tool.Timeout.
+const DefaultCustomToolTimeout = 2 * time.Minute
 
 // ToolContext identifies one call of a custom tool.
 type ToolContext struct {
 	WorkspaceID string
 	SessionID   string
+	RunID       string
 	// CallID is the model's id of the tool call (toolu_…, call_…).
 	CallID string
 }

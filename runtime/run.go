@@ -105,6 +105,14 @@ func (w *Workspace) run(ctx context.Context, req RunRequest, emit func(Event)) (
 	if err != nil {
 		return nil, err
 	}
+	added, err := r.hooks.agentStart(ctx, AgentStartEvent{HookRun: r.hookRun(), Message: req.Message, SystemPrompt: r.system, Model: r.model})
+	if err != nil {
+		return nil, err
+	}
+	r.system += added
+	defer func() {
+		r.hooks.agentEnd(context.WithoutCancel(ctx), AgentEndEvent{HookRun: r.hookRun(), Result: res, Err: err})
+	}()
 	timeout := req.Timeout
 	if timeout <= 0 {
 		timeout = DefaultRunTimeout
@@ -136,6 +144,10 @@ func (w *Workspace) run(ctx context.Context, req RunRequest, emit func(Event)) (
 		history = append(history, fix)
 	}
 	r.history = history
+	r.hooks.sessionStart(ctx, SessionHookEvent{HookRun: r.hookRun(), New: len(history) == 0, Messages: len(history)})
+	defer func() {
+		r.hooks.sessionEnd(context.WithoutCancel(ctx), SessionHookEvent{HookRun: r.hookRun(), New: len(history) == 0, Messages: len(history) + r.appended})
+	}()
 	// Memory that cannot be opened (a damaged or refused database) never
 	// fails a run: it goes without.
 	mem, releaseMem, memErr := w.pooledMemory() // the run holds the workspace (Acquire above)
@@ -150,7 +162,7 @@ func (w *Workspace) run(ctx context.Context, req RunRequest, emit func(Event)) (
 	}
 	defer re.close(w.p, r.runID)
 	r.egress = re
-	r.tools, r.toolSpecs, err = w.hostTools(req.Tools, dir, r.jail, re, mem, enabled)
+	r.tools, r.toolSpecs, err = w.hostTools(w.customTools(req.Tools), dir, r.jail, re, mem, enabled)
 	if err != nil {
 		return nil, err
 	}
@@ -191,6 +203,25 @@ func (w *Workspace) run(ctx context.Context, req RunRequest, emit func(Event)) (
 	}
 	res.SessionID = r.sessionID
 	return res, nil
+}
+
+// hookChain returns the hooks of a run of w: the platform's, then w's.
+func (w *Workspace) hookChain() hookChain {
+	c := hookChain{sets: []*Hooks{&w.p.ext.hooks}, timeout: w.p.hookTimeout, log: w.p.log}
+	if e := w.p.workspaceExt.peek(w.id); e != nil {
+		c.sets = append(c.sets, &e.hooks)
+	}
+	return c
+}
+
+// customTools returns the custom tools of a run of w with the request's
+// tools: the platform's, w's, then the request's (see customTools).
+func (w *Workspace) customTools(request []Tool) []Tool {
+	var own []Tool
+	if e := w.p.workspaceExt.peek(w.id); e != nil {
+		own = e.tools.list()
+	}
+	return customTools(w.p.ext.tools.list(), own, request)
 }
 
 // runLimits returns the concurrency limits of a run of w; wait queues it
@@ -273,6 +304,7 @@ func (w *Workspace) prepare(req RunRequest, emit func(Event)) (*run, string, err
 		store:       w.sessions,
 		emit:        emit,
 		pending:     map[string]*ToolCall{},
+		hooks:       w.hookChain(),
 	}, dir, nil
 }
 

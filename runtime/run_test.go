@@ -186,7 +186,7 @@ func TestCustomHostTool(t *testing.T) {
 	if got := res.ToolCalls[2]; !got.IsError || !strings.Contains(got.Output, "invalid arguments for weather") {
 		t.Errorf("call 2 = %+v", got)
 	}
-	if len(seen) != 2 || seen[0] != (ToolContext{WorkspaceID: "w", SessionID: "s1", CallID: res.ToolCalls[0].ID}) {
+	if len(seen) != 2 || seen[0].RunID == "" || seen[0] != (ToolContext{WorkspaceID: "w", SessionID: "s1", RunID: seen[0].RunID, CallID: res.ToolCalls[0].ID}) {
 		t.Errorf("tool contexts %+v", seen)
 	}
 	if names := srv.Requests()[0].ToolNames(); !contains(names, "weather") || !contains(names, "bash") || !contains(names, "read") {
@@ -209,7 +209,7 @@ func TestCustomHostTool(t *testing.T) {
 func TestCustomToolNameClash(t *testing.T) {
 	ws := newTestWorkspace(t, newTestPlatform(t), "w")
 	_, err := ws.Run(bg, RunRequest{Message: "x", LLM: unusedLLM{}, Tools: []Tool{{Name: "read", Run: func(context.Context, ToolContext, json.RawMessage) (string, error) { return "", nil }}}})
-	if err == nil || !strings.Contains(err.Error(), "already taken") {
+	if err == nil || !strings.Contains(err.Error(), "taken by a built-in tool") {
 		t.Fatalf("err = %v", err)
 	}
 }

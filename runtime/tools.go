@@ -1,10 +1,13 @@
 package runtime
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/bulkhead-dev/bulkhead/chat"
@@ -54,30 +57,32 @@ func (w *Workspace) hostTools(custom []Tool, dir string, lim JailLimits, re *run
 		specs = append(specs, memory.ToolSpecs()...)
 	}
 	for _, t := range custom {
-		if t.Name == "" || t.Run == nil {
-			return nil, nil, fmt.Errorf("custom tool %q: needs a name and a Run function", t.Name)
+		if err := checkTool(t); err != nil {
+			return nil, nil, err
 		}
-		if builtinNames[t.Name] || tools[t.Name] != nil {
+		if tools[t.Name] != nil {
 			return nil, nil, fmt.Errorf("custom tool %q: name already taken", t.Name)
 		}
-		params := t.Parameters
-		if len(params) == 0 {
-			params = json.RawMessage(`{"type":"object","properties":{}}`)
-		}
-		if !json.Valid(params) {
-			return nil, nil, fmt.Errorf("custom tool %q: parameters are not valid JSON", t.Name)
-		}
-		run := t.Run
-		tools[t.Name] = func(ctx context.Context, tc ToolContext, input json.RawMessage) (string, bool) {
-			out, err := run(ctx, tc, input)
-			if err != nil {
-				return err.Error(), true
-			}
-			return out, false
-		}
-		specs = append(specs, chat.Tool{Name: t.Name, Description: t.Description, Parameters: params})
+		tools[t.Name] = customTool(t)
+		specs = append(specs, chat.Tool{Name: t.Name, Description: t.Description, Parameters: toolParams(t)})
 	}
 	return tools, specs, nil
+}
+
+// customTool serves custom tool t within its timeout: an error, a panic
+// or an overrun is an error result.
+func customTool(t Tool) hostTool {
+	timeout := cmp.Or(t.Timeout, DefaultCustomToolTimeout)
+	return func(ctx context.Context, tc ToolContext, input json.RawMessage) (string, bool) {
+		out, err := contain(ctx, timeout, func(ctx context.Context) (string, error) { return t.Run(ctx, tc, input) })
+		if errors.Is(err, errContained) {
+			return fmt.Sprintf("tool %s %s", t.Name, strings.TrimPrefix(err.Error(), errContained.Error()+": ")), true
+		}
+		if err != nil {
+			return err.Error(), true
+		}
+		return out, false
+	}
 }
 
 // logWriter forwards the guest's standard error to the log at debug level.

@@ -387,6 +387,7 @@ func (p *Platform) DeleteWorkspace(id string) error {
 	if err != nil {
 		return fmt.Errorf("delete workspace %s: %w", id, err)
 	}
+	p.workspaceExt.drop(id)
 	p.removeGraves(root)
 	return nil
 }
