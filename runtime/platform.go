@@ -106,8 +106,8 @@ type Platform struct {
 	ext          extensions        // the platform's hooks and tools
 	workspaceExt extensionRegistry // each workspace's
 	hookTimeout  time.Duration     // Options.HookTimeout
-	closeOnce  sync.Once
-	closeErr   error
+	closeOnce    sync.Once
+	closeErr     error
 }
 
 // DefaultStateDir returns $BULKHEAD_STATE_DIR, else $XDG_STATE_HOME/bulkhead,
