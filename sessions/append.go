@@ -29,6 +29,21 @@ import (
 // An error from the index update means the messages are already in the
 // transcript; the next Append or index rebuild counts them.
 func (s *Store) Append(id string, model string, msgs ...chat.Message) error {
+	return s.append(id, "", model, msgs)
+}
+
+// AppendFrom is Append for the session of a subagent that a run of
+// session parent started: parent is recorded in the lines' records (so an
+// index rebuild finds it) and in the index (Info.Parent). Errors as
+// Append, and an invalid parent id.
+func (s *Store) AppendFrom(id, parent, model string, msgs ...chat.Message) error {
+	if err := ids.Validate("session", parent); err != nil {
+		return fmt.Errorf("parent: %w", err)
+	}
+	return s.append(id, parent, model, msgs)
+}
+
+func (s *Store) append(id, parent, model string, msgs []chat.Message) error {
 	if err := ids.Validate("session", id); err != nil {
 		return err
 	}
@@ -38,7 +53,7 @@ func (s *Store) Append(id string, model string, msgs ...chat.Message) error {
 	now := time.Now().UTC()
 	var data []byte
 	for i, m := range msgs {
-		b, err := encodeLine(record{Time: now, Model: model, Message: m}, s.limits.MaxMessageBytes, s.limits.MaxLineBytes)
+		b, err := encodeLine(record{Time: now, Model: model, Parent: parent, Message: m}, s.limits.MaxMessageBytes, s.limits.MaxLineBytes)
 		if err != nil {
 			return fmt.Errorf("append to session %q: message %d: %w", id, i, err)
 		}
@@ -91,6 +106,9 @@ func (s *Store) Append(id string, model string, msgs ...chat.Message) error {
 		}
 		e.Size = post
 		e.Updated = now
+		if e.Parent == "" {
+			e.Parent = parent
+		}
 		if model != "" {
 			e.Model = model
 		}

@@ -195,3 +195,31 @@ func TestAppendNoMessages(t *testing.T) {
 		t.Fatalf("Get after empty Append: %v, want ErrNotFound", err)
 	}
 }
+
+// TestAppendFromLinksParent: a subagent's session names its parent in the
+// index, and an index rebuilt from the transcripts finds it again.
+func TestAppendFromLinksParent(t *testing.T) {
+	s := newStore(t)
+	mustAppend(t, s, "parent", "m", user("go"))
+	if err := s.AppendFrom("child", "parent", "m", user("task"), assistant("done")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AppendFrom("child", "parent", "m", user("more")); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustGet(t, s, "child"); got.Parent != "parent" || got.Messages != 3 {
+		t.Errorf("child = %+v", got)
+	}
+	if got := mustGet(t, s, "parent"); got.Parent != "" {
+		t.Errorf("parent = %+v", got)
+	}
+	if err := os.Remove(s.indexPath()); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustGet(t, s, "child"); got.Parent != "parent" {
+		t.Errorf("after an index rebuild, child = %+v", got)
+	}
+	if err := s.AppendFrom("child", "../x", "m", user("x")); err == nil {
+		t.Error("an invalid parent id was accepted")
+	}
+}

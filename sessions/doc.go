@@ -24,6 +24,10 @@
 //
 //	{"v":1,"time":"2025-01-02T03:04:05.123456789Z","model":"m","message":{"role":"user","content":[...]}}
 //
+// The lines of a subagent's session (AppendFrom) also carry "parent", the
+// id of the session whose run started it; the index keeps it as
+// Info.Parent.
+//
 // Readers accept unknown fields in a version 1 record, so fields can be added
 // without a version change. A record with a higher version is never skipped
 // or truncated: Load reports it as corruption and Append refuses to write

@@ -29,6 +29,7 @@ type indexFile struct {
 // transcript to detect a stale count.
 type entry struct {
 	Model    string    `json:"model,omitempty"`
+	Parent   string    `json:"parent,omitempty"`
 	Created  time.Time `json:"created"`
 	Updated  time.Time `json:"updated"`
 	Messages int       `json:"messages"`
@@ -137,7 +138,7 @@ func (s *Store) scanEntry(id string) (entry, error) {
 	if err != nil {
 		return entry{}, fmt.Errorf("%s: %w", f.Name(), err)
 	}
-	e := entry{Model: sum.model, Created: sum.first, Updated: sum.last, Messages: sum.messages, Size: sum.end}
+	e := entry{Model: sum.model, Parent: sum.parent, Created: sum.first, Updated: sum.last, Messages: sum.messages, Size: sum.end}
 	if sum.messages == 0 {
 		e.Created = fi.ModTime().UTC()
 		e.Updated = e.Created

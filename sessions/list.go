@@ -16,6 +16,9 @@ type Info struct {
 	Created  time.Time `json:"created"`         // time of the first message, UTC
 	Updated  time.Time `json:"updated"`         // time of the last message, UTC
 	Messages int       `json:"messages"`        // messages in the transcript
+	// Parent is the session whose run started this one as a subagent
+	// (AppendFrom), empty for others.
+	Parent string `json:"parent,omitempty"`
 }
 
 // List returns every session of the workspace, most recently updated first
@@ -65,5 +68,5 @@ func (s *Store) Get(id string) (Info, error) {
 }
 
 func (e entry) info(id string) Info {
-	return Info{ID: id, Model: e.Model, Created: e.Created, Updated: e.Updated, Messages: e.Messages}
+	return Info{ID: id, Model: e.Model, Parent: e.Parent, Created: e.Created, Updated: e.Updated, Messages: e.Messages}
 }

@@ -78,6 +78,7 @@ type summary struct {
 	messages    int       // valid lines
 	first, last time.Time // times of the first and last valid line
 	model       string    // model of the last valid line naming one
+	parent      string    // parent session named by the first line naming one
 	end         int64     // offset just past the last valid line
 }
 
@@ -105,6 +106,9 @@ func summarize(r io.Reader, maxLine int) (summary, error) {
 		sum.last = rec.Time
 		if rec.Model != "" {
 			sum.model = rec.Model
+		}
+		if sum.parent == "" {
+			sum.parent = rec.Parent
 		}
 		sum.end = l.end()
 	}

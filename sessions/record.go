@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bulkhead-dev/bulkhead/chat"
+	"github.com/bulkhead-dev/bulkhead/internal/ids"
 )
 
 // formatVersion is the transcript record version this package writes and
@@ -21,6 +22,7 @@ var errVersion = errors.New("unsupported transcript format version")
 type record struct {
 	Time    time.Time
 	Model   string
+	Parent  string // the parent session of a subagent's, on its lines
 	Message chat.Message
 }
 
@@ -30,6 +32,7 @@ type encodedRecord struct {
 	V       int             `json:"v"`
 	Time    time.Time       `json:"time"`
 	Model   string          `json:"model,omitempty"`
+	Parent  string          `json:"parent,omitempty"`
 	Message json.RawMessage `json:"message"`
 }
 
@@ -38,6 +41,7 @@ type decodedRecord struct {
 	V       int           `json:"v"`
 	Time    time.Time     `json:"time"`
 	Model   string        `json:"model"`
+	Parent  string        `json:"parent"`
 	Message *chat.Message `json:"message"`
 }
 
@@ -56,7 +60,7 @@ func encodeLine(r record, maxMessage, maxLine int) ([]byte, error) {
 	if len(msg) > maxMessage {
 		return nil, fmt.Errorf("%w: %d bytes encoded, limit %d", ErrMessageTooLarge, len(msg), maxMessage)
 	}
-	line, err := json.Marshal(encodedRecord{V: formatVersion, Time: r.Time, Model: r.Model, Message: msg})
+	line, err := json.Marshal(encodedRecord{V: formatVersion, Time: r.Time, Model: r.Model, Parent: r.Parent, Message: msg})
 	if err != nil {
 		return nil, fmt.Errorf("encode transcript line: %w", err)
 	}
@@ -94,7 +98,10 @@ func decodeLine(b []byte) (record, error) {
 	if err := validMessage(*d.Message); err != nil {
 		return record{}, err
 	}
-	return record{Time: d.Time, Model: d.Model, Message: *d.Message}, nil
+	if d.Parent != "" && ids.Validate("session", d.Parent) != nil {
+		return record{}, fmt.Errorf("record names an invalid parent session %q", d.Parent)
+	}
+	return record{Time: d.Time, Model: d.Model, Parent: d.Parent, Message: *d.Message}, nil
 }
 
 // validMessage checks what the transcript format requires of a message: a
