@@ -35,8 +35,9 @@ var bashSpec = chat.Tool{
 // timeout capped at maxTimeout.
 //
 // re, the run's network (nil without), adds each call's egress grant and
-// the credentials set for bash, and masks their raw values in the output.
-func bashTool(cfg nsjail.Config, maxTimeout time.Duration, re *runEgress) hostTool {
+// the credentials set for bash, and masks their raw values in the output;
+// meter counts each jail's usage.
+func bashTool(cfg nsjail.Config, maxTimeout time.Duration, re *runEgress, meter *jailMeter) hostTool {
 	return func(ctx context.Context, tc ToolContext, input json.RawMessage) (string, bool) {
 		var in struct {
 			Command string   `json:"command"`
@@ -62,6 +63,7 @@ func bashTool(cfg nsjail.Config, maxTimeout time.Duration, re *runEgress) hostTo
 		if err != nil {
 			return "jail failed: " + err.Error(), true
 		}
+		meter.add(res.Usage)
 		out := formatBash(res, timeout)
 		if re != nil && re.mask != nil {
 			out = string(re.mask.Mask([]byte(out)))

@@ -9,6 +9,7 @@ import (
 	"github.com/bulkhead-dev/bulkhead/egress"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bulkhead-dev/bulkhead/chat"
@@ -42,9 +43,15 @@ type run struct {
 	jail                  JailLimits // the workspace's, tightened by the request
 	stop                  context.CancelCauseFunc
 	hooks                 hookChain
-	parentRunID           string // the run whose subagent call started this one
-	depth                 int    // subagent levels above this run
-	appended              int    // messages the run added to its transcript
+	parentRunID           string          // the run whose subagent call started this one
+	depth                 int             // subagent levels above this run
+	appended              int             // messages the run added to its transcript
+	parentSession         string          // the parent's session, for a subagent
+	allowed               map[string]bool // the tools a subagent's role allows; nil: all
+	budgets               Budgets         // this run's own, tightened by its request
+	budget                *treeBudget     // its root's, shared with the whole tree
+	meter                 *jailMeter
+	writeBytes            atomic.Int64 // bytes of write and edit calls
 
 	log zerolog.Logger
 
@@ -125,6 +132,9 @@ func (r *run) HandleHostCall(ctx context.Context, method string, payload []byte)
 func (r *run) complete(ctx context.Context, req chat.Request) (*chat.Response, error) {
 	req.Model, req.System = r.model, r.system
 	req.Messages = chat.Coalesce(req.Messages)
+	if r.allowed != nil {
+		req.Tools = slices.DeleteFunc(slices.Clone(req.Tools), func(t chat.Tool) bool { return !r.allows(t.Name) })
+	}
 	r.mu.Lock()
 	r.turn++
 	turn := r.turn
@@ -139,8 +149,10 @@ func (r *run) complete(ctx context.Context, req chat.Request) (*chat.Response, e
 	answeredBy := cmp.Or(resp.Model, r.model)
 	r.mu.Lock()
 	r.result.Usage = r.result.Usage.Add(resp.Usage)
+	r.result.ModelCalls++
 	r.answeredBy = answeredBy
 	r.mu.Unlock()
+	r.budget.addTokens(resp.Usage)
 	usage := resp.Usage
 	r.emit(Event{Type: EventUsage, Turn: turn, Model: answeredBy, Usage: &usage})
 	return resp, nil
@@ -158,6 +170,9 @@ func (r *run) toolEvent(ev hostcall.Event) {
 	case ev.Type == hostcall.EventToolEnd && ok && ev.Result != nil:
 		call.Output, call.IsError = ev.Result.Text, ev.Result.IsError
 		call.DurationMs = time.Since(call.started).Milliseconds()
+		if !call.IsError {
+			r.writeBytes.Add(writtenBytes(call.Name, call.Input))
+		}
 		r.result.ToolCalls = append(r.result.ToolCalls, *call)
 		delete(r.pending, ev.ID)
 		if t := r.watches[ev.ID]; t != nil {
@@ -218,4 +233,23 @@ func decode(payload []byte, v any) error {
 		return hostcall.Errorf(hostcall.BadRequest, "invalid payload: %v", err)
 	}
 	return nil
+}
+
+// writtenBytes is what a successful write or edit call put into a file:
+// write's content, edit's replacement texts; 0 for other tools.
+func writtenBytes(tool string, input json.RawMessage) int64 {
+	var in struct {
+		Content string `json:"content"`
+		Edits   []struct {
+			NewText string `json:"newText"`
+		} `json:"edits"`
+	}
+	if (tool != "write" && tool != "edit") || json.Unmarshal(input, &in) != nil {
+		return 0
+	}
+	n := int64(len(in.Content))
+	for _, e := range in.Edits {
+		n += int64(len(e.NewText))
+	}
+	return n
 }

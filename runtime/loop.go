@@ -40,7 +40,7 @@ func (r *run) drive(ctx context.Context, host *wasmhost.Host, dir string, timeou
 			// The run's new user message rides with the first answer: a
 			// run whose first model call fails leaves the transcript as it
 			// was.
-			if err := r.store.Append(r.sessionID, r.answeredBy, append(conv[persisted:len(conv):len(conv)], out.Append...)...); err != nil {
+			if err := r.persist(append(conv[persisted:len(conv):len(conv)], out.Append...)); err != nil {
 				return nil, fmt.Errorf("transcript: %w", err)
 			}
 			conv = append(conv, out.Append...)
@@ -59,6 +59,9 @@ func (r *run) drive(ctx context.Context, host *wasmhost.Host, dir string, timeou
 			res.Response, res.Turns, res.Reason = out.Finish.Response, out.Finish.Turns, out.Finish.Reason
 			return &res, nil
 		case hostcall.ActionComplete:
+			if reason := r.budget.spent(); reason != "" {
+				return r.finishAt(conv, in.Turn, reason), nil
+			}
 			req := *out.Request
 			req.Messages = conv // the host's copy: hooks may have changed results
 			resp, err := r.complete(ctx, req)
@@ -76,6 +79,31 @@ func (r *run) drive(ctx context.Context, host *wasmhost.Host, dir string, timeou
 		in = next
 	}
 	return nil, errors.New("agent guest: more steps than its turn limit allows")
+}
+
+// persist appends msgs to the run's transcript, linked to its parent's
+// for a subagent.
+func (r *run) persist(msgs []chat.Message) error {
+	if r.parentSession != "" {
+		return r.store.AppendFrom(r.sessionID, r.parentSession, r.answeredBy, msgs...)
+	}
+	return r.store.Append(r.sessionID, r.answeredBy, msgs...)
+}
+
+// finishAt is the result of a run that a spent budget stops before its
+// next model call: the last text the model wrote, and reason.
+func (r *run) finishAt(conv []chat.Message, turns int, reason hostcall.FinishReason) *RunResult {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	res := r.result
+	res.Turns, res.Reason = turns, reason
+	for i := len(conv) - 1; i >= 0; i-- {
+		if conv[i].Role == chat.RoleAssistant {
+			res.Response = conv[i].Text()
+			break
+		}
+	}
+	return &res
 }
 
 // step runs one guest step with input in and returns its output.
@@ -104,11 +132,14 @@ func (r *run) step(ctx context.Context, host *wasmhost.Host, dir string, timeout
 // failure is the run's error for err: the run's time limit, its
 // cancellation, or err itself.
 func (r *run) failure(ctx context.Context, timeout time.Duration, err error) error {
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) && !errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("run exceeded its time limit of %s: %w", timeout, context.DeadlineExceeded)
+	if errors.Is(context.Cause(ctx), errRunTime) {
+		return fmt.Errorf("%w of %s: %w", errRunTime, timeout, context.DeadlineExceeded)
 	}
 	return err
 }
+
+// errRunTime is the cause of a run's context when its max run time ends.
+var errRunTime = errors.New("run exceeded its time budget (max run time)")
 
 // hostCalls serves the host tool calls a step asked for, in order, with
 // their start and end events, and returns their results.

@@ -41,8 +41,13 @@ type RunRequest struct {
 	// MaxTurns caps model turns. Default: workspace config, then
 	// DefaultMaxTurns.
 	MaxTurns int
-	// Timeout caps the whole run. Default DefaultRunTimeout.
-	Timeout time.Duration
+	// Timeout caps the whole run's wall-clock time, MaxTokens its model
+	// tokens and MaxJailCPU its jails' CPU time, subagents included; each
+	// tightens the workspace's budget (see Budgets, which gives the
+	// defaults), never loosens it.
+	Timeout    time.Duration
+	MaxTokens  int64
+	MaxJailCPU time.Duration
 	// Jail tightens the workspace's jail limits for this run (each set
 	// field must not exceed the workspace's; see JailLimits).
 	Jail JailLimits
@@ -50,6 +55,9 @@ type RunRequest struct {
 	Tools []Tool
 	// OnEvent, if set, receives progress events synchronously, in order.
 	OnEvent func(Event)
+
+	// sub is set for the run of a subagent: what it inherits.
+	sub *subagentRun
 }
 
 // Tool is a custom tool served by the host process, as trusted code: the
@@ -114,14 +122,22 @@ type ToolCall struct {
 	started time.Time
 }
 
-// RunResult is the outcome of a run.
+// RunResult is the outcome of a run, with its usage: what a ledger row
+// (Workspace.Usage) records.
 type RunResult struct {
+	// RunID names the run in hook payloads, events, logs and the ledger.
+	RunID string `json:"run_id"`
 	// Response is the model's final answer.
 	Response string `json:"response"`
 	// SessionID names the session the run appended to.
 	SessionID string `json:"session_id"`
-	// Usage sums the tokens of every model turn.
-	Usage chat.Usage `json:"usage"`
+	// Usage sums the tokens of the run's model calls, as the provider
+	// reported them; ModelCalls counts the calls. SubagentUsage sums the
+	// tokens of the subagents it started (theirs and their own
+	// subagents'), each of which is a run of its own.
+	Usage         chat.Usage `json:"usage"`
+	ModelCalls    int        `json:"model_calls"`
+	SubagentUsage chat.Usage `json:"subagent_usage"`
 	// ToolCalls lists the tool calls in the order they ran.
 	ToolCalls []ToolCall `json:"tool_calls"`
 	// Turns counts model turns; Reason says why the loop ended.
@@ -130,6 +146,14 @@ type RunResult struct {
 	// Network sums the connections of the run's jails through the egress
 	// proxy.
 	Network NetworkUsage `json:"network"`
+	// Jail sums the run's jails.
+	Jail JailUsage `json:"jail"`
+	// WriteBytes are the bytes the run's write and edit calls put into
+	// its workspace's files.
+	WriteBytes int64 `json:"write_bytes"`
+	// DurationMs is the run's wall-clock time from admission to its end,
+	// in milliseconds.
+	DurationMs int64 `json:"duration_ms"`
 }
 
 // NetworkUsage is a run's use of the network.

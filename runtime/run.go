@@ -87,7 +87,10 @@ func (w *Workspace) Stream(ctx context.Context, req RunRequest) iter.Seq2[Event,
 }
 
 func (w *Workspace) run(ctx context.Context, req RunRequest, emit func(Event)) (res *RunResult, err error) {
-	ctx, done, err := w.p.runs.begin(ctx, w.id, w.runLimits(true, func() {
+	start := time.Now()
+	// A subagent does not wait for a slot: its parent holds one, and
+	// parents waiting on children that wait on parents would deadlock.
+	ctx, done, err := w.p.runs.begin(ctx, w.id, w.runLimits(req.sub == nil, func() {
 		emit(Event{Type: EventQueued, Text: "waiting for a run slot of workspace " + w.id})
 	}))
 	if err != nil {
@@ -113,10 +116,7 @@ func (w *Workspace) run(ctx context.Context, req RunRequest, emit func(Event)) (
 	defer func() {
 		r.hooks.agentEnd(context.WithoutCancel(ctx), AgentEndEvent{HookRun: r.hookRun(), Result: res, Err: err})
 	}()
-	timeout := req.Timeout
-	if timeout <= 0 {
-		timeout = DefaultRunTimeout
-	}
+	timeout := time.Duration(r.budgets.MaxRunTime)
 	release, err := w.Acquire()
 	if err != nil {
 		return nil, err
@@ -162,7 +162,7 @@ func (w *Workspace) run(ctx context.Context, req RunRequest, emit func(Event)) (
 	}
 	defer re.close(w.p, r.runID)
 	r.egress = re
-	r.tools, r.toolSpecs, err = w.hostTools(w.customTools(req.Tools), dir, r.jail, re, mem, enabled)
+	r.tools, r.toolSpecs, err = w.hostTools(r, w.customTools(req.Tools), dir, re, mem, enabled)
 	if err != nil {
 		return nil, err
 	}
@@ -184,7 +184,7 @@ func (w *Workspace) run(ctx context.Context, req RunRequest, emit func(Event)) (
 		w.p.log.Warn().Str("workspace", w.id).Msg(warning)
 		emit(Event{Type: EventWarning, Text: warning})
 	}
-	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
+	ctx, cancelTimeout := context.WithTimeoutCause(ctx, timeout, errRunTime)
 	defer cancelTimeout()
 	res, err = r.drive(ctx, host, dir, timeout)
 	if mem != nil {
@@ -201,7 +201,10 @@ func (w *Workspace) run(ctx context.Context, req RunRequest, emit func(Event)) (
 	if err != nil {
 		return nil, err
 	}
-	res.SessionID = r.sessionID
+	res.SessionID, res.RunID = r.sessionID, r.runID
+	res.Jail = r.meter.get()
+	res.WriteBytes = r.writeBytes.Load()
+	res.DurationMs = time.Since(start).Milliseconds()
 	return res, nil
 }
 
@@ -255,8 +258,11 @@ func (w *Workspace) prepare(req RunRequest, emit func(Event)) (*run, string, err
 	if strings.TrimSpace(req.Message) == "" {
 		return nil, "", errors.New("no message: a run needs a message")
 	}
-	if req.MaxTurns < 0 {
+	switch {
+	case req.MaxTurns < 0:
 		return nil, "", fmt.Errorf("max turns must not be negative (got %d)", req.MaxTurns)
+	case req.Timeout < 0 || req.MaxTokens < 0 || req.MaxJailCPU < 0:
+		return nil, "", errors.New("timeout, max tokens and max jail CPU must not be negative")
 	}
 	sessionID := req.SessionID
 	if sessionID == "" {
@@ -287,7 +293,7 @@ func (w *Workspace) prepare(req RunRequest, emit func(Event)) (*run, string, err
 	if err != nil {
 		return nil, "", err
 	}
-	return &run{
+	r := &run{
 		workspaceID: w.id,
 		runID:       newRunID(),
 		sessionID:   sessionID,
@@ -305,7 +311,15 @@ func (w *Workspace) prepare(req RunRequest, emit func(Event)) (*run, string, err
 		emit:        emit,
 		pending:     map[string]*ToolCall{},
 		hooks:       w.hookChain(),
-	}, dir, nil
+		budgets:     w.cfg.Budgets.tighten(Budgets{MaxTokens: req.MaxTokens, MaxRunTime: Duration(req.Timeout), MaxJailCPU: Duration(req.MaxJailCPU)}),
+	}
+	r.budget = &treeBudget{limits: r.budgets}
+	if s := req.sub; s != nil {
+		r.parentRunID, r.depth, r.parentSession = s.parent.runID, s.parent.depth+1, s.parent.sessionID
+		r.budget, r.allowed = s.parent.budget, s.allowed
+	}
+	r.meter = &jailMeter{budget: r.budget}
+	return r, dir, nil
 }
 
 // Provider builds the named provider (see providers.Names) with the key and

@@ -178,7 +178,7 @@ func skillPrompt(list []*skills.Skill) string {
 
 // skillTools adds skill_read and skill_execute for the enabled skills to
 // tools; the specs are returned for the model.
-func (w *Workspace) skillTools(enabled []*skills.Skill, dir string, re *runEgress, tools map[string]hostTool) []chat.Tool {
+func (w *Workspace) skillTools(enabled []*skills.Skill, dir string, re *runEgress, meter *jailMeter, tools map[string]hostTool) []chat.Tool {
 	byID := map[string]*skills.Skill{}
 	for _, s := range enabled {
 		byID[s.ID] = s
@@ -213,7 +213,7 @@ func (w *Workspace) skillTools(enabled []*skills.Skill, dir string, re *runEgres
 			if problem != "" {
 				return problem, true
 			}
-			return w.executeSkill(ctx, s, in.Params, dir, re)
+			return w.executeSkill(ctx, s, in.Params, dir, re, meter)
 		}
 		specs = append(specs, skillExecuteSpec)
 	}
@@ -232,7 +232,7 @@ type skillInput struct {
 // proxy swaps on the way to them; raw values, masked in the output,
 // otherwise), with the network of its frontmatter's network: list, and
 // returns the tool result.
-func (w *Workspace) executeSkill(ctx context.Context, s *skills.Skill, params json.RawMessage, dir string, re *runEgress) (string, bool) {
+func (w *Workspace) executeSkill(ctx context.Context, s *skills.Skill, params json.RawMessage, dir string, re *runEgress, meter *jailMeter) (string, bool) {
 	if s.Kind == skills.Instruction {
 		return fmt.Sprintf("skill %s has no entry point: read it with skill_read and follow its instructions", s.ID), true
 	}
@@ -264,6 +264,9 @@ func (w *Workspace) executeSkill(ctx context.Context, s *skills.Skill, params js
 	res, err := ex.Execute(ctx, req)
 	if err != nil {
 		return "skill could not run: " + err.Error(), true
+	}
+	if res.Jail != nil {
+		meter.add(*res.Jail)
 	}
 	return res.ToolResult()
 }

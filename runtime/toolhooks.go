@@ -3,28 +3,40 @@ package runtime
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 
 	"github.com/bulkhead-dev/bulkhead/chat"
 	"github.com/bulkhead-dev/bulkhead/hostcall"
 )
 
-// decide runs the before_tool_call hooks on every call of the model's
-// answer and returns the verdicts that are not a plain allow, by call id,
-// for the step that runs the calls (nil when no such hook is registered:
-// the step then runs its calls without asking). The verdicts are kept to
-// hold the host's own tools to them.
+// decide returns the verdicts on the calls of the model's answer that are
+// not a plain allow, by call id, for the step that runs the calls: every
+// call is denied once a budget is spent, a call to a tool a subagent's
+// role does not allow is denied, and the before_tool_call hooks decide on
+// the others. Nil when there is nothing to decide (no such hook, no
+// narrowed tools, no spent budget): the step then runs its calls without
+// asking. The verdicts are kept to hold the host's own tools to them.
 func (r *run) decide(ctx context.Context, answer chat.Message) map[string]hostcall.ToolDecision {
 	uses := answer.ToolUses()
+	spent, hooks := r.budget.spent(), r.hooks.hasBeforeTool()
 	var decisions map[string]hostcall.ToolDecision
-	if len(uses) > 0 && r.hooks.hasBeforeTool() {
+	if len(uses) > 0 && (spent != "" || hooks || r.allowed != nil) {
 		decisions = map[string]hostcall.ToolDecision{}
 		for _, u := range uses {
 			input := u.Input
 			if len(input) == 0 {
 				input = json.RawMessage("{}")
 			}
-			v := r.hooks.beforeTool(ctx, ToolCallEvent{HookRun: r.hookRun(), CallID: u.ID, Tool: u.Name, Input: input})
+			var v ToolVerdict
+			switch {
+			case spent != "":
+				v.Deny = r.budget.spentNotice(spent)
+			case !r.allows(u.Name):
+				v.Deny = fmt.Sprintf("tool %s is not available to this subagent", u.Name)
+			case hooks:
+				v = r.hooks.beforeTool(ctx, ToolCallEvent{HookRun: r.hookRun(), CallID: u.ID, Tool: u.Name, Input: input})
+			}
 			if v.Deny != "" || len(v.Input) > 0 {
 				decisions[u.ID] = hostcall.ToolDecision{Deny: v.Deny, Input: v.Input}
 			}
@@ -95,6 +107,9 @@ func (r *run) applyRewrites(out *hostcall.StepOutput) {
 func (r *run) hostCall(ctx context.Context, c hostcall.ToolCall) hostcall.ToolResult {
 	if d := r.decision(c.ID); d.Deny != "" {
 		return hostcall.ToolResult{Text: "denied: " + d.Deny, IsError: true}
+	}
+	if reason := r.budget.spent(); reason != "" { // a jail of this turn spent it
+		return hostcall.ToolResult{Text: "not run: " + r.budget.spentNotice(reason), IsError: true}
 	}
 	res := r.callTool(ctx, c)
 	if !r.hooks.hasAfterTool() {

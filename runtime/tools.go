@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -40,21 +41,26 @@ func toolNames(specs []chat.Tool) []string {
 	return names
 }
 
-// hostTools returns the tools served by tool.call for a run mounted at dir:
+// hostTools returns the tools the host serves for run r mounted at dir:
 // bash, the skill tools of the enabled skills (none when there are none),
 // the memory tools of the workspace's store mem (none when mem is nil),
-// then the request's custom tools, with their schemas.
-func (w *Workspace) hostTools(custom []Tool, dir string, lim JailLimits, re *runEgress, mem *memory.Store, enabled []*skills.Skill) (map[string]hostTool, []chat.Tool, error) {
+// subagent when the workspace enables it and r is above the depth limit,
+// then the custom tools, with their schemas; only those r allows.
+func (w *Workspace) hostTools(r *run, custom []Tool, dir string, re *runEgress, mem *memory.Store, enabled []*skills.Skill) (map[string]hostTool, []chat.Tool, error) {
 	skillBinds, expose := skillrun.JailBinds(enabled...)
-	eff := lim.effective()
-	tools := map[string]hostTool{"bash": bashTool(w.jailConfig(dir, lim, skillBinds, expose), time.Duration(eff.MaxBashTimeout), re)}
+	eff := r.jail.effective()
+	tools := map[string]hostTool{"bash": bashTool(w.jailConfig(dir, r.jail, skillBinds, expose), time.Duration(eff.MaxBashTimeout), re, r.meter)}
 	specs := []chat.Tool{bashSpec}
 	if len(enabled) > 0 {
-		specs = append(specs, w.skillTools(enabled, dir, re, tools)...)
+		specs = append(specs, w.skillTools(enabled, dir, re, r.meter, tools)...)
 	}
 	if mem != nil {
 		w.memoryTools(mem, tools)
 		specs = append(specs, memory.ToolSpecs()...)
+	}
+	if r.offersSubagent(w.cfg.Subagents) {
+		tools[ToolSubagent] = w.subagentTool(r, w.cfg.Subagents, dir)
+		specs = append(specs, subagentSpec(w.cfg.Subagents))
 	}
 	for _, t := range custom {
 		if err := checkTool(t); err != nil {
@@ -66,6 +72,8 @@ func (w *Workspace) hostTools(custom []Tool, dir string, lim JailLimits, re *run
 		tools[t.Name] = customTool(t)
 		specs = append(specs, chat.Tool{Name: t.Name, Description: t.Description, Parameters: toolParams(t)})
 	}
+	specs = slices.DeleteFunc(specs, func(s chat.Tool) bool { return !r.allows(s.Name) })
+	maps.DeleteFunc(tools, func(name string, _ hostTool) bool { return !r.allows(name) })
 	return tools, specs, nil
 }
 

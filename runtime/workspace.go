@@ -76,6 +76,12 @@ type WorkspaceConfig struct {
 	// (bash, native skills): memory, pids, CPU, the cap on the model's
 	// bash timeout, the /tmp size. Zero fields take nsjail's defaults.
 	JailLimits
+	// Budgets bound each run of the workspace (tokens, wall time, jail
+	// CPU time), its subagents included.
+	Budgets
+	// Subagents enables the subagent tool, with its depth limit and
+	// roles. Nil: no subagents.
+	Subagents *SubagentConfig `json:"subagents,omitempty"`
 	// DiskQuota, in bytes, bounds what the workspace's files, home and
 	// jails' /tmp hold, enforced by the kernel (package quota: a
 	// loop-mounted ext4 image per workspace; a write past it fails with
@@ -129,6 +135,12 @@ func (c WorkspaceConfig) validate() error {
 		return fmt.Errorf("%w: allowed hosts: %w", ErrInvalidConfig, policyErr(c.AllowHosts))
 	case len(c.Mounts) > nsjail.MaxBinds:
 		return fmt.Errorf("%w: %d mounts, more than %d", ErrInvalidConfig, len(c.Mounts), nsjail.MaxBinds)
+	}
+	if err := c.Budgets.validate(); err != nil {
+		return err
+	}
+	if err := c.Subagents.validate(); err != nil {
+		return err
 	}
 	return c.JailLimits.validate()
 }

@@ -74,6 +74,7 @@ func (e *Executor) runNative(ctx context.Context, c *call) (*Result, error) {
 	}
 	res.ExitCode, res.Signal = jr.ExitCode, jr.Signal
 	res.TimedOut, res.OOMKilled = jr.TimedOut, jr.OOMKilled
+	res.Jail = &jr.Usage
 	res.StdoutTruncated = jr.StdoutTruncated
 	return res, err
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bulkhead-dev/bulkhead/nsjail"
 	"github.com/bulkhead-dev/bulkhead/skills"
 )
 
@@ -43,6 +44,9 @@ type Result struct {
 	Timeout time.Duration
 	// Duration is the wall-clock time of Execute.
 	Duration time.Duration
+	// Jail is the resource usage of a native skill's jail; nil for a
+	// WASM skill, which runs on the host's CPU within its time limit.
+	Jail *nsjail.Usage
 }
 
 // Succeeded reports whether the skill exited with status 0 within its
