@@ -132,14 +132,16 @@ func (r *run) step(ctx context.Context, host *wasmhost.Host, dir string, timeout
 // failure is the run's error for err: the run's time limit, its
 // cancellation, or err itself.
 func (r *run) failure(ctx context.Context, timeout time.Duration, err error) error {
-	if errors.Is(context.Cause(ctx), errRunTime) {
-		return fmt.Errorf("%w of %s: %w", errRunTime, timeout, context.DeadlineExceeded)
+	if errors.Is(context.Cause(ctx), ErrMaxRunTime) {
+		return fmt.Errorf("%w of %s: %w", ErrMaxRunTime, timeout, context.DeadlineExceeded)
 	}
 	return err
 }
 
-// errRunTime is the cause of a run's context when its max run time ends.
-var errRunTime = errors.New("run exceeded its time budget (max run time)")
+// ErrMaxRunTime is wrapped, with context.DeadlineExceeded, by the error
+// of a run stopped by its wall-clock budget (Budgets.MaxRunTime,
+// RunRequest.Timeout).
+var ErrMaxRunTime = errors.New("run exceeded its time budget (max run time)")
 
 // hostCalls serves the host tool calls a step asked for, in order, with
 // their start and end events, and returns their results.

@@ -184,7 +184,7 @@ func (w *Workspace) run(ctx context.Context, req RunRequest, emit func(Event)) (
 		w.p.log.Warn().Str("workspace", w.id).Msg(warning)
 		emit(Event{Type: EventWarning, Text: warning})
 	}
-	ctx, cancelTimeout := context.WithTimeoutCause(ctx, timeout, errRunTime)
+	ctx, cancelTimeout := context.WithTimeoutCause(ctx, timeout, ErrMaxRunTime)
 	defer cancelTimeout()
 	res, err = r.drive(ctx, host, dir, timeout)
 	if mem != nil {

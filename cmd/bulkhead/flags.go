@@ -3,10 +3,12 @@ package main
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
 	"github.com/bulkhead-dev/bulkhead/egress"
 	"github.com/bulkhead-dev/bulkhead/runtime"
-	"slices"
-	"strings"
 
 	"github.com/bulkhead-dev/bulkhead/internal/count"
 	"github.com/bulkhead-dev/bulkhead/internal/ids"
@@ -186,3 +188,113 @@ func (f hostsFlag) GetSlice() []string { return append([]string(nil), *f.v...) }
 func (f hostsFlag) String() string { return "[" + strings.Join(*f.v, ",") + "]" }
 
 func (f hostsFlag) Type() string { return "host[:port]" }
+
+// subagentsFlag is --subagents: it enables (or, =false, disables) the
+// subagent tool, keeping the rest of cfg's subagent settings.
+type subagentsFlag struct{ cfg **runtime.SubagentConfig }
+
+func (f subagentsFlag) Set(s string) error {
+	on, err := strconv.ParseBool(s)
+	if err != nil {
+		return fmt.Errorf("want true or false: %w", err)
+	}
+	subagents(f.cfg).Enabled = on
+	return nil
+}
+
+func (f subagentsFlag) String() string {
+	return strconv.FormatBool(*f.cfg != nil && (*f.cfg).Enabled)
+}
+
+func (f subagentsFlag) Type() string { return "bool" }
+
+// IsBoolFlag lets --subagents stand alone for --subagents=true.
+func (f subagentsFlag) IsBoolFlag() bool { return true }
+
+// subagentDepthFlag is --subagent-depth.
+type subagentDepthFlag struct{ cfg **runtime.SubagentConfig }
+
+func (f subagentDepthFlag) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || n > runtime.MaxSubagentDepth {
+		return fmt.Errorf("want 0 (the default, %d) to %d", runtime.DefaultSubagentDepth, runtime.MaxSubagentDepth)
+	}
+	subagents(f.cfg).MaxDepth = n
+	return nil
+}
+
+func (f subagentDepthFlag) String() string {
+	if *f.cfg == nil {
+		return "0"
+	}
+	return strconv.Itoa((*f.cfg).MaxDepth)
+}
+
+func (f subagentDepthFlag) Type() string { return "int" }
+
+// subagentRolesFlag is --subagent-role NAME=PROMPT (tools false) or
+// --subagent-tools NAME=TOOL,TOOL (tools true), repeatable; NAME= with
+// nothing after it removes the role (or its tool list). It keeps the
+// entries given, which are what applyConfigFlags replays.
+type subagentRolesFlag struct {
+	cfg     **runtime.SubagentConfig
+	tools   bool
+	entries []string
+}
+
+func (f *subagentRolesFlag) Set(s string) error { return f.Append(s) }
+
+func (f *subagentRolesFlag) Append(s string) error {
+	name, value, ok := strings.Cut(s, "=")
+	if !ok || name == "" {
+		return fmt.Errorf("%q: want NAME=VALUE", s)
+	}
+	f.entries = append(f.entries, s)
+	c := subagents(f.cfg)
+	if c.Roles == nil {
+		c.Roles = map[string]runtime.SubagentRole{}
+	}
+	role := c.Roles[name]
+	switch {
+	case f.tools && value == "":
+		role.Tools = nil
+	case f.tools:
+		role.Tools = strings.Split(value, ",")
+	case value == "":
+		delete(c.Roles, name)
+		return nil
+	default:
+		role.SystemPrompt = value
+	}
+	c.Roles[name] = role
+	return nil
+}
+
+// Replace applies list's entries in order, on top of the roles there are.
+func (f *subagentRolesFlag) Replace(list []string) error {
+	for _, s := range list {
+		if err := f.Append(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (f *subagentRolesFlag) GetSlice() []string { return slices.Clone(f.entries) }
+
+func (f *subagentRolesFlag) String() string { return "[" + strings.Join(f.entries, " ") + "]" }
+
+func (f *subagentRolesFlag) Type() string {
+	if f.tools {
+		return "name=tool,..."
+	}
+	return "name=prompt"
+}
+
+// subagents returns *cfg, making it when it is nil.
+func subagents(cfg **runtime.SubagentConfig) *runtime.SubagentConfig {
+	if *cfg == nil {
+		*cfg = &runtime.SubagentConfig{}
+	}
+	return *cfg
+}

@@ -27,7 +27,8 @@ type runFlags struct {
 	session, workspaceID            idFlag
 	workspace, systemPrompt         string
 	maxTurns                        int
-	timeout                         time.Duration
+	timeout, maxJailCPU             time.Duration
+	maxTokens                       int64
 	resume                          bool
 	format                          choiceFlag
 	json, noStream                  bool
@@ -57,9 +58,9 @@ func newRunCmd(g *globals) *cobra.Command {
 			"model's text as it streams and each tool call, the running one with its time. json prints one\n" +
 			"result object; stream-json prints an init object, every event of the run and the result\n" +
 			"object, one JSON object a line (see README.md).\n\n" +
-			"Exit status: 0 when the run finished, 3 when a limit stopped it (--max-turns, --timeout, a\n" +
-			"tool's time budget, the guest's memory), 130 when interrupted (143 for SIGTERM), 2 for usage\n" +
-			"errors, 1 for any other error.",
+			"Exit status: 0 when the run finished, 3 when a limit stopped it (--max-turns, a budget:\n" +
+			"--timeout, --max-tokens, --max-jail-cpu or the workspace's; a tool's time budget, the guest's\n" +
+			"memory), 130 when interrupted (143 for SIGTERM), 2 for usage errors, 1 for any other error.",
 		Args:              cobra.ArbitraryArgs,
 		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -78,7 +79,9 @@ func newRunCmd(g *globals) *cobra.Command {
 	fl.Var(&f.workspaceID, "workspace-id", "workspace (tenant) id")
 	fl.StringVar(&f.systemPrompt, "system-prompt", "", "system prompt (default: the workspace's, else built in)")
 	fl.IntVar(&f.maxTurns, "max-turns", 0, fmt.Sprintf("maximum model turns (default: the workspace's, else %d)", runtime.DefaultMaxTurns))
-	fl.DurationVar(&f.timeout, "timeout", 0, "wall-clock limit of the run (default "+runtime.DefaultRunTimeout.String()+")")
+	fl.DurationVar(&f.timeout, "timeout", 0, "wall-clock budget of the run, subagents included (default: the workspace's, else "+runtime.DefaultRunTimeout.String()+")")
+	fl.Int64Var(&f.maxTokens, "max-tokens", 0, fmt.Sprintf("token budget of the run: prompt plus output tokens of every model call (default: the workspace's, else %d)", runtime.DefaultMaxTokens))
+	fl.DurationVar(&f.maxJailCPU, "max-jail-cpu", 0, "CPU time budget of the run's jails (default: the workspace's, else "+runtime.DefaultMaxJailCPU.String()+")")
 	fl.Var(&f.format, "output-format", "text, json or stream-json")
 	fl.BoolVar(&f.json, "json", false, "same as --output-format stream-json")
 	fl.BoolVar(&f.noStream, "no-stream", false, "ask the provider for whole responses instead of streams")
@@ -109,6 +112,10 @@ func (f *runFlags) check(cmd *cobra.Command) error {
 		return usage(fmt.Errorf("invalid --max-turns %d: want 0 (the default) or more", f.maxTurns))
 	case f.timeout < 0:
 		return usage(fmt.Errorf("invalid --timeout %s: want 0 (the default) or more", f.timeout))
+	case f.maxTokens < 0:
+		return usage(fmt.Errorf("invalid --max-tokens %d: want 0 (the default) or more", f.maxTokens))
+	case f.maxJailCPU < 0:
+		return usage(fmt.Errorf("invalid --max-jail-cpu %s: want 0 (the default) or more", f.maxJailCPU))
 	}
 	if f.json {
 		f.format.value = formatStreamJSON
@@ -151,8 +158,6 @@ func (f *runFlags) prompt(cmd *cobra.Command, args []string, stdin *os.File) (st
 	return text, nil
 }
 
-// errRunTimeout is the cause of a run's context when --timeout ends it.
-var errRunTimeout = errors.New("run timed out")
 
 // interrupted is the cause of a run's context when a signal ends it.
 type interrupted struct{ sig os.Signal }
@@ -188,14 +193,11 @@ func runAgent(cmd *cobra.Command, g *globals, f *runFlags, args []string) error 
 	} else if sessionID == "" {
 		sessionID = runtime.NewSessionID()
 	}
-	timeout := f.timeout
-	if timeout == 0 {
-		timeout = runtime.DefaultRunTimeout
-	}
 	req := runtime.RunRequest{
 		Message: message, SessionID: sessionID, SystemPrompt: f.systemPrompt,
 		Provider: f.provider.value, Model: f.model, APIKey: f.apiKey, BaseURL: f.baseURL,
-		WorkspaceDir: f.workspace, MaxTurns: f.maxTurns, NoStream: f.noStream, Timeout: timeout,
+		WorkspaceDir: f.workspace, MaxTurns: f.maxTurns, NoStream: f.noStream,
+		Timeout: f.timeout, MaxTokens: f.maxTokens, MaxJailCPU: f.maxJailCPU,
 	}
 	if req.LLM, err = cassetteLLM(p, ws, f); err != nil {
 		return err
@@ -219,27 +221,30 @@ func runAgent(cmd *cobra.Command, g *globals, f *runFlags, args []string) error 
 		trace.event(ev)
 		view.event(ev)
 	}
-	runCtx, cancel := context.WithTimeoutCause(trace.observe(ctx), timeout, errRunTimeout)
-	defer cancel()
+	runCtx := trace.observe(ctx)
 	res, err := ws.Run(runCtx, req)
-	err = runOutcome(runCtx, res, err, f, sessionID, timeout)
+	err = runOutcome(runCtx, res, err, sessionID)
 	view.finish(res, err, newSession)
 	return err
 }
 
 // runOutcome turns what ws.Run returned into the command's error: a
 // statusError for a run stopped by a signal, its --timeout or --max-turns.
-func runOutcome(ctx context.Context, res *runtime.RunResult, err error, f *runFlags, sessionID string, timeout time.Duration) error {
+func runOutcome(ctx context.Context, res *runtime.RunResult, err error, sessionID string) error {
 	var sig interrupted
 	switch cause := context.Cause(ctx); {
 	case err == nil && res.Reason == hostcall.FinishMaxTurns:
 		return &statusError{exitLimit, fmt.Errorf("stopped after %s (the --max-turns limit); the work may be unfinished: continue with --session %s", count.Noun(res.Turns, "turn", "turns"), sessionID)}
+	case err == nil && res.Reason == runtime.ReasonTokenBudget:
+		return &statusError{exitLimit, fmt.Errorf("stopped by the run's token budget (--max-tokens or the workspace's); continue with --session %s", sessionID)}
+	case err == nil && res.Reason == runtime.ReasonJailCPUBudget:
+		return &statusError{exitLimit, fmt.Errorf("stopped by the run's jail CPU budget (--max-jail-cpu or the workspace's); continue with --session %s", sessionID)}
 	case err == nil:
 		return nil
 	case errors.As(cause, &sig):
 		return &statusError{exitSignalBase + int(sig.sig.(syscall.Signal)), fmt.Errorf("%v; continue with --session %s", sig, sessionID)}
-	case errors.Is(cause, errRunTimeout):
-		return &statusError{exitLimit, fmt.Errorf("stopped by the run's time limit of %s (--timeout); continue with --session %s", timeout, sessionID)}
+	case errors.Is(err, runtime.ErrMaxRunTime):
+		return &statusError{exitLimit, fmt.Errorf("%v (--timeout or the workspace's); continue with --session %s", err, sessionID)}
 	}
 	return err
 }

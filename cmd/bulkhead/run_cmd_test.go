@@ -225,7 +225,7 @@ func TestRunTimeout(t *testing.T) {
 	defer srv.Close()
 	start := time.Now()
 	r := cli(t, t.TempDir(), fakeEnv(srv), "run", "-m", "go", "--timeout", "1s", "--session", "slow")
-	wantErrorLine(t, r, exitLimit, "stopped by the run's time limit of 1s (--timeout); continue with --session slow")
+	wantErrorLine(t, r, exitLimit, "run exceeded its time budget (max run time) of 1s: context deadline exceeded (--timeout or the workspace's); continue with --session slow")
 	if d := time.Since(start); d > 30*time.Second {
 		t.Errorf("the run took %v", d)
 	}
@@ -323,4 +323,14 @@ func TestVersion(t *testing.T) {
 	if m := regexp.MustCompile(`vcs\.revision=(\w{12})`).FindSubmatch(out); m != nil && !strings.Contains(r.stdout, ", commit "+string(m[1])) {
 		t.Errorf("--version %q lacks the revision %s", r.stdout, m[1])
 	}
+}
+
+// TestRunTokenBudget: a run stopped by --max-tokens exits with exitLimit
+// and names the budget.
+func TestRunTokenBudget(t *testing.T) {
+	srv := fakellm.New(fakellm.Step{Text: "working", ToolCalls: []fakellm.ToolCall{{Name: "ls"}}})
+	defer srv.Close()
+	r := cli(t, t.TempDir(), fakeEnv(srv), "run", "-m", "go", "--max-tokens", "1", "--session", "s")
+	wantErrorLine(t, r, exitLimit, "stopped by the run's token budget (--max-tokens or the workspace's); continue with --session s")
+	wantUsageError(t, cli(t, t.TempDir(), fakeEnv(srv), "run", "-m", "go", "--max-tokens", "-1"), "invalid --max-tokens -1")
 }

@@ -179,6 +179,14 @@ func bindConfigFlags(fs *pflag.FlagSet, cfg *runtime.WorkspaceConfig) {
 	fs.Var(sizeFlag{&cfg.DiskQuota}, "disk-quota", "disk quota of the workspace's files, home and /tmp, e.g. 10G (needs root and loop devices; set at create, resizable)")
 	fs.Var(hostsFlag{&cfg.AllowHosts}, "allow-host", "destination the agent's bash may reach through the egress proxy: host, *.domain, IP or CIDR, with an optional :port (default 443 and 80); repeatable; none clears the list")
 	fs.Var(mountsFlag{&cfg.Mounts}, "mount", "host path SRC every jail sees at DST, read-only with :ro (SRC:DST[:ro]); repeatable")
+	fs.Int64Var(&cfg.MaxTokens, "max-tokens", 0, fmt.Sprintf("token budget of each run, subagents included (0: %d)", runtime.DefaultMaxTokens))
+	fs.DurationVar((*time.Duration)(&cfg.MaxRunTime), "max-run-time", 0, "wall-clock budget of each run (0: "+runtime.DefaultRunTimeout.String()+")")
+	fs.DurationVar((*time.Duration)(&cfg.MaxJailCPU), "max-jail-cpu", 0, "CPU time budget of each run's jails (0: "+runtime.DefaultMaxJailCPU.String()+")")
+	fs.Var(subagentsFlag{&cfg.Subagents}, "subagents", "offer the model the subagent tool (--subagents=false turns it off)")
+	fs.Lookup("subagents").NoOptDefVal = "true"
+	fs.Var(subagentDepthFlag{&cfg.Subagents}, "subagent-depth", fmt.Sprintf("levels of subagents a run may start (0: %d)", runtime.DefaultSubagentDepth))
+	fs.Var(&subagentRolesFlag{cfg: &cfg.Subagents}, "subagent-role", "a subagent role and its system prompt, NAME=PROMPT; NAME= removes it; repeatable")
+	fs.Var(&subagentRolesFlag{cfg: &cfg.Subagents, tools: true}, "subagent-tools", "the tools a role's subagents get, NAME=TOOL,TOOL (default: their parent's); repeatable")
 }
 
 // completeConfigFlags completes the values of cmd's configuration flags

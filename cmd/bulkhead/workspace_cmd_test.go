@@ -98,3 +98,41 @@ func TestWorkspaceDeleteConfirmation(t *testing.T) {
 	}
 	wantOneLineError(t, cli(t, state, nil, "workspace", "delete", "-y", "w"), "workspace not found")
 }
+
+// TestWorkspaceBudgetAndSubagentFlags: budgets and subagent settings are
+// set at create, changed by update (a role removed with NAME=), and a
+// depth out of range is a usage error.
+func TestWorkspaceBudgetAndSubagentFlags(t *testing.T) {
+	state := t.TempDir()
+	if r := cli(t, state, nil, "workspace", "create", "w", "--subagents", "--subagent-role", "reviewer=You review.",
+		"--subagent-tools", "reviewer=read,grep", "--max-tokens", "5000", "--max-run-time", "2m", "--max-jail-cpu", "30s"); r.code != 0 {
+		t.Fatalf("create: %s", r.stderr)
+	}
+	show := func() workspaceJSON {
+		t.Helper()
+		var d workspaceJSON
+		r := cli(t, state, nil, "workspace", "show", "w", "--json")
+		if err := json.Unmarshal([]byte(r.stdout), &d); err != nil {
+			t.Fatalf("show --json: %q: %v", r.stdout, err)
+		}
+		return d
+	}
+	cfg := show().Config
+	s := cfg.Subagents
+	if cfg.MaxTokens != 5000 || time.Duration(cfg.MaxRunTime) != 2*time.Minute || time.Duration(cfg.MaxJailCPU) != 30*time.Second ||
+		s == nil || !s.Enabled || s.Roles["reviewer"].SystemPrompt != "You review." || strings.Join(s.Roles["reviewer"].Tools, ",") != "read,grep" {
+		t.Fatalf("after create: %+v %+v", cfg, s)
+	}
+	if r := cli(t, state, nil, "workspace", "update", "w", "--subagent-depth", "2", "--subagent-role", "extra=Be brief."); r.code != 0 {
+		t.Fatalf("update: %s", r.stderr)
+	}
+	if r := cli(t, state, nil, "workspace", "update", "w", "--subagents=false", "--subagent-role", "reviewer="); r.code != 0 {
+		t.Fatalf("update: %s", r.stderr)
+	}
+	s = show().Config.Subagents
+	if s.Enabled || s.MaxDepth != 2 || len(s.Roles) != 1 || s.Roles["extra"].SystemPrompt != "Be brief." {
+		t.Errorf("after updates: %+v", s)
+	}
+	wantUsageError(t, cli(t, state, nil, "workspace", "update", "w", "--subagent-depth", "99"), `invalid --subagent-depth "99"`)
+	wantUsageError(t, cli(t, state, nil, "workspace", "update", "w", "--subagent-role", "noequals"), `want NAME=VALUE`)
+}
