@@ -158,7 +158,6 @@ func (f *runFlags) prompt(cmd *cobra.Command, args []string, stdin *os.File) (st
 	return text, nil
 }
 
-
 // interrupted is the cause of a run's context when a signal ends it.
 type interrupted struct{ sig os.Signal }
 
