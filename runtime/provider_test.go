@@ -557,7 +557,8 @@ func TestNoKeyLeaks(t *testing.T) {
 	t.Setenv("OPENAI_API_KEY", k3)
 	t.Setenv("OPENAI_API_KEYS", "")
 	t.Setenv("OPENAI_BASE_URL", fallback.OpenAIBaseURL())
-	p, logs := providerPlatform(t, Options{})
+	var dropped []providers.Notice // the platform's notices, after its log
+	p, logs := providerPlatform(t, Options{ProviderHealth: providers.HealthConfig{Notify: func(n providers.Notice) { dropped = append(dropped, n) }}})
 	ws, err := p.CreateWorkspace("w", WorkspaceConfig{Fallbacks: []string{"openai/gpt-test"}})
 	if err != nil {
 		t.Fatal(err)
@@ -586,6 +587,9 @@ func TestNoKeyLeaks(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), providers.Fingerprint(k1)) {
 		t.Error("the dropped key was not logged by its fingerprint")
+	}
+	if len(dropped) != 1 || dropped[0].Kind != providers.NoticeKeyDropped || dropped[0].Key != providers.Fingerprint(k1) || dropped[0].Class != providers.Billing {
+		t.Errorf("the platform's Notify got %+v", dropped)
 	}
 	err = filepath.Walk(p.StateDir(), func(path string, fi os.FileInfo, err error) error {
 		if err != nil || !fi.Mode().IsRegular() {
