@@ -41,15 +41,17 @@ var ErrUnknownTool = errors.New("unknown memory tool")
 var ErrNoWorkspace = errors.New("workspace does not exist")
 
 // ErrUnsafePath is returned by Open and OpenWorkspace for a path they refuse
-// to use: a symbolic link, a file of the wrong type, or a file with more
-// than one hard link, where the store expects its own files.
+// to use: a symbolic link, a file of the wrong type, a file with more than
+// one hard link, or a shared directory, where the store expects its own
+// files.
 //
 // # Notes
 //
-//   - Open checks the database and its companions (memory.db-wal,
-//     memory.db-shm, memory.db-journal), which must be regular files of one
-//     link where they exist; OpenWorkspace also checks the workspace
-//     directory and its memory directory, which must be directories.
+//   - Open checks the database's directory, which must be a directory
+//     without the sticky bit (not one shared by users, such as /tmp), and
+//     the database and its companions (memory.db-wal, memory.db-shm,
+//     memory.db-journal), which must be regular files of one link where
+//     they exist; OpenWorkspace also checks the workspace directory.
 //   - The store never follows a link there, since one could lead to another
 //     workspace's memory: a hard link is another name of the same file,
 //     which may be in another workspace.

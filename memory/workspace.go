@@ -5,8 +5,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-
-	"github.com/bulkhead-dev/bulkhead/memory/internal/dbfile"
 )
 
 // OpenWorkspace opens the memory store of an existing workspace directory
@@ -20,9 +18,7 @@ import (
 //   - It follows no symbolic link from dir down: a linked dir or memory
 //     directory, or a memory directory that is not a directory, is
 //     ErrUnsafePath.
-//   - An existing memory directory of another mode than 0700 is set to 0700
-//     (except on a read-only file system), as Open sets the database's files
-//     to 0600.
+//   - The memory directory is the store's own, which Open makes mode 0700.
 func OpenWorkspace(dir string, opts Options) (*Store, error) {
 	if dir == "" {
 		return nil, errEmptyPath
@@ -35,12 +31,5 @@ func OpenWorkspace(dir string, opts Options) (*Store, error) {
 	case err != nil || !fi.IsDir():
 		return nil, fmt.Errorf("%w: %s", ErrNoWorkspace, dir)
 	}
-	path := DatabasePath(dir)
-	if err := dbfile.CheckDir(filepath.Dir(path)); err != nil {
-		return nil, err
-	}
-	if err := dbfile.RestrictDir(filepath.Dir(path)); err != nil {
-		return nil, fmt.Errorf("open memory store: %w", err)
-	}
-	return Open(path, opts)
+	return Open(DatabasePath(dir), opts)
 }
