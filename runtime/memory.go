@@ -4,12 +4,34 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
-	"path/filepath"
 
 	"github.com/bulkhead-dev/bulkhead/memory"
 	"github.com/bulkhead-dev/bulkhead/memory/embedding"
 )
+
+// openStore opens the workspace's memory database, <dir>/memory/memory.db,
+// with opts. Errors: ErrWorkspaceNotFound when the workspace's directory
+// is gone; memory.ErrUnsafePath when it is a symbolic link (which could
+// lead to another workspace's memory) or not a directory: memory.Open
+// checks from memory/ down, the runtime the workspace's directory; those
+// of memory.Open.
+func (w *Workspace) openStore(opts memory.Options) (*memory.Store, error) {
+	fi, err := os.Lstat(w.dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("%w: %s", ErrWorkspaceNotFound, w.id)
+	case err != nil:
+		return nil, err
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return nil, fmt.Errorf("%w: %s is a symbolic link", memory.ErrUnsafePath, w.dir)
+	case !fi.IsDir():
+		return nil, fmt.Errorf("%w: %s is not a directory", memory.ErrUnsafePath, w.dir)
+	}
+	return memory.Open(w.layout().memoryDB(), opts)
+}
 
 // memoryOptions returns the options the workspace's memory store opens
 // with: the platform's logger and the workspace's Embedder. A broken
@@ -98,7 +120,7 @@ func (w *Workspace) indexMemory() {
 			return err
 		}
 		defer releaseMem()
-		_, serr := st.IndexSessions(ctx, filepath.Join(w.dir, "sessions"))
+		_, serr := st.IndexSessions(ctx, w.layout().transcripts())
 		_, ferr := st.IndexFiles(ctx, w.FilesDir())
 		return errors.Join(serr, ferr)
 	})

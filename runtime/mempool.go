@@ -44,7 +44,7 @@ type openMemory struct {
 // store even in use: later calls to it fail with memory.ErrClosed. A slow open (an upgrade, a locked database)
 // delays only callers of the same workspace. After a failure the next
 // call tries again. Errors: the workspace is being deleted; the platform
-// is closed; those of memory.OpenWorkspace.
+// is closed; those of Workspace.openStore.
 func (w *Workspace) Memory() (*memory.Store, func(), error) {
 	if err := w.p.checkOpen(); err != nil {
 		return nil, nil, err
@@ -109,7 +109,7 @@ func (w *Workspace) pooledMemory() (*memory.Store, func(), error) {
 // platform closed meanwhile.
 func (w *Workspace) openPooled(om *openMemory) (*memory.Store, func(), error) {
 	p := w.p
-	st, err := memory.OpenWorkspace(w.dir, w.memoryOptions())
+	st, err := w.openStore(w.memoryOptions())
 	p.memMu.Lock()
 	defer p.memMu.Unlock()
 	close(om.opening)

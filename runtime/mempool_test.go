@@ -268,7 +268,7 @@ func TestSlowOpenDelaysOnlyItsWorkspace(t *testing.T) {
 	if err := p.closeMemory("slow"); err != nil {
 		t.Fatal(err)
 	}
-	unlock := lockExclusively(t, memory.DatabasePath(slow.Dir()))
+	unlock := lockExclusively(t, slow.layout().memoryDB())
 	opened := make(chan error, 1)
 	go func() {
 		_, release, err := slow.Memory()

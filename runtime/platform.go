@@ -142,7 +142,7 @@ func NewPlatform(opts Options) (*Platform, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state directory %q: %w", dir, err)
 	}
-	if err := os.MkdirAll(filepath.Join(abs, "workspaces"), 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Join(abs, workspacesDirName), 0o700); err != nil {
 		return nil, fmt.Errorf("state directory: %w", err)
 	}
 	p := &Platform{stateDir: abs, log: zerolog.Nop(), http: opts.HTTPClient, idle: opts.ProviderIdleTimeout, cacheDir: opts.WasmCacheDir,
