@@ -7,10 +7,51 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"sync"
 
 	"github.com/bulkhead-dev/bulkhead/memory"
 	"github.com/bulkhead-dev/bulkhead/memory/embedding"
 )
+
+// Memory returns the workspace's memory store (<dir>/memory/memory.db),
+// shared with its runs, and the func that releases it (calling it again
+// does nothing). Errors: ErrClosed; the workspace is being deleted; those
+// of openStore (ErrWorkspaceNotFound, memory.ErrUnsafePath, memory.Open's).
+//
+// # Notes
+//
+//   - The caller holds the workspace in use (see Acquire) until release,
+//     so that no process deletes it meanwhile.
+//   - The platform keeps up to Options.MaxIdleMemories released stores
+//     open for the next use and closes the least recently released beyond
+//     that; a store in use is never closed this way.
+//   - An idle store whose file was replaced anyway (the workspace deleted
+//     and re-created by another process) is not handed out again (see
+//     memory.Store.Current).
+//   - DeleteWorkspace in this process and Close close a store even in
+//     use: later calls to it fail with memory.ErrClosed.
+//   - A slow open (an upgrade, a locked database) delays only callers of
+//     the same workspace; after a failure the next call tries again.
+func (w *Workspace) Memory() (*memory.Store, func(), error) {
+	if err := w.p.checkOpen(); err != nil {
+		return nil, nil, err
+	}
+	unlock, err := w.Acquire()
+	if err != nil {
+		return nil, nil, fmt.Errorf("memory of workspace %s: %w", w.id, err)
+	}
+	st, release, err := w.pooledMemory()
+	if err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return st, sync.OnceFunc(func() { release(); unlock() }), nil
+}
+
+// pooledMemory is Memory without the workspace lock.
+func (w *Workspace) pooledMemory() (*memory.Store, func(), error) {
+	return w.p.mem.get(w.id, func() (*memory.Store, error) { return w.openStore(w.memoryOptions()) })
+}
 
 // openStore opens the workspace's memory database, <dir>/memory/memory.db,
 // with opts. Errors: ErrWorkspaceNotFound when the workspace's directory

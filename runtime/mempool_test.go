@@ -16,10 +16,10 @@ import (
 
 // openMemoryIDs returns the workspaces whose memory stores p holds open.
 func openMemoryIDs(p *Platform) []string {
-	p.memMu.Lock()
-	defer p.memMu.Unlock()
+	p.mem.mu.Lock()
+	defer p.mem.mu.Unlock()
 	var ids []string
-	for id := range p.mem {
+	for id := range p.mem.open {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)

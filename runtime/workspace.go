@@ -377,7 +377,7 @@ func (p *Platform) DeleteWorkspace(id string) error {
 	}
 	defer runs.Unlock()
 	root := p.workspacesDir()
-	err := p.withMemoryClosed(id, func() error {
+	err := p.mem.withClosed(id, func() error {
 		grave, err := os.MkdirTemp(root, deletedPrefix)
 		if err != nil {
 			return err
