@@ -50,7 +50,51 @@ func (w *Workspace) Memory() (*memory.Store, func(), error) {
 
 // pooledMemory is Memory without the workspace lock.
 func (w *Workspace) pooledMemory() (*memory.Store, func(), error) {
-	return w.p.mem.get(w.id, func() (*memory.Store, error) { return w.openStore(w.memoryOptions()) })
+	return w.p.mem.get(w.id, func() (*memory.Store, error) { return w.openStore(w.memoryOptions(MemoryOptions{})) })
+}
+
+// MemoryOptions tune the store Workspace.OpenMemory opens. The zero value
+// opens it as the workspace's runs do.
+type MemoryOptions struct {
+	// Embedder replaces the workspace's own (see Workspace.Embedder) for
+	// this store. Nil: the workspace's, or none.
+	Embedder embedding.Embedder
+	// DisableBackfill keeps the store from embedding in the background
+	// the memories that lack vectors (memory.Options.DisableBackfill),
+	// for a caller too short-lived for background work, such as a CLI
+	// command.
+	DisableBackfill bool
+}
+
+// OpenMemory opens a store of the workspace's memory for the caller
+// alone, with opts, and returns it with the func that closes it and
+// releases the workspace (calling it again does nothing). Errors:
+// ErrClosed; the workspace is being deleted; Acquire's; those of
+// openStore and memory.Open, as they are.
+//
+// # Notes
+//
+//   - Unlike Memory's, the store is neither shared with the workspace's
+//     runs nor kept open after it is released; the database file is the
+//     same, and SQLite serialises the writers (see memory.Store).
+//   - Otherwise it is Memory's: the same path and checks, the same
+//     embedder unless opts names one, the workspace held in use until
+//     release (DeleteWorkspace fails with ErrWorkspaceBusy meanwhile),
+//     and Close closes it even in use.
+func (w *Workspace) OpenMemory(opts MemoryOptions) (*memory.Store, func(), error) {
+	if err := w.p.checkOpen(); err != nil {
+		return nil, nil, err
+	}
+	unlock, err := w.Acquire()
+	if err != nil {
+		return nil, nil, err
+	}
+	st, release, err := w.p.mem.private(w.id, func() (*memory.Store, error) { return w.openStore(w.memoryOptions(opts)) })
+	if err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return st, sync.OnceFunc(func() { release(); unlock() }), nil
 }
 
 // openStore opens the workspace's memory database, <dir>/memory/memory.db,
@@ -74,16 +118,19 @@ func (w *Workspace) openStore(opts memory.Options) (*memory.Store, error) {
 	return memory.Open(w.layout().memoryDB(), opts)
 }
 
-// memoryOptions returns the options the workspace's memory store opens
-// with: the platform's logger and the workspace's Embedder. A broken
-// embedding setup is logged and degrades search to keywords; it never
-// fails a run.
-func (w *Workspace) memoryOptions() memory.Options {
-	emb, err := w.Embedder()
-	if err != nil {
-		w.p.log.Warn().Err(err).Str("workspace", w.id).Msg("memory: embeddings unavailable, keyword-only search")
+// memoryOptions returns the options the workspace's memory stores open
+// with: the platform's logger, opts.Embedder or else the workspace's own,
+// and opts.DisableBackfill. A broken embedding setup is logged and
+// degrades search to keywords; it never fails a run.
+func (w *Workspace) memoryOptions(opts MemoryOptions) memory.Options {
+	emb := opts.Embedder
+	if emb == nil {
+		var err error
+		if emb, err = w.Embedder(); err != nil {
+			w.p.log.Warn().Err(err).Str("workspace", w.id).Msg("memory: embeddings unavailable, keyword-only search")
+		}
 	}
-	return memory.Options{Logger: w.p.log, Embedder: emb}
+	return memory.Options{Logger: w.p.log, Embedder: emb, DisableBackfill: opts.DisableBackfill}
 }
 
 // Embedder returns the embedding provider the workspace was created with

@@ -30,8 +30,11 @@ const DefaultMaxIdleMemories = 64
 //     released is closed. A store in use is never closed that way.
 //   - A store whose file was replaced (the workspace deleted and created
 //     again by another process; see memory.Store.Current) is not handed
-//     out again: it leaves the pool, and its last release closes it.
-//   - withClosed closes a workspace's store, in use or not, while the
+//     out again: it is detached from the pool, and its last release
+//     closes it.
+//   - private opens a store for one user alone (Workspace.OpenMemory),
+//     detached from the start: its release closes it.
+//   - withClosed closes a workspace's stores, in use or not, while the
 //     workspace is removed; close closes every store for good.
 //   - A store is opened and closed outside the lock, so that a slow open
 //     (an upgrade, a locked database) or close (a checkpoint) delays only
@@ -43,7 +46,7 @@ type memoryPool struct {
 	mu       sync.Mutex
 	open     map[string]*openMemory // by workspace id
 	deleting map[string]bool        // workspaces whose removal is under way
-	orphans  map[*openMemory]bool   // stores in use whose file was replaced
+	detached map[*openMemory]bool   // stores in use outside open: stale or private
 	closed   bool                   // close has closed the stores
 	releases uint64                 // releases so far, to order idle stores
 }
@@ -70,7 +73,7 @@ func newMemoryPool(maxIdle int, log zerolog.Logger) *memoryPool {
 		maxIdle:  cmp.Or(max(maxIdle, 0), DefaultMaxIdleMemories),
 		open:     map[string]*openMemory{},
 		deleting: map[string]bool{},
-		orphans:  map[*openMemory]bool{},
+		detached: map[*openMemory]bool{},
 	}
 }
 
@@ -82,13 +85,9 @@ func newMemoryPool(maxIdle int, log zerolog.Logger) *memoryPool {
 func (mp *memoryPool) get(id string, open func() (*memory.Store, error)) (*memory.Store, func(), error) {
 	for {
 		mp.mu.Lock()
-		switch {
-		case mp.closed:
+		if err := mp.refusal(id); err != nil {
 			mp.mu.Unlock()
-			return nil, nil, fmt.Errorf("memory of workspace %s: %w", id, ErrClosed)
-		case mp.deleting[id]:
-			mp.mu.Unlock()
-			return nil, nil, fmt.Errorf("memory of workspace %s: the workspace is being deleted", id)
+			return nil, nil, err
 		}
 		om := mp.open[id]
 		if om != nil && om.opening != nil {
@@ -103,7 +102,7 @@ func (mp *memoryPool) get(id string, open func() (*memory.Store, error)) (*memor
 			if om.users == 0 {
 				stale = om.st
 			} else {
-				mp.orphans[om] = true // the last release, or close, closes it
+				mp.detached[om] = true // the last release, or close, closes it
 			}
 			om = nil
 		}
@@ -118,6 +117,47 @@ func (mp *memoryPool) get(id string, open func() (*memory.Store, error)) (*memor
 		mp.closeQuietly(stale)
 		return mp.publish(om, open)
 	}
+}
+
+// refusal returns the error of get and private for workspace id while
+// the pool is closed or the workspace being removed, else nil. mp.mu is
+// held.
+func (mp *memoryPool) refusal(id string) error {
+	switch {
+	case mp.closed:
+		return fmt.Errorf("memory of workspace %s: %w", id, ErrClosed)
+	case mp.deleting[id]:
+		return fmt.Errorf("memory of workspace %s: the workspace is being deleted", id)
+	}
+	return nil
+}
+
+// private opens a store of workspace id with open for one user alone,
+// not shared and not kept: the func it returns closes it (calling it
+// again does nothing), and withClosed and close close it as they do the
+// shared ones. Errors: those of refusal; open's, as they are.
+func (mp *memoryPool) private(id string, open func() (*memory.Store, error)) (*memory.Store, func(), error) {
+	mp.mu.Lock()
+	if err := mp.refusal(id); err != nil {
+		mp.mu.Unlock()
+		return nil, nil, err
+	}
+	om := &openMemory{id: id, users: 1}
+	mp.detached[om] = true // st nil: withClosed and close only drop it
+	mp.mu.Unlock()
+	st, err := open()
+	mp.mu.Lock()
+	defer mp.mu.Unlock()
+	switch {
+	case err != nil:
+		delete(mp.detached, om)
+		return nil, nil, err
+	case !mp.detached[om]:
+		st.Close()
+		return nil, nil, fmt.Errorf("memory of workspace %s: the workspace is being deleted, or the platform closed", id)
+	}
+	om.st = st
+	return st, sync.OnceFunc(func() { mp.release(om) }), nil
 }
 
 // publish opens the store of om, which get has just put in the pool with
@@ -154,8 +194,8 @@ func (mp *memoryPool) release(om *openMemory) {
 	mp.releases++
 	om.released = mp.releases
 	var closing []*memory.Store
-	if mp.open[om.id] != om && om.users == 0 && mp.orphans[om] {
-		delete(mp.orphans, om)
+	if om.users == 0 && mp.detached[om] {
+		delete(mp.detached, om)
 		closing = append(closing, om.st)
 	}
 	var idle []string
@@ -190,24 +230,37 @@ func (mp *memoryPool) closeQuietly(st *memory.Store) {
 	}
 }
 
-// withClosed closes the store of workspace id, in use or not, and runs
-// remove (the workspace's removal) while get refuses the workspace, so
-// that no store of the removed directory is opened again and handed, from
-// the pool, to a workspace created later with the same id. A store being
-// opened meanwhile is closed by its opener.
+// withClosed closes the stores of workspace id, in use or not, and runs
+// remove (the workspace's removal) while get and private refuse the
+// workspace, so that no store of the removed directory is opened again
+// and handed, from the pool, to a workspace created later with the same
+// id. A store being opened meanwhile is closed by its opener.
 func (mp *memoryPool) withClosed(id string, remove func() error) error {
 	mp.mu.Lock()
-	om := mp.open[id]
+	var closing []*openMemory
+	if om := mp.open[id]; om != nil {
+		closing = append(closing, om)
+	}
 	delete(mp.open, id)
+	for om := range mp.detached {
+		if om.id == id {
+			closing = append(closing, om)
+			delete(mp.detached, om)
+		}
+	}
 	mp.deleting[id] = true
 	mp.mu.Unlock()
-	// In use or not, it is closed here (and its late releases do nothing).
+	// In use or not, they are closed here (and their late releases do
+	// nothing).
 	defer func() {
 		mp.mu.Lock()
 		delete(mp.deleting, id)
 		mp.mu.Unlock()
 	}()
-	if om != nil && om.st != nil {
+	for _, om := range closing {
+		if om.st == nil {
+			continue
+		}
 		if err := om.st.Close(); err != nil && !errors.Is(err, memory.ErrClosed) {
 			return fmt.Errorf("close memory: %w", err)
 		}
@@ -220,10 +273,10 @@ func (mp *memoryPool) withClosed(id string, remove func() error) error {
 func (mp *memoryPool) close() []error {
 	mp.mu.Lock()
 	open := slices.Collect(maps.Values(mp.open))
-	for om := range mp.orphans {
+	for om := range mp.detached {
 		open = append(open, om)
 	}
-	mp.open, mp.orphans = map[string]*openMemory{}, map[*openMemory]bool{}
+	mp.open, mp.detached = map[string]*openMemory{}, map[*openMemory]bool{}
 	mp.closed = true
 	mp.mu.Unlock()
 	var errs []error
