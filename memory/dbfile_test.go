@@ -296,19 +296,17 @@ func wantMode(t *testing.T, path string, want fs.FileMode) {
 	}
 }
 
-// TestOpenEmptyPath: Open("") and OpenWorkspace("") fail with ErrInvalid
-// and create nothing in the current directory.
+// TestOpenEmptyPath: Open("") fails with ErrInvalid and creates nothing
+// in the current directory.
 func TestOpenEmptyPath(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
-	for name, open := range map[string]func(string, Options) (*Store, error){"Open": Open, "OpenWorkspace": OpenWorkspace} {
-		s, err := open("", Options{})
-		if err == nil {
-			s.Close()
-		}
-		if want := "invalid memory input: empty path"; !errors.Is(err, ErrInvalid) || err.Error() != want {
-			t.Errorf("%s(\"\"): %v, want %s", name, err, want)
-		}
+	s, err := Open("", Options{})
+	if err == nil {
+		s.Close()
+	}
+	if want := "invalid memory input: empty path"; !errors.Is(err, ErrInvalid) || err.Error() != want {
+		t.Errorf("Open(\"\"): %v, want %s", err, want)
 	}
 	if entries, err := os.ReadDir(dir); err != nil || len(entries) > 0 {
 		t.Errorf("current directory: %v, %v; want it empty", entries, err)

@@ -61,12 +61,6 @@ type Store struct {
 	calls  sync.WaitGroup // the exported calls running; Close waits for them
 }
 
-// DatabasePath returns the memory database of a workspace directory,
-// <workspaceDir>/memory/memory.db.
-func DatabasePath(workspaceDir string) string {
-	return filepath.Join(workspaceDir, "memory", "memory.db")
-}
-
 // Open opens the memory database at path, creating it and its directory
 // (not the directory's parent) if needed, and migrates its schema to the
 // current version. Errors: ErrInvalid for an empty path or bad opts,
