@@ -80,4 +80,24 @@ type Usage struct {
 	// v1 memory.max_usage_in_bytes, v2 memory.peak), 0 when the kernel does
 	// not report it.
 	MemoryPeak int64
+	// WriteBytes is the number of bytes the jail's processes caused to be
+	// written to storage: the write_bytes of proc_pid_io(5), which the
+	// kernel adds up from every process of the jail into the init stage's
+	// rusage (ru_oublock, in 512-byte units) as they are reaped. As
+	// UserTime, it misses the processes still running when the jail is
+	// killed (timeout, cancelled context).
+	//
+	// # Notes
+	//
+	//   - A write counts when it dirties a page of a file (or submits a
+	//     direct I/O), not when the page reaches the disk: a file written
+	//     then deleted before writeback still counts (cancelled_write_bytes
+	//     is not subtracted), and a page written twice before writeback
+	//     counts once.
+	//   - Only files backed by storage count: the Workspace, Home, TmpDir
+	//     and writable Binds. Pipes, sockets, the tmpfs /tmp and /dev/shm
+	//     and /proc do not.
+	//   - It is 0 when the kernel lacks task I/O accounting
+	//     (CONFIG_TASK_IO_ACCOUNTING; /proc/self/io is then missing).
+	WriteBytes int64
 }

@@ -321,7 +321,8 @@ func (c *phaseClock) mark(name string) {
 }
 
 // usageOf extracts the init stage's rusage, which includes every process
-// of the jail it reaped.
+// of the jail it reaped: all of them (stage reapAll), unless the jail was
+// killed first (see Usage).
 func usageOf(ps *os.ProcessState) Usage {
 	ru, ok := ps.SysUsage().(*syscall.Rusage)
 	if !ok || ru == nil {
@@ -331,6 +332,8 @@ func usageOf(ps *os.ProcessState) Usage {
 		UserTime:   time.Duration(ru.Utime.Nano()),
 		SystemTime: time.Duration(ru.Stime.Nano()),
 		MaxRSS:     ru.Maxrss << 10, // kilobytes on Linux
+		// write_bytes >> 9 per process (the kernel's task_io_get_oublock)
+		WriteBytes: ru.Oublock * 512,
 	}
 }
 

@@ -1,8 +1,13 @@
 package nsjail
 
 import (
+	"fmt"
+	"os"
+	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // burnCPU keeps a CPU busy in the jail for about 200 ms of CPU time, in a
@@ -42,5 +47,83 @@ func TestCPUTime(t *testing.T) {
 	u := res.Usage
 	if u.CPUTimeSource != CPUSourceRusage || u.CPUTime != u.UserTime+u.SystemTime || u.CPUTime < 100*time.Millisecond {
 		t.Errorf("no cgroup: CPUTime %v from %q, want the rusage %v", u.CPUTime, u.CPUTimeSource, u.UserTime+u.SystemTime)
+	}
+}
+
+// TestCPUTimeKilledProcess: a background loop the jail's end kills is
+// counted by both the cgroup and the rusage.
+func TestCPUTimeKilledProcess(t *testing.T) {
+	t.Parallel()
+	res := mustBash(t, jailConfig(t), `sh -c 'while :; do :; done' & sleep 0.5`)
+	assertCPUBand(t, res.Usage, 50*time.Millisecond)
+}
+
+// diskDir returns a new directory on a storage-backed file system: the
+// test's temporary directory, or, where that is a tmpfs, one beside the
+// package's sources.
+func diskDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	var fs unix.Statfs_t
+	if err := unix.Statfs(dir, &fs); err != nil {
+		t.Fatal(err)
+	}
+	if fs.Type != unix.TMPFS_MAGIC {
+		return dir
+	}
+	dir, err := os.MkdirTemp(".", ".usage-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+// TestWriteBytes: writes to a file in the workspace count, from the
+// command and from an orphan the init stage reaps; writes to the tmpfs
+// /tmp and through a pipe do not.
+func TestWriteBytes(t *testing.T) {
+	t.Parallel()
+	const mib = 1 << 20
+	const write4M = `dd if=/dev/zero of=%s bs=1M count=4 2>/dev/null`
+	tests := []struct {
+		name     string
+		command  string
+		min, max int64
+	}{
+		{"workspace file", strings.ReplaceAll(write4M, "%s", "/workspace/f"), 4 * mib, 6 * mib},
+		// The subshell's parent exits at once: init reaps it.
+		{"orphan", `sh -c '(` + strings.ReplaceAll(write4M, "%s", "/workspace/g") + `; : > /workspace/done) &'; while [ ! -e /workspace/done ]; do sleep 0.01; done`, 4 * mib, 6 * mib},
+		// Still running when the command exits: reapAll kills and reaps it.
+		{"background", `(` + strings.ReplaceAll(write4M, "%s", "/workspace/h") + `; : > /workspace/done; sleep 100) & while [ ! -e /workspace/done ]; do sleep 0.01; done`, 4 * mib, 6 * mib},
+		{"tmpfs /tmp", strings.ReplaceAll(write4M, "%s", "/tmp/f"), 0, mib},
+		{"pipe", `head -c 4M /dev/zero | cat > /dev/null`, 0, mib},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res := mustBash(t, Config{Workspace: diskDir(t)}, tc.command)
+			if res.ExitCode != 0 {
+				t.Fatalf("exit %d, stderr %q", res.ExitCode, res.Stderr)
+			}
+			if w := res.Usage.WriteBytes; w < tc.min || w > tc.max {
+				t.Errorf("WriteBytes %d, want %d..%d", w, tc.min, tc.max)
+			}
+		})
+	}
+}
+
+// TestWriteBytesAgreesWithProcIO compares WriteBytes with the figure the
+// kernel shows in the jail: the shell's /proc/PID/io, which holds what its
+// reaped child dd wrote, once dd is done.
+func TestWriteBytesAgreesWithProcIO(t *testing.T) {
+	t.Parallel()
+	res := mustBash(t, Config{Workspace: diskDir(t)}, `dd if=/dev/zero of=/workspace/f bs=64k count=100 2>/dev/null; grep '^write_bytes:' /proc/$$/io`)
+	var inJail int64
+	if _, err := fmt.Sscanf(string(res.Stdout), "write_bytes: %d\n", &inJail); err != nil || res.ExitCode != 0 {
+		t.Fatalf("stdout %q, stderr %q: %v", res.Stdout, res.Stderr, err)
+	}
+	if inJail < 100*64<<10 || res.Usage.WriteBytes != inJail {
+		t.Errorf("WriteBytes %d, /proc/PID/io write_bytes %d in the jail; want equal, at least %d", res.Usage.WriteBytes, inJail, 100*64<<10)
 	}
 }
