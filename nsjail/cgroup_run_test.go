@@ -192,7 +192,7 @@ func TestCgroupV2(t *testing.T) {
 	}
 	bg := uniqueSleepArg(1000)
 	start := time.Now()
-	res, err := run(ctx, cfg, []string{BashPath, "-c", burnCPU + "; cat /proc/self/cgroup; sleep " + bg + " & sleep 100"}, mounts, plan)
+	res, err := run(ctx, cfg, []string{BashPath, "-c", "cat /proc/self/cgroup; " + burnCPU + "; sleep " + bg + " & sleep 100"}, mounts, plan)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,9 +200,10 @@ func TestCgroupV2(t *testing.T) {
 		t.Errorf("result %+v after %v, want a timeout after about 3s", res, time.Since(start))
 	}
 	// The timeout killed the shell that burnt the CPU: rusage may have
-	// lost it (see Usage.UserTime), the cgroup has not.
-	if u := res.Usage; u.CPUTimeSource != CPUSourceCgroup || u.CPUTime < 100*time.Millisecond {
-		t.Errorf("CPUTime %v from %q, want at least 100ms from the cgroup", u.CPUTime, u.CPUTimeSource)
+	// lost it (see Usage.UserTime), the cgroup has not. (On a loaded
+	// machine the burn may not have finished in 3 s.)
+	if u := res.Usage; u.CPUTimeSource != CPUSourceCgroup || u.CPUTime < 50*time.Millisecond {
+		t.Errorf("CPUTime %v from %q, want at least 50ms from the cgroup", u.CPUTime, u.CPUTimeSource)
 	}
 	if out := string(res.Stdout); !strings.Contains(out, "0::/\n") {
 		t.Errorf("/proc/self/cgroup in the jail = %q, want the cgroup namespace root", out)

@@ -50,12 +50,16 @@ func TestCPUTime(t *testing.T) {
 	}
 }
 
-// TestCPUTimeKilledProcess: a background loop the jail's end kills is
-// counted by both the cgroup and the rusage.
+// TestCPUTimeKilledProcess: a background shell that burnt CPU and still
+// runs when the command exits is counted by both the cgroup and the
+// rusage (the init stage kills and reaps it, see stage reapAll).
 func TestCPUTimeKilledProcess(t *testing.T) {
 	t.Parallel()
-	res := mustBash(t, jailConfig(t), `sh -c 'while :; do :; done' & sleep 0.5`)
-	assertCPUBand(t, res.Usage, 50*time.Millisecond)
+	res := mustBash(t, jailConfig(t), `sh -c 'i=0; while [ $i -lt 60000 ]; do i=$((i+1)); done; : > burnt; sleep 100' & while [ ! -e burnt ]; do sleep 0.01; done`)
+	if res.ExitCode != 0 {
+		t.Fatalf("exit %d, stderr %q", res.ExitCode, res.Stderr)
+	}
+	assertCPUBand(t, res.Usage, 30*time.Millisecond)
 }
 
 // diskDir returns a new directory on a storage-backed file system: the
