@@ -228,7 +228,8 @@ func planCgroups(mode CgroupMode) (cgroupPlan, error) {
 // cgroup v2 when its mount has all of them (CgroupAuto, CgroupV2), else
 // cgroup v1 when each is mounted as a v1 hierarchy (CgroupAuto, CgroupV1),
 // plus the cpuacctController when it is mounted (its own hierarchy, or
-// the one of cpu,cpuacct: the same directory then). The error names the first missing controller and what the host has.
+// the one of cpu,cpuacct: the same directory then). The error names the
+// first missing controller and what the host has.
 func choosePlan(h cgroupHierarchy, mode CgroupMode, need []string) (cgroupPlan, error) {
 	v2Missing := h.missingV2(need)
 	v1Missing := h.missingV1(need)
