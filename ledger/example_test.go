@@ -17,7 +17,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	l := ledger.Open(filepath.Join(dir, "workspaces", "acme", "usage"))
+	l := ledger.Open(filepath.Join(dir, "usage")) // dir is the workspace's directory
 
 	end := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 	for i, tools := range []map[string]int{{"bash": 2}, {"bash": 1, "read": 4}} {

@@ -171,12 +171,13 @@ func appendLine(path string, line []byte) (err error) {
 }
 
 // makeDir creates the ledger's directory, mode 0700, and fsyncs its
-// parent when it is new.
+// parent when it is new. The parent must exist: a ledger never brings
+// back the directory of a deleted workspace.
 func (l *Ledger) makeDir() error {
 	if _, err := os.Stat(l.dir); err == nil || !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	if err := os.MkdirAll(l.dir, dirPerm); err != nil {
+	if err := os.Mkdir(l.dir, dirPerm); err != nil && !errors.Is(err, fs.ErrExist) {
 		return err
 	}
 	return syncDir(filepath.Dir(l.dir))

@@ -62,8 +62,15 @@ func runIDs(recs []Record) string {
 }
 
 func TestRoundTrip(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "ws", "usage")
+	ws := filepath.Join(t.TempDir(), "ws")
+	dir := filepath.Join(ws, "usage")
 	l := Open(dir)
+	if err := l.Append(Record{Start: time.Now(), End: time.Now()}); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("Append with the ledger directory's parent missing: %v", err)
+	}
+	if err := os.Mkdir(ws, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("Open touched the disk: %v", err)
 	}
