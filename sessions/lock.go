@@ -24,11 +24,12 @@ import (
 //
 // # Notes
 //
-//   - The lock is one byte of <workspaceDir>/sessions.lock, at lockOffset(id),
-//     locked with an open file description lock (fcntl(2), F_OFD_SETLK; see
-//     "Open file description locks" there). Every Store of the directory in
-//     this process shares one open file of it, so a process holding any
-//     number of session locks of a workspace holds one descriptor for them.
+//   - The lock is one byte of <workspaceDir>/sessions.lock, at an offset
+//     taken from SHA-256(id), locked with an open file description lock
+//     (fcntl(2), F_OFD_SETLK; see "Open file description locks" there).
+//     Every Store of the directory in this process shares one open file of
+//     it, so a process holding any number of session locks of a workspace
+//     holds one descriptor for them.
 //   - Locks within this process exclude each other too (a second Lock of
 //     the same id waits, Delete of a locked session fails with ErrLocked),
 //     through a table of held bytes, since locks taken through one open file
@@ -36,7 +37,8 @@ import (
 //   - Two ids whose bytes collide (62 bits of SHA-256; about k²/2⁶³ for k
 //     sessions locked at once) wait for each other; nothing else follows.
 //   - A process that dies releases its locks.
-//   - Another process waiting is polled every lockRetry.
+//   - While another process holds the lock, Lock retries every 10 ms.
+//   - fcntl(2): https://man7.org/linux/man-pages/man2/fcntl.2.html
 func (s *Store) Lock(ctx context.Context, id string) (unlock func() error, err error) {
 	if err := ids.Validate("session", id); err != nil {
 		return nil, err
