@@ -32,7 +32,7 @@ test:
 
 # Benchmarks reported in docs/benchmarks.md.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./wasmhost/... ./runtime/... ./nsjail/... ./tools-wasm/... ./vault/... ./egress/... ./skillrun/...
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./wasmhost/... ./runtime/... ./nsjail/... ./tools-wasm/... ./vault/... ./egress/... ./skillrun/... ./ledger/...
 	bash bench/jail-vs-bwrap.sh
 
 # The main job end to end, offline: the bundled task replayed through the

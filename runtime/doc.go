@@ -22,16 +22,17 @@
 //	    .deleted-*/<id>/            a workspace being removed (DeleteWorkspace)
 //	    <id>/                       one workspace (tenant)
 //	      config.json               WorkspaceConfig, never secrets
-//	      .runs.lock                held shared by runs and Acquire, exclusively by DeleteWorkspace
+//	      .runs.lock                flock(2)ed shared by Acquire (runs, memory), exclusively by DeleteWorkspace
 //	      sessions.json             session index (package sessions)
 //	      sessions.json.lock        its lock (package sessions)
-//	      sessions/<s>.jsonl        transcripts, with <s>.lock (package sessions)
+//	      sessions.lock             the session locks, one byte each (package sessions)
+//	      sessions/<s>.jsonl        transcripts (package sessions)
 //	      memory/memory.db          memory database, with -wal and -shm (package memory)
 //	      credentials.enc.json      sealed credential vault (package vault)
 //	      enabled-skills.json       skills enabled for the workspace (package skills)
 //	      files/                    the runs' default /workspace
 //	      home/                     the jails' persistent HOME
-//	      usage/                    reserved: the usage ledger's YYYY-MM.jsonl (package ledger)
+//	      usage/YYYY-MM.jsonl       usage ledger, one line per run (package ledger)
 //	      disk.img                  with a disk quota: its ext4 image (package quota)
 //	      disk/                     with a disk quota: the image's mount point, holding
 //	        files/ home/ tmp/       files/ and home/ instead, and the jails' /tmp

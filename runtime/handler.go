@@ -58,6 +58,7 @@ type run struct {
 	mu         sync.Mutex
 	turn       int    // model calls so far
 	answeredBy string // the model that answered the last turn, for the transcript
+	provider   string // the provider that answered it
 	result     RunResult
 	stepIn     *hostcall.StepInput  // the input of the step in progress
 	stepOut    *hostcall.StepOutput // its output, once step.end came
@@ -151,6 +152,7 @@ func (r *run) complete(ctx context.Context, req chat.Request) (*chat.Response, e
 	r.result.Usage = r.result.Usage.Add(resp.Usage)
 	r.result.ModelCalls++
 	r.answeredBy = answeredBy
+	r.provider = cmp.Or(resp.Provider, r.provider)
 	r.mu.Unlock()
 	r.budget.addTokens(resp.Usage)
 	usage := resp.Usage

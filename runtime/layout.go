@@ -8,8 +8,8 @@ import (
 
 // The state directory's layout: the runtime alone names its entries, and
 // hands the other packages paths (memory.Open, vault.Open,
-// skills.OpenEnabled, quota.Volume, nsjail.Config), never a directory to
-// find their files in. The one exception is package sessions, whose Open
+// skills.OpenEnabled, ledger.Open, quota.Volume, nsjail.Config), never a
+// directory to find their files in. The one exception is package sessions, whose Open
 // takes the workspace's directory and names its own entries there.
 //
 //	<stateDir>/
@@ -19,16 +19,17 @@ import (
 //	    .deleted-*/<id>/            a workspace being removed (DeleteWorkspace)
 //	    <id>/                       one workspace (tenant)
 //	      config.json               WorkspaceConfig, never secrets
-//	      .runs.lock                held shared by runs and Acquire, exclusively by DeleteWorkspace
+//	      .runs.lock                flock(2)ed shared by Acquire (runs, memory), exclusively by DeleteWorkspace
 //	      sessions.json             session index (package sessions)
 //	      sessions.json.lock        its lock (package sessions)
-//	      sessions/<s>.jsonl        transcripts, with <s>.lock (package sessions)
+//	      sessions.lock             the session locks, one byte each (package sessions)
+//	      sessions/<s>.jsonl        transcripts (package sessions)
 //	      memory/memory.db          memory database, with -wal and -shm (package memory)
 //	      credentials.enc.json      sealed credential vault (package vault)
 //	      enabled-skills.json       skills enabled for the workspace (package skills)
 //	      files/                    the runs' default /workspace
 //	      home/                     the jails' persistent HOME
-//	      usage/                    reserved: the usage ledger's YYYY-MM.jsonl (package ledger)
+//	      usage/YYYY-MM.jsonl       usage ledger, one line per run (package ledger)
 //	      disk.img                  with a disk quota: its ext4 image (package quota)
 //	      disk/                     with a disk quota: the image's mount point, holding
 //	        files/ home/ tmp/       files/ and home/ instead, and the jails' /tmp
@@ -48,6 +49,7 @@ const (
 	memoryDBFile      = "memory.db"
 	credentialsFile   = "credentials.enc.json"
 	enabledSkillsFile = "enabled-skills.json"
+	usageDirName      = "usage"
 	filesDirName      = "files"
 	homeDirName       = "home"
 	tmpDirName        = "tmp"
@@ -97,6 +99,9 @@ func (l layout) credentials() string { return l.path(credentialsFile) }
 
 // enabledSkills is the list of the skills enabled.
 func (l layout) enabledSkills() string { return l.path(enabledSkillsFile) }
+
+// usage is the usage ledger's directory.
+func (l layout) usage() string { return l.path(usageDirName) }
 
 // volume is the disk quota's volume: disk.img mounted at disk/.
 func (l layout) volume() quota.Volume {

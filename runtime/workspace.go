@@ -24,22 +24,6 @@ import (
 	"github.com/gofrs/flock"
 )
 
-// Acquire marks the workspace in use, as each run does, until release is
-// called: meanwhile DeleteWorkspace, in this process or another, fails
-// with ErrWorkspaceBusy. Errors: the workspace is being or has been
-// deleted; the lock file cannot be opened.
-func (w *Workspace) Acquire() (release func(), err error) {
-	lk := flock.New(filepath.Join(w.dir, runsLockName))
-	ok, err := lk.TryRLock()
-	if err != nil {
-		return nil, fmt.Errorf("workspace %s: %w", w.id, err)
-	}
-	if !ok {
-		return nil, fmt.Errorf("workspace %s is being deleted", w.id)
-	}
-	return func() { lk.Unlock() }, nil
-}
-
 // WorkspaceConfig is a workspace's config.json: run defaults, never
 // secrets. Zero fields fall back to the run request or built-in defaults.
 type WorkspaceConfig struct {
@@ -369,6 +353,9 @@ func (p *Platform) DeleteWorkspace(id string) error {
 	if err := removeVolume(dir); err != nil {
 		return fmt.Errorf("delete workspace %s: %w", id, err)
 	}
+	// Its own open file: this process's holders share another one
+	// (runsLocks), whose shared lock excludes this exclusive one as
+	// another process's would.
 	runs := flock.New(layout{dir}.runsLock())
 	if ok, err := runs.TryLock(); err != nil {
 		return fmt.Errorf("delete workspace %s: %w", id, err)
