@@ -9,12 +9,33 @@
 // nsjail) and custom host tools written in Go. Progress streams to the
 // caller as Events, through a callback or an iter.Seq2.
 //
-// State layout (see docs/ARCHITECTURE in the repository):
+// # State layout
 //
-//	<stateDir>/workspaces/<id>/config.json       WorkspaceConfig, no secrets
-//	<stateDir>/workspaces/<id>/sessions.json     session index
-//	<stateDir>/workspaces/<id>/sessions/<s>.jsonl transcripts
-//	<stateDir>/workspaces/<id>/files/            default /workspace
+// A Platform keeps everything under its state directory (Options.StateDir),
+// one directory per workspace; the runtime alone names what is in it
+// (layout.go) and gives the other packages paths:
+//
+//	<stateDir>/
+//	  skills/                       the skill catalog (package skills)
+//	  workspaces/
+//	    .creating-*/                a workspace being assembled (CreateWorkspace)
+//	    .deleted-*/<id>/            a workspace being removed (DeleteWorkspace)
+//	    <id>/                       one workspace (tenant)
+//	      config.json               WorkspaceConfig, never secrets
+//	      .runs.lock                flock(2)ed shared by Acquire (runs, memory), exclusively by DeleteWorkspace
+//	      sessions.json             session index (package sessions)
+//	      sessions.json.lock        its lock (package sessions)
+//	      sessions.lock             the session locks, one byte each (package sessions)
+//	      sessions/<s>.jsonl        transcripts (package sessions)
+//	      memory/memory.db          memory database, with -wal and -shm (package memory)
+//	      credentials.enc.json      sealed credential vault (package vault)
+//	      enabled-skills.json       skills enabled for the workspace (package skills)
+//	      files/                    the runs' default /workspace
+//	      home/                     the jails' persistent HOME
+//	      usage/YYYY-MM.jsonl       usage ledger, one line per run (package ledger)
+//	      disk.img                  with a disk quota: its ext4 image (package quota)
+//	      disk/                     with a disk quota: the image's mount point, holding
+//	        files/ home/ tmp/       files/ and home/ instead, and the jails' /tmp
 //
 // Runtime is the single-user convenience: a Platform with one workspace
 // named "default".

@@ -4,17 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/bulkhead-dev/bulkhead/internal/sharedfile"
 )
-
-// runsLockName is the lock file that every run of a workspace, and every
-// other user of it (see Workspace.Acquire), holds shared and
-// DeleteWorkspace takes exclusively, with flock(2).
-const runsLockName = ".runs.lock"
 
 // errDeleting is the setup error of runsLocks when the workspace's lock
 // is held exclusively, by a DeleteWorkspace of any process.
@@ -53,7 +47,7 @@ var runsLocks = sharedfile.New(os.O_RDONLY|os.O_CREATE, 0o600, func(f *os.File) 
 // first takes a shared flock(2) on <dir>/.runs.lock, the last release
 // drops it (see runsLocks).
 func (w *Workspace) Acquire() (release func(), err error) {
-	h, err := runsLocks.Open(filepath.Join(w.dir, runsLockName))
+	h, err := runsLocks.Open(w.layout().runsLock())
 	if errors.Is(err, errDeleting) {
 		return nil, fmt.Errorf("workspace %s is being deleted", w.id)
 	}

@@ -4,18 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"time"
 
 	"github.com/bulkhead-dev/bulkhead/ledger"
 )
 
-// usageDirName is the directory of a workspace's usage ledger (package
-// ledger): one JSON line per run, in monthly segments.
-const usageDirName = "usage"
-
 // ledger returns the workspace's usage ledger.
-func (w *Workspace) ledger() *ledger.Ledger { return ledger.Open(filepath.Join(w.dir, usageDirName)) }
+func (w *Workspace) ledger() *ledger.Ledger { return ledger.Open(w.layout().usage()) }
 
 // UsageReport is what a workspace used over a time range: one record per
 // run that ended in it, and their totals.

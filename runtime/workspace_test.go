@@ -218,7 +218,7 @@ func TestDeleteRacingMemoryUsers(t *testing.T) {
 						continue
 					}
 				}
-				if st, err := memory.OpenWorkspace(ws.Dir(), memory.Options{}); err == nil {
+				if st, err := memory.Open(ws.layout().memoryDB(), memory.Options{}); err == nil {
 					st.List(bg, memory.ListOptions{})
 					st.Close()
 				}
