@@ -49,9 +49,9 @@ type hostResult struct {
 
 // stepOutput is the payload of step.end.
 type stepOutput struct {
-	Append    []json.RawMessage `json:"append"`
-	Action    string            `json:"action"`
-	Request   *struct {
+	Append  []json.RawMessage `json:"append"`
+	Action  string            `json:"action"`
+	Request *struct {
 		Messages []json.RawMessage `json:"messages"`
 		Tools    []chat.Tool       `json:"tools"`
 	} `json:"request"`

@@ -278,20 +278,24 @@ static bool expand_braces(const char *p, size_t n, strs_t *out, buf_t *err) {
 		return true;
 	}
 	buf_t alt = {0};
+	strs_t mine = {0}; /* this level's results, counted on their own */
 	bool ok = true;
 	for (size_t i = 0; i < parts.n && ok; i++) {
 		alt.n = 0;
 		buf_put(&alt, p, open);
 		buf_put(&alt, parts.v[i], parts.len[i]);
 		buf_put(&alt, p + end + 1, n - end - 1);
-		ok = expand_braces(alt.p, alt.n, out, err);
-		if (ok && out->n > MAX_ALTERNATIVES) {
+		ok = expand_braces(alt.p, alt.n, &mine, err);
+		if (ok && mine.n > MAX_ALTERNATIVES) {
 			buf_puts(err, "pattern ");
 			buf_quote(err, p, n);
 			buf_puts(err, " expands to more than 64 alternatives");
 			ok = false;
 		}
 	}
+	for (size_t i = 0; ok && i < mine.n; i++)
+		strs_add(out, mine.v[i], mine.len[i]);
+	strs_free(&mine);
 	buf_free(&alt);
 	strs_free(&parts);
 	return ok;

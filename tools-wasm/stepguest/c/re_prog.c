@@ -252,7 +252,8 @@ static void literal_prefix(re_t *re, const node_t *n) {
 		re->anchored = true;
 		i = 1;
 	}
-	for (; i < k && subs[i]->op == OP_LITERAL && !(subs[i]->flags & F_FOLD); i++) {
+	/* U+FFFD stops the prefix: it also matches each invalid byte. */
+	for (; i < k && subs[i]->op == OP_LITERAL && !(subs[i]->flags & F_FOLD) && subs[i]->rune != RUNE_ERROR; i++) {
 		uint8_t enc[4];
 		buf_put(&re->prefix, enc, (size_t)utf8_encode(enc, subs[i]->rune));
 	}
