@@ -202,7 +202,8 @@ func (h *stepHost) pendingAnswer() *[]byte { return &h.pending }
 func (g guest) run(tb testing.TB, dir string, h hostHandler) (int, string) {
 	tb.Helper()
 	var stderr bytes.Buffer
-	cfg := wazero.NewModuleConfig().WithName("").WithStderr(&stderr).WithStartFunctions("_start")
+	cfg := wazero.NewModuleConfig().WithName("").WithStderr(&stderr).WithStartFunctions("_start").
+		WithSysWalltime().WithSysNanotime() // as the host: real clocks for the tools' time budget
 	if dir != "" {
 		fsys, err := confined.New(dir)
 		if err != nil {
