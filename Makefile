@@ -13,9 +13,9 @@ WASM_FLAGS := -trimpath -buildvcs=false -ldflags="-s -w"
 CLANG        ?= clang
 STEP_DIR     := tools-wasm/stepguest
 STEP_CFLAGS  := --target=wasm32-wasi -O2 -std=c11 -Wall -Wextra -Werror -mbulk-memory -msign-ext
-STEP_LDFLAGS := -Wl,-z,stack-size=65536 -Wl,--stack-first -Wl,--strip-all
+STEP_LDFLAGS := -Wl,-z,stack-size=65536 -Wl,--initial-memory=196608 -Wl,--stack-first -Wl,--strip-all
 STEP_SRC     := $(sort $(filter-out $(STEP_DIR)/c/probe.c,$(wildcard $(STEP_DIR)/c/*.c)))
-PROBE_SRC    := $(addprefix $(STEP_DIR)/c/,probe.c json.c buf.c utf8.c re_class.c re_parse.c re_prog.c unicode_tables.c)
+PROBE_SRC    := $(addprefix $(STEP_DIR)/c/,probe.c json.c buf.c utf8.c scan.c re_class.c re_parse.c re_prog.c unicode_tables.c)
 
 .PHONY: build test wasm wasm-check step-wasm bench demo clean
 

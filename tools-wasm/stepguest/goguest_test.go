@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/bulkhead-dev/bulkhead/chat"
 	"github.com/bulkhead-dev/bulkhead/hostcall"
@@ -21,7 +22,7 @@ type goHost struct {
 	start   hostcall.RunStart
 	turns   []chat.Message
 	events  []hostcall.Event
-	onEvent func(hostcall.Event)
+	onEvent func(hostcall.Event, time.Time)
 	pending []byte
 }
 
@@ -39,13 +40,14 @@ func (h *goHost) handle(method string, payload []byte) hostcall.Status {
 		h.pending, _ = json.Marshal(chat.Response{Message: h.turns[0], StopReason: chat.StopEndTurn})
 		h.turns = h.turns[1:]
 	case hostcall.MethodEventEmit:
+		arrived := time.Now()
 		var ev hostcall.Event
 		if err := json.Unmarshal(payload, &ev); err != nil {
 			h.pending = []byte(err.Error())
 			return hostcall.BadRequest
 		}
 		if h.onEvent != nil {
-			h.onEvent(ev)
+			h.onEvent(ev, arrived)
 		}
 		h.events = append(h.events, ev)
 		h.pending = []byte("{}")

@@ -68,7 +68,7 @@ type stepHost struct {
 	ended  bool
 	events []hostcall.Event
 	// onEvent, if set, sees each event as it arrives (for timing).
-	onEvent func(hostcall.Event)
+	onEvent func(hostcall.Event, time.Time)
 	// emitStatus, if not OK, is the status event.emit answers.
 	emitStatus hostcall.Status
 	pending    []byte
@@ -86,13 +86,14 @@ func (h *stepHost) handle(method string, payload []byte) hostcall.Status {
 		h.ended = true
 		h.pending = []byte("{}")
 	case "event.emit":
+		arrived := time.Now()
 		var ev hostcall.Event
 		if err := json.Unmarshal(payload, &ev); err != nil {
 			h.pending = []byte("event.emit: " + err.Error())
 			return hostcall.BadRequest
 		}
 		if h.onEvent != nil {
-			h.onEvent(ev)
+			h.onEvent(ev, arrived)
 		}
 		h.events = append(h.events, ev)
 		if h.emitStatus != hostcall.OK {

@@ -19,6 +19,9 @@ void edits_free(edits_t *e) {
 /* key_matches reports whether the decoded key folds to the ASCII field
  * name as encoding/json's foldName does. */
 static bool key_matches(const char *key, size_t kn, const char *field) {
+	size_t fn = strlen(field);
+	if (kn == fn && memcmp(key, field, kn) == 0) /* the usual, exact spelling */
+		return true;
 	const uint8_t *k = (const uint8_t *)key;
 	size_t i = 0;
 	for (const char *f = field; *f; f++) {

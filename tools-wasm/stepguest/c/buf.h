@@ -28,11 +28,38 @@ void *xrealloc(void *p, size_t n);
 void buf_grow(buf_t *b, size_t extra);
 void buf_free(buf_t *b);
 
+/* copy_bytes copies n bytes between buffers that do not overlap. The
+ * compiler turns a copy of unknown size into memory.copy, which wazero
+ * runs as a call to Go's memmove: up to 16 bytes are copied inline
+ * instead, with overlapping loads and stores. */
+static inline void copy_bytes(void *dst, const void *src, size_t n) {
+	uint8_t *d = dst;
+	const uint8_t *s = src;
+	if (n > 16) {
+		memcpy(d, s, n);
+	} else if (n >= 8) {
+		uint64_t a, b;
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+		memcpy(d, &a, 8);
+		memcpy(d + n - 8, &b, 8);
+	} else if (n >= 4) {
+		uint32_t a, b;
+		memcpy(&a, s, 4);
+		memcpy(&b, s + n - 4, 4);
+		memcpy(d, &a, 4);
+		memcpy(d + n - 4, &b, 4);
+	} else if (n > 0) {
+		d[0] = s[0];
+		d[n / 2] = s[n / 2];
+		d[n - 1] = s[n - 1];
+	}
+}
+
 static inline void buf_put(buf_t *b, const void *s, size_t n) {
 	if (b->cap - b->n < n)
 		buf_grow(b, n);
-	if (n)
-		memcpy(b->p + b->n, s, n);
+	copy_bytes(b->p + b->n, s, n);
 	b->n += n;
 }
 

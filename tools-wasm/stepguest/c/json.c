@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 
+#include "scan.h"
 #include "utf8.h"
 
 static uint32_t push(jdoc *d, uint8_t type, size_t start) {
@@ -42,8 +43,7 @@ static size_t scan_string(const char *s, size_t n, size_t i, bool *plain) {
 	i++;
 	for (;;) {
 		/* The common run of plain ASCII. */
-		while (i < n && p[i] >= 0x20 && p[i] < 0x80 && p[i] != '"' && p[i] != '\\')
-			i++;
+		i += scan_json_string(p + i, n - i);
 		if (i >= n)
 			return 0;
 		uint8_t c = p[i];
@@ -272,6 +272,11 @@ void jd_str(const jdoc *d, uint32_t i, buf_t *out) {
 	const uint8_t *p = (const uint8_t *)s;
 	buf_grow(out, n);
 	for (size_t r = 0; r < n;) {
+		size_t run = scan_json_string(p + r, n - r);
+		buf_put(out, p + r, run);
+		r += run;
+		if (r >= n)
+			break;
 		uint8_t c = p[r];
 		if (c == '\\') {
 			char e = s[r + 1];
@@ -367,56 +372,65 @@ bool jd_int(const jdoc *d, uint32_t i, int64_t *v) {
 	return true;
 }
 
-static const char hexdig[] = "0123456789abcdef";
+/* escapes holds Go's escape of each ASCII byte that json.Marshal escapes:
+ * two bytes ("\\n") or six ("\\u003c"). */
+static const char escapes[128][7] = {
+	[0x00] = "\\u0000", [0x01] = "\\u0001", [0x02] = "\\u0002", [0x03] = "\\u0003", [0x04] = "\\u0004",
+	[0x05] = "\\u0005", [0x06] = "\\u0006", [0x07] = "\\u0007", [0x08] = "\\b", [0x09] = "\\t",
+	[0x0a] = "\\n", [0x0b] = "\\u000b", [0x0c] = "\\f", [0x0d] = "\\r", [0x0e] = "\\u000e",
+	[0x0f] = "\\u000f", [0x10] = "\\u0010", [0x11] = "\\u0011", [0x12] = "\\u0012", [0x13] = "\\u0013",
+	[0x14] = "\\u0014", [0x15] = "\\u0015", [0x16] = "\\u0016", [0x17] = "\\u0017", [0x18] = "\\u0018",
+	[0x19] = "\\u0019", [0x1a] = "\\u001a", [0x1b] = "\\u001b", [0x1c] = "\\u001c", [0x1d] = "\\u001d",
+	[0x1e] = "\\u001e", [0x1f] = "\\u001f", ['"'] = "\\\"", ['\\'] = "\\\\", ['<'] = "\\u003c",
+	['>'] = "\\u003e", ['&'] = "\\u0026",
+};
+
+/* jw_escape appends the escape of the byte or rune at p[0:n], which
+ * scan_json_plain stopped at, and returns its width. */
+static inline size_t jw_escape(buf_t *b, const uint8_t *p, size_t n) {
+	uint8_t *o = (uint8_t *)b->p + b->n;
+	uint8_t c = p[0];
+	if (c < 0x80) {
+		const char *e = escapes[c];
+		memcpy(o, e, 6);
+		b->n += e[1] == 'u' ? 6 : 2;
+		return 1;
+	}
+	int32_t r;
+	int w = utf8_decode(p, n, &r);
+	if (w == 1) {
+		memcpy(o, "\\ufffd", 6);
+		b->n += 6;
+	} else if (r == 0x2028 || r == 0x2029) {
+		memcpy(o, r == 0x2028 ? "\\u2028" : "\\u2029", 6);
+		b->n += 6;
+	} else {
+		copy_bytes(o, p, (size_t)w);
+		b->n += (size_t)w;
+	}
+	return (size_t)w;
+}
 
 void jw_str(buf_t *b, const char *s, size_t n) {
 	const uint8_t *p = (const uint8_t *)s;
-	buf_grow(b, n + 2);
+	size_t i = 0;
+	buf_grow(b, n + n / 8 + 32); /* room for an escape every few bytes */
 	buf_putc(b, '"');
-	size_t start = 0;
-	for (size_t i = 0; i < n;) {
-		uint8_t c = p[i];
-		if (c < 0x80) {
-			if (c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&') {
-				i++;
-				continue;
-			}
-			buf_put(b, s + start, i - start);
-			switch (c) {
-			case '"': buf_puts(b, "\\\""); break;
-			case '\\': buf_puts(b, "\\\\"); break;
-			case '\b': buf_puts(b, "\\b"); break;
-			case '\f': buf_puts(b, "\\f"); break;
-			case '\n': buf_puts(b, "\\n"); break;
-			case '\r': buf_puts(b, "\\r"); break;
-			case '\t': buf_puts(b, "\\t"); break;
-			default:
-				buf_puts(b, "\\u00");
-				buf_putc(b, hexdig[c >> 4]);
-				buf_putc(b, hexdig[c & 0xf]);
-			}
-			i++;
-			start = i;
-			continue;
-		}
-		int32_t r;
-		int w = utf8_decode(p + i, n - i, &r);
-		if (w == 1) {
-			buf_put(b, s + start, i - start);
-			buf_puts(b, "\\ufffd");
-			i++;
-			start = i;
-			continue;
-		}
-		if (r == 0x2028 || r == 0x2029) {
-			buf_put(b, s + start, i - start);
-			buf_puts(b, r == 0x2028 ? "\\u2028" : "\\u2029");
-			i += (size_t)w;
-			start = i;
-			continue;
-		}
-		i += (size_t)w;
+	/* Eight runs and escapes per iteration: text such as read's output
+	 * has an escape every few bytes, and iterations cost (see scan.h). */
+	for (;;) {
+		UNROLL8(
+			if (b->cap - b->n < (n - i) + 16)
+				buf_grow(b, (n - i) + 16);
+			size_t k = scan_json_plain(p + i, n - i);
+			copy_bytes(b->p + b->n, p + i, k);
+			b->n += k;
+			i += k;
+			if (i >= n)
+				goto done;
+			i += jw_escape(b, p + i, n - i);
+		)
 	}
-	buf_put(b, s + start, n - start);
+done:
 	buf_putc(b, '"');
 }

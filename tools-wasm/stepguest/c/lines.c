@@ -38,7 +38,7 @@ static void append_up_to(buf_t *dst, const uint8_t *src, size_t n, size_t keep) 
 	buf_put(dst, src, n < room ? n : room);
 }
 
-bool lr_next(linereader_t *lr, size_t keep, const uint8_t **line, size_t *len, int64_t *full) {
+bool lr_next_slow(linereader_t *lr, size_t keep, const uint8_t **line, size_t *len, int64_t *full) {
 	lr->long_line.n = 0;
 	int64_t spilled = 0;
 	for (;;) {

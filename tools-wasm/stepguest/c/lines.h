@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "scan.h"
 #include "tools.h"
 
 typedef struct {
@@ -26,10 +27,24 @@ typedef struct {
  * the end of the input or when n exceeds the buffer; *got is the count. */
 const uint8_t *lr_peek(linereader_t *lr, size_t n, size_t *got);
 
+/* lr_next_slow is lr_next for a line that is not whole in the buffer. */
+bool lr_next_slow(linereader_t *lr, size_t keep, const uint8_t **line, size_t *len, int64_t *full);
+
 /* lr_next returns the next line without its newline: at least its first
  * keep bytes (valid until the next call) in *line and *len, and its full
  * length in *full. It returns false at the end of the input; lr->err then
- * tells a read error from the end. */
-bool lr_next(linereader_t *lr, size_t keep, const uint8_t **line, size_t *len, int64_t *full);
+ * tells a read error from the end. The common case, a line whole in the
+ * buffer, is inline. */
+static inline bool lr_next(linereader_t *lr, size_t keep, const uint8_t **line, size_t *len, int64_t *full) {
+	const uint8_t *data = lr->buf + lr->start;
+	size_t n = lr->end - lr->start, k = scan_find(data, n, '\n');
+	if (k == n)
+		return lr_next_slow(lr, keep, line, len, full);
+	lr->start += k + 1;
+	*full = (int64_t)k;
+	*line = data;
+	*len = k < keep ? k : keep;
+	return true;
+}
 
 #endif

@@ -90,7 +90,7 @@ void lineno_init(lineno_t *l, int64_t n) {
 	l->n = k;
 }
 
-void lineno_next(lineno_t *l) {
+void lineno_wrap(lineno_t *l) {
 	for (size_t i = l->n - 1; i-- > 0;) {
 		char c = l->text[i];
 		if (c == ' ') {

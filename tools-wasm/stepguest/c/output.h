@@ -58,6 +58,41 @@ typedef struct {
 } lineno_t;
 
 void lineno_init(lineno_t *l, int64_t n);
-void lineno_next(lineno_t *l);
+
+/* lineno_wrap is lineno_next when every digit is 9. */
+void lineno_wrap(lineno_t *l);
+
+/* lineno_next adds one to the line number. */
+static inline void lineno_next(lineno_t *l) {
+	char *d = &l->text[l->n - 2];
+	if (*d < '9') { /* the usual case: the last digit */
+		(*d)++;
+		return;
+	}
+	lineno_wrap(l);
+}
+
+/* append_numbered appends a numbered line as read shows it: the number,
+ * then the line cut as append_cut does, the common case inline. */
+static inline void append_numbered(buf_t *dst, const lineno_t *num, const uint8_t *line, size_t len, int64_t full, int64_t max) {
+	if ((int64_t)len == full && full <= max && (full == 0 || line[full - 1] != '\r')) {
+		if (dst->cap - dst->n < num->n + len + 1)
+			buf_grow(dst, num->n + len + 1);
+		copy_bytes(dst->p + dst->n, num->text, num->n);
+		copy_bytes(dst->p + dst->n + num->n, line, len);
+		dst->n += num->n + len;
+		return;
+	}
+	buf_put(dst, num->text, num->n);
+	append_cut(dst, line, len, full, max);
+}
+
+/* out_end_fast is out_end inline for a line that fits. */
+static inline bool out_end_fast(output_t *o, size_t start) {
+	if (start > 0 && (int64_t)o->b.n + 1 > o->max)
+		return out_end(o, start);
+	buf_putc(&o->b, '\n');
+	return true;
+}
 
 #endif

@@ -7,9 +7,32 @@
 
 #include "tools.h"
 #include "utf8.h"
+#include "scan.h"
 #include "wasi.h"
 
+/* is_clean reports whether p is already what path_clean makes of it:
+ * not empty, no leading or trailing '/', no "//", no "." or ".."
+ * component. It looks only at the '/' and '.' bytes, which are few. */
+static bool is_clean(const char *p, size_t n) {
+	if (n == 0 || p[0] == '/' || p[n - 1] == '/')
+		return false;
+	for (const char *s = memchr(p, '/', n); s; s = memchr(s + 1, '/', n - (size_t)(s + 1 - p)))
+		if (s[1] == '/')
+			return false;
+	for (const char *d = memchr(p, '.', n); d; d = memchr(d + 1, '.', n - (size_t)(d + 1 - p))) {
+		bool starts = d == p || d[-1] == '/';
+		size_t rest = n - (size_t)(d - p);
+		if (starts && (rest == 1 || d[1] == '/' || (d[1] == '.' && (rest == 2 || d[2] == '/'))))
+			return false;
+	}
+	return true;
+}
+
 void path_clean(buf_t *out, const char *p, size_t n) {
+	if (is_clean(p, n)) {
+		buf_put(out, p, n);
+		return;
+	}
 	if (n == 0) {
 		buf_putc(out, '.');
 		return;
@@ -119,7 +142,7 @@ void put_shown(buf_t *b, const char *name) {
 
 void put_display(buf_t *b, const char *name, size_t n) {
 	const uint8_t *p = (const uint8_t *)name;
-	for (size_t i = 0; i < n;) {
+	for (size_t i = scan_printable(p, n); i < n;) {
 		int32_t r;
 		int w = utf8_decode(p + i, n - i, &r);
 		if (uni_is_control(r) || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069)) {

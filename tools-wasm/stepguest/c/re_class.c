@@ -46,19 +46,43 @@ void rc_append_range(rclass_t *c, int32_t lo, int32_t hi) {
 	rc_push(c, lo, hi);
 }
 
+/* case_range is one unicode.CaseRange, decoded. */
+typedef struct {
+	int32_t lo, hi, delta[3];
+} case_range;
+
+/* case_ranges decodes unicode.CaseRanges on first use. */
+static const case_range *case_ranges(void) {
+	static case_range *cr;
+	if (!cr) {
+		cr = xmalloc(uni_case_count * sizeof *cr);
+		const uint8_t *p = uni_case_data;
+		int32_t next = 0;
+		for (size_t i = 0; i < uni_case_count; i++) {
+			cr[i].lo = next + (int32_t)uvarint(&p);
+			cr[i].hi = cr[i].lo + (int32_t)uvarint(&p);
+			for (int k = 0; k < 3; k++)
+				cr[i].delta[k] = svarint(&p);
+			next = cr[i].hi + 1;
+		}
+	}
+	return cr;
+}
+
 /* to_case is unicode.to over CaseRanges: case 0 upper, 1 lower. */
 static int32_t to_case(int which, int32_t r) {
+	const case_range *ranges = case_ranges();
 	size_t lo = 0, hi = uni_case_count;
 	while (lo < hi) {
 		size_t m = lo + (hi - lo) / 2;
-		const uni_case_range *cr = &uni_case_ranges[m];
-		if ((int32_t)cr->lo <= r && r <= (int32_t)cr->hi) {
+		const case_range *cr = &ranges[m];
+		if (cr->lo <= r && r <= cr->hi) {
 			int32_t delta = cr->delta[which];
 			if (delta > MAX_RUNE)
-				return (int32_t)cr->lo + (((r - (int32_t)cr->lo) & ~1) | (which & 1));
+				return cr->lo + (((r - cr->lo) & ~1) | (which & 1));
 			return r + delta;
 		}
-		if (r < (int32_t)cr->lo)
+		if (r < cr->lo)
 			hi = m;
 		else
 			lo = m + 1;
@@ -185,21 +209,19 @@ void rc_negate(rclass_t *c) {
 		rc_push(c, next, MAX_RUNE);
 }
 
-/* table_each calls fn for each (lo, hi, stride) of a generated table. */
-#define TABLE_EACH(t, BODY)                                                     \
-	do {                                                                    \
-		const uni_table *tb_ = &uni_tables[t];                         \
-		for (uint32_t k_ = 0; k_ < tb_->n16 + tb_->n32; k_++) {         \
-			int32_t lo, hi, stride;                                 \
-			if (k_ < tb_->n16) {                                    \
-				const uint16_t *e_ = &uni_r16[3 * (tb_->r16 + k_)]; \
-				lo = e_[0], hi = e_[1], stride = e_[2];         \
-			} else {                                                \
-				const uint32_t *e_ = &uni_r32[3 * (tb_->r32 + k_ - tb_->n16)]; \
-				lo = (int32_t)e_[0], hi = (int32_t)e_[1], stride = (int32_t)e_[2]; \
-			}                                                       \
-			BODY                                                    \
-		}                                                               \
+/* TABLE_EACH runs BODY for each (lo, hi, stride) of a generated table,
+ * decoding its varints. */
+#define TABLE_EACH(t, BODY)                                         \
+	do {                                                        \
+		const uint8_t *p_ = uni_table_data + uni_tables[t].off; \
+		int32_t next_ = 0;                                  \
+		for (uint32_t k_ = 0; k_ < uni_tables[t].n; k_++) {  \
+			int32_t lo = next_ + (int32_t)uvarint(&p_);  \
+			int32_t hi = lo + (int32_t)uvarint(&p_);     \
+			int32_t stride = (int32_t)uvarint(&p_);      \
+			next_ = hi + 1;                              \
+			BODY                                         \
+		}                                                    \
 	} while (0)
 
 void rc_append_table(rclass_t *c, int t) {

@@ -200,6 +200,15 @@ static err_t open_dir_default(op_t *op, int32_t parent, const char *name, int32_
 /* do_in_root is os.doInRoot: it resolves name beneath op->root and calls
  * op->last with the directory holding the final component. */
 static err_t do_in_root(op_t *op, const char *name, int flags) {
+	/* A single component, the common case of the walks and of files at
+	 * the top: act on it directly, unless it turns out to be a link. */
+	if (!strchr(name, '/') && name[0] && strcmp(name, "..") != 0) {
+		buf_t link = {0};
+		err_t e = op->last(op, op->root, name, false, &link);
+		buf_free(&link);
+		if (e != ERR_SYMLINK)
+			return e;
+	}
 	parts_t parts = {0};
 	bool ends_in_slash;
 	buf_t link = {0};

@@ -38,6 +38,7 @@ typedef struct {
 	bool host;      /* served by the host */
 	bool done;
 	buf_t text;
+	buf_t text_json; /* text as a JSON string, made once */
 	bool is_error;
 } tcall_t;
 
@@ -55,6 +56,16 @@ static void call_free(tcall_t *c) {
 	buf_free(&c->id);
 	buf_free(&c->name);
 	buf_free(&c->text);
+	buf_free(&c->text_json);
+}
+
+/* put_text appends a call's result text as a JSON string, encoding it
+ * only the first time: events, the results message and the state all
+ * carry it. */
+static void put_text(buf_t *o, tcall_t *c) {
+	if (c->text_json.n == 0)
+		jw_str(&c->text_json, c->text.p, c->text.n);
+	buf_put(o, c->text_json.p, c->text_json.n);
 }
 
 static int64_t get_int(step_t *s, const char *key) {
@@ -97,7 +108,7 @@ static void add_call(step_t *s, tcall_t c) {
 /* emit reports a built-in tool's progress; a rate-limited event is
  * dropped (events are progress, not results), any other failure ends the
  * step. */
-static bool emit(step_t *s, const tcall_t *c, bool end, buf_t *why) {
+static bool emit(step_t *s, tcall_t *c, bool end, buf_t *why) {
 	buf_t *p = &s->scratch;
 	p->n = 0;
 	buf_puts(p, end ? "{\"type\":\"tool_end\",\"id\":" : "{\"type\":\"tool_start\",\"id\":");
@@ -106,7 +117,7 @@ static bool emit(step_t *s, const tcall_t *c, bool end, buf_t *why) {
 	jw_str(p, c->name.p, c->name.n);
 	if (end) {
 		buf_puts(p, ",\"result\":{\"text\":");
-		jw_str(p, c->text.p, c->text.n);
+		put_text(p, c);
 		if (c->is_error)
 			buf_puts(p, ",\"is_error\":true");
 		buf_putc(p, '}');
@@ -202,7 +213,7 @@ static void put_results(step_t *s, buf_t *o) {
 		buf_puts(o, "{\"type\":\"tool_result\"");
 		if (c->text.n) {
 			buf_puts(o, ",\"text\":");
-			jw_str(o, c->text.p, c->text.n);
+			put_text(o, c);
 		}
 		if (c->id.n) {
 			buf_puts(o, ",\"tool_use_id\":");
@@ -272,7 +283,7 @@ static void put_state(step_t *s, buf_t *o) {
 		jw_str(o, c->id.p, c->id.n);
 		if (c->done) {
 			buf_puts(o, ",\"text\":");
-			jw_str(o, c->text.p, c->text.n);
+			put_text(o, c);
 			if (c->is_error)
 				buf_puts(o, ",\"is_error\":true");
 		} else {
@@ -339,6 +350,11 @@ static int step(step_t *s, buf_t *in, buf_t *why) {
 		buf_put(why, in->p, in->n);
 		return 1;
 	}
+	/* Take the heap this step will need at once: its parse and its
+	 * output hold about two copies of the input. Growing the memory in
+	 * one step copies it once, where many small growths would copy it
+	 * many times. */
+	free(xmalloc(2 * in->n + (16 << 10)));
 	jdoc *d = &s->d;
 	size_t at;
 	if (json_parse(d, in->p, in->n, &at) != 0 || d->n[0].type != J_OBJ) {

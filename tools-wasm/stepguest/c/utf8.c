@@ -6,95 +6,18 @@
  */
 #include "utf8.h"
 
+#include "buf.h"
+#include "scan.h"
 #include "unicode_tables.h"
-
-/* first byte classes: 0 ASCII, 1 invalid, otherwise size | accept << 4. */
-#define XX 1
-#define AS 0
-
-static uint8_t first_class(uint8_t b) {
-	if (b < 0x80)
-		return AS;
-	if (b < 0xC2)
-		return XX;
-	if (b < 0xE0)
-		return 2;
-	if (b == 0xE0)
-		return 3 | 1 << 4;
-	if (b < 0xED)
-		return 3;
-	if (b == 0xED)
-		return 3 | 2 << 4;
-	if (b < 0xF0)
-		return 3;
-	if (b == 0xF0)
-		return 4 | 3 << 4;
-	if (b < 0xF4)
-		return 4;
-	if (b == 0xF4)
-		return 4 | 4 << 4;
-	return XX;
-}
-
-static const uint8_t accept_lo[5] = {0x80, 0xA0, 0x80, 0x90, 0x80};
-static const uint8_t accept_hi[5] = {0xBF, 0xBF, 0x9F, 0xBF, 0x8F};
-
-int utf8_decode(const uint8_t *s, size_t n, int32_t *r) {
-	if (n == 0) {
-		*r = RUNE_ERROR;
-		return 0;
-	}
-	uint8_t b0 = s[0];
-	uint8_t x = first_class(b0);
-	if (x == AS) {
-		*r = b0;
-		return 1;
-	}
-	if (x == XX) {
-		*r = RUNE_ERROR;
-		return 1;
-	}
-	size_t sz = x & 7;
-	uint8_t lo = accept_lo[x >> 4], hi = accept_hi[x >> 4];
-	if (n < sz) {
-		*r = RUNE_ERROR;
-		return 1;
-	}
-	uint8_t b1 = s[1];
-	if (b1 < lo || hi < b1) {
-		*r = RUNE_ERROR;
-		return 1;
-	}
-	if (sz == 2) {
-		*r = (int32_t)(b0 & 0x1F) << 6 | (b1 & 0x3F);
-		return 2;
-	}
-	uint8_t b2 = s[2];
-	if (b2 < 0x80 || 0xBF < b2) {
-		*r = RUNE_ERROR;
-		return 1;
-	}
-	if (sz == 3) {
-		*r = (int32_t)(b0 & 0x0F) << 12 | (int32_t)(b1 & 0x3F) << 6 | (b2 & 0x3F);
-		return 3;
-	}
-	uint8_t b3 = s[3];
-	if (b3 < 0x80 || 0xBF < b3) {
-		*r = RUNE_ERROR;
-		return 1;
-	}
-	*r = (int32_t)(b0 & 0x07) << 18 | (int32_t)(b1 & 0x3F) << 12 | (int32_t)(b2 & 0x3F) << 6 | (b3 & 0x3F);
-	return 4;
-}
 
 bool utf8_full(const uint8_t *s, size_t n) {
 	if (n == 0)
 		return false;
-	uint8_t x = first_class(s[0]);
-	size_t sz = (x == AS || x == XX) ? 1 : (size_t)(x & 7);
+	uint8_t x = utf8_first_class(s[0]);
+	size_t sz = (x == UTF8_AS || x == UTF8_XX) ? 1 : (size_t)(x & 7);
 	if (n >= sz)
 		return true;
-	uint8_t lo = accept_lo[x >> 4], hi = accept_hi[x >> 4];
+	uint8_t lo = utf8_accept_lo[x >> 4], hi = utf8_accept_hi[x >> 4];
 	if (n > 1 && (s[1] < lo || hi < s[1]))
 		return true;
 	if (n > 2 && (s[2] < 0x80 || 0xBF < s[2]))
@@ -105,20 +28,9 @@ bool utf8_full(const uint8_t *s, size_t n) {
 bool utf8_valid(const uint8_t *s, size_t n) {
 	size_t i = 0;
 	while (i < n) {
-		/* Skip ASCII eight bytes at a time. */
-		while (i + 8 <= n) {
-			uint64_t w;
-			__builtin_memcpy(&w, s + i, 8);
-			if (w & 0x8080808080808080ull)
-				break;
-			i += 8;
-		}
+		i += scan_ascii(s + i, n - i);
 		if (i >= n)
 			break;
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
 		int32_t r;
 		int w = utf8_decode(s + i, n - i, &r);
 		if (w == 1)
@@ -176,7 +88,19 @@ bool uni_is_print(int32_t r) {
 			return r != 0xAD;
 		return false;
 	}
-	return uni_in_ranges(uni_print_ranges, uni_print_count, r);
+	/* The printable ranges, decoded on first use. */
+	static uint32_t *print;
+	if (!print) {
+		print = xmalloc(2 * uni_print_count * sizeof *print);
+		const uint8_t *p = uni_print_data;
+		uint32_t next = 0x100;
+		for (size_t i = 0; i < uni_print_count; i++) {
+			print[2 * i] = next + uvarint(&p);
+			print[2 * i + 1] = print[2 * i] + uvarint(&p);
+			next = print[2 * i + 1] + 1;
+		}
+	}
+	return uni_in_ranges(print, uni_print_count, r);
 }
 
 bool uni_is_space(int32_t r) {

@@ -16,6 +16,7 @@ package main
 import (
 	"bytes"
 	"cmp"
+	"encoding/binary"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -144,20 +145,49 @@ func writeUnicode(path string) error {
 		}
 		b.WriteString("\n};\n")
 	}
+	stream := func(name string, data []byte) {
+		fmt.Fprintf(&b, "const uint8_t %s[] = {", name)
+		for i, c := range data {
+			if i%16 == 0 {
+				b.WriteString("\n\t")
+			} else {
+				b.WriteByte(' ')
+			}
+			fmt.Fprintf(&b, "%d,", c)
+		}
+		b.WriteString("\n};\n")
+	}
+	// The printable ranges as varints: the gap from the end of the range
+	// before, then the length less one.
 	print := ranges(strconv.IsPrint)
-	pairs("uni_print_ranges", print)
+	var enc []byte
+	next := rune(0x100)
+	for i := 0; i < len(print); i += 2 {
+		enc = binary.AppendUvarint(enc, uint64(print[i]-next))
+		enc = binary.AppendUvarint(enc, uint64(print[i+1]-print[i]))
+		next = print[i+1] + 1
+	}
+	stream("uni_print_data", enc)
 	fmt.Fprintf(&b, "const size_t uni_print_count = %d;\n\n", len(print)/2)
 	space := ranges(unicode.IsSpace)
 	pairs("uni_space_ranges", space)
 	fmt.Fprintf(&b, "const size_t uni_space_count = %d;\n\n", len(space)/2)
 
-	// Case mappings (unicode.CaseRanges) and the exceptions to the
-	// default fold, which together give unicode.SimpleFold.
-	b.WriteString("const uni_case_range uni_case_ranges[] = {\n")
+	// Case mappings (unicode.CaseRanges) as varints: the gap from the
+	// range before, the length, and the three deltas zigzag-encoded; and
+	// the exceptions to the default fold, which together give
+	// unicode.SimpleFold.
+	enc = nil
+	next = 0
 	for _, cr := range unicode.CaseRanges {
-		fmt.Fprintf(&b, "\t{0x%X, 0x%X, {%d, %d, %d}},\n", cr.Lo, cr.Hi, cr.Delta[0], cr.Delta[1], cr.Delta[2])
+		enc = binary.AppendUvarint(enc, uint64(rune(cr.Lo)-next))
+		enc = binary.AppendUvarint(enc, uint64(cr.Hi-cr.Lo))
+		for _, d := range cr.Delta {
+			enc = binary.AppendVarint(enc, int64(d))
+		}
+		next = rune(cr.Hi) + 1
 	}
-	b.WriteString("};\n")
+	stream("uni_case_data", enc)
 	fmt.Fprintf(&b, "const size_t uni_case_count = %d;\n\n", len(unicode.CaseRanges))
 	var orbit []rune
 	minFold, maxFold := rune(-1), rune(-1)
@@ -197,35 +227,32 @@ func writeUnicode(path string) error {
 	}
 	cats := collect(unicode.Categories, unicode.FoldCategory)
 	scripts := collect(unicode.Scripts, unicode.FoldScript)
-	var r16 []unicode.Range16
-	var r32 []unicode.Range32
+	// Each table is a run of (lo, hi, stride) triples in increasing order,
+	// as varints: the gap from the end of the triple before, hi-lo, the
+	// stride.
+	enc = nil
 	b.WriteString("const uni_table uni_tables[] = {\n")
 	for _, t := range set.list {
-		fmt.Fprintf(&b, "\t{%d, %d, %d, %d},\n", len(r16), len(t.R16), len(r32), len(t.R32))
-		r16 = append(r16, t.R16...)
-		r32 = append(r32, t.R32...)
+		start, n := len(enc), 0
+		next := uint32(0)
+		add := func(lo, hi, stride uint32) {
+			enc = binary.AppendUvarint(enc, uint64(lo-next))
+			enc = binary.AppendUvarint(enc, uint64(hi-lo))
+			enc = binary.AppendUvarint(enc, uint64(stride))
+			next = hi + 1
+			n++
+		}
+		for _, r := range t.R16 {
+			add(uint32(r.Lo), uint32(r.Hi), uint32(r.Stride))
+		}
+		for _, r := range t.R32 {
+			add(r.Lo, r.Hi, r.Stride)
+		}
+		fmt.Fprintf(&b, "\t{%d, %d},\n", start, n)
 	}
 	b.WriteString("};\n\n")
-	b.WriteString("const uint16_t uni_r16[] = {")
-	for i, r := range r16 {
-		if i%4 == 0 {
-			b.WriteString("\n\t")
-		} else {
-			b.WriteByte(' ')
-		}
-		fmt.Fprintf(&b, "0x%X, 0x%X, %d,", r.Lo, r.Hi, r.Stride)
-	}
-	b.WriteString("\n};\n")
-	b.WriteString("const uint32_t uni_r32[] = {")
-	for i, r := range r32 {
-		if i%4 == 0 {
-			b.WriteString("\n\t")
-		} else {
-			b.WriteByte(' ')
-		}
-		fmt.Fprintf(&b, "0x%X, 0x%X, %d,", r.Lo, r.Hi, r.Stride)
-	}
-	b.WriteString("\n};\n\n")
+	stream("uni_table_data", enc)
+	b.WriteString("\n")
 	list := func(name string, ns []named) {
 		fmt.Fprintf(&b, "const uni_named %s[] = {\n", name)
 		for _, n := range ns {
