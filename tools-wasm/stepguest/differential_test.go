@@ -230,6 +230,12 @@ func TestDifferentialGrep(t *testing.T) {
 		`{"pattern":"x","glob":"**/*.go"}`, `{"pattern":".","glob":"weird/*"}`, `{"pattern":"e","path":"sp ace"}`,
 		`{"pattern":"tab|newline|bidi"}`, `{"pattern":"\\Aline 2\\z","path":"big.txt"}`, `{"pattern":"\\Bab\\B","path":"big.txt","limit":1}`,
 		`{"pattern":"é{3}"}`, `{"pattern":"(?i)É"}`, `{"pattern":"[^a]","path":"blank"}`, `{"pattern":"x","limit":"9"}`,
+		// Literal prefixes, with which grep skips lines that cannot match.
+		`{"pattern":"LINE 2499","ignoreCase":true,"path":"big.txt","context":2}`, `{"pattern":"line 1000 ","path":"big.txt","context":1}`,
+		`{"pattern":"AbAb","ignoreCase":true,"path":"big.txt","limit":3,"context":1}`, `{"pattern":"line 2500","path":"big.txt"}`,
+		`{"pattern":"^line 7 ","path":"big.txt"}`, `{"pattern":"line 1.?0 ab","path":"big.txt","context":4,"limit":4}`,
+		`{"pattern":"Kel","ignoreCase":true}`, `{"pattern":"LONG","ignoreCase":true}`, `{"pattern":"needle","context":2}`,
+		`{"pattern":"(?i)line 2[0-9]{3} abab","path":"big.txt","limit":2}`, `{"pattern":"\\pLine"}`,
 	), 0)
 }
 

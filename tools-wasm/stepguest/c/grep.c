@@ -13,6 +13,7 @@
 #include "glob.h"
 #include "output.h"
 #include "re.h"
+#include "scan.h"
 #include "utf8.h"
 #include "walk.h"
 
@@ -58,6 +59,13 @@ static size_t trimmed_end(const uint8_t *d, size_t n, size_t start, size_t *next
 	return end;
 }
 
+/* skipped_past_check reports whether skipping k lines from line i passes
+ * a line where the search checks its time budget, and the budget has run
+ * out: the budget is checked as it is line by line. */
+static bool skipped_past_check(grep_t *g, int64_t i, int64_t k) {
+	return (i % GREP_CHECK_LINES) + k >= GREP_CHECK_LINES && over_budget(g->c);
+}
+
 /* search searches one file's contents, shown as name. */
 static void search(grep_t *g, const buf_t *name) {
 	const uint8_t *d = (const uint8_t *)g->data.p;
@@ -66,9 +74,32 @@ static void search(grep_t *g, const buf_t *name) {
 		g->binary++;
 		return;
 	}
+	/* With a literal prefix, only lines where it occurs can match: a file
+	 * without it is done, and the lines before the next occurrence are
+	 * counted, not searched (while no context lines are due). */
+	bool skip = re_has_prefix(g->re);
 	int64_t last = -1, after = 0;
 	size_t pos = 0;
 	for (int64_t i = 0; pos < n; i++) {
+		if (skip && after == 0) {
+			size_t q = re_prefix_next(g->re, d, n, pos);
+			if (q == n) { /* the rest cannot match: count its lines */
+				int64_t k = (int64_t)scan_count(d + pos, n - pos, '\n') + (d[n - 1] != '\n');
+				if (skipped_past_check(g, i, k))
+					g->budget = true;
+				return;
+			}
+			size_t nl = scan_rfind(d + pos, q - pos, '\n');
+			if (nl < q - pos) { /* q is on a later line */
+				int64_t k = (int64_t)scan_count(d + pos, q - pos, '\n');
+				if (skipped_past_check(g, i, k)) {
+					g->budget = true;
+					return;
+				}
+				i += k;
+				pos += nl + 1;
+			}
+		}
 		size_t start = pos, next;
 		size_t end = trimmed_end(d, n, start, &next);
 		pos = next;

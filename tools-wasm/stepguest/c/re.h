@@ -39,6 +39,13 @@ int re_match(re_t *re, const uint8_t *s, size_t n, bool (*check)(void *), void *
 
 void re_free(re_t *re);
 
+/* re_has_prefix reports whether every match starts with a literal text;
+ * re_prefix_next then returns the first place at or after from where it
+ * may start in s[0:n] (n if nowhere). grep uses it to skip the lines
+ * that cannot match without looking at them one by one. */
+bool re_has_prefix(const re_t *re);
+size_t re_prefix_next(const re_t *re, const uint8_t *s, size_t n, size_t from);
+
 /* re_quote_meta appends s with every regular expression metacharacter
  * escaped (regexp.QuoteMeta). */
 void re_quote_meta(buf_t *out, const char *s, size_t n);

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 
 #include "re_internal.h"
+#include "scan.h"
 #include "utf8.h"
 
 enum { I_FAIL, I_MATCH, I_RUNE1, I_CLASS, I_ANY, I_ANYNOTNL, I_SPLIT, I_JMP, I_EMPTY };
@@ -42,7 +43,9 @@ struct re {
 	pclass_t *cls;
 	uint32_t ncls, ccap;
 	bool anchored;
-	buf_t prefix;
+	buf_t prefix;  /* every match starts with it */
+	bool fold;     /* prefix is lower case and compared folding ASCII letters */
+	bool literal;  /* the expression is exactly the prefix: no VM needed */
 	/* VM state, sized by ninst. */
 	uint32_t *sparse[2], *dense[2], *stack;
 	uint32_t count[2];
@@ -236,8 +239,14 @@ static frag_t compile(re_t *re, const node_t *n) {
 	return (frag_t){0};
 }
 
-/* literal_prefix collects the case-sensitive literal runes that every
- * match starts with, and whether it is anchored at the start of text. */
+/* literal_prefix collects the literal text that every match starts with,
+ * and whether the expression is anchored at the start of text. A folded
+ * literal (under (?i)) joins it when its case orbit is ASCII letters or
+ * a single ASCII byte: the prefix is then searched folding ASCII letters,
+ * which may find a place where no match starts (the VM then rejects it)
+ * but never misses one. A literal whose orbit leaves ASCII (k and s fold
+ * to the Kelvin sign and the long s), and U+FFFD, which matches every
+ * invalid byte, end the prefix. */
 static void literal_prefix(re_t *re, const node_t *n) {
 	while (n->op == OP_CAPTURE)
 		n = n->sub[0];
@@ -252,11 +261,29 @@ static void literal_prefix(re_t *re, const node_t *n) {
 		re->anchored = true;
 		i = 1;
 	}
-	/* U+FFFD stops the prefix: it also matches each invalid byte. */
-	for (; i < k && subs[i]->op == OP_LITERAL && !(subs[i]->flags & F_FOLD) && subs[i]->rune != RUNE_ERROR; i++) {
-		uint8_t enc[4];
-		buf_put(&re->prefix, enc, (size_t)utf8_encode(enc, subs[i]->rune));
+	size_t start = i;
+	int folded = 0, exact = 0;
+	for (; i < k && subs[i]->op == OP_LITERAL && subs[i]->rune != RUNE_ERROR; i++) {
+		int32_t r = subs[i]->rune;
+		if (subs[i]->flags & F_FOLD) {
+			int32_t lo = r >= 'A' && r <= 'Z' ? r + 32 : r;
+			if (r >= 0x80 || lo == 'k' || lo == 's')
+				break;
+			buf_putc(&re->prefix, (char)lo);
+			folded++;
+		} else {
+			uint8_t enc[4];
+			buf_put(&re->prefix, enc, (size_t)utf8_encode(enc, r));
+			exact++;
+		}
 	}
+	if (folded) { /* compare it all folded */
+		re->fold = true;
+		for (size_t j = 0; j < re->prefix.n; j++)
+			if (re->prefix.p[j] >= 'A' && re->prefix.p[j] <= 'Z')
+				re->prefix.p[j] += 32;
+	}
+	re->literal = !re->anchored && start == 0 && i == k && i > 0 && !(folded && exact);
 }
 
 re_t *re_compile(const char *pat, size_t n, buf_t *err) {
@@ -404,27 +431,55 @@ static int32_t rune_before(const uint8_t *s, size_t pos) {
 	return s[pos - 1] < 0x80 ? s[pos - 1] : RUNE_ERROR;
 }
 
-static const uint8_t *find_prefix(const buf_t *p, const uint8_t *s, size_t n, size_t from) {
-	while (from + p->n <= n) {
-		const uint8_t *q = memchr(s + from, (uint8_t)p->p[0], n - from - p->n + 1);
-		if (!q)
-			return NULL;
-		if (memcmp(q, p->p, p->n) == 0)
-			return q;
-		from = (size_t)(q - s) + 1;
-	}
-	return NULL;
+#define HIT2(w) (scan_has_byte((w), a) | scan_has_byte((w), b))
+/* scan_find2 returns the index of the first byte a or b in s, or n. */
+SCAN(scan_find2, HIT2, 0, , uint8_t a, uint8_t b)
+
+/* fold_word lowers the ASCII letters of a word (exactly: no carries). */
+static inline uint64_t fold_word(uint64_t x) {
+	uint64_t h = x & ~SCAN_HIGHS;
+	uint64_t ge_a = h + SCAN_ONES * (0x80 - 'A'), gt_z = h + SCAN_ONES * (0x80 - 'Z' - 1);
+	uint64_t upper = ge_a & ~gt_z & ~x & SCAN_HIGHS;
+	return x | (upper >> 2);
 }
+
+/* fold_equal compares s with the lower-case p folding s's ASCII letters. */
+static inline bool fold_equal(const uint8_t *s, const uint8_t *p, size_t n) {
+	size_t j = 0;
+	for (; j + 8 <= n; j += 8)
+		if (fold_word(scan_load(s + j)) != scan_load(p + j))
+			return false;
+	return j == n || fold_word(scan_load_tail(s + j, n - j, 0)) == scan_load_tail(p + j, n - j, 0);
+}
+
+size_t re_prefix_next(const re_t *re, const uint8_t *s, size_t n, size_t from) {
+	const uint8_t *p = (const uint8_t *)re->prefix.p;
+	size_t pn = re->prefix.n;
+	uint8_t a = p[0], b = re->fold && a >= 'a' && a <= 'z' ? (uint8_t)(a - 32) : a;
+	while (from + pn <= n) {
+		size_t q = from + scan_find2(s + from, n - from - pn + 1, a, b);
+		if (q + pn > n)
+			return n;
+		if (re->fold ? fold_equal(s + q, p, pn) : memcmp(s + q, p, pn) == 0)
+			return q;
+		from = q + 1;
+	}
+	return n;
+}
+
+bool re_has_prefix(const re_t *re) { return re->prefix.n > 0 && re->start != 0; }
 
 int re_match(re_t *re, const uint8_t *s, size_t n, bool (*check)(void *), void *arg) {
 	if (re->start == 0)
 		return 0;
 	size_t pos = 0;
 	if (re->prefix.n) {
-		const uint8_t *q = find_prefix(&re->prefix, s, n, 0);
-		if (!q || (re->anchored && q != s))
+		size_t q = re_prefix_next(re, s, n, 0);
+		if (q == n || (re->anchored && q != 0))
 			return 0;
-		pos = (size_t)(q - s);
+		if (re->literal)
+			return 1;
+		pos = q;
 	}
 	re->count[0] = re->count[1] = 0;
 	int cur = 0;
@@ -437,11 +492,11 @@ int re_match(re_t *re, const uint8_t *s, size_t n, bool (*check)(void *), void *
 			if (re->anchored && pos > 0)
 				return 0;
 			if (re->prefix.n && pos > 0) {
-				const uint8_t *q = find_prefix(&re->prefix, s, n, pos);
-				if (!q)
+				size_t q = re_prefix_next(re, s, n, pos);
+				if (q == n)
 					return 0;
-				if ((size_t)(q - s) != pos) {
-					pos = (size_t)(q - s);
+				if (q != pos) {
+					pos = q;
 					r1 = rune_before(s, pos);
 					r = rune_at(s, n, pos, &w);
 					flag = context(r1, r);

@@ -6,16 +6,15 @@
 
 size_t scan_count(const uint8_t *s, size_t n, uint8_t b) {
 	size_t count = 0, i = 0;
-	for (;; i += 8) {
-		if (i >= n)
-			return count;
-		/* Exact per byte: a byte of x is zero iff adding 0x7f to its
-		 * low seven bits, or-ed with itself, leaves its high bit clear;
-		 * no carry crosses bytes. */
-		uint64_t x = (i + 8 <= n ? scan_load(s + i) : scan_load_tail(s + i, n - i, (uint8_t)~b)) ^ (SCAN_ONES * b);
-		uint64_t t = ((x & ~SCAN_HIGHS) + ~SCAN_HIGHS) | x;
-		count += (size_t)__builtin_popcountll(~t & SCAN_HIGHS);
+	while (i + 32 <= n) {
+		UNROLL4(if (i + 32 > n) break;
+			count += (size_t)__builtin_popcountll(scan_exact(scan_load(s + i), b) | scan_exact(scan_load(s + i + 8), b) >> 1 |
+							   scan_exact(scan_load(s + i + 16), b) >> 2 | scan_exact(scan_load(s + i + 24), b) >> 3);
+			i += 32;)
 	}
+	for (; i < n; i += 8)
+		count += (size_t)__builtin_popcountll(scan_exact(i + 8 <= n ? scan_load(s + i) : scan_load_tail(s + i, n - i, (uint8_t)~b), b));
+	return count;
 }
 
 __attribute__((no_builtin)) void *memchr(const void *src, int c, size_t n) {

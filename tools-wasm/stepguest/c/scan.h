@@ -131,6 +131,27 @@ SCAN(scan_json_string, SCAN_HIT_JSTR, 'a', )
 #define SCAN_HIT_UNPRINTABLE(w) (scan_has_less((w), 0x20) | scan_has_byte((w), 0x7f) | ((w) & SCAN_HIGHS))
 SCAN(scan_printable, SCAN_HIT_UNPRINTABLE, 'a', )
 
+/* scan_exact flags exactly the bytes of w equal to b (no false hits). */
+static inline uint64_t scan_exact(uint64_t w, uint8_t b) {
+	uint64_t x = w ^ (SCAN_ONES * b);
+	return ~(((x & ~SCAN_HIGHS) + ~SCAN_HIGHS) | x) & SCAN_HIGHS;
+}
+
+/* scan_rfind returns the index of the last byte b in s[0:n], or n if
+ * there is none. */
+static inline size_t scan_rfind(const uint8_t *s, size_t n, uint8_t b) {
+	size_t i = n;
+	while (i >= 8) {
+		UNROLL4(if (i < 8) break;
+			uint64_t m = scan_exact(scan_load(s + i - 8), b);
+			if (m)
+				return i - 8 + (size_t)(63 - __builtin_clzll(m)) / 8;
+			i -= 8;)
+	}
+	uint64_t m = i ? scan_exact(scan_load_tail(s, i, (uint8_t)~b), b) & ((1ull << (8 * i)) - 1) : 0;
+	return m ? (size_t)(63 - __builtin_clzll(m)) / 8 : n;
+}
+
 /* scan_count counts the bytes of s equal to b. */
 size_t scan_count(const uint8_t *s, size_t n, uint8_t b);
 
