@@ -28,7 +28,7 @@ typedef struct {
 	int64_t context, limit, matches, binary, large;
 	output_t o;
 	bool more, budget;
-	buf_t data, line, err;
+	buf_t data, line;
 	size_t *starts; /* scratch: starts of context lines */
 	size_t nstarts;
 } grep_t;
@@ -329,7 +329,6 @@ done:
 	buf_free(&g.o.b);
 	buf_free(&g.data);
 	buf_free(&g.line);
-	buf_free(&g.err);
 	free(g.starts);
 	buf_free(&pattern);
 	buf_free(&path);

@@ -52,7 +52,6 @@ typedef struct {
 int json_parse(jdoc *d, const char *src, size_t len, size_t *err_at);
 void json_free(jdoc *d);
 
-static inline jnode *jd_node(const jdoc *d, uint32_t i) { return &d->n[i]; }
 static inline uint8_t jd_type(const jdoc *d, uint32_t i) { return i == JNONE ? J_NULL : d->n[i].type; }
 static inline const char *jd_raw(const jdoc *d, uint32_t i) { return d->src + d->n[i].start; }
 static inline size_t jd_rawlen(const jdoc *d, uint32_t i) { return d->n[i].end - d->n[i].start; }
@@ -81,6 +80,5 @@ bool jd_int(const jdoc *d, uint32_t i, int64_t *v);
 /* jw_str appends s[0:n] as a JSON string, escaped as Go's json.Marshal
  * does. */
 void jw_str(buf_t *b, const char *s, size_t n);
-static inline void jw_cstr(buf_t *b, const char *s) { jw_str(b, s, strlen(s)); }
 
 #endif

@@ -83,14 +83,6 @@ void path_dir(buf_t *out, const char *p, size_t n) {
 	path_clean(out, p, i);
 }
 
-void join_name(buf_t *out, const char *dir, size_t dn, const char *name, size_t nn) {
-	if (!(dn == 0 || (dn == 1 && dir[0] == '.'))) {
-		buf_put(out, dir, dn);
-		buf_putc(out, '/');
-	}
-	buf_put(out, name, nn);
-}
-
 static void escape_error(buf_t *why, const char *p, size_t n) {
 	buf_quote(why, p, n);
 	buf_puts(why, ": path escapes the workspace; use a path relative to " MOUNT " or under " MOUNT "/");

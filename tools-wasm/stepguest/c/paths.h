@@ -16,8 +16,4 @@ void path_clean(buf_t *out, const char *p, size_t n);
 /* path_dir appends all but the last element of p[0:n], cleaned (path.Dir). */
 void path_dir(buf_t *out, const char *p, size_t n);
 
-/* join_name appends dir + "/" + name, or name alone when dir is "." or
- * empty (builtin.join). */
-void join_name(buf_t *out, const char *dir, size_t dn, const char *name, size_t nn);
-
 #endif
