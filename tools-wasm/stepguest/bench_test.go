@@ -104,6 +104,37 @@ func BenchmarkStepNoop(b *testing.B) {
 	}
 }
 
+// BenchmarkStepConversation measures a step that follows a model turn
+// without tool calls late in a long run: 200 messages of about 2 KiB
+// (400 KiB of conversation) parsed, the answer appended, the run finished;
+// and a step that asks for the next turn with the same conversation.
+func BenchmarkStepConversation(b *testing.B) {
+	r := newStepRunner(b, b.TempDir())
+	var msgs []chat.Message
+	for i := range 200 {
+		text := strings.Repeat(fmt.Sprintf("message %d says: lorem ipsum dolor sit amet.\n", i), 45)
+		if i%2 == 0 {
+			msgs = append(msgs, chat.UserText(text))
+		} else {
+			msgs = append(msgs, assistant(chat.Block{Type: chat.BlockText, Text: text}))
+		}
+	}
+	finish, _ := json.Marshal(stepInput{MaxTurns: 500, Turn: 100, Messages: msgs, Response: answer(assistant(chat.Block{Type: chat.BlockText, Text: "done"}))})
+	next, _ := json.Marshal(stepInput{MaxTurns: 500, Turn: 100, Messages: msgs, HostTools: []chat.Tool{{Name: "bash", Parameters: json.RawMessage(`{}`)}}})
+	for _, c := range []struct {
+		name string
+		in   []byte
+	}{{"finish", finish}, {"request", next}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.in)))
+			b.ReportAllocs()
+			for b.Loop() {
+				r.run(b, &stepHost{input: c.in})
+			}
+		})
+	}
+}
+
 // timeTools returns an event hook that records each tool's time from its
 // tool_start to its tool_end: from the arrival of one event at the host to
 // the arrival of the other, before the host decodes them.

@@ -6,16 +6,20 @@
  */
 #include "host.h"
 
+#include <stdlib.h>
+
 __attribute__((import_module("bulkhead_v1"), import_name("call")))
 uint32_t bh_call(const char *method, uint32_t method_len, const char *payload, uint32_t payload_len, uint32_t *result_len);
 
 __attribute__((import_module("bulkhead_v1"), import_name("take")))
 int32_t bh_take(char *buf, uint32_t buf_len);
 
-uint32_t hc_call(const char *method, const char *payload, size_t n, buf_t *answer) {
+uint32_t hc_call_reserving(const char *method, const char *payload, size_t n, buf_t *answer, size_t reserve) {
 	uint32_t len = 0;
 	uint32_t status = bh_call(method, (uint32_t)strlen(method), payload, (uint32_t)n, &len);
 	answer->n = 0;
+	if (reserve && len > 0)
+		free(xmalloc((size_t)len * (1 + reserve) + (16 << 10)));
 	if (len > 0) {
 		buf_grow(answer, len);
 		int32_t got = bh_take(answer->p, len);
@@ -26,4 +30,8 @@ uint32_t hc_call(const char *method, const char *payload, size_t n, buf_t *answe
 		answer->n = (size_t)got;
 	}
 	return status;
+}
+
+uint32_t hc_call(const char *method, const char *payload, size_t n, buf_t *answer) {
+	return hc_call_reserving(method, payload, n, answer, 0);
 }

@@ -27,4 +27,8 @@ enum {
  * is HC_OK, else an error message for people. */
 uint32_t hc_call(const char *method, const char *payload, size_t n, buf_t *answer);
 
+/* hc_call_reserving is hc_call that first takes heap for the answer and
+ * reserve bytes per byte of it more, at once (see step.c). */
+uint32_t hc_call_reserving(const char *method, const char *payload, size_t n, buf_t *answer, size_t reserve);
+
 #endif

@@ -344,17 +344,15 @@ static bool resume(step_t *s, uint32_t results, buf_t *why) {
 }
 
 static int step(step_t *s, buf_t *in, buf_t *why) {
-	uint32_t st = hc_call("step.begin", "{}", 2, in);
+	/* Take the heap this step will need at once: the input, its parse and
+	 * the output hold about three copies of it. Growing the memory once
+	 * copies it once, where many small growths would copy it many times. */
+	uint32_t st = hc_call_reserving("step.begin", "{}", 2, in, 2);
 	if (st != HC_OK) {
 		buf_puts(why, "step.begin: ");
 		buf_put(why, in->p, in->n);
 		return 1;
 	}
-	/* Take the heap this step will need at once: its parse and its
-	 * output hold about two copies of the input. Growing the memory in
-	 * one step copies it once, where many small growths would copy it
-	 * many times. */
-	free(xmalloc(2 * in->n + (16 << 10)));
 	jdoc *d = &s->d;
 	size_t at;
 	if (json_parse(d, in->p, in->n, &at) != 0 || d->n[0].type != J_OBJ) {
