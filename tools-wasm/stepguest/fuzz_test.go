@@ -28,7 +28,7 @@ import (
 // probeRun runs the probe module with input on stdin and returns stdout.
 func probeRun(t testing.TB, input []byte) string {
 	t.Helper()
-	_, _, probe := guests(t)
+	probe := probeGuest(t)
 	var stdout, stderr bytes.Buffer
 	cfg := wazero.NewModuleConfig().WithName("").WithStdin(bytes.NewReader(input)).WithStdout(&stdout).WithStderr(&stderr)
 	mod, err := probe.rt.InstantiateModule(context.Background(), probe.mod, cfg)

@@ -99,7 +99,7 @@ func results(t testing.TB, events []hostcall.Event, n int) []toolOutcome {
 // runGoTools runs the calls in order through the Go guest over dir.
 func runGoTools(t testing.TB, dir string, calls []toolCall, budgetMs int64) []toolOutcome {
 	t.Helper()
-	_, agent, _ := guests(t)
+	agent := agentGuest(t)
 	h := &goHost{
 		start: hostcall.RunStart{Model: "m", MaxTurns: 2, ToolBudgetMs: budgetMs, Messages: []chat.Message{chat.UserText("go")}},
 		turns: []chat.Message{callsMessage(calls), assistant(chat.Block{Type: chat.BlockText, Text: "done"})},

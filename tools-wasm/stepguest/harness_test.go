@@ -114,48 +114,59 @@ type guest struct {
 	mod wazero.CompiledModule
 }
 
-var (
-	compileOnce sync.Once
-	shared      struct {
-		rt       wazero.Runtime
-		step     wazero.CompiledModule
-		agent    wazero.CompiledModule
-		probe    wazero.CompiledModule
-		err      error
-		cleanups []func()
-	}
-)
+var shared struct {
+	once    sync.Once
+	rt      wazero.Runtime
+	err     error
+	modules sync.Map // file → *compiled
+}
 
-// guests returns the step module, the Go agent module and the probe
-// module, compiled once for the whole test binary.
-func guests(tb testing.TB) (step, agent, probe guest) {
+// compiled is one module compiled once for the whole test binary.
+type compiled struct {
+	once sync.Once
+	mod  wazero.CompiledModule
+	err  error
+}
+
+// compile returns the module wasm (named name) compiled on the shared
+// runtime, compiling it on first use.
+func compile(tb testing.TB, name string, wasm func() ([]byte, error)) guest {
 	tb.Helper()
-	compileOnce.Do(func() {
+	shared.once.Do(func() {
 		ctx := context.Background()
-		rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCloseOnContextDone(true))
-		wasi_snapshot_preview1.MustInstantiate(ctx, rt)
-		shared.rt = rt
-		if shared.err = defineHost(rt); shared.err != nil {
-			return
-		}
-		probeWasm, err := os.ReadFile(filepath.Join("testdata", "probe.wasm"))
-		if err != nil {
-			shared.err = err
-			return
-		}
-		for _, m := range []struct {
-			dst  *wazero.CompiledModule
-			wasm []byte
-		}{{&shared.step, modules.Step}, {&shared.agent, modules.Agent}, {&shared.probe, probeWasm}} {
-			if *m.dst, shared.err = rt.CompileModule(ctx, m.wasm); shared.err != nil {
-				return
-			}
-		}
+		shared.rt = wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCloseOnContextDone(true))
+		wasi_snapshot_preview1.MustInstantiate(ctx, shared.rt)
+		shared.err = defineHost(shared.rt)
 	})
 	if shared.err != nil {
 		tb.Fatal(shared.err)
 	}
-	return guest{shared.rt, shared.step}, guest{shared.rt, shared.agent}, guest{shared.rt, shared.probe}
+	v, _ := shared.modules.LoadOrStore(name, &compiled{})
+	c := v.(*compiled)
+	c.once.Do(func() {
+		b, err := wasm()
+		if err != nil {
+			c.err = err
+			return
+		}
+		c.mod, c.err = shared.rt.CompileModule(context.Background(), b)
+	})
+	if c.err != nil {
+		tb.Fatal(c.err)
+	}
+	return guest{shared.rt, c.mod}
+}
+
+func stepGuest(tb testing.TB) guest {
+	return compile(tb, "step", func() ([]byte, error) { return modules.Step, nil })
+}
+
+func agentGuest(tb testing.TB) guest {
+	return compile(tb, "agent", func() ([]byte, error) { return modules.Agent, nil })
+}
+
+func probeGuest(tb testing.TB) guest {
+	return compile(tb, "probe", func() ([]byte, error) { return os.ReadFile(filepath.Join("testdata", "probe.wasm")) })
 }
 
 // defineHost instantiates the bulkhead_v1 host module on rt.
@@ -234,7 +245,7 @@ func (g guest) run(tb testing.TB, dir string, h hostHandler) (int, string) {
 // its output and events; the step must succeed.
 func runStep(tb testing.TB, dir string, in stepInput) (stepOutput, []hostcall.Event) {
 	tb.Helper()
-	step, _, _ := guests(tb)
+	step := stepGuest(tb)
 	raw, err := json.Marshal(in)
 	if err != nil {
 		tb.Fatal(err)

@@ -210,7 +210,7 @@ func TestMaxTurns(t *testing.T) {
 // TestEventsRateLimited: an event the host refuses for its rate is
 // dropped; a cancelled one ends the step without step.end.
 func TestEventsRateLimited(t *testing.T) {
-	step, _, _ := guests(t)
+	step := stepGuest(t)
 	msg := assistant(toolUse("x", "ls", `{}`))
 	raw, _ := json.Marshal(stepInput{MaxTurns: 3, Turn: 1, Messages: []chat.Message{chat.UserText("go")}, Response: answer(msg)})
 	h := &stepHost{input: raw, emitStatus: hostcall.RateLimited}
@@ -227,7 +227,7 @@ func TestEventsRateLimited(t *testing.T) {
 // TestBadStepInput: input that is not a step fails the step with a reason
 // and without step.end.
 func TestBadStepInput(t *testing.T) {
-	step, _, _ := guests(t)
+	step := stepGuest(t)
 	for _, in := range []string{``, `[]`, `{"messages":[}`, `{"host_results":[{"tool_use_id":"x"}]}`} {
 		h := &stepHost{input: []byte(in)}
 		code, stderr := step.run(t, t.TempDir(), h)
