@@ -3,7 +3,9 @@
 package stepguest
 
 import (
+	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -289,4 +291,47 @@ func TestDifferentialLimits(t *testing.T) {
 		}
 	}
 	compare(t, deep, []toolCall{{"find", `{"pattern":"**/needle.txt"}`}, {"grep", `{"pattern":"needle"}`}, {"find", `{"pattern":"d","limit":3}`}}, 0)
+}
+
+// TestDifferentialGrepRandom runs 200 generated grep calls (literal
+// prefixes, which grep skips lines by, random suffixes, context, limits,
+// ignoreCase) over a file of generated lines through both guests.
+func TestDifferentialGrepRandom(t *testing.T) {
+	r := rand.New(rand.NewPCG(14, 7))
+	words := []string{"ab", "Ab", "kit", "Kit", "\u212ait", "sea", "\u017fea", "é", "É", "x1", "x2", "  ", "\t", "needle", "NEEDLE", "\xff"}
+	var file strings.Builder
+	for range 3000 {
+		for range r.IntN(6) {
+			file.WriteString(words[r.IntN(len(words))])
+		}
+		if r.IntN(9) == 0 {
+			file.WriteByte('\r')
+		}
+		file.WriteByte('\n')
+	}
+	build := func(t testing.TB, dir string) {
+		if err := os.WriteFile(filepath.Join(dir, "f.txt"), []byte(file.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	prefixes := []string{"ab", "Ab", "ki", "x1", "needle", "é", "ea", "a", "t", "x"}
+	suffixes := []string{"", "", `\d`, `.?k`, `(it|ea)`, `\s*$`, `[a-z]+`, `\b`, "É"}
+	var cs []toolCall
+	for range 200 {
+		args := map[string]any{
+			"pattern": prefixes[r.IntN(len(prefixes))] + suffixes[r.IntN(len(suffixes))],
+			"path":    "f.txt",
+			"context": r.IntN(4),
+			"limit":   r.IntN(40),
+		}
+		if r.IntN(2) == 0 {
+			args["ignoreCase"] = true
+		}
+		if r.IntN(5) == 0 {
+			args["literal"] = true
+		}
+		raw, _ := json.Marshal(args)
+		cs = append(cs, toolCall{"grep", string(raw)})
+	}
+	compare(t, build, cs, 0)
 }

@@ -17,7 +17,9 @@
 //   - the JSON reader and writer and the regular expressions against Go's
 //     encoding/json and regexp, through the test module testdata/probe.wasm
 //     built from the same sources (fuzz_test.go, `go test -fuzz`);
-//   - the committed module's imports and exports (module_test.go).
+//   - the committed module's imports and exports (module_test.go);
+//   - benchmarks against the Go guest (bench_test.go, reported in
+//     docs/benchmarks.md, "C step guest (issue 14)").
 //
 // The package has no non-test code besides this file; c/ holds C sources
 // only, which the go command ignores.
