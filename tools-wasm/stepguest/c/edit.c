@@ -12,7 +12,7 @@
 
 err_t replace_file(call_t *c, const char *name, const char *data, size_t n);
 
-/* memmem_ returns the first occurrence of needle in hay, or NULL. */
+/* find returns the first occurrence of needle in hay, or NULL. */
 static const char *find(const char *hay, size_t hn, const char *needle, size_t nn) {
 	if (nn == 0)
 		return hay;

@@ -48,8 +48,9 @@ static bool print(grep_t *g, const buf_t *name, int64_t i, char sep, const uint8
 	return out_line(&g->o, g->line.p, g->line.n);
 }
 
-/* line_end returns the end of the line starting at start, without its
- * newline and its last carriage return. */
+/* trimmed_end returns the end of the line starting at start, without its
+ * newline and its last carriage return, and the start of the next line in
+ * *next. */
 static size_t trimmed_end(const uint8_t *d, size_t n, size_t start, size_t *next) {
 	const uint8_t *nl = memchr(d + start, '\n', n - start);
 	size_t end = nl ? (size_t)(nl - d) : n;

@@ -12,9 +12,10 @@
  * program's size and makes empty loops like (a*)* harmless. A match is
  * found as soon as a thread reaches the match instruction.
  *
- * Two cheap shortcuts: an expression that starts with a literal string is
- * only run from the places where that string occurs (memchr and memcmp
- * over the line), and one anchored at the start of the text only from the
+ * Cheap shortcuts: an expression that starts with a literal string (case
+ * folded or not) is only run from the places where that string occurs,
+ * found with word-at-a-time scans; one that is only that string needs no
+ * VM at all; and one anchored at the start of the text runs only from the
  * first position.
  */
 #include <stdlib.h>

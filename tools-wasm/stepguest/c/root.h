@@ -78,11 +78,11 @@ err_t read_file_at(int32_t dir, const char *name, size_t n, buf_t *out);
 /* fd_stat returns the status of an open file. */
 err_t fd_stat(int32_t fd, wstat_t *st);
 
-/* fd_read_full reads up to n bytes; it returns the count (0 at the end of
+/* fd_read_some reads up to n bytes; it returns the count (0 at the end of
  * the file) in *got. */
 err_t fd_read_some(int32_t fd, void *p, size_t n, size_t *got);
 
-/* fd_write_all writes p[0:n] and fsyncs, then closes fd (the write half of
+/* fd_write_sync_close writes p[0:n] and fsyncs, then closes fd (the write half of
  * builtin.call.replace). */
 err_t fd_write_sync_close(int32_t fd, const void *p, size_t n);
 
