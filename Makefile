@@ -1,8 +1,8 @@
 # bulkhead — build, test, benchmark and demo targets. See README.md.
 GO         ?= go
 BIN        := bin/bulkhead
-# Flags of the reproducible agent module build; tools-wasm/modules.BuildFlags
-# holds the same list and its test rebuilds the module with it.
+# Flags of the reproducible build of the Go guest, the C guest's oracle;
+# tools-wasm/stepguest's TestOracleIsFresh rebuilds it with the same list.
 WASM_FLAGS := -trimpath -buildvcs=false -ldflags="-s -w"
 
 # The C step guest (tools-wasm/stepguest/c) with Debian's clang and
@@ -30,7 +30,7 @@ WASI_FLAGS := --target=wasm32-wasi --sysroot=/usr -O2 -Wall -Wextra -Wl,--strip-
 # `make test` needs no C compiler): the Go agent module, the C step guest
 # with its test module, the example skills.
 wasm: step-wasm
-	GOOS=wasip1 GOARCH=wasm $(GO) build $(WASM_FLAGS) -o tools-wasm/modules/agent.wasm ./tools-wasm/agent
+	GOOS=wasip1 GOARCH=wasm $(GO) build $(WASM_FLAGS) -o $(STEP_DIR)/testdata/agent.wasm ./tools-wasm/agent
 	GOOS=wasip1 GOARCH=wasm $(GO) build $(WASM_FLAGS) -o testdata/skills/hmac-sign/execute.wasm ./tools-wasm/skill/examples/hmac-sign
 	$(CLANG) $(WASI_FLAGS) -o testdata/skills/env-report/execute.wasm testdata/skills/env-report/env-report.c
 

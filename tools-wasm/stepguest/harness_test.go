@@ -162,7 +162,7 @@ func stepGuest(tb testing.TB) guest {
 }
 
 func agentGuest(tb testing.TB) guest {
-	return compile(tb, "agent", func() ([]byte, error) { return modules.Agent, nil })
+	return compile(tb, "agent", func() ([]byte, error) { return os.ReadFile(oracleWasm) })
 }
 
 func probeGuest(tb testing.TB) guest {
