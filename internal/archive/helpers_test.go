@@ -53,8 +53,13 @@ func sample(t testing.TB) []byte {
 	must(w.File("w/files/run.sh", 0o755, at, 0, bytes.NewReader(nil)))
 	must(w.Symlink("w/files/main", "src/main.go", at))
 	var out bytes.Buffer
+	var last Progress
+	w.opts.Progress = func(p Progress) { last = p }
 	if _, err := w.Finish(&out, Manifest{Workspace: "acme", Bulkhead: "test", Created: at}); err != nil {
 		t.Fatal(err)
+	}
+	if last.Size != int64(out.Len()) || last.Compressed != last.Size || last.Entries != 7 {
+		t.Fatalf("Finish's last progress %+v for %d bytes", last, out.Len())
 	}
 	return out.Bytes()
 }

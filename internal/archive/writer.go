@@ -22,6 +22,9 @@ type Progress struct {
 	Bytes int64
 	// Compressed bytes written to the output by Finish, or read.
 	Compressed int64
+	// Size is the archive's size, once Finish knows it (zero before, and
+	// for a Reader).
+	Size int64
 }
 
 // progressChunk is how many bytes of content a Writer or Reader copies
@@ -221,9 +224,14 @@ func (w *Writer) Finish(out io.Writer, m Manifest) (int64, error) {
 	if err != nil {
 		return cw.n, fmt.Errorf("archive: write manifest: %w", err)
 	}
-	if _, err := w.spool.Seek(0, io.SeekStart); err != nil {
+	spooled, err := w.spool.Seek(0, io.SeekEnd)
+	if err == nil {
+		_, err = w.spool.Seek(0, io.SeekStart)
+	}
+	if err != nil {
 		return cw.n, fmt.Errorf("archive: spool: %w", err)
 	}
+	w.progress.Size = cw.n + spooled
 	for {
 		k, rerr := w.spool.Read(w.buf)
 		if k > 0 {
