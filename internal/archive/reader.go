@@ -3,6 +3,7 @@ package archive
 import (
 	"archive/tar"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -263,9 +264,10 @@ func (r *Reader) end() error {
 }
 
 // streamErr wraps an error of reading the stream at what: a limit stays
-// ErrLimit, anything else (zstd, tar, a short stream) is ErrCorrupt.
+// ErrLimit, a context's end (the caller's reader stopped) stays as it is,
+// anything else (zstd, tar, a short stream) is ErrCorrupt.
 func (r *Reader) streamErr(what string, err error) error {
-	if errors.Is(err, ErrLimit) {
+	if errors.Is(err, ErrLimit) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("reading %s: %w", what, err)
 	}
 	if errors.Is(err, io.EOF) {
