@@ -141,7 +141,7 @@ func (w *Workspace) Export(ctx context.Context, out io.Writer, opts ExportOption
 		return stats, err
 	}
 	x.phase = "write"
-	n, err := aw.Finish(out, archive.Manifest{Workspace: w.id, Bulkhead: buildinfo.Version(), Created: time.Now().UTC(), Meta: meta})
+	n, err := aw.Finish(ctxWriter{ctx, out}, archive.Manifest{Workspace: w.id, Bulkhead: buildinfo.Version(), Created: time.Now().UTC(), Meta: meta})
 	stats.Compressed = n
 	stats.Duration = time.Since(start)
 	if err != nil {

@@ -115,8 +115,8 @@ func (x *exporter) state(dir, name string, top bool) error {
 				return err
 			}
 		case e.Type().IsRegular():
-			if _, err := x.stateFile(path, archived); err != nil {
-				return err
+			if _, err := x.stateFile(path, archived); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err // a file removed since listed is no entry
 			}
 		default:
 			x.omit(archived, "not a regular file or directory in the workspace's state")

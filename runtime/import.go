@@ -160,7 +160,7 @@ func (p *Platform) Import(ctx context.Context, r io.Reader, opts ImportOptions) 
 
 // run imports the archive in r.
 func (im *importer) run(r io.Reader) (*Workspace, error) {
-	rd, err := archive.NewReader(r, archive.ReaderOptions{Limits: im.opts.Limits.archive(), LinkRoots: archiveLinkRoots, Progress: im.report})
+	rd, err := archive.NewReader(ctxReader{im.ctx, r}, archive.ReaderOptions{Limits: im.opts.Limits.archive(), LinkRoots: archiveLinkRoots, Progress: im.report})
 	if err != nil {
 		return nil, err
 	}

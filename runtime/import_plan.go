@@ -33,7 +33,7 @@ type importer struct {
 	src, id   string      // the archive's workspace id, and the one imported as
 	meta      archiveMeta // the manifest's
 	included  map[string]bool
-	treeBytes int64 // of files/ and home/, which a disk quota must hold
+	treeBytes int64 // of files/ and home/ on disk, which a disk quota must hold
 	cfg       *WorkspaceConfig
 }
 
@@ -67,8 +67,11 @@ func (im *importer) plan(m *archive.Manifest) error {
 		switch {
 		case e.Path == archiveWorkspace+"/"+credentialsFile:
 			hasVault = true
-		case e.Type == archive.TypeFile && (strings.HasPrefix(e.Path, archiveFiles+"/") || strings.HasPrefix(e.Path, archiveHome+"/")):
-			im.treeBytes += e.Size
+		case strings.HasPrefix(e.Path, archiveFiles+"/") || strings.HasPrefix(e.Path, archiveHome+"/"):
+			im.treeBytes += (e.Size + blockSize - 1) / blockSize * blockSize
+			if e.Type != archive.TypeFile {
+				im.treeBytes += blockSize
+			}
 		}
 	}
 	dir := im.p.workspaceDir(im.id)
@@ -127,6 +130,11 @@ func (im *importer) readMeta(raw json.RawMessage) error {
 	}
 	return nil
 }
+
+// blockSize is the block size of a quota volume's ext4 (mkfs.ext4's
+// default for its sizes): a file takes whole blocks, a directory or link
+// at least one.
+const blockSize = 4096
 
 // reservedNames are the names at the top of a workspace directory that an
 // archive may not hold: the volume of a disk quota, made by the import,
@@ -202,7 +210,7 @@ func (im *importer) config() error {
 		return err
 	}
 	if im.treeBytes > u.Free {
-		return fmt.Errorf("files/ and home/ hold %d bytes, more than the %d bytes free in the workspace's disk quota of %d bytes", im.treeBytes, u.Free, cfg.DiskQuota)
+		return fmt.Errorf("files/ and home/ need about %d bytes, more than the %d bytes free in the workspace's disk quota of %d bytes", im.treeBytes, u.Free, cfg.DiskQuota)
 	}
 	if err := os.Mkdir(filepath.Join(v.Dir, tmpDirName), 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
 		return err

@@ -3,8 +3,10 @@ package runtime
 import (
 	"archive/tar"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -374,6 +376,27 @@ func TestImportQuota(t *testing.T) {
 	_, _, err = other.Import(bg, bytes.NewReader(big), ImportOptions{})
 	if err == nil || !strings.Contains(err.Error(), "disk quota of 16777216 bytes") {
 		t.Fatalf("files past the quota: %v", err)
+	}
+	if left := stateEntries(t, other); len(left) != 0 {
+		t.Errorf("left %q", left)
+	}
+}
+
+// TestTransferCancelled: an export or import whose context ends stops
+// with the context's error; the import leaves nothing.
+func TestTransferCancelled(t *testing.T) {
+	p := platformWith(t, "")
+	ws := newTestWorkspace(t, p, "alpha")
+	writeFile(t, filepath.Join(ws.FilesDir(), "a.txt"), "a\n")
+	data, _ := exportBytes(t, ws, ExportOptions{})
+	ctx, cancel := context.WithCancel(bg)
+	cancel()
+	if _, err := ws.Export(ctx, io.Discard, ExportOptions{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("export: %v", err)
+	}
+	other := platformWith(t, "")
+	if _, _, err := other.Import(ctx, bytes.NewReader(data), ImportOptions{}); !errors.Is(err, context.Canceled) || errors.Is(err, archive.ErrCorrupt) {
+		t.Errorf("import: %v", err)
 	}
 	if left := stateEntries(t, other); len(left) != 0 {
 		t.Errorf("left %q", left)

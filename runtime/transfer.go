@@ -1,8 +1,10 @@
 package runtime
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,6 +55,34 @@ type TransferProgress struct {
 	TotalEntries    int   `json:"total_entries,omitempty"`
 	TotalBytes      int64 `json:"total_bytes,omitempty"`
 	TotalCompressed int64 `json:"total_compressed,omitempty"`
+}
+
+// ctxWriter fails its writes once ctx ends, so that an export stops
+// while it copies a large archive.
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.w.Write(p)
+}
+
+// ctxReader fails its reads once ctx ends, so that an import stops in the
+// middle of a large file.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 // transferDir is a temporary directory of an export or import in
