@@ -9,6 +9,8 @@ import (
 	"slices"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Extractor creates a Reader's entries in a directory, through an
@@ -63,11 +65,12 @@ func (x *Extractor) Extract(r *Reader, e *Entry, mtime time.Time, name string) e
 	if err == nil {
 		err = f.Chmod(fs.FileMode(e.Mode))
 	}
+	if err == nil { // by descriptor: no second walk of the name
+		tv := unix.NsecToTimeval(mtime.UnixNano())
+		err = unix.Futimes(int(f.Fd()), []unix.Timeval{tv, tv})
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
-	}
-	if err == nil {
-		err = x.root.Chtimes(name, mtime, mtime)
 	}
 	if err != nil {
 		if errors.Is(err, ErrCorrupt) || errors.Is(err, ErrLimit) || errors.Is(err, ErrUnsafe) {
