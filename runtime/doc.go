@@ -37,6 +37,12 @@
 //	      disk/                     with a disk quota: the image's mount point, holding
 //	        files/ home/ tmp/       files/ and home/ instead, and the jails' /tmp
 //
+// Workspace.Export writes a workspace as one archive (tar compressed with
+// Zstandard, a manifest of every entry's SHA-256 first), a consistent
+// snapshot taken while its runs go on; Platform.Import verifies an archive
+// entry by entry beside the workspaces and moves it into place in one
+// rename, for backups and for moving a tenant to another host.
+//
 // Runtime is the single-user convenience: a Platform with one workspace
 // named "default".
 package runtime

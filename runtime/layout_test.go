@@ -32,7 +32,7 @@ func TestLayoutDocumented(t *testing.T) {
 	var layoutTree string
 	for _, d := range layoutFile.Decls {
 		if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.CONST {
-			layoutTree = tree(g.Doc.Text())
+			layoutTree = docTree(g.Doc.Text())
 			for _, spec := range g.Specs {
 				for _, v := range spec.(*ast.ValueSpec).Values {
 					s, err := strconv.Unquote(v.(*ast.BasicLit).Value)
@@ -44,9 +44,9 @@ func TestLayoutDocumented(t *testing.T) {
 			}
 		}
 	}
-	docTree := tree(docFile.Doc.Text())
-	if layoutTree == "" || layoutTree != docTree {
-		t.Fatalf("the trees differ:\nlayout.go:\n%s\ndoc.go:\n%s", layoutTree, docTree)
+	pkgTree := docTree(docFile.Doc.Text())
+	if layoutTree == "" || layoutTree != pkgTree {
+		t.Fatalf("the trees differ:\nlayout.go:\n%s\ndoc.go:\n%s", layoutTree, pkgTree)
 	}
 	entries := strings.FieldsFunc(layoutTree, func(r rune) bool { return strings.ContainsRune(" \t\n/*", r) })
 	if len(names) < 10 {
@@ -59,8 +59,8 @@ func TestLayoutDocumented(t *testing.T) {
 	}
 }
 
-// tree returns the indented lines of a doc comment's text.
-func tree(text string) string {
+// docTree returns the indented lines of a doc comment's text.
+func docTree(text string) string {
 	var out []string
 	for _, line := range strings.Split(text, "\n") {
 		if strings.HasPrefix(line, "\t") {

@@ -159,6 +159,7 @@ func NewPlatform(opts Options) (*Platform, error) {
 	if p.http == nil {
 		p.http = http.DefaultClient
 	}
+	p.sweepTransfers() // what killed exports and imports left
 	return p, nil
 }
 
