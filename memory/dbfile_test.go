@@ -12,15 +12,16 @@ import (
 	"testing"
 )
 
-// newWorkspaceStore creates workspace directory root/id and stores texts in
-// its memory; it returns the directory, with the store closed.
-func newWorkspaceStore(t *testing.T, root, id string, texts ...string) string {
+// newDatabase creates the database root/id/memory/memory.db, laid out as
+// a workspace's, and stores texts in it; it returns the database's path,
+// with the store closed.
+func newDatabase(t *testing.T, root, id string, texts ...string) string {
 	t.Helper()
-	dir := filepath.Join(root, id)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	path := databaseIn(filepath.Join(root, id))
+	if err := os.MkdirAll(filepath.Dir(filepath.Dir(path)), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	s, err := OpenWorkspace(dir, Options{})
+	s, err := Open(path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,25 +29,28 @@ func newWorkspaceStore(t *testing.T, root, id string, texts ...string) string {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	return dir
+	return path
 }
+
+// databaseIn returns dir/memory/memory.db, where the runtime keeps a
+// workspace's database.
+func databaseIn(dir string) string { return filepath.Join(dir, "memory", "memory.db") }
 
 // TestOpenDamaged: a truncated database and a file that is not a database
 // fail Open with ErrDamaged and one clear message naming the file.
 func TestOpenDamaged(t *testing.T) {
-	dir := newWorkspaceStore(t, t.TempDir(), "w", "hello")
-	path := DatabasePath(dir)
+	path := newDatabase(t, t.TempDir(), "w", "hello")
 	if err := os.Truncate(path, 5000); err != nil {
 		t.Fatal(err)
 	}
-	_, err := OpenWorkspace(dir, Options{})
+	_, err := Open(path, Options{})
 	if want := "memory database " + path + " is damaged: sqlite3: database disk image is malformed"; !errors.Is(err, ErrDamaged) || err.Error() != want {
 		t.Fatalf("truncated: %v\nwant %s", err, want)
 	}
 	if err := os.WriteFile(path, []byte(strings.Repeat("not a database ", 100)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, err = OpenWorkspace(dir, Options{})
+	_, err = Open(path, Options{})
 	if want := "memory database " + path + " is damaged: sqlite3: file is not a database"; !errors.Is(err, ErrDamaged) || err.Error() != want {
 		t.Fatalf("not a database: %v\nwant %s", err, want)
 	}
@@ -60,7 +64,7 @@ func TestDamagedPage(t *testing.T) {
 	for i := range texts {
 		texts[i] = fmt.Sprintf("memory %d about the launch checklist, with some words to fill the pages", i)
 	}
-	data, err := os.ReadFile(DatabasePath(newWorkspaceStore(t, t.TempDir(), "w", texts...)))
+	data, err := os.ReadFile(newDatabase(t, t.TempDir(), "w", texts...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,92 +106,94 @@ func TestDamagedPage(t *testing.T) {
 	}
 }
 
-// TestOpenWorkspaceRefusesLinks: a symbolic link anywhere from the
-// workspace directory down to the database and its companion files, a
-// database or companion file with a second hard link, or a file of the
-// wrong type there, is refused with ErrUnsafePath naming it, and another
-// workspace's memory is neither read nor changed.
-func TestOpenWorkspaceRefusesLinks(t *testing.T) {
+// TestOpenRefusesLinks: a symbolic link from the database's directory
+// down to the database and its companion files, a database or companion
+// file with a second hard link, or a file of the wrong type there, or a
+// shared directory, is refused with ErrUnsafePath naming it, and another
+// database's memories are neither read nor changed.
+func TestOpenRefusesLinks(t *testing.T) {
 	root := t.TempDir()
-	victim := newWorkspaceStore(t, root, "victim", "victim's secret")
-	victimDB := DatabasePath(victim)
+	victimDB := newDatabase(t, root, "victim", "victim's secret")
 	tests := []struct {
 		name   string
-		memDir bool                   // create the workspace's memory directory first
-		plant  func(ws string) string // returns the path refused
+		memDir bool                   // create the database's directory first
+		plant  func(db string) string // returns the path refused
 		want   string
 	}{
-		{"database link", true, func(ws string) string {
-			return link(t, victimDB, DatabasePath(ws))
+		{"database link", true, func(db string) string {
+			return link(t, victimDB, db)
 		}, "is a symbolic link"},
-		{"memory directory link", false, func(ws string) string {
-			return link(t, filepath.Dir(victimDB), filepath.Join(ws, "memory"))
+		{"directory link", false, func(db string) string {
+			return link(t, filepath.Dir(victimDB), filepath.Dir(db))
 		}, "is a symbolic link"},
-		{"workspace link", false, func(ws string) string {
-			os.Remove(ws)
-			return link(t, victim, ws)
+		{"wal link", true, func(db string) string {
+			return link(t, victimDB+"-wal", db+"-wal")
 		}, "is a symbolic link"},
-		{"wal link", true, func(ws string) string {
-			return link(t, victimDB+"-wal", DatabasePath(ws)+"-wal")
+		{"shm link", true, func(db string) string {
+			return link(t, victimDB+"-shm", db+"-shm")
 		}, "is a symbolic link"},
-		{"shm link", true, func(ws string) string {
-			return link(t, victimDB+"-shm", DatabasePath(ws)+"-shm")
+		{"journal link", true, func(db string) string {
+			return link(t, victimDB+"-journal", db+"-journal")
 		}, "is a symbolic link"},
-		{"journal link", true, func(ws string) string {
-			return link(t, victimDB+"-journal", DatabasePath(ws)+"-journal")
-		}, "is a symbolic link"},
-		{"database hard link", true, func(ws string) string {
-			return hardLink(t, victimDB, DatabasePath(ws))
+		{"database hard link", true, func(db string) string {
+			return hardLink(t, victimDB, db)
 		}, "has 2 hard links"},
-		{"wal hard link", true, func(ws string) string {
-			return hardLink(t, newFile(t), DatabasePath(ws)+"-wal")
+		{"wal hard link", true, func(db string) string {
+			return hardLink(t, newFile(t), db+"-wal")
 		}, "has 2 hard links"},
-		{"shm hard link", true, func(ws string) string {
-			return hardLink(t, newFile(t), DatabasePath(ws)+"-shm")
+		{"shm hard link", true, func(db string) string {
+			return hardLink(t, newFile(t), db+"-shm")
 		}, "has 2 hard links"},
-		{"journal hard link", true, func(ws string) string {
-			return hardLink(t, newFile(t), DatabasePath(ws)+"-journal")
+		{"journal hard link", true, func(db string) string {
+			return hardLink(t, newFile(t), db+"-journal")
 		}, "has 2 hard links"},
-		{"database directory", true, func(ws string) string {
-			return mkdir(t, DatabasePath(ws))
+		{"database directory", true, func(db string) string {
+			return mkdir(t, db)
 		}, "is not a regular file"},
-		{"wal fifo", true, func(ws string) string {
-			p := DatabasePath(ws) + "-wal"
+		{"wal fifo", true, func(db string) string {
+			p := db + "-wal"
 			if err := syscall.Mkfifo(p, 0o600); err != nil {
 				t.Fatal(err)
 			}
 			return p
 		}, "is not a regular file"},
-		{"memory file", false, func(ws string) string {
-			p := filepath.Join(ws, "memory")
+		{"directory file", false, func(db string) string {
+			p := filepath.Dir(db)
 			if err := os.WriteFile(p, nil, 0o600); err != nil {
 				t.Fatal(err)
 			}
 			return p
 		}, "is not a directory"},
+		{"shared directory", false, func(db string) string {
+			p := mkdir(t, filepath.Dir(db))
+			if err := os.Chmod(p, 0o777|fs.ModeSticky); err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}, "is a shared directory (sticky bit set)"},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ws := filepath.Join(root, fmt.Sprint("ws", i))
-			mkdir(t, ws)
+			ws := mkdir(t, filepath.Join(root, fmt.Sprint("ws", i)))
+			db := databaseIn(ws)
 			if tt.memDir {
-				mkdir(t, filepath.Join(ws, "memory"))
+				mkdir(t, filepath.Dir(db))
 			}
-			refused := tt.plant(ws)
-			s, err := OpenWorkspace(ws, Options{})
+			refused := tt.plant(db)
+			s, err := Open(db, Options{})
 			if err == nil {
 				s.Close()
 			}
 			if want := "unsafe memory path: " + refused + " " + tt.want; !errors.Is(err, ErrUnsafePath) || err.Error() != want {
-				t.Fatalf("OpenWorkspace: %v\nwant %s", err, want)
+				t.Fatalf("Open: %v\nwant %s", err, want)
 			}
-			if fi, err := os.Lstat(DatabasePath(ws)); tt.memDir && err == nil && fi.Mode().IsRegular() && refused != DatabasePath(ws) {
+			if fi, err := os.Lstat(db); tt.memDir && err == nil && fi.Mode().IsRegular() && refused != db {
 				t.Errorf("a database was created: %v", fi.Mode())
 			}
 			os.Remove(refused) // the victim's database must have one link again
 		})
 	}
-	s, err := OpenWorkspace(victim, Options{})
+	s, err := Open(victimDB, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,18 +237,32 @@ func mkdir(t *testing.T, dir string) string {
 	return dir
 }
 
-// TestFileModes: with a umask of 0, the memory directory is 0700 and the
-// database and its WAL and shared-memory files 0600, and Open tightens a
-// database that was 0644 and a memory directory that was 0777.
+// TestOpenCreatesOnlyItsDirectory: Open creates the database's directory,
+// not its parent, so that a workspace removed meanwhile stays removed.
+func TestOpenCreatesOnlyItsDirectory(t *testing.T) {
+	gone := filepath.Join(t.TempDir(), "gone")
+	if s, err := Open(databaseIn(gone), Options{}); !errors.Is(err, fs.ErrNotExist) {
+		if err == nil {
+			s.Close()
+		}
+		t.Fatalf("Open under a missing directory: %v, want ErrNotExist", err)
+	}
+	if _, err := os.Lstat(gone); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the missing directory was created: %v", err)
+	}
+}
+
+// TestFileModes: with a umask of 0, the database's directory is 0700 and
+// the database and its WAL and shared-memory files 0600, and Open tightens
+// a database that was 0644 and a directory that was 0777.
 func TestFileModes(t *testing.T) {
 	defer syscall.Umask(syscall.Umask(0))
-	ws := mkdir(t, filepath.Join(t.TempDir(), "ws"))
-	s, err := OpenWorkspace(ws, Options{})
+	path := databaseIn(t.TempDir())
+	s, err := Open(path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	storeTexts(t, s, "a memory")
-	path := DatabasePath(ws)
 	wantMode(t, filepath.Dir(path), fs.ModeDir|0o700)
 	for _, p := range []string{path, path + "-wal", path + "-shm"} {
 		wantMode(t, p, 0o600)
@@ -254,7 +274,7 @@ func TestFileModes(t *testing.T) {
 	if err := os.Chmod(filepath.Dir(path), 0o777); err != nil {
 		t.Fatal(err)
 	}
-	s, err = OpenWorkspace(ws, Options{})
+	s, err = Open(path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,30 +296,28 @@ func wantMode(t *testing.T, path string, want fs.FileMode) {
 	}
 }
 
-// TestOpenEmptyPath: Open("") and OpenWorkspace("") fail with ErrInvalid
-// and create nothing in the current directory.
+// TestOpenEmptyPath: Open("") fails with ErrInvalid and creates nothing
+// in the current directory.
 func TestOpenEmptyPath(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
-	for name, open := range map[string]func(string, Options) (*Store, error){"Open": Open, "OpenWorkspace": OpenWorkspace} {
-		s, err := open("", Options{})
-		if err == nil {
-			s.Close()
-		}
-		if want := "invalid memory input: empty path"; !errors.Is(err, ErrInvalid) || err.Error() != want {
-			t.Errorf("%s(\"\"): %v, want %s", name, err, want)
-		}
+	s, err := Open("", Options{})
+	if err == nil {
+		s.Close()
+	}
+	if want := "invalid memory input: empty path"; !errors.Is(err, ErrInvalid) || err.Error() != want {
+		t.Errorf("Open(\"\"): %v, want %s", err, want)
 	}
 	if entries, err := os.ReadDir(dir); err != nil || len(entries) > 0 {
 		t.Errorf("current directory: %v, %v; want it empty", entries, err)
 	}
 }
 
-// TestOpenLeavesNonDatabaseAlone: Open refuses a text file, a malformed
-// database and a file of /proc with ErrDamaged, and changes neither their
-// mode nor their content.
+// TestOpenLeavesNonDatabaseAlone: Open refuses a text file and a malformed
+// database with ErrDamaged, and a file of /proc with ErrUnsafePath, and
+// changes neither their mode nor their content.
 func TestOpenLeavesNonDatabaseAlone(t *testing.T) {
-	db, err := os.ReadFile(DatabasePath(newWorkspaceStore(t, t.TempDir(), "w", "hello")))
+	db, err := os.ReadFile(newDatabase(t, t.TempDir(), "w", "hello"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,14 +340,14 @@ func TestOpenLeavesNonDatabaseAlone(t *testing.T) {
 			t.Errorf("%s: content changed (%v)", name, err)
 		}
 	}
+	// A file of /proc (which stat calls empty) is refused before it is
+	// read: /proc/self is a link, and dbfile.Create would find no
+	// database header there anyway.
 	const proc = "/proc/self/status"
-	if _, err := os.Stat(proc); err != nil {
-		t.Skip(err)
-	}
-	if s, err := Open(proc, Options{}); !errors.Is(err, ErrDamaged) || err.Error() != "memory database "+proc+" is damaged: sqlite3: file is not a database" {
+	if s, err := Open(proc, Options{}); !errors.Is(err, ErrUnsafePath) || err.Error() != "unsafe memory path: /proc/self is a symbolic link" {
 		if err == nil {
 			s.Close()
 		}
-		t.Errorf("Open(%s) = %v, want ErrDamaged", proc, err)
+		t.Errorf("Open(%s) = %v, want ErrUnsafePath", proc, err)
 	}
 }

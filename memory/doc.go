@@ -3,16 +3,19 @@
 // turns of earlier sessions, searchable by keywords and, with an embedding
 // provider, by meaning.
 //
-// Each workspace has its own SQLite database, <workspaceDir>/memory/memory.db
-// (see DatabasePath): tenants are separated by file, not by a WHERE clause.
-// The database uses github.com/ncruces/go-sqlite3 (pure Go) with its FTS5
-// extension, in WAL mode with synchronous=FULL: a memory is durable when
-// Store returns. The schema is versioned (PRAGMA user_version) and migrated
-// by Open. The database's files are mode 0600, and no symbolic link is
-// followed from the workspace directory down to them, nor a file with a
-// second hard link used (ErrUnsafePath); a damaged file fails with
-// ErrDamaged naming it, and is never repaired or removed by the store
-// (internal/dbfile). The package's errors are in errors.go.
+// Each workspace has its own SQLite database, at the path its owner gives
+// Open (bulkhead's runtime, which owns the state layout, uses
+// <stateDir>/workspaces/<id>/memory/memory.db): tenants are separated by
+// file, not by a WHERE clause. The database uses
+// github.com/ncruces/go-sqlite3 (pure Go) with its FTS5 extension, in WAL
+// mode with synchronous=FULL: a memory is durable when Store returns. The
+// schema is versioned (PRAGMA user_version) and migrated by Open. The
+// database's directory is the store's own, mode 0700, and its files are
+// mode 0600; no symbolic link is followed from that directory down to
+// them, nor a file with a second hard link used (ErrUnsafePath); a
+// damaged file fails with ErrDamaged naming it, and is never repaired or
+// removed by the store (internal/dbfile). The package's errors are in
+// errors.go.
 //
 // # Search pipeline
 //
@@ -54,6 +57,7 @@
 // ToolSpecs and Store.CallTool serve the agent's memory_store and
 // memory_search tools. IndexFiles and IndexSessions (and Watch, which runs
 // them on file changes) index a workspace's memory files and the finished
-// turns of its transcripts. The bulkhead CLI's memory command is built on
-// OpenWorkspace and the Format functions.
+// turns of its transcripts. The bulkhead CLI's memory command opens the
+// store through the runtime (runtime.Workspace.OpenMemory), as runs do,
+// and prints with the Format functions.
 package memory

@@ -21,8 +21,8 @@ var ErrNotFound = errors.New("memory not found")
 
 // ErrInvalid marks input the Store refuses: an empty or oversized memory or
 // query, bad tags, an unknown source form, SearchOptions or ListOptions out
-// of range; and an empty path or bad Options given to Open or
-// OpenWorkspace. An error about an option names the field and its value.
+// of range; and an empty path or bad Options given to Open. An error about
+// an option names the field and its value.
 var ErrInvalid = errors.New("invalid memory input")
 
 // ErrSchemaTooNew is returned by Open for a database written by a newer
@@ -36,20 +36,18 @@ var ErrNoEmbedder = errors.New("memory store has no embedder")
 // ToolSearch.
 var ErrUnknownTool = errors.New("unknown memory tool")
 
-// ErrNoWorkspace is returned by OpenWorkspace for a workspace directory
-// that does not exist.
-var ErrNoWorkspace = errors.New("workspace does not exist")
-
-// ErrUnsafePath is returned by Open and OpenWorkspace for a path they refuse
-// to use: a symbolic link, a file of the wrong type, or a file with more
-// than one hard link, where the store expects its own files.
+// ErrUnsafePath is returned by Open for a path it refuses to use: a
+// symbolic link, a file of the wrong type, a file with more than one hard
+// link, or a shared directory, where the store expects its own files.
 //
 // # Notes
 //
-//   - Open checks the database and its companions (memory.db-wal,
-//     memory.db-shm, memory.db-journal), which must be regular files of one
-//     link where they exist; OpenWorkspace also checks the workspace
-//     directory and its memory directory, which must be directories.
+//   - Open checks the database's directory, which must be a directory
+//     without the sticky bit (not one shared by users, such as /tmp), and
+//     the database and its companions (memory.db-wal, memory.db-shm,
+//     memory.db-journal), which must be regular files of one link where
+//     they exist. The directories above are the caller's: bulkhead's
+//     runtime checks a workspace's own.
 //   - The store never follows a link there, since one could lead to another
 //     workspace's memory: a hard link is another name of the same file,
 //     which may be in another workspace.
@@ -87,8 +85,8 @@ var ErrNoSpace = dbfile.ErrNoSpace
 // mix two tenants' memories, so the Store refuses it; open a new Store.
 var ErrReplaced = dbfile.ErrReplaced
 
-// errEmptyPath is the error of Open and OpenWorkspace for an empty path,
-// which the file system would take for the current directory.
+// errEmptyPath is the error of Open for an empty path, which the file
+// system would take for the current directory.
 var errEmptyPath = fmt.Errorf("%w: empty path", ErrInvalid)
 
 // errNoRow aborts a transaction whose memory does not exist.

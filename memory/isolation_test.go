@@ -21,7 +21,7 @@ func TestWorkspaceIsolation(t *testing.T) {
 	for _, ws := range []string{"tenant-a", "tenant-b"} {
 		dir := filepath.Join(root, ws)
 		os.MkdirAll(dir, 0o700)
-		s, err := OpenWorkspace(dir, Options{})
+		s, err := Open(databaseIn(dir), Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -117,21 +117,6 @@ func TestUpgradeFromVersion1(t *testing.T) {
 	}
 }
 
-func TestOpenWorkspace(t *testing.T) {
-	dir := t.TempDir()
-	if _, err := OpenWorkspace(filepath.Join(dir, "missing"), Options{}); !errors.Is(err, ErrNoWorkspace) {
-		t.Fatalf("missing workspace: %v", err)
-	}
-	s, err := OpenWorkspace(dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if s.Path() != filepath.Join(dir, "memory", "memory.db") {
-		t.Errorf("path %s", s.Path())
-	}
-}
-
 func TestOpenOddPath(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "dir with space?#%41&a=b+c", "memory.db")
 	s, err := Open(path, Options{})

@@ -56,12 +56,12 @@ func copyFiles(t *testing.T, from, to string, names ...string) {
 // Open would tighten are left as they are there.
 func TestOpenReadOnlyFS(t *testing.T) {
 	root := tmpfs.New(t, 0)
-	clean := newWorkspaceStore(t, root, "clean", "the harbour freezes in January")
+	clean := newDatabase(t, root, "clean", "the harbour freezes in January")
 	// Modes Open would tighten, which it cannot change there.
-	if err := os.Chmod(DatabasePath(clean), 0o644); err != nil {
+	if err := os.Chmod(clean, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Chmod(filepath.Dir(DatabasePath(clean)), 0o755); err != nil {
+	if err := os.Chmod(filepath.Dir(clean), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	crashed := filepath.Join(root, "crashed", "memory")
@@ -73,41 +73,41 @@ func TestOpenReadOnlyFS(t *testing.T) {
 	}
 	// The crash image: the files of an open store, copied while it holds
 	// writes in its log (synchronous=FULL syncs the log, not the database).
-	live := newWorkspaceStore(t, root, "live")
-	s, err := OpenWorkspace(live, Options{DisableBackfill: true})
+	live := newDatabase(t, root, "live")
+	s, err := Open(live, Options{DisableBackfill: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	storeTexts(t, s, "the harbour freezes in January")
-	walFi, err := os.Stat(DatabasePath(live) + "-wal")
+	walFi, err := os.Stat(live + "-wal")
 	if err != nil || walFi.Size() == 0 {
 		t.Fatalf("the open store's log: %v, %v; want a file holding the write", walFi, err)
 	}
-	copyFiles(t, filepath.Dir(DatabasePath(live)), crashed, "memory.db", "memory.db-wal", "memory.db-shm")
-	copyFiles(t, filepath.Dir(DatabasePath(live)), noShm, "memory.db", "memory.db-wal")
+	copyFiles(t, filepath.Dir(live), crashed, "memory.db", "memory.db-wal", "memory.db-shm")
+	copyFiles(t, filepath.Dir(live), noShm, "memory.db", "memory.db-wal")
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 	tmpfs.ReadOnly(t, root)
 
 	want := []string{"the harbour freezes in January"}
-	for _, ws := range []string{clean, filepath.Dir(crashed)} {
-		s, err := OpenWorkspace(ws, Options{DisableBackfill: true})
+	for _, db := range []string{clean, filepath.Join(crashed, "memory.db")} {
+		s, err := Open(db, Options{DisableBackfill: true})
 		if err != nil {
-			t.Fatalf("OpenWorkspace(%s) on a read-only file system: %v", ws, err)
+			t.Fatalf("Open(%s) on a read-only file system: %v", db, err)
 		}
 		listed, found := readTexts(t, s, "harbour")
 		if !slices.Equal(listed, want) || !slices.Equal(found, want) {
-			t.Errorf("%s: List %q, Search %q; want %q", ws, listed, found, want)
+			t.Errorf("%s: List %q, Search %q; want %q", db, listed, found, want)
 		}
 		if _, err := s.Store(context.Background(), NewMemory{Text: "another"}); err == nil {
-			t.Errorf("%s: Store on a read-only file system succeeded", ws)
+			t.Errorf("%s: Store on a read-only file system succeeded", db)
 		}
 		if err := s.Close(); err != nil {
 			t.Error(err)
 		}
 	}
-	if s, err := OpenWorkspace(filepath.Dir(noShm), Options{DisableBackfill: true}); err == nil {
+	if s, err := Open(filepath.Join(noShm, "memory.db"), Options{DisableBackfill: true}); err == nil {
 		listed, _ := readTexts(t, s, "harbour")
 		s.Close()
 		t.Fatalf("a log without its -shm file on a read-only file system opened, listing %q", listed)

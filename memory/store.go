@@ -61,12 +61,6 @@ type Store struct {
 	calls  sync.WaitGroup // the exported calls running; Close waits for them
 }
 
-// DatabasePath returns the memory database of a workspace directory,
-// <workspaceDir>/memory/memory.db.
-func DatabasePath(workspaceDir string) string {
-	return filepath.Join(workspaceDir, "memory", "memory.db")
-}
-
 // Open opens the memory database at path, creating it and its directory
 // (not the directory's parent) if needed, and migrates its schema to the
 // current version. Errors: ErrInvalid for an empty path or bad opts,
@@ -75,19 +69,26 @@ func DatabasePath(workspaceDir string) string {
 //
 // # Notes
 //
+//   - The directory holding path is the store's own: give the database a
+//     directory of its own (bulkhead's runtime uses
+//     <stateDir>/workspaces/<id>/memory/). Open creates it with mode 0700,
+//     sets an existing one to 0700, and refuses with ErrUnsafePath one
+//     that is a symbolic link, not a directory, or shared by users (sticky
+//     bit set, as /tmp), changing nothing then. Links above it are the
+//     caller's to avoid.
 //   - With an Embedder in opts, Open starts embedding in the background the
 //     memories that lack its vectors, unless opts.DisableBackfill.
 //   - The database runs in WAL mode with synchronous=FULL, so a memory is
 //     durable once Store returns (https://sqlite.org/wal.html,
 //     https://sqlite.org/pragma.html#pragma_synchronous).
 //   - Its files are made mode 0600, whatever the umask, once the database
-//     has been read; a file Open refuses keeps its mode. A directory Open
-//     creates is mode 0700.
+//     has been read; a file Open refuses keeps its mode.
 //   - On a read-only file system the database opens for reading: List,
-//     Search and the other reads work, writes fail, modes are left as they
-//     are. It needs either no memory.db-wal (the database was closed
-//     cleanly) or both memory.db-wal and memory.db-shm (what a crash
-//     leaves), since SQLite cannot create the -shm file there.
+//     Search and the other reads work, writes fail, modes (the
+//     directory's too) are left as they are. It needs either no
+//     memory.db-wal (the database was closed cleanly) or both
+//     memory.db-wal and memory.db-shm (what a crash leaves), since SQLite
+//     cannot create the -shm file there.
 //   - ErrInvalid covers a negative number in opts and an opts.Search out of
 //     the ranges given at SearchOptions; ErrUnsafePath a database,
 //     memory.db-wal, memory.db-shm or memory.db-journal that is a symbolic
@@ -105,8 +106,8 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open memory store: %w", err)
 	}
 	// Only the last directory: a workspace removed meanwhile stays removed.
-	if err := os.Mkdir(filepath.Dir(path), 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-		return nil, fmt.Errorf("open memory store: %w", err)
+	if err := dbfile.OwnDir(filepath.Dir(path)); err != nil {
+		return nil, err
 	}
 	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
 		if err := dbfile.CheckFile(p); err != nil {

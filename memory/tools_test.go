@@ -139,7 +139,7 @@ func TestFactAcrossSessions(t *testing.T) {
 	ws := t.TempDir()
 	ctx := context.Background()
 	run := func(tool, input string) string {
-		s, err := OpenWorkspace(ws, Options{})
+		s, err := Open(databaseIn(ws), Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,6 +18,12 @@ import (
 
 // cgroupControllers are the controllers every jail is limited by.
 var cgroupControllers = []string{"memory", "pids", "cpu"}
+
+// cpuacctController is the cgroup v1 controller that counts a cgroup's CPU
+// time (cpuacct.usage). Jails get a leaf in it when the host mounts it,
+// for Usage.CPUTime; without it the figure comes from rusage. cgroup v2
+// counts CPU time in every cgroup (cpu.stat), whatever is enabled.
+const cpuacctController = "cpuacct"
 
 // cgroupParent is the directory, under each hierarchy's mount point, that
 // holds one leaf per running jail.
@@ -61,11 +68,24 @@ type cgroupLeaf interface {
 	joins() []stage.CgroupJoin
 	// kill sends SIGKILL to every process in the leaf.
 	kill() error
-	// usage returns the number of OOM kills and the peak memory in bytes
-	// (0 when the kernel does not report it).
-	usage() (oomKills, memoryPeak int64, err error)
+	// usage reads the leaf's counters; call it once the jail's processes
+	// are gone and before remove.
+	usage() (cgroupUsage, error)
 	// remove kills what is left and removes the leaf.
 	remove() error
+}
+
+// cgroupUsage is what a leaf counted.
+type cgroupUsage struct {
+	// oomKills is the number of OOM kills in the leaf.
+	oomKills int64
+	// memoryPeak is the peak memory in bytes, 0 when the kernel does not
+	// report it.
+	memoryPeak int64
+	// cpu is the CPU time of the leaf's processes; cpuKnown is false when
+	// the leaf has no CPU counter (no cpuacct hierarchy, no cgroup).
+	cpu      time.Duration
+	cpuKnown bool
 }
 
 // cgroupPlan is the hierarchy and directories jails are placed in.
@@ -80,8 +100,21 @@ type cgroupPlan struct {
 	// only); v2Rel is its path as /proc/PID/cgroup shows it ("" for the
 	// mount point).
 	v2Root, v2Rel string
-	// controllers are the controllers limits are written for.
+	// controllers are the controllers a leaf is made in: limits are
+	// written for those of cgroupControllers; with cgroup v1 the
+	// cpuacctController may follow them, for the CPU counter only.
 	controllers []string
+}
+
+// cpuCounter names where Usage.CPUTime comes from under p, for the doctor.
+func (p cgroupPlan) cpuCounter() string {
+	switch {
+	case p.version == 2:
+		return "each leaf's cpu.stat"
+	case p.parents[cpuacctController] != "":
+		return "cpuacct.usage under " + p.parents[cpuacctController]
+	}
+	return "rusage (no cpuacct hierarchy is mounted)"
 }
 
 // newLeaf creates a leaf for one jail under p with the given limits.
@@ -193,8 +226,10 @@ func planCgroups(mode CgroupMode) (cgroupPlan, error) {
 
 // choosePlan decides which hierarchy enforces the controllers need:
 // cgroup v2 when its mount has all of them (CgroupAuto, CgroupV2), else
-// cgroup v1 when each is mounted as a v1 hierarchy (CgroupAuto, CgroupV1).
-// The error names the first missing controller and what the host has.
+// cgroup v1 when each is mounted as a v1 hierarchy (CgroupAuto, CgroupV1),
+// plus the cpuacctController when it is mounted (its own hierarchy, or
+// the one of cpu,cpuacct: the same directory then). The error names the
+// first missing controller and what the host has.
 func choosePlan(h cgroupHierarchy, mode CgroupMode, need []string) (cgroupPlan, error) {
 	v2Missing := h.missingV2(need)
 	v1Missing := h.missingV1(need)
@@ -219,7 +254,12 @@ func choosePlan(h cgroupHierarchy, mode CgroupMode, need []string) (cgroupPlan, 
 	for _, c := range need {
 		parents[c] = filepath.Join(h.v1[c], cgroupParent)
 	}
-	return cgroupPlan{version: 1, parents: parents, controllers: need}, nil
+	controllers := slices.Clone(need)
+	if mount, ok := h.v1[cpuacctController]; ok && !slices.Contains(need, cpuacctController) {
+		parents[cpuacctController] = filepath.Join(mount, cgroupParent)
+		controllers = append(controllers, cpuacctController)
+	}
+	return cgroupPlan{version: 1, parents: parents, controllers: controllers}, nil
 }
 
 // Leaf names are "<host pid>-<process start time>-<sequence>", so a later

@@ -9,10 +9,10 @@ import "github.com/bulkhead-dev/bulkhead/nsjail/internal/stage"
 // SIGKILLs.
 type noCgroup struct{}
 
-func (noCgroup) cloneFD() (int, bool)                           { return -1, false }
-func (noCgroup) setLimits(cgroupLimits) error                   { return nil }
-func (noCgroup) attach(int) error                               { return nil }
-func (noCgroup) joins() []stage.CgroupJoin                      { return nil }
-func (noCgroup) kill() error                                    { return nil }
-func (noCgroup) usage() (oomKills, memoryPeak int64, err error) { return 0, 0, nil }
-func (noCgroup) remove() error                                  { return nil }
+func (noCgroup) cloneFD() (int, bool)         { return -1, false }
+func (noCgroup) setLimits(cgroupLimits) error { return nil }
+func (noCgroup) attach(int) error             { return nil }
+func (noCgroup) joins() []stage.CgroupJoin    { return nil }
+func (noCgroup) kill() error                  { return nil }
+func (noCgroup) usage() (cgroupUsage, error)  { return cgroupUsage{}, nil }
+func (noCgroup) remove() error                { return nil }

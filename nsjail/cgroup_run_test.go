@@ -53,7 +53,8 @@ func readTrim(t *testing.T, path string) string {
 }
 
 // TestCgroupLimitsApplied reads the limits of a running jail's leaf from
-// the host, then checks the leaf is gone after Run. It runs alone (not in
+// the host, then checks the leaf is gone after Run (with cgroup v1, in
+// the cpuacct hierarchy too). It runs alone (not in
 // parallel) so the only leaf of this process is the jail's.
 func TestCgroupLimitsApplied(t *testing.T) {
 	plan, err := planCgroups(CgroupAuto)
@@ -80,6 +81,10 @@ func TestCgroupLimitsApplied(t *testing.T) {
 		want[filepath.Join(leaves["pids"], "pids.max")] = "48"
 		want[filepath.Join(leaves["cpu"], "cpu.cfs_quota_us")] = "50000"
 		want[filepath.Join(leaves["cpu"], "cpu.cfs_period_us")] = "100000"
+		// The CPU counter's leaf, removed below with the others.
+		if h, _ := hostCgroups(); h.v1[cpuacctController] != "" && !fileExists(filepath.Join(leaves[cpuacctController], "cpuacct.usage")) {
+			t.Errorf("no cpuacct leaf with cpuacct.usage on a host that mounts cpuacct at %s (leaves %v)", h.v1[cpuacctController], leaves)
+		}
 	} else {
 		want[filepath.Join(leaves["memory"], "memory.max")] = "67108864"
 		want[filepath.Join(leaves["pids"], "pids.max")] = "48"
@@ -157,8 +162,9 @@ func TestUsage(t *testing.T) {
 // (CgroupV2) and checks the limits and the clean-up; on a hybrid host like
 // the CI machine, whose cgroup2 mount has no controllers, it still places
 // a jail with clone3(CLONE_INTO_CGROUP), kills it with cgroup.kill on
-// timeout and removes the leaf, with no limits written. A host without
-// cgroup2 mounted must refuse CgroupV2.
+// timeout and removes the leaf, with no limits written. Either way the
+// jail's CPU time comes from the leaf's cpu.stat, which every cgroup v2
+// has. A host without cgroup2 mounted must refuse CgroupV2.
 func TestCgroupV2(t *testing.T) {
 	h, err := hostCgroups()
 	if err != nil {
@@ -179,19 +185,25 @@ func TestCgroupV2(t *testing.T) {
 		plan = cgroupPlan{version: 2, v2Root: h.v2, parents: map[string]string{}}
 	}
 	cfg := jailConfig(t).withDefaults()
-	cfg.Timeout = time.Second
+	cfg.Timeout = 3 * time.Second
 	mounts, err := cfg.resolveMounts()
 	if err != nil {
 		t.Fatal(err)
 	}
 	bg := uniqueSleepArg(1000)
 	start := time.Now()
-	res, err := run(ctx, cfg, []string{BashPath, "-c", "cat /proc/self/cgroup; sleep " + bg + " & sleep 100"}, mounts, plan)
+	res, err := run(ctx, cfg, []string{BashPath, "-c", "cat /proc/self/cgroup; " + burnCPU + "; sleep " + bg + " & sleep 100"}, mounts, plan)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.TimedOut || time.Since(start) > 10*time.Second {
-		t.Errorf("result %+v after %v, want a timeout after about 1s", res, time.Since(start))
+	if !res.TimedOut || time.Since(start) > 12*time.Second {
+		t.Errorf("result %+v after %v, want a timeout after about 3s", res, time.Since(start))
+	}
+	// The timeout killed the shell that burnt the CPU: rusage may have
+	// lost it (see Usage.UserTime), the cgroup has not. (On a loaded
+	// machine the burn may not have finished in 3 s.)
+	if u := res.Usage; u.CPUTimeSource != CPUSourceCgroup || u.CPUTime < 50*time.Millisecond {
+		t.Errorf("CPUTime %v from %q, want at least 50ms from the cgroup", u.CPUTime, u.CPUTimeSource)
 	}
 	if out := string(res.Stdout); !strings.Contains(out, "0::/\n") {
 		t.Errorf("/proc/self/cgroup in the jail = %q, want the cgroup namespace root", out)

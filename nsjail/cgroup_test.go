@@ -2,6 +2,7 @@ package nsjail
 
 import (
 	"errors"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Mount tables of the three host kinds, in /proc/self/mountinfo format.
@@ -26,6 +28,15 @@ const (
 	mountinfoNoPids = `35 33 0:30 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu
 36 33 0:31 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory`
 	mountinfoEscaped = `40 33 0:40 / /mnt/cgroup\040v2 rw,relatime - cgroup2 cgroup2 rw`
+	// mountinfoCpuacct has cpuacct apart from cpu, as on the CI machine.
+	mountinfoCpuacct = `32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu
+33 31 0:30 / /sys/fs/cgroup/cpuacct rw,relatime - cgroup cgroup rw,cpuacct
+35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory
+39 31 0:36 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids`
+	// mountinfoNoCpuacct has no cpuacct hierarchy.
+	mountinfoNoCpuacct = `32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu
+35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory
+39 31 0:36 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids`
 )
 
 func TestDetectHierarchy(t *testing.T) {
@@ -77,6 +88,8 @@ func TestChoosePlan(t *testing.T) {
 	pureV2, _ := detectHierarchy([]byte(mountinfoV2), func(string) ([]string, error) { return []string{"cpu", "memory", "pids"}, nil })
 	v2MissingPids, _ := detectHierarchy([]byte(mountinfoV2), func(string) ([]string, error) { return []string{"cpu", "memory"}, nil })
 	noPids, _ := detectHierarchy([]byte(mountinfoNoPids), nil)
+	cpuacct, _ := detectHierarchy([]byte(mountinfoCpuacct), nil)
+	noCpuacct, _ := detectHierarchy([]byte(mountinfoNoCpuacct), nil)
 	tests := []struct {
 		name        string
 		h           cgroupHierarchy
@@ -87,6 +100,14 @@ func TestChoosePlan(t *testing.T) {
 	}{
 		{"hybrid auto picks v1", hybrid, CgroupAuto, 1, map[string]string{
 			"memory": "/sys/fs/cgroup/memory/bulkhead", "pids": "/sys/fs/cgroup/pids/bulkhead", "cpu": "/sys/fs/cgroup/cpu,cpuacct/bulkhead",
+			"cpuacct": "/sys/fs/cgroup/cpu,cpuacct/bulkhead",
+		}, ""},
+		{"v1 with cpuacct apart", cpuacct, CgroupAuto, 1, map[string]string{
+			"memory": "/sys/fs/cgroup/memory/bulkhead", "pids": "/sys/fs/cgroup/pids/bulkhead", "cpu": "/sys/fs/cgroup/cpu/bulkhead",
+			"cpuacct": "/sys/fs/cgroup/cpuacct/bulkhead",
+		}, ""},
+		{"v1 without cpuacct", noCpuacct, CgroupV1, 1, map[string]string{
+			"memory": "/sys/fs/cgroup/memory/bulkhead", "pids": "/sys/fs/cgroup/pids/bulkhead", "cpu": "/sys/fs/cgroup/cpu/bulkhead",
 		}, ""},
 		{"hybrid v1", hybrid, CgroupV1, 1, nil, ""},
 		{"hybrid v2 refused", hybrid, CgroupV2, 0, nil, `cgroup v2: controller memory is not available in /sys/fs/cgroup/unified (cgroup.controllers: "hugetlb")`},
@@ -116,6 +137,9 @@ func TestChoosePlan(t *testing.T) {
 			}
 			if tc.wantParents != nil && !reflect.DeepEqual(p.parents, tc.wantParents) {
 				t.Errorf("parents = %v, want %v", p.parents, tc.wantParents)
+			}
+			if got, want := slices.Sorted(slices.Values(p.controllers)), slices.Sorted(maps.Keys(p.parents)); !slices.Equal(got, want) {
+				t.Errorf("controllers = %v, want the parents' %v", p.controllers, want)
 			}
 		})
 	}
@@ -350,5 +374,64 @@ func TestDelegatedPlan(t *testing.T) {
 				t.Errorf("%s: err = %v, want it to contain %q", tc.name, err, w)
 			}
 		}
+	}
+}
+
+// writeFiles creates dir/name with each content.
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestCgroupUsageFiles reads the usage counters from files laid out as
+// the kernel's, for cpu and cpuacct mounted together (one directory) and
+// for cgroup v2, with and without a CPU counter.
+func TestCgroupUsageFiles(t *testing.T) {
+	root := t.TempDir()
+	cc, mem := filepath.Join(root, "cpu,cpuacct", "leaf"), filepath.Join(root, "memory", "leaf")
+	writeFiles(t, cc, map[string]string{"cpuacct.usage": "123456789\n"})
+	writeFiles(t, mem, map[string]string{"memory.oom_control": "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n", "memory.max_usage_in_bytes": "4096\n"})
+	v1 := &cgroupV1{dirs: map[string]string{"cpu": cc, "cpuacct": cc, "memory": mem}, name: "leaf"}
+	u, err := v1.usage()
+	if want := (cgroupUsage{oomKills: 2, memoryPeak: 4096, cpu: 123456789, cpuKnown: true}); err != nil || u != want {
+		t.Errorf("v1 usage = %+v, %v; want %+v", u, err, want)
+	}
+	var tasks []string
+	for _, j := range v1.joins() {
+		tasks = append(tasks, j.Tasks)
+	}
+	if want := []string{filepath.Join(cc, "tasks"), filepath.Join(mem, "tasks")}; !slices.Equal(tasks, want) {
+		t.Errorf("joins %v, want each directory once: %v", tasks, want)
+	}
+	delete(v1.dirs, "cpuacct")
+	if u, err := v1.usage(); err != nil || u.cpuKnown || u.cpu != 0 {
+		t.Errorf("v1 without cpuacct: %+v, %v; want no CPU figure", u, err)
+	}
+	writeFiles(t, cc, map[string]string{"cpuacct.usage": "-5\n"})
+	v1.dirs["cpuacct"] = cc
+	if _, err := v1.usage(); err == nil || !strings.Contains(err.Error(), "cpuacct.usage") {
+		t.Errorf("v1 with a bad cpuacct.usage: %v, want an error naming it", err)
+	}
+
+	v2dir := filepath.Join(root, "v2")
+	writeFiles(t, v2dir, map[string]string{"cpu.stat": "usage_usec 1500\nuser_usec 1000\nsystem_usec 500\n"})
+	v2 := &cgroupV2{dir: v2dir}
+	if u, err := v2.usage(); err != nil || u != (cgroupUsage{cpu: 1500 * time.Microsecond, cpuKnown: true}) {
+		t.Errorf("v2 usage = %+v, %v", u, err)
+	}
+	writeFiles(t, v2dir, map[string]string{"cpu.stat": "user_usec 1000\n"})
+	if _, err := v2.usage(); err == nil || !strings.Contains(err.Error(), "cpu.stat") {
+		t.Errorf("v2 cpu.stat without usage_usec: %v, want an error", err)
+	}
+	os.Remove(filepath.Join(v2dir, "cpu.stat"))
+	if u, err := v2.usage(); err != nil || u.cpuKnown {
+		t.Errorf("v2 without cpu.stat: %+v, %v; want no CPU figure", u, err)
 	}
 }

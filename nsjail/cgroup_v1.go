@@ -3,16 +3,20 @@ package nsjail
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/bulkhead-dev/bulkhead/nsjail/internal/stage"
 )
 
 // cgroupV1 is a jail's leaf in each cgroup v1 hierarchy (see the kernel's
-// Documentation/admin-guide/cgroup-v1/): one directory per controller.
+// Documentation/admin-guide/cgroup-v1/): one directory per controller,
+// shared by controllers mounted together (cpu,cpuacct).
 type cgroupV1 struct {
 	dirs map[string]string // controller → leaf directory
 	name string
@@ -22,16 +26,23 @@ type cgroupV1 struct {
 // the limits (memory.limit_in_bytes, memory.memsw.limit_in_bytes equal so
 // no swap on top when swap accounting exists, pids.max, and
 // cpu.cfs_period_us with cpu.cfs_quota_us) and gives the leaf's tasks file
-// to JailHostID, so the init stage can move itself in (see joins). On
+// to JailHostID, so the init stage can move itself in (see joins). A
+// controller co-mounted with one already done reuses its directory. On
 // error, what was created is removed.
 func newCgroupV1(p cgroupPlan, name string, l cgroupLimits) (*cgroupV1, error) {
 	cg := &cgroupV1{dirs: map[string]string{}, name: name}
+	made := map[string]bool{}
 	for _, c := range p.controllers {
 		parent := p.parents[c]
+		dir := filepath.Join(parent, name)
+		if made[dir] {
+			cg.dirs[c] = dir
+			continue
+		}
+		made[dir] = true
 		if err := mkdirCgroup(parent, true); err != nil {
 			return nil, errors.Join(err, cg.remove())
 		}
-		dir := filepath.Join(parent, name)
 		if err := mkdirCgroup(dir, false); err != nil {
 			return nil, errors.Join(err, cg.remove())
 		}
@@ -90,10 +101,17 @@ func (cg *cgroupV1) attach(int) error { return nil }
 
 // joins lists the leaves for the init stage, which writes "0" to each
 // tasks file before anything of the jail runs and checks the result (see
-// stage/cgroup.go for why the host does not write its pid instead).
+// stage/cgroup.go for why the host does not write its pid instead); a
+// directory shared by co-mounted controllers is joined once.
 func (cg *cgroupV1) joins() []stage.CgroupJoin {
 	var j []stage.CgroupJoin
-	for c, dir := range cg.dirs {
+	joined := map[string]bool{}
+	for _, c := range slices.Sorted(maps.Keys(cg.dirs)) {
+		dir := cg.dirs[c]
+		if joined[dir] {
+			continue
+		}
+		joined[dir] = true
 		j = append(j, stage.CgroupJoin{Controller: c, Tasks: filepath.Join(dir, "tasks"), Path: "/" + cgroupParent + "/" + cg.name})
 	}
 	return j
@@ -109,25 +127,47 @@ func (cg *cgroupV1) kill() error {
 	return nil
 }
 
-// usage reads memory.oom_control's oom_kill counter (Linux 4.13+) and
-// memory.max_usage_in_bytes.
-func (cg *cgroupV1) usage() (oomKills, peak int64, err error) {
+// usage reads memory.oom_control's oom_kill counter (Linux 4.13+),
+// memory.max_usage_in_bytes and cpuacct.usage (nanoseconds; see the
+// kernel's Documentation/admin-guide/cgroup-v1/cpuacct.rst).
+func (cg *cgroupV1) usage() (cgroupUsage, error) {
+	var u cgroupUsage
+	if dir, ok := cg.dirs[cpuacctController]; ok {
+		ns, err := readCounter(filepath.Join(dir, "cpuacct.usage"))
+		if err != nil {
+			return cgroupUsage{}, err
+		}
+		u.cpu, u.cpuKnown = time.Duration(ns), true
+	}
 	dir, ok := cg.dirs["memory"]
 	if !ok {
-		return 0, 0, nil
+		return u, nil
 	}
 	data, err := os.ReadFile(filepath.Join(dir, "memory.oom_control"))
 	if err != nil {
-		return 0, 0, err
+		return cgroupUsage{}, err
 	}
-	oomKills, err = keyedValue(string(data), "oom_kill")
+	u.oomKills, err = keyedValue(string(data), "oom_kill")
 	if err != nil {
-		return 0, 0, fmt.Errorf("memory.oom_control: %w", err)
+		return cgroupUsage{}, fmt.Errorf("memory.oom_control: %w", err)
 	}
 	if data, err := os.ReadFile(filepath.Join(dir, "memory.max_usage_in_bytes")); err == nil {
-		peak, _ = strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64)
+		u.memoryPeak, _ = strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64)
 	}
-	return oomKills, peak, nil
+	return u, nil
+}
+
+// readCounter reads a cgroup file holding one non-negative integer.
+func readCounter(path string) (int64, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%s: %q is not a counter", path, data)
+	}
+	return n, nil
 }
 
 // remove kills what is left and removes every leaf.

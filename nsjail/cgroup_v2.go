@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/bulkhead-dev/bulkhead/nsjail/internal/stage"
 	"golang.org/x/sys/unix"
@@ -134,23 +135,36 @@ func (cg *cgroupV2) kill() error {
 	return writeCgroupFile(filepath.Join(cg.dir, "cgroup.kill"), "1")
 }
 
-// usage reads memory.events' oom_kill counter and memory.peak (Linux
-// 5.19+).
-func (cg *cgroupV2) usage() (oomKills, peak int64, err error) {
-	data, err := os.ReadFile(filepath.Join(cg.dir, "memory.events"))
+// usage reads memory.events' oom_kill counter, memory.peak (Linux 5.19+)
+// and cpu.stat's usage_usec, which every cgroup has whether or not the
+// cpu controller is enabled (Linux 4.15+).
+func (cg *cgroupV2) usage() (cgroupUsage, error) {
+	var u cgroupUsage
+	data, err := os.ReadFile(filepath.Join(cg.dir, "cpu.stat"))
+	switch {
+	case err == nil:
+		us, err := keyedValue(string(data), "usage_usec")
+		if err != nil {
+			return cgroupUsage{}, fmt.Errorf("cpu.stat: %w", err)
+		}
+		u.cpu, u.cpuKnown = time.Duration(us)*time.Microsecond, true
+	case !errors.Is(err, os.ErrNotExist):
+		return cgroupUsage{}, err
+	}
+	data, err = os.ReadFile(filepath.Join(cg.dir, "memory.events"))
 	if errors.Is(err, os.ErrNotExist) {
-		return 0, 0, nil // no memory controller in this leaf
+		return u, nil // no memory controller in this leaf
 	}
 	if err != nil {
-		return 0, 0, err
+		return cgroupUsage{}, err
 	}
-	if oomKills, err = keyedValue(string(data), "oom_kill"); err != nil {
-		return 0, 0, fmt.Errorf("memory.events: %w", err)
+	if u.oomKills, err = keyedValue(string(data), "oom_kill"); err != nil {
+		return cgroupUsage{}, fmt.Errorf("memory.events: %w", err)
 	}
 	if data, err := os.ReadFile(filepath.Join(cg.dir, "memory.peak")); err == nil {
-		peak, _ = strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64)
+		u.memoryPeak, _ = strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64)
 	}
-	return oomKills, peak, nil
+	return u, nil
 }
 
 // remove kills what is left, closes the descriptor and removes the leaf.

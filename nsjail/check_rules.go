@@ -253,7 +253,7 @@ func cgroupFinding(f hostFacts, p Privilege, privOK bool, mode CgroupMode) Findi
 	for _, c := range cgroupControllers {
 		where = append(where, c+" under "+plan.parents[c])
 	}
-	detail := fmt.Sprintf("cgroup v%d leaves: %s", plan.version, strings.Join(where, ", "))
+	detail := fmt.Sprintf("cgroup v%d leaves: %s; jail CPU time from %s", plan.version, strings.Join(where, ", "), plan.cpuCounter())
 	if !p.Root {
 		detail += fmt.Sprintf(" (delegated to uid %d; the first call moves the processes of %s into %s/)", p.UID, plan.v2Root, supervisorCgroup)
 	}

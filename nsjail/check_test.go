@@ -74,6 +74,11 @@ func TestCheckHost(t *testing.T) {
 	}
 	layout := map[string]string{"v2": "cgroup v2 (unified)", "hybrid": "hybrid", "v1": "cgroup v1 (legacy)"}[cgroupLayout(h)]
 	wantFinding(t, findings, "cgroup.layout", StatusOK, "detail:"+layout)
+	plan, err := planCgroups(CgroupAuto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantFinding(t, findings, "cgroup", StatusOK, "detail:jail CPU time from "+plan.cpuCounter())
 }
 
 // TestCheckIdmapUnsupported points the doctor at a ramfs directory.

@@ -9,6 +9,7 @@ import (
 	"math"
 	"net"
 	"regexp"
+	"sync"
 	"time"
 )
 
@@ -271,7 +272,9 @@ type Bind struct {
 
 // hostnamePattern is an RFC 1123 host name: dot-separated labels of letters,
 // digits and inner hyphens, each 1-63 bytes.
-var hostnamePattern = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$`)
+var hostnamePattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$`)
+})
 
 // maxHostname is HOST_NAME_MAX on Linux (see sethostname(2)).
 const maxHostname = 64
@@ -302,7 +305,7 @@ func (c Config) validateFields() error {
 	if err := validateEnv(c.Env); err != nil {
 		return fmt.Errorf("%w: Env: %w", ErrInvalidConfig, err)
 	}
-	if c.Hostname != "" && (len(c.Hostname) > maxHostname || !hostnamePattern.MatchString(c.Hostname)) {
+	if c.Hostname != "" && (len(c.Hostname) > maxHostname || !hostnamePattern().MatchString(c.Hostname)) {
 		return fmt.Errorf("%w: Hostname %q is not an RFC 1123 host name of at most %d bytes", ErrInvalidConfig, c.Hostname, maxHostname)
 	}
 	switch c.Network {

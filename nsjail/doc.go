@@ -44,9 +44,10 @@
 // detached), uts (hostname), net (loopback up, or nothing), rlimit, caps
 // (securebits, all five capability sets emptied, not dumpable), seccomp
 // (no_new_privs, then the filter), verify (every layer read back from
-// inside), then the command. Teardown: the command's exit ends the init
-// stage, PID 1, so the kernel kills the rest of the namespace; a timeout or
-// a cancelled context kills the leaf's processes and the init stage; the
+// inside), then the command. Teardown: when the command exits, the init
+// stage, PID 1, kills the rest of the namespace and reaps it (so their
+// rusage adds up into its own), reports and exits; a timeout or a
+// cancelled context kills the leaf's processes and the init stage; the
 // leaf is removed before Run returns, and leaves a crashed host process
 // left behind are removed by the next process that uses the same
 // hierarchy.

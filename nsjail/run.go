@@ -190,12 +190,16 @@ func run(ctx context.Context, cfg Config, argv []string, mounts []resolvedMount,
 	res.Stdout, res.StdoutTruncated = stdout.finish()
 	res.Stderr, res.StderrTruncated = stderr.finish()
 	res.Usage = usageOf(p.cmd.ProcessState)
-	made, _ := leaf.get() // made: prepareInit succeeded
-	oomKills, peak, uerr := made.usage()
+	made, _ := leaf.get()    // made: prepareInit succeeded
+	cu, uerr := made.usage() // the jail's processes are gone: the init stage was reaped last
 	if uerr != nil {
 		return nil, &SetupError{Step: "cgroup", Err: fmt.Errorf("read usage: %w", uerr)}
 	}
-	res.OOMKilled, res.Usage.MemoryPeak = oomKills > 0, peak
+	res.OOMKilled, res.Usage.MemoryPeak = cu.oomKills > 0, cu.memoryPeak
+	res.Usage.CPUTime, res.Usage.CPUTimeSource = res.Usage.UserTime+res.Usage.SystemTime, CPUSourceRusage
+	if cu.cpuKnown {
+		res.Usage.CPUTime, res.Usage.CPUTimeSource = cu.cpu, CPUSourceCgroup
+	}
 	clock.mark("host:output")
 	return finishResult(ctx, runCtx, p.initProc, res, specErr, waitErr)
 }
@@ -317,7 +321,8 @@ func (c *phaseClock) mark(name string) {
 }
 
 // usageOf extracts the init stage's rusage, which includes every process
-// of the jail it reaped.
+// of the jail it reaped: all of them (stage reapAll), unless the jail was
+// killed first (see Usage).
 func usageOf(ps *os.ProcessState) Usage {
 	ru, ok := ps.SysUsage().(*syscall.Rusage)
 	if !ok || ru == nil {
@@ -327,6 +332,8 @@ func usageOf(ps *os.ProcessState) Usage {
 		UserTime:   time.Duration(ru.Utime.Nano()),
 		SystemTime: time.Duration(ru.Stime.Nano()),
 		MaxRSS:     ru.Maxrss << 10, // kilobytes on Linux
+		// write_bytes >> 9 per process (the kernel's task_io_get_oublock)
+		WriteBytes: ru.Oublock * 512,
 	}
 }
 

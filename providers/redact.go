@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/bulkhead-dev/bulkhead/internal/clip"
 )
@@ -19,7 +20,9 @@ const redacted = "[redacted]"
 // including the masked echoes some providers return ("sk-proj-****abcd"):
 // OpenAI and Anthropic (sk-…), Groq (gsk_…), xAI (xai-…), Google (AIza…),
 // and Google's "api_key:…" consumer names.
-var keyShaped = regexp.MustCompile(`\b(?:sk-[A-Za-z0-9_*\-]{6,}|gsk_[A-Za-z0-9_*]{6,}|xai-[A-Za-z0-9_*\-]{6,}|AIza[0-9A-Za-z_*\-]{10,}|api_key:[A-Za-z0-9_*\-]{6,})`)
+var keyShaped = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\b(?:sk-[A-Za-z0-9_*\-]{6,}|gsk_[A-Za-z0-9_*]{6,}|xai-[A-Za-z0-9_*\-]{6,}|AIza[0-9A-Za-z_*\-]{10,}|api_key:[A-Za-z0-9_*\-]{6,})`)
+})
 
 // cleanMessage makes a provider's message fit for an Error: every key in
 // keys and every key-shaped token is replaced, then the text is put on one
@@ -31,7 +34,7 @@ func cleanMessage(s string, keys []string) string {
 			s = strings.ReplaceAll(s, k, redacted)
 		}
 	}
-	s = keyShaped.ReplaceAllString(s, redacted)
+	s = keyShaped().ReplaceAllString(s, redacted)
 	s = clip.Runes(strings.Join(strings.Fields(s), " "), MaxMessageRunes)
 	if s == "" {
 		return "(no message)"

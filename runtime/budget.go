@@ -117,17 +117,23 @@ func (b *treeBudget) spentNotice(reason hostcall.FinishReason) string {
 type JailUsage struct {
 	// Runs counts the jails.
 	Runs int `json:"runs"`
-	// CPU is their processes' user and system time, JSON in
-	// microseconds.
+	// CPU is their CPU time as their cgroups count it
+	// (nsjail.Usage.CPUTime: user and system time where no cgroup counter
+	// is available), JSON in microseconds.
 	CPU time.Duration `json:"cpu_us"`
 	// MemoryPeak is the largest cgroup peak memory of any one jail, in
 	// bytes.
 	MemoryPeak int64 `json:"memory_peak"`
+	// WriteBytes are the bytes the jails' processes caused to be written
+	// to storage (the workspace, the home directory; not /tmp or pipes;
+	// see nsjail.Usage.WriteBytes).
+	WriteBytes int64 `json:"write_bytes"`
 }
 
 // MarshalJSON encodes CPU in microseconds.
 func (u JailUsage) MarshalJSON() ([]byte, error) {
-	return fmt.Appendf(nil, `{"runs":%d,"cpu_us":%d,"memory_peak":%d}`, u.Runs, u.CPU.Microseconds(), u.MemoryPeak), nil
+	return fmt.Appendf(nil, `{"runs":%d,"cpu_us":%d,"memory_peak":%d,"write_bytes":%d}`,
+		u.Runs, u.CPU.Microseconds(), u.MemoryPeak, u.WriteBytes), nil
 }
 
 // jailMeter gathers one run's JailUsage and charges its tree's budget.
@@ -139,11 +145,12 @@ type jailMeter struct {
 
 // add counts one jail that ended.
 func (m *jailMeter) add(u nsjail.Usage) {
-	cpu := jailCPU(u)
+	cpu := u.CPUTime
 	m.mu.Lock()
 	m.usage.Runs++
 	m.usage.CPU += cpu
 	m.usage.MemoryPeak = max(m.usage.MemoryPeak, u.MemoryPeak)
+	m.usage.WriteBytes += u.WriteBytes
 	m.mu.Unlock()
 	m.budget.addJailCPU(cpu)
 }
@@ -154,7 +161,3 @@ func (m *jailMeter) get() JailUsage {
 	defer m.mu.Unlock()
 	return m.usage
 }
-
-// jailCPU is the CPU time of one jail: its processes' user and system
-// time.
-func jailCPU(u nsjail.Usage) time.Duration { return u.UserTime + u.SystemTime }

@@ -5,15 +5,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sync"
 
 	"github.com/bulkhead-dev/bulkhead/vault"
 )
-
-// credentialsFile is a workspace's vault file (ARCHITECTURE.md, state
-// layout).
-const credentialsFile = "credentials.enc.json"
 
 // ErrNoPassphrase is wrapped by the credential calls of a platform opened
 // without Options.CredentialPassphrase. The CLI reads the passphrase from
@@ -51,7 +46,7 @@ func (vs *vaults) get(w *Workspace) (*vault.Vault, error) {
 		return v, nil
 	}
 	vs.kdf <- struct{}{}
-	v, err := vault.Open(filepath.Join(w.dir, credentialsFile), w.id, vs.pass, vault.Options{})
+	v, err := vault.Open(w.layout().credentials(), w.id, vs.pass, vault.Options{})
 	<-vs.kdf
 	if err != nil {
 		return nil, fmt.Errorf("credentials of workspace %s: %w", w.id, err)
@@ -147,7 +142,7 @@ func (p *Platform) rotateOne(id string, newPassphrase []byte) RotationResult {
 		res.Status, res.Error = "failed", err.Error()
 		return res
 	}
-	path := filepath.Join(w.dir, credentialsFile)
+	path := w.layout().credentials()
 	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
 		res.Status = "empty"
 		return res

@@ -17,12 +17,39 @@
 // the session into a summary kept in the transcript (see
 // ContextGuardPercent).
 //
-// State layout (see docs/ARCHITECTURE in the repository):
+// # State layout
 //
-//	<stateDir>/workspaces/<id>/config.json       WorkspaceConfig, no secrets
-//	<stateDir>/workspaces/<id>/sessions.json     session index
-//	<stateDir>/workspaces/<id>/sessions/<s>.jsonl transcripts
-//	<stateDir>/workspaces/<id>/files/            default /workspace
+// A Platform keeps everything under its state directory (Options.StateDir),
+// one directory per workspace; the runtime alone names what is in it
+// (layout.go) and gives the other packages paths:
+//
+//	<stateDir>/
+//	  skills/                       the skill catalog (package skills)
+//	  workspaces/
+//	    .creating-*/                a workspace being assembled (CreateWorkspace)
+//	    .deleted-*/<id>/            a workspace being removed (DeleteWorkspace)
+//	    <id>/                       one workspace (tenant)
+//	      config.json               WorkspaceConfig, never secrets
+//	      .runs.lock                flock(2)ed shared by Acquire (runs, memory), exclusively by DeleteWorkspace
+//	      sessions.json             session index (package sessions)
+//	      sessions.json.lock        its lock (package sessions)
+//	      sessions.lock             the session locks, one byte each (package sessions)
+//	      sessions/<s>.jsonl        transcripts (package sessions)
+//	      memory/memory.db          memory database, with -wal and -shm (package memory)
+//	      credentials.enc.json      sealed credential vault (package vault)
+//	      enabled-skills.json       skills enabled for the workspace (package skills)
+//	      files/                    the runs' default /workspace
+//	      home/                     the jails' persistent HOME
+//	      usage/YYYY-MM.jsonl       usage ledger, one line per run (package ledger)
+//	      disk.img                  with a disk quota: its ext4 image (package quota)
+//	      disk/                     with a disk quota: the image's mount point, holding
+//	        files/ home/ tmp/       files/ and home/ instead, and the jails' /tmp
+//
+// Workspace.Export writes a workspace as one archive (tar compressed with
+// Zstandard, a manifest of every entry's SHA-256 first), a consistent
+// snapshot taken while its runs go on; Platform.Import verifies an archive
+// entry by entry beside the workspaces and moves it into place in one
+// rename, for backups and for moving a tenant to another host.
 //
 // Runtime is the single-user convenience: a Platform with one workspace
 // named "default".

@@ -59,6 +59,7 @@ type run struct {
 	mu         sync.Mutex
 	turn       int    // model calls so far
 	answeredBy string // the model that answered the last turn, for the transcript
+	provider   string // the provider that answered it
 	result     RunResult
 	stepIn     *hostcall.StepInput  // the input of the step in progress
 	stepOut    *hostcall.StepOutput // its output, once step.end came
@@ -152,6 +153,7 @@ func (r *run) complete(ctx context.Context, req chat.Request) (*chat.Response, e
 	answeredBy := cmp.Or(resp.Model, r.model)
 	r.mu.Lock()
 	r.answeredBy = answeredBy
+	r.provider = cmp.Or(resp.Provider, r.provider)
 	r.mu.Unlock()
 	cost := r.account(resp)
 	usage := resp.Usage

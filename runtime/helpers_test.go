@@ -66,5 +66,5 @@ var bg = context.Background()
 // closeMemory closes the memory store p holds for workspace id, if any,
 // as DeleteWorkspace does before it removes the workspace.
 func (p *Platform) closeMemory(id string) error {
-	return p.withMemoryClosed(id, func() error { return nil })
+	return p.mem.withClosed(id, func() error { return nil })
 }

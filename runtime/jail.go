@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/bulkhead-dev/bulkhead/nsjail"
@@ -108,34 +107,16 @@ func binds(mounts []Mount) []nsjail.Bind {
 	return out
 }
 
-// Names in a workspace's directory of the jail's persistent home and of a
-// disk quota's image and mount point (ARCHITECTURE.md, state layout).
-const (
-	homeDirName   = "home"
-	diskImageName = "disk.img"
-	diskDirName   = "disk"
-	tmpDirName    = "tmp"
-)
-
 // volume returns the workspace's disk quota volume; ok is false without a
 // quota.
 func (w *Workspace) volume() (quota.Volume, bool) {
-	return quota.Volume{Image: filepath.Join(w.dir, diskImageName), Dir: filepath.Join(w.dir, diskDirName)}, w.cfg.DiskQuota > 0
-}
-
-// dataDir is where the workspace's files/, home/ and tmp/ live: inside
-// its quota volume when it has one, else its directory.
-func (w *Workspace) dataDir() string {
-	if _, ok := w.volume(); ok {
-		return filepath.Join(w.dir, diskDirName)
-	}
-	return w.dir
+	return w.layout().volume(), w.cfg.DiskQuota > 0
 }
 
 // HomeDir returns the jails' persistent home directory, mounted at
 // /root as HOME: caches (Go's build and module caches, pip, npm, cargo)
 // last across calls and runs; DeleteWorkspace removes it.
-func (w *Workspace) HomeDir() string { return filepath.Join(w.dataDir(), homeDirName) }
+func (w *Workspace) HomeDir() string { return w.data().home() }
 
 // ensureData mounts the workspace's quota volume if it has one (after a
 // reboot, or in a new process) and makes its home directory if missing
@@ -161,8 +142,9 @@ func (w *Workspace) makeVolume(ctx context.Context) error {
 	if err := v.Create(ctx, w.cfg.DiskQuota); err != nil {
 		return fmt.Errorf("workspace %s: disk quota of %d bytes: %w", w.id, w.cfg.DiskQuota, err)
 	}
-	for _, d := range []string{"files", homeDirName, tmpDirName} {
-		if err := os.Mkdir(filepath.Join(v.Dir, d), 0o755); err != nil {
+	data := w.layout().data(true)
+	for _, d := range []string{data.files(), data.home(), data.tmp()} {
+		if err := os.Mkdir(d, 0o755); err != nil {
 			return errors.Join(fmt.Errorf("workspace %s: %w", w.id, err), v.Remove())
 		}
 	}
@@ -200,7 +182,7 @@ func (w *Workspace) jailConfig(dir string, l JailLimits, extra []nsjail.Bind, ex
 		Cgroup:         w.p.cgroup,
 	}
 	if _, ok := w.volume(); ok {
-		cfg.TmpDir = filepath.Join(w.dataDir(), tmpDirName)
+		cfg.TmpDir = w.data().tmp()
 	}
 	return cfg
 }
@@ -229,7 +211,7 @@ func (w *Workspace) resizeQuota(limit int64) error {
 // removeVolume unmounts and removes the quota volume of the workspace in
 // dir, if it has one, so that its directory can be removed.
 func removeVolume(dir string) error {
-	v := quota.Volume{Image: filepath.Join(dir, diskImageName), Dir: filepath.Join(dir, diskDirName)}
+	v := layout{dir}.volume()
 	if _, err := os.Lstat(v.Image); errors.Is(err, os.ErrNotExist) {
 		return nil
 	}

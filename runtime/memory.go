@@ -4,23 +4,133 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
-	"path/filepath"
+	"sync"
 
 	"github.com/bulkhead-dev/bulkhead/memory"
 	"github.com/bulkhead-dev/bulkhead/memory/embedding"
 )
 
-// memoryOptions returns the options the workspace's memory store opens
-// with: the platform's logger and the workspace's Embedder. A broken
-// embedding setup is logged and degrades search to keywords; it never
-// fails a run.
-func (w *Workspace) memoryOptions() memory.Options {
-	emb, err := w.Embedder()
-	if err != nil {
-		w.p.log.Warn().Err(err).Str("workspace", w.id).Msg("memory: embeddings unavailable, keyword-only search")
+// Memory returns the workspace's memory store (<dir>/memory/memory.db),
+// shared with its runs, and the func that releases it (calling it again
+// does nothing). Errors: ErrClosed; the workspace is being deleted; those
+// of openStore (ErrWorkspaceNotFound, memory.ErrUnsafePath, memory.Open's).
+//
+// # Notes
+//
+//   - The caller holds the workspace in use (see Acquire) until release,
+//     so that no process deletes it meanwhile.
+//   - The platform keeps up to Options.MaxIdleMemories released stores
+//     open for the next use and closes the least recently released beyond
+//     that; a store in use is never closed this way.
+//   - An idle store whose file was replaced anyway (the workspace deleted
+//     and re-created by another process) is not handed out again (see
+//     memory.Store.Current).
+//   - DeleteWorkspace in this process and Close close a store even in
+//     use: later calls to it fail with memory.ErrClosed.
+//   - A slow open (an upgrade, a locked database) delays only callers of
+//     the same workspace; after a failure the next call tries again.
+func (w *Workspace) Memory() (*memory.Store, func(), error) {
+	if err := w.p.checkOpen(); err != nil {
+		return nil, nil, err
 	}
-	return memory.Options{Logger: w.p.log, Embedder: emb}
+	unlock, err := w.Acquire()
+	if err != nil {
+		return nil, nil, fmt.Errorf("memory of workspace %s: %w", w.id, err)
+	}
+	st, release, err := w.pooledMemory()
+	if err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return st, sync.OnceFunc(func() { release(); unlock() }), nil
+}
+
+// pooledMemory is Memory without the workspace lock.
+func (w *Workspace) pooledMemory() (*memory.Store, func(), error) {
+	return w.p.mem.get(w.id, func() (*memory.Store, error) { return w.openStore(w.memoryOptions(MemoryOptions{})) })
+}
+
+// MemoryOptions tune the store Workspace.OpenMemory opens. The zero value
+// opens it as the workspace's runs do.
+type MemoryOptions struct {
+	// Embedder replaces the workspace's own (see Workspace.Embedder) for
+	// this store. Nil: the workspace's, or none.
+	Embedder embedding.Embedder
+	// DisableBackfill keeps the store from embedding in the background
+	// the memories that lack vectors (memory.Options.DisableBackfill),
+	// for a caller too short-lived for background work, such as a CLI
+	// command.
+	DisableBackfill bool
+}
+
+// OpenMemory opens a store of the workspace's memory for the caller
+// alone, with opts, and returns it with the func that closes it and
+// releases the workspace (calling it again does nothing). Errors:
+// ErrClosed; the workspace is being deleted; Acquire's; those of
+// openStore and memory.Open, as they are.
+//
+// # Notes
+//
+//   - Unlike Memory's, the store is neither shared with the workspace's
+//     runs nor kept open after it is released; the database file is the
+//     same, and SQLite serialises the writers (see memory.Store).
+//   - Otherwise it is Memory's: the same path and checks, the same
+//     embedder unless opts names one, the workspace held in use until
+//     release (DeleteWorkspace fails with ErrWorkspaceBusy meanwhile),
+//     and Close closes it even in use.
+func (w *Workspace) OpenMemory(opts MemoryOptions) (*memory.Store, func(), error) {
+	if err := w.p.checkOpen(); err != nil {
+		return nil, nil, err
+	}
+	unlock, err := w.Acquire()
+	if err != nil {
+		return nil, nil, err
+	}
+	st, release, err := w.p.mem.private(w.id, func() (*memory.Store, error) { return w.openStore(w.memoryOptions(opts)) })
+	if err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return st, sync.OnceFunc(func() { release(); unlock() }), nil
+}
+
+// openStore opens the workspace's memory database, <dir>/memory/memory.db,
+// with opts. Errors: ErrWorkspaceNotFound when the workspace's directory
+// is gone; memory.ErrUnsafePath when it is a symbolic link (which could
+// lead to another workspace's memory) or not a directory: memory.Open
+// checks from memory/ down, the runtime the workspace's directory; those
+// of memory.Open.
+func (w *Workspace) openStore(opts memory.Options) (*memory.Store, error) {
+	fi, err := os.Lstat(w.dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("%w: %s", ErrWorkspaceNotFound, w.id)
+	case err != nil:
+		return nil, err
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return nil, fmt.Errorf("%w: %s is a symbolic link", memory.ErrUnsafePath, w.dir)
+	case !fi.IsDir():
+		return nil, fmt.Errorf("%w: %s is not a directory", memory.ErrUnsafePath, w.dir)
+	}
+	return memory.Open(w.layout().memoryDB(), opts)
+}
+
+// memoryOptions returns the options the workspace's memory stores open
+// with: the platform's logger, opts.Embedder or else the workspace's own,
+// and opts.DisableBackfill. A broken embedding setup is logged and
+// degrades search to keywords; it never fails a run.
+func (w *Workspace) memoryOptions(opts MemoryOptions) memory.Options {
+	emb := opts.Embedder
+	if emb == nil {
+		var err error
+		if emb, err = w.Embedder(); err != nil {
+			w.p.log.Warn().Err(err).Str("workspace", w.id).Msg("memory: embeddings unavailable, keyword-only search")
+		}
+	}
+	return memory.Options{Logger: w.p.log, Embedder: emb, DisableBackfill: opts.DisableBackfill}
 }
 
 // Embedder returns the embedding provider the workspace was created with
@@ -98,7 +208,7 @@ func (w *Workspace) indexMemory() {
 			return err
 		}
 		defer releaseMem()
-		_, serr := st.IndexSessions(ctx, filepath.Join(w.dir, "sessions"))
+		_, serr := st.IndexSessions(ctx, w.layout().transcripts())
 		_, ferr := st.IndexFiles(ctx, w.FilesDir())
 		return errors.Join(serr, ferr)
 	})

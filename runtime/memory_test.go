@@ -217,13 +217,13 @@ func TestAgentCannotReachMemoryDir(t *testing.T) {
 	if _, err := st.Store(bg, memory.NewMemory{Text: "victim secret 42"}); err != nil {
 		t.Fatal(err)
 	}
-	victimDB := memory.DatabasePath(victim.Dir())
+	victimDB := victim.layout().memoryDB()
 	evil := newTestWorkspace(t, p, "evil")
 	attacks := []fakellm.ToolCall{
 		{Name: "write", Input: map[string]any{"path": "../memory/memory.db", "content": "x"}},
 		{Name: "write", Input: map[string]any{"path": "/workspace/../memory/planted", "content": "x"}},
 		{Name: "bash", Input: map[string]any{"command": "ln -sf " + victimDB + " ../memory/memory.db; ln -sf " + victimDB + " " +
-			memory.DatabasePath(evil.Dir()) + "; mkdir -p ../memory && ln -sf " + victimDB + " ../memory/memory.db-wal; echo done"}},
+			evil.layout().memoryDB() + "; mkdir -p ../memory && ln -sf " + victimDB + " ../memory/memory.db-wal; echo done"}},
 	}
 	srv := fakellm.New(
 		fakellm.Step{ToolCalls: attacks},
@@ -279,7 +279,7 @@ func workspaceWithClosedMemory(t *testing.T, p *Platform, id string) (*Workspace
 	if err := p.closeMemory(id); err != nil {
 		t.Fatal(err)
 	}
-	return ws, memory.DatabasePath(ws.Dir())
+	return ws, ws.layout().memoryDB()
 }
 
 // TestMemoryFault: a memory error that is not the model's own reaches the

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -11,15 +12,16 @@ import (
 	"time"
 
 	"github.com/bulkhead-dev/bulkhead/memory"
+	"github.com/bulkhead-dev/bulkhead/memory/embedding"
 	"github.com/ncruces/go-sqlite3/driver"
 )
 
 // openMemoryIDs returns the workspaces whose memory stores p holds open.
 func openMemoryIDs(p *Platform) []string {
-	p.memMu.Lock()
-	defer p.memMu.Unlock()
+	p.mem.mu.Lock()
+	defer p.mem.mu.Unlock()
 	var ids []string
-	for id := range p.mem {
+	for id := range p.mem.open {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
@@ -268,7 +270,7 @@ func TestSlowOpenDelaysOnlyItsWorkspace(t *testing.T) {
 	if err := p.closeMemory("slow"); err != nil {
 		t.Fatal(err)
 	}
-	unlock := lockExclusively(t, memory.DatabasePath(slow.Dir()))
+	unlock := lockExclusively(t, slow.layout().memoryDB())
 	opened := make(chan error, 1)
 	go func() {
 		_, release, err := slow.Memory()
@@ -380,4 +382,112 @@ func newPlatformAt(t *testing.T, state string) *Platform {
 	}
 	t.Cleanup(func() { p.Close() })
 	return p
+}
+
+// TestOpenMemory: OpenMemory opens the workspace's database for its caller
+// alone: not the pooled store, and not kept once released; what it stores
+// the runs' store finds; it embeds with the embedder given (the workspace
+// has none); while it is held the workspace cannot be deleted; its
+// release closes it and frees the workspace.
+func TestOpenMemory(t *testing.T) {
+	p := newTestPlatform(t)
+	ws := newTestWorkspace(t, p, "a")
+	own := &recordingEmbedder{}
+	st, done, err := ws.OpenMemory(MemoryOptions{Embedder: own, DisableBackfill: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared, release, err := ws.Memory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st == shared || st.Path() != shared.Path() {
+		t.Fatalf("OpenMemory gave %p at %s, Memory %p at %s: want another store of the same file", st, st.Path(), shared, shared.Path())
+	}
+	if _, err := st.Store(bg, memory.NewMemory{Text: "stored by the command line"}); err != nil {
+		t.Fatal(err)
+	}
+	if ms, err := shared.List(bg, memory.ListOptions{}); err != nil || len(ms) != 1 {
+		t.Errorf("the shared store lists %d memories (%v), want 1", len(ms), err)
+	}
+	release()
+	if got := own.seen(); !slices.Contains(got, "stored by the command line") {
+		t.Errorf("the embedder given saw %q", got)
+	}
+	if err := p.DeleteWorkspace("a"); !errors.Is(err, ErrWorkspaceBusy) {
+		t.Errorf("delete while OpenMemory's store is held: %v, want ErrWorkspaceBusy", err)
+	}
+	done()
+	done() // a second call does nothing
+	if _, err := st.List(bg, memory.ListOptions{}); !errors.Is(err, memory.ErrClosed) {
+		t.Errorf("the store after its release: %v, want ErrClosed", err)
+	}
+	if got := openMemoryIDs(p); !slices.Equal(got, []string{"a"}) {
+		t.Errorf("pooled stores %v, want only the shared one of a", got)
+	}
+	if err := p.DeleteWorkspace("a"); err != nil {
+		t.Errorf("delete after release: %v", err)
+	}
+}
+
+// TestOpenMemoryClosedByPlatform: a store of OpenMemory still in use is
+// closed when its workspace's stores are closed for a delete and when the
+// platform closes; OpenMemory fails after Close.
+func TestOpenMemoryClosedByPlatform(t *testing.T) {
+	p := newPlatformAt(t, t.TempDir())
+	ws := newTestWorkspace(t, p, "a")
+	st, done, err := ws.OpenMemory(MemoryOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.closeMemory("a"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.List(bg, memory.ListOptions{}); !errors.Is(err, memory.ErrClosed) {
+		t.Errorf("after the workspace's stores were closed: %v, want ErrClosed", err)
+	}
+	done()
+	st, done, err = ws.OpenMemory(MemoryOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer done()
+	p.Close()
+	if _, err := st.List(bg, memory.ListOptions{}); !errors.Is(err, memory.ErrClosed) {
+		t.Errorf("after Platform.Close: %v, want ErrClosed", err)
+	}
+	if _, _, err := ws.OpenMemory(MemoryOptions{}); !errors.Is(err, ErrClosed) {
+		t.Errorf("OpenMemory after Close: %v, want ErrClosed", err)
+	}
+}
+
+// recordingEmbedder is an embedding.Embedder that records the texts it
+// embeds, each as a 4-dimensional vector of its bytes' sums.
+type recordingEmbedder struct {
+	mu    sync.Mutex
+	texts []string
+}
+
+func (e *recordingEmbedder) Model() string { return "test/recording" }
+func (e *recordingEmbedder) MaxBatch() int { return 16 }
+
+func (e *recordingEmbedder) Embed(_ context.Context, texts []string, _ embedding.Kind) ([][]float32, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.texts = append(e.texts, texts...)
+	out := make([][]float32, len(texts))
+	for i, t := range texts {
+		v := make([]float32, 4)
+		for j := range len(t) {
+			v[j%4] += float32(t[j])
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+func (e *recordingEmbedder) seen() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.texts)
 }

@@ -97,13 +97,7 @@ type Platform struct {
 	hostMu sync.Mutex
 	host   *wasmhost.Host // created by the first run
 
-	memMu       sync.Mutex
-	mem         map[string]*openMemory // open memory stores by workspace id
-	memDeleting map[string]bool        // workspaces whose removal is under way
-	memOrphans  map[*openMemory]bool   // stores in use whose file was replaced
-	memClosed   bool                   // Close has closed the stores
-	memReleases uint64                 // releases so far, to order idle stores
-	maxIdleMem  int                    // Options.MaxIdleMemories
+	mem *memoryPool // the workspaces' open memory stores
 
 	vaults *vaults
 	runs   runRegistry
@@ -160,11 +154,10 @@ func NewPlatform(opts Options) (*Platform, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state directory %q: %w", dir, err)
 	}
-	if err := os.MkdirAll(filepath.Join(abs, "workspaces"), 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Join(abs, workspacesDirName), 0o700); err != nil {
 		return nil, fmt.Errorf("state directory: %w", err)
 	}
-	p := &Platform{stateDir: abs, log: zerolog.Nop(), http: opts.HTTPClient, idle: opts.ProviderIdleTimeout, cacheDir: opts.WasmCacheDir,
-		mem: map[string]*openMemory{}, memDeleting: map[string]bool{}, memOrphans: map[*openMemory]bool{}, maxIdleMem: cmp.Or(max(opts.MaxIdleMemories, 0), DefaultMaxIdleMemories)}
+	p := &Platform{stateDir: abs, log: zerolog.Nop(), http: opts.HTTPClient, idle: opts.ProviderIdleTimeout, cacheDir: opts.WasmCacheDir}
 	p.vaults = newVaults(opts.CredentialPassphrase)
 	p.cgroup = opts.JailCgroup
 	p.hookTimeout = cmp.Or(max(opts.HookTimeout, 0), DefaultHookTimeout)
@@ -183,9 +176,11 @@ func NewPlatform(opts Options) (*Platform, error) {
 	p.health = p.newHealth(opts.ProviderHealth)
 	p.prices = merged(providers.DefaultPrices, opts.Prices)
 	p.windows = merged(providers.DefaultContextWindows, opts.ContextWindows)
+	p.mem = newMemoryPool(opts.MaxIdleMemories, p.log)
 	if p.http == nil {
 		p.http = http.DefaultClient
 	}
+	p.sweepTransfers() // what killed exports and imports left
 	return p, nil
 }
 
@@ -275,7 +270,7 @@ func (p *Platform) release() error {
 		defer nsjail.ReleaseIdle()
 		p.indexer.drain()
 		p.vaults.close()
-		errs := p.closeMemories()
+		errs := p.mem.close()
 		p.execMu.Lock()
 		if p.executor != nil {
 			errs = append(errs, p.executor.Close(context.Background()))

@@ -176,8 +176,9 @@ type RunResult struct {
 	Network NetworkUsage `json:"network"`
 	// Jail sums the run's jails.
 	Jail JailUsage `json:"jail"`
-	// WriteBytes are the bytes the run's write and edit calls put into
-	// its workspace's files.
+	// WriteBytes are the bytes the run wrote into its workspace: the
+	// content of its write and edit calls and what its jails wrote to
+	// storage (JailUsage.WriteBytes).
 	WriteBytes int64 `json:"write_bytes"`
 	// DurationMs is the run's wall-clock time from admission to its end,
 	// in milliseconds.

@@ -114,6 +114,7 @@ func (w *Workspace) run(ctx context.Context, req RunRequest, emit func(Event)) (
 	defer func() {
 		r.hooks.agentEnd(context.WithoutCancel(ctx), AgentEndEvent{HookRun: r.hookRun(), Result: res, Err: err})
 	}()
+	defer func() { w.record(r, start, res, err) }()
 	timeout := time.Duration(r.budgets.MaxRunTime)
 	release, err := w.Acquire()
 	if err != nil {
@@ -203,7 +204,7 @@ func (w *Workspace) run(ctx context.Context, req RunRequest, emit func(Event)) (
 	}
 	res.SessionID, res.RunID = r.sessionID, r.runID
 	res.Jail = r.meter.get()
-	res.WriteBytes = r.writeBytes.Load()
+	res.WriteBytes = r.writeBytes.Load() + res.Jail.WriteBytes
 	res.DurationMs = time.Since(start).Milliseconds()
 	return res, nil
 }
@@ -309,6 +310,7 @@ func (w *Workspace) prepare(req RunRequest, emit func(Event)) (*run, string, err
 		toolGrace:   ToolTimeoutGrace,
 		jail:        jail,
 		answeredBy:  model,
+		provider:    provider,
 		message:     chat.UserText(req.Message),
 		llm:         llm,
 		calls:       calls,

@@ -48,6 +48,7 @@ type runRegistry struct {
 	waiting  map[string]int  // runs queued by workspace
 	waitAll  int             // runs queued on the platform
 	deleting map[string]bool // workspaces being deleted: no new runs
+	held     map[string]bool // workspaces being replaced (see hold): no new runs
 	changed  chan struct{}   // closed (and replaced) when a run ends
 	idle     chan struct{}   // closed when active empties while closing
 }
@@ -82,6 +83,8 @@ func (r *runRegistry) begin(ctx context.Context, workspace string, lim runLimits
 			return nil, nil, ErrClosed
 		case r.deleting[workspace]:
 			return nil, nil, fmt.Errorf("%w: %s (being deleted)", ErrWorkspaceNotFound, workspace)
+		case r.held[workspace]:
+			return nil, nil, fmt.Errorf("%w: %s (being replaced by an import)", ErrWorkspaceBusy, workspace)
 		}
 		total := len(r.active)
 		if total < lim.runs && r.count[workspace] < lim.wsRuns {
@@ -135,7 +138,7 @@ func (r *runRegistry) busy(workspace string, lim runLimits, total int, queueFull
 // init makes the maps and the change channel. r.mu must be held.
 func (r *runRegistry) init() {
 	if r.active == nil {
-		r.active, r.count, r.waiting, r.deleting = map[*activeRun]struct{}{}, map[string]int{}, map[string]int{}, map[string]bool{}
+		r.active, r.count, r.waiting, r.deleting, r.held = map[*activeRun]struct{}{}, map[string]int{}, map[string]int{}, map[string]bool{}, map[string]bool{}
 		r.changed = make(chan struct{})
 	}
 }
@@ -217,6 +220,24 @@ func (r *runRegistry) stopWorkspace(workspace string, cause error) func() {
 		delete(r.deleting, workspace)
 		r.mu.Unlock()
 	}
+}
+
+// hold refuses new runs of workspace (with ErrWorkspaceBusy) until
+// release is called, unless runs of it are in progress or it is held
+// already: then ok is false and nothing changes.
+func (r *runRegistry) hold(workspace string) (release func(), ok bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.init()
+	if r.count[workspace] > 0 || r.held[workspace] {
+		return nil, false
+	}
+	r.held[workspace] = true
+	return func() {
+		r.mu.Lock()
+		delete(r.held, workspace)
+		r.mu.Unlock()
+	}, true
 }
 
 // isClosed reports whether Close or Shutdown began.

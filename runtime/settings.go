@@ -45,7 +45,10 @@ const (
 	MaxTemperature = 2.0
 )
 
-// validate returns an error naming the first field out of range.
+// validate returns an error naming the first field out of range: a
+// negative output cap, a temperature outside 0 to MaxTemperature, a
+// thinking budget below MinThinkingBudget or not below a set output cap,
+// more than MaxStopSequences stop sequences or an empty one.
 func (s RequestSettings) validate() error {
 	switch {
 	case s.MaxOutputTokens < 0:

@@ -8,7 +8,6 @@ import (
 	"github.com/bulkhead-dev/bulkhead/egress"
 	"maps"
 	"net"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -16,12 +15,6 @@ import (
 	"github.com/bulkhead-dev/bulkhead/skillrun"
 	"github.com/bulkhead-dev/bulkhead/skills"
 	"github.com/bulkhead-dev/bulkhead/vault"
-)
-
-// Names of the state the skills use (ARCHITECTURE.md, state layout).
-const (
-	skillsDir         = "skills"              // <stateDir>/skills: the catalog
-	enabledSkillsFile = "enabled-skills.json" // <workspace>/enabled-skills.json
 )
 
 // The skill tools the model sees when its workspace has skills enabled.
@@ -58,7 +51,7 @@ func (p *Platform) Skills() (*skills.Catalog, error) {
 		return nil, err
 	}
 	p.skillsOnce.Do(func() {
-		p.catalog, p.catalogErr = skills.Open(filepath.Join(p.stateDir, skillsDir), skills.Options{})
+		p.catalog, p.catalogErr = skills.Open(p.skillsDir(), skills.Options{})
 	})
 	return p.catalog, p.catalogErr
 }
@@ -106,7 +99,7 @@ func (w *Workspace) enabled() (*skills.Enabled, error) {
 	if err != nil {
 		return nil, err
 	}
-	return skills.OpenEnabled(filepath.Join(w.dir, enabledSkillsFile), cat), nil
+	return skills.OpenEnabled(w.layout().enabledSkills(), cat), nil
 }
 
 // EnableSkill makes catalog skill id visible to the workspace's runs: the

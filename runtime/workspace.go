@@ -24,27 +24,6 @@ import (
 	"github.com/gofrs/flock"
 )
 
-// runsLockName is the lock file that every run of a workspace, and every
-// other user of it (see Workspace.Acquire), holds shared and
-// DeleteWorkspace takes exclusively.
-const runsLockName = ".runs.lock"
-
-// Acquire marks the workspace in use, as each run does, until release is
-// called: meanwhile DeleteWorkspace, in this process or another, fails
-// with ErrWorkspaceBusy. Errors: the workspace is being or has been
-// deleted; the lock file cannot be opened.
-func (w *Workspace) Acquire() (release func(), err error) {
-	lk := flock.New(filepath.Join(w.dir, runsLockName))
-	ok, err := lk.TryRLock()
-	if err != nil {
-		return nil, fmt.Errorf("workspace %s: %w", w.id, err)
-	}
-	if !ok {
-		return nil, fmt.Errorf("workspace %s is being deleted", w.id)
-	}
-	return func() { lk.Unlock() }, nil
-}
-
 // WorkspaceConfig is a workspace's config.json: run defaults, never
 // secrets. Zero fields fall back to the run request or built-in defaults.
 type WorkspaceConfig struct {
@@ -187,18 +166,14 @@ func (w *Workspace) ID() string { return w.id }
 func (w *Workspace) Dir() string { return w.dir }
 
 // FilesDir returns the directory mounted at /workspace when a run names no
-// other: <dir>/files.
-func (w *Workspace) FilesDir() string { return filepath.Join(w.dataDir(), "files") }
+// other: <dir>/files, or <dir>/disk/files with a disk quota.
+func (w *Workspace) FilesDir() string { return w.data().files() }
 
 // Config returns the workspace's configuration.
 func (w *Workspace) Config() WorkspaceConfig { return w.cfg }
 
 // Sessions returns the workspace's session store.
 func (w *Workspace) Sessions() *sessions.Store { return w.sessions }
-
-func (p *Platform) workspaceDir(id string) string {
-	return filepath.Join(p.stateDir, "workspaces", id)
-}
 
 // CreateWorkspace creates workspace id with cfg (its Created time is set
 // now). It returns ErrWorkspaceExists if the id is taken, ErrInvalidConfig
@@ -219,22 +194,24 @@ func (p *Platform) CreateWorkspace(id string, cfg WorkspaceConfig) (*Workspace, 
 	if _, err := os.Lstat(dir); err == nil {
 		return nil, fmt.Errorf("%w: %s", ErrWorkspaceExists, id)
 	}
-	root := filepath.Dir(dir)
-	tmp, err := os.MkdirTemp(root, ".creating-")
+	root := p.workspacesDir()
+	tmp, err := os.MkdirTemp(root, creatingPrefix)
 	if err != nil {
 		return nil, fmt.Errorf("create workspace %s: %w", id, err)
 	}
 	defer os.RemoveAll(tmp) // a no-op once renamed
-	for _, d := range []string{"files", homeDirName} {
-		if err := os.Mkdir(filepath.Join(tmp, d), 0o755); err != nil {
+	// Outside a quota's volume, which makeVolume adds once in place.
+	data := layout{tmp}.data(false)
+	for _, d := range []string{data.files(), data.home()} {
+		if err := os.Mkdir(d, 0o755); err != nil {
 			return nil, fmt.Errorf("create workspace %s: %w", id, err)
 		}
 	}
-	if err := p.checkMounts(cfg, tmp); err != nil {
+	if err := p.checkMounts(cfg, data); err != nil {
 		return nil, fmt.Errorf("create workspace %s: %w", id, err)
 	}
 	cfg.Created = time.Now().UTC()
-	if err := writeConfig(tmp, cfg); err != nil {
+	if err := writeConfig(layout{tmp}.config(), cfg); err != nil {
 		return nil, fmt.Errorf("create workspace %s: %w", id, err)
 	}
 	if err := os.Rename(tmp, dir); err != nil {
@@ -256,14 +233,13 @@ func (p *Platform) CreateWorkspace(id string, cfg WorkspaceConfig) (*Workspace, 
 }
 
 // checkMounts validates cfg's Mounts as nsjail would for a workspace whose
-// directory is dir (files/ and home/ in it), before anything depends on
-// them, so that a bad mount fails when the config is written, not at the
-// first bash call.
-func (p *Platform) checkMounts(cfg WorkspaceConfig, dir string) error {
+// files/ and home/ are in data, before anything depends on them, so that a
+// bad mount fails when the config is written, not at the first bash call.
+func (p *Platform) checkMounts(cfg WorkspaceConfig, data dataLayout) error {
 	if len(cfg.Mounts) == 0 {
 		return nil
 	}
-	jc := nsjail.Config{Workspace: filepath.Join(dir, "files"), Home: filepath.Join(dir, homeDirName), Binds: binds(cfg.Mounts), ProtectedPaths: p.protectedPaths()}
+	jc := nsjail.Config{Workspace: data.files(), Home: data.home(), Binds: binds(cfg.Mounts), ProtectedPaths: p.protectedPaths()}
 	if err := jc.Validate(); err != nil {
 		return fmt.Errorf("%w: mounts: %w", ErrInvalidConfig, err)
 	}
@@ -280,7 +256,7 @@ func (p *Platform) Workspace(id string) (*Workspace, error) {
 		return nil, err
 	}
 	dir := p.workspaceDir(id)
-	data, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	data, err := os.ReadFile(layout{dir}.config())
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("%w: %s", ErrWorkspaceNotFound, id)
 	}
@@ -311,27 +287,27 @@ func (w *Workspace) SetConfig(cfg WorkspaceConfig) error {
 	if err := cfg.validate(); err != nil {
 		return fmt.Errorf("workspace %s: %w", w.id, err)
 	}
-	if err := w.p.checkMounts(cfg, w.dataDir()); err != nil {
+	if err := w.p.checkMounts(cfg, w.data()); err != nil {
 		return fmt.Errorf("workspace %s: %w", w.id, err)
 	}
 	if err := w.resizeQuota(cfg.DiskQuota); err != nil {
 		return err
 	}
 	cfg.Created = w.cfg.Created
-	if err := writeConfig(w.dir, cfg); err != nil {
+	if err := writeConfig(w.layout().config(), cfg); err != nil {
 		return fmt.Errorf("workspace %s: %w", w.id, err)
 	}
 	w.cfg = cfg
 	return nil
 }
 
-// writeConfig writes cfg as dir/config.json, atomically, mode 0600.
-func writeConfig(dir string, cfg WorkspaceConfig) error {
+// writeConfig writes cfg as the config file at path, atomically, mode 0600.
+func writeConfig(path string, cfg WorkspaceConfig) error {
 	data, err := json.MarshalIndent(cfg, "", "  ")
 	if err != nil {
 		return err
 	}
-	return atomicfile.WriteFile(filepath.Join(dir, "config.json"), append(data, '\n'), 0o600)
+	return atomicfile.WriteFile(path, append(data, '\n'), 0o600)
 }
 
 // OpenOrCreateWorkspace opens workspace id, creating it with cfg if missing.
@@ -351,7 +327,7 @@ func (p *Platform) Workspaces() ([]string, error) {
 	if err := p.checkOpen(); err != nil {
 		return nil, err
 	}
-	entries, err := os.ReadDir(filepath.Join(p.stateDir, "workspaces"))
+	entries, err := os.ReadDir(p.workspacesDir())
 	if err != nil {
 		return nil, fmt.Errorf("list workspaces: %w", err)
 	}
@@ -403,16 +379,19 @@ func (p *Platform) DeleteWorkspace(id string) error {
 	if err := removeVolume(dir); err != nil {
 		return fmt.Errorf("delete workspace %s: %w", id, err)
 	}
-	runs := flock.New(filepath.Join(dir, runsLockName))
+	// Its own open file: this process's holders share another one
+	// (runsLocks), whose shared lock excludes this exclusive one as
+	// another process's would.
+	runs := flock.New(layout{dir}.runsLock())
 	if ok, err := runs.TryLock(); err != nil {
 		return fmt.Errorf("delete workspace %s: %w", id, err)
 	} else if !ok {
 		return fmt.Errorf("%w: %s", ErrWorkspaceBusy, id)
 	}
 	defer runs.Unlock()
-	root := filepath.Join(p.stateDir, "workspaces")
-	err := p.withMemoryClosed(id, func() error {
-		grave, err := os.MkdirTemp(root, ".deleted-")
+	root := p.workspacesDir()
+	err := p.mem.withClosed(id, func() error {
+		grave, err := os.MkdirTemp(root, deletedPrefix)
 		if err != nil {
 			return err
 		}
@@ -447,8 +426,8 @@ const graveAttempts = 5
 //     the grave, and what still remains is logged and left to the next
 //     DeleteWorkspace.
 func (p *Platform) removeGraves(root string) {
-	graves, _ := filepath.Glob(filepath.Join(root, ".deleted-*"))
-	creating, _ := filepath.Glob(filepath.Join(root, ".creating-*"))
+	graves, _ := filepath.Glob(filepath.Join(root, deletedPrefix+"*"))
+	creating, _ := filepath.Glob(filepath.Join(root, creatingPrefix+"*"))
 	for _, c := range creating {
 		if fi, err := os.Stat(c); err == nil && time.Since(fi.ModTime()) > time.Hour {
 			graves = append(graves, c)

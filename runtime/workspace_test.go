@@ -13,6 +13,7 @@ import (
 
 	"github.com/bulkhead-dev/bulkhead/chat"
 	"github.com/bulkhead-dev/bulkhead/memory"
+	"github.com/gofrs/flock"
 )
 
 func TestWorkspaceLifecycle(t *testing.T) {
@@ -217,7 +218,7 @@ func TestDeleteRacingMemoryUsers(t *testing.T) {
 						continue
 					}
 				}
-				if st, err := memory.OpenWorkspace(ws.Dir(), memory.Options{}); err == nil {
+				if st, err := memory.Open(ws.layout().memoryDB(), memory.Options{}); err == nil {
 					st.List(bg, memory.ListOptions{})
 					st.Close()
 				}
@@ -261,5 +262,75 @@ func TestDeleteDebris(t *testing.T) {
 	}
 	if _, err := p.CreateWorkspace("x", WorkspaceConfig{}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestAcquireKeepsDeleteOut: while anyone holds a workspace (Acquire, in
+// this process through any Workspace value, or another process's shared
+// lock), DeleteWorkspace fails with ErrWorkspaceBusy and deletes nothing;
+// a release called twice releases once; while another process deletes
+// it (its exclusive lock), Acquire fails. Another process is modelled by
+// locks on open files of the test's own: flock(2) locks conflict between
+// open file descriptions, whichever process holds them.
+func TestAcquireKeepsDeleteOut(t *testing.T) {
+	p := newTestPlatform(t)
+	ws := newTestWorkspace(t, p, "x")
+	same, err := p.Workspace("x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustAcquire := func(w *Workspace) func() {
+		t.Helper()
+		release, err := w.Acquire()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return release
+	}
+	busy := func(when string) {
+		t.Helper()
+		if err := p.DeleteWorkspace("x"); !errors.Is(err, ErrWorkspaceBusy) {
+			t.Fatalf("delete %s: %v, want ErrWorkspaceBusy", when, err)
+		}
+		if _, err := os.Stat(filepath.Join(ws.Dir(), "config.json")); err != nil {
+			t.Fatalf("delete %s removed the workspace: %v", when, err)
+		}
+	}
+	lockPath := filepath.Join(ws.Dir(), runsLockName)
+
+	first, second := mustAcquire(ws), mustAcquire(same)
+	busy("while two holders hold it")
+	first()
+	first()
+	busy("while the second holder holds it")
+	second()
+
+	other := flock.New(lockPath)
+	if ok, err := other.TryRLock(); !ok || err != nil {
+		t.Fatalf("another process's shared lock: %v, %v", ok, err)
+	}
+	busy("while another process holds it")
+	third := mustAcquire(ws) // shared with the other process
+	other.Unlock()
+	busy("while this process still holds it")
+	third()
+
+	deleter := flock.New(lockPath)
+	if ok, err := deleter.TryLock(); !ok || err != nil {
+		t.Fatalf("another process's exclusive lock: %v, %v", ok, err)
+	}
+	if release, err := ws.Acquire(); err == nil {
+		release()
+		t.Fatal("Acquire succeeded while another process deletes the workspace")
+	}
+	deleter.Unlock()
+	mustAcquire(ws)()
+
+	if err := p.DeleteWorkspace("x"); err != nil {
+		t.Fatalf("delete once released: %v", err)
+	}
+	if release, err := ws.Acquire(); err == nil {
+		release()
+		t.Fatal("Acquire of a deleted workspace succeeded")
 	}
 }

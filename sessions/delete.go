@@ -2,7 +2,6 @@ package sessions
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 
@@ -10,23 +9,28 @@ import (
 	"github.com/bulkhead-dev/bulkhead/internal/ids"
 )
 
-// Delete removes session id: its transcript, its index entry and its lock
-// file. It fails with ErrLocked, without changing anything, while the
-// session lock is held (by any process, including this one), and with
-// ErrNotFound when the session has neither an index entry nor a non-empty
-// transcript.
+// Delete removes session id: its transcript and its index entry. It
+// fails with ErrLocked, without changing anything, while the session lock
+// is held (by any process, including this one), and with ErrNotFound when
+// the session has neither an index entry nor a non-empty transcript.
 //
 // The transcript is removed before the index entry, so a crash in between
 // leaves an entry without messages, which a second Delete removes.
+//
+// # Notes
+//
+// Earlier versions kept each session's lock in its own file,
+// sessions/<id>.lock. Delete leaves such files alone: nothing reads them
+// any more, and they hold no data.
 func (s *Store) Delete(id string) error {
 	if err := ids.Validate("session", id); err != nil {
 		return err
 	}
-	sl, err := acquire(context.Background(), s.sessionLockPath(id), false)
+	unlock, err := s.lockSession(context.Background(), id, false)
 	if err != nil {
 		return fmt.Errorf("delete session %q: %w", id, err)
 	}
-	defer sl.Unlock()
+	defer unlock()
 	path := s.transcriptPath(id)
 	tl, err := s.acquireTimeout(path)
 	if err != nil {
@@ -53,9 +57,6 @@ func (s *Store) Delete(id string) error {
 	})
 	if err != nil {
 		return fmt.Errorf("delete session %q: update index: %w", id, err)
-	}
-	if err := os.Remove(s.sessionLockPath(id)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("delete session %q: %w", id, err)
 	}
 	if !indexed && !hadMessages {
 		return fmt.Errorf("session %q: %w", id, ErrNotFound)

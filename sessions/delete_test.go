@@ -10,14 +10,16 @@ func TestDelete(t *testing.T) {
 	s := newStore(t)
 	mustAppend(t, s, "gone", "m", user("a"), assistant("b"))
 	mustAppend(t, s, "kept", "m", user("c"))
-	mustLock(t, s, "gone")() // leaves a lock file behind
+	mustLock(t, s, "gone")()
 	if err := s.Delete("gone"); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{s.transcriptPath("gone"), s.sessionLockPath("gone")} {
-		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
-			t.Fatalf("%s still exists after Delete: %v", p, err)
-		}
+	entries, err := os.ReadDir(s.sessionsDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Name() != "kept.jsonl" {
+		t.Fatalf("sessions directory after Delete: %v, want kept.jsonl only", entries)
 	}
 	if _, err := s.Get("gone"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Get after Delete: %v, want ErrNotFound", err)

@@ -8,9 +8,12 @@
 //
 //	<workspaceDir>/sessions.json            index: one entry per session
 //	<workspaceDir>/sessions.json.lock       flock(2) guarding sessions.json
+//	<workspaceDir>/sessions.lock            the session locks (Store.Lock), mode 0600, empty
 //	<workspaceDir>/sessions/                directory, mode 0700
 //	<workspaceDir>/sessions/<id>.jsonl      transcript, mode 0600
-//	<workspaceDir>/sessions/<id>.lock       session lock taken by Store.Lock
+//
+// Earlier versions kept each session lock in its own sessions/<id>.lock;
+// such files are harmless leftovers, which nothing reads or removes.
 //
 // Session ids follow internal/ids: ^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$
 // without "..". Every method rejects other ids before touching the disk.
@@ -77,20 +80,25 @@
 // # Concurrency
 //
 // Different sessions of one workspace may be written by different
-// processes at once. Three flock(2) locks (via github.com/gofrs/flock) keep
-// the files consistent, always taken in this order:
+// processes at once. Three locks keep the files consistent, always taken
+// in this order:
 //
-//  1. The session lock (<id>.lock), taken by Store.Lock for the whole of a
-//     run so that two runs on one session never interleave. Delete refuses a
-//     session whose lock is held.
-//  2. The transcript itself, locked by Append and Delete while they change
-//     it, so appends to one session are serialised even without the session
+//  1. The session lock, taken by Store.Lock for the whole of a run so that
+//     two runs on one session never interleave. Delete refuses a session
+//     whose lock is held. It is an open file description lock (fcntl(2),
+//     F_OFD_SETLK) on one byte of sessions.lock, chosen by a hash of the
+//     id; a process opens sessions.lock once, however many sessions it
+//     locks, and excludes its own holders of a byte itself (Store.Lock).
+//  2. The transcript itself, locked with flock(2) (via
+//     github.com/gofrs/flock) by Append and Delete while they change it,
+//     so appends to one session are serialised even without the session
 //     lock.
-//  3. sessions.json.lock, held while the index is read, rebuilt or replaced.
+//  3. sessions.json.lock, flock(2)ed while the index is read, rebuilt or
+//     replaced.
 //
-// A lock is taken on an open file; after acquiring it the Store checks that
-// the path still names that file, and retries otherwise, so removing a lock
-// file while holding its lock (as Delete does) is safe.
+// A flock(2) lock is taken on an open file; after acquiring it the Store
+// checks that the path still names that file, and retries otherwise, so
+// removing a locked file (as Delete removes a transcript) is safe.
 //
 // Load reads without locks: run it while holding the session lock to get a
 // history no other writer is extending.

@@ -3,6 +3,7 @@ package sessions
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -228,4 +229,141 @@ func TestTryLock(t *testing.T) {
 		t.Fatalf("TryLock after unlock: %v", err)
 	}
 	unlock()
+}
+
+// TestLockSharedAcrossStores: two Stores of one workspace directory, one
+// of them opened through a symbolic link, exclude each other in one
+// process: TryLock fails, Lock waits for the release, Delete refuses.
+func TestLockSharedAcrossStores(t *testing.T) {
+	dir := t.TempDir()
+	link := filepath.Join(t.TempDir(), "link")
+	if err := os.Symlink(dir, link); err != nil {
+		t.Fatal(err)
+	}
+	a, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Open(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustAppend(t, a, "s1", "m", user("x"))
+	unlock := mustLock(t, a, "s1")
+	if _, err := b.TryLock("s1"); !errors.Is(err, ErrLocked) {
+		t.Fatalf("TryLock through the other Store: %v, want ErrLocked", err)
+	}
+	if err := b.Delete("s1"); !errors.Is(err, ErrLocked) {
+		t.Fatalf("Delete through the other Store: %v, want ErrLocked", err)
+	}
+	got := make(chan error, 1)
+	var released atomic.Bool
+	go func() {
+		u, err := b.Lock(context.Background(), "s1")
+		if err == nil && !released.Load() {
+			err = errors.New("acquired while the other Store held the lock")
+		}
+		if err == nil {
+			err = u()
+		}
+		got <- err
+	}()
+	time.Sleep(50 * time.Millisecond)
+	released.Store(true)
+	if err := unlock(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-got; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestUnlockTwiceKeepsNextHolder: a second call of an unlock function
+// does not release the lock a later Lock took.
+func TestUnlockTwiceKeepsNextHolder(t *testing.T) {
+	s := newStore(t)
+	first := mustLock(t, s, "s1")
+	if err := first(); err != nil {
+		t.Fatal(err)
+	}
+	second := mustLock(t, s, "s1")
+	defer second()
+	if err := first(); err != nil {
+		t.Fatalf("second call of the first unlock: %v", err)
+	}
+	if _, err := s.TryLock("s1"); !errors.Is(err, ErrLocked) {
+		t.Fatalf("TryLock after the first unlock was called again: %v, want ErrLocked", err)
+	}
+}
+
+// openFDs returns how many descriptors the process has open.
+func openFDs(t *testing.T) int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(entries) - 1 // the one ReadDir read them through
+}
+
+// TestLocksShareOneDescriptor: a thousand session locks of a workspace,
+// through two Stores, cost the process one descriptor and no file per
+// session; the descriptor is closed with the last unlock.
+func TestLocksShareOneDescriptor(t *testing.T) {
+	const n = 1000
+	dir := t.TempDir()
+	a, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := a.WithLimits(Limits{})
+	before := openFDs(t)
+	unlocks := make([]func() error, 0, n)
+	for i := range n {
+		s := a
+		if i%2 == 1 {
+			s = b
+		}
+		u, err := s.TryLock(fmt.Sprintf("s%d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		unlocks = append(unlocks, u)
+	}
+	if got := openFDs(t); got > before+1 {
+		t.Fatalf("%d sessions locked: %d descriptors more, want at most 1", n, got-before)
+	}
+	if entries, _ := os.ReadDir(a.sessionsDir()); len(entries) != 0 {
+		t.Fatalf("locks left %d files in sessions/", len(entries))
+	}
+	for _, u := range unlocks {
+		if err := u(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := openFDs(t); got != before {
+		t.Fatalf("all unlocked: %d descriptors more, want 0", got-before)
+	}
+}
+
+// TestLockOffset: the byte of a session is the same in every process
+// (fixed values), within 62 bits, and differs between ids.
+func TestLockOffset(t *testing.T) {
+	seen := map[int64]string{}
+	for i := range 10000 {
+		id := fmt.Sprintf("session-%d", i)
+		off := lockOffset(id)
+		if off < 0 || off >= 1<<62 {
+			t.Fatalf("%s: offset %d outside [0, 2^62)", id, off)
+		}
+		if other, ok := seen[off]; ok {
+			t.Fatalf("%s and %s share byte %d", id, other, off)
+		}
+		seen[off] = id
+	}
+	// SHA-256("s1") begins e8bc163c82eee187 (printf s1 | sha256sum); its
+	// top two bits are cleared.
+	if got, want := lockOffset("s1"), int64(0x28bc163c82eee187); got != want {
+		t.Fatalf("lockOffset(s1) = %#x, want %#x", got, want)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -27,6 +28,7 @@ const (
 //     closes.
 //   - append: append N messages, one per call, to the session and to the
 //     session "shared".
+//   - trylock: try the session lock once, print "locked" or "busy".
 func TestHelperProcess(t *testing.T) {
 	mode := os.Getenv(helperModeEnv)
 	if mode == "" {
@@ -50,6 +52,18 @@ func TestHelperProcess(t *testing.T) {
 		if err := unlock(); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(2)
+		}
+	case "trylock":
+		unlock, err := s.TryLock(id)
+		switch {
+		case errors.Is(err, ErrLocked):
+			fmt.Println("busy")
+		case err != nil:
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		default:
+			fmt.Println("locked")
+			unlock()
 		}
 	case "append":
 		n, _ := strconv.Atoi(os.Getenv(helperNEnv))
@@ -183,5 +197,43 @@ func TestAppendAcrossProcesses(t *testing.T) {
 		if info.Messages != want || len(msgs) != want || len(warns) != 0 {
 			t.Fatalf("%s: index %d, loaded %d (warnings %v), want %d", info.ID, info.Messages, len(msgs), warns, want)
 		}
+	}
+}
+
+// tryLockElsewhere reports what TryLock of id in dir says in another
+// process: "locked" or "busy".
+func tryLockElsewhere(t *testing.T, dir, id string) string {
+	t.Helper()
+	cmd := helperCommand(t, "trylock", dir, id, 0)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("trylock helper: %v", err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// TestLockExcludesOtherProcesses: a session locked here is busy for
+// another process, and free for it once unlocked, while the other
+// sessions of the same lock file stay free; the lock of this process is
+// not only in its own table.
+func TestLockExcludesOtherProcesses(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unlock := mustLock(t, s, "s1")
+	defer mustLock(t, s, "s2")()
+	if got := tryLockElsewhere(t, dir, "s1"); got != "busy" {
+		t.Fatalf("another process's TryLock of a locked session: %q, want busy", got)
+	}
+	if got := tryLockElsewhere(t, dir, "s3"); got != "locked" {
+		t.Fatalf("another process's TryLock of a free session: %q, want locked", got)
+	}
+	if err := unlock(); err != nil {
+		t.Fatal(err)
+	}
+	if got := tryLockElsewhere(t, dir, "s1"); got != "locked" {
+		t.Fatalf("another process's TryLock once unlocked: %q, want locked", got)
 	}
 }

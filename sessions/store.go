@@ -21,11 +21,11 @@ const (
 	dirPerm  = 0o700
 	filePerm = 0o600
 
-	sessionsDirName   = "sessions"
-	indexName         = "sessions.json"
-	indexLockName     = "sessions.json.lock"
-	transcriptSuffix  = ".jsonl"
-	sessionLockSuffix = ".lock"
+	sessionsDirName  = "sessions"
+	indexName        = "sessions.json"
+	indexLockName    = "sessions.json.lock"
+	sessionLockName  = "sessions.lock"
+	transcriptSuffix = ".jsonl"
 )
 
 // Errors returned by Store methods, wrapped with the session id; test with
@@ -33,7 +33,7 @@ const (
 var (
 	// ErrNotFound: the session has no index entry and no transcript.
 	ErrNotFound = errors.New("session not found")
-	// ErrLocked: Delete found the session lock held by a run.
+	// ErrLocked: TryLock or Delete found the session lock held by a run.
 	ErrLocked = errors.New("session is locked")
 	// ErrMessageTooLarge: a message or its transcript line exceeds the
 	// Limits.
@@ -146,6 +146,4 @@ func (s *Store) transcriptPath(id string) string {
 	return filepath.Join(s.sessionsDir(), id+transcriptSuffix)
 }
 
-func (s *Store) sessionLockPath(id string) string {
-	return filepath.Join(s.sessionsDir(), id+sessionLockSuffix)
-}
+func (s *Store) sessionLockPath() string { return filepath.Join(s.dir, sessionLockName) }

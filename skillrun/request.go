@@ -7,6 +7,7 @@ import (
 	"github.com/bulkhead-dev/bulkhead/nsjail"
 	"net"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/bulkhead-dev/bulkhead/skills"
@@ -108,7 +109,7 @@ var reservedEnv = map[string]bool{"SKILL_DIR": true, "PWD": true, "TMPDIR": true
 
 // envName is the portable variable name syntax of POSIX.1-2017, Base
 // Definitions §8.1.
-var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,127}$`)
+var envName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,127}$`) })
 
 // limits returns r.Limits with defaults applied and the timeout chosen,
 // or an error naming a negative field.
@@ -180,13 +181,13 @@ func (r *Request) env(skillDir string, extra map[string]string) (map[string]stri
 		if reservedEnv[k] || r.Credentials[k] != nil {
 			return nil, fmt.Errorf("%w: Env: %s is set by the executor or a credential", ErrInvalidRequest, k)
 		}
-		if !envName.MatchString(k) {
+		if !envName().MatchString(k) {
 			return nil, fmt.Errorf("%w: Env: %q is not a variable name", ErrInvalidRequest, k)
 		}
 		env[k] = v
 	}
 	for k, v := range r.Credentials {
-		if !envName.MatchString(k) {
+		if !envName().MatchString(k) {
 			return nil, fmt.Errorf("%w: credential variable %q is not a variable name", ErrInvalidRequest, k)
 		}
 		if reservedEnv[k] {

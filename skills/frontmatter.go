@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -115,13 +116,13 @@ func (o ParseOptions) withDefaults() ParseOptions {
 	return o
 }
 
-var namePattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+var namePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`) })
 
 // ValidateName reports whether name follows the Agent Skills name rule:
 // 1-64 characters of a-z, 0-9 and hyphens, no leading, trailing or
 // doubled hyphen. Such a name is always a valid catalog id.
 func ValidateName(name string) error {
-	if len(name) == 0 || len(name) > MaxNameLength || !namePattern.MatchString(name) {
+	if len(name) == 0 || len(name) > MaxNameLength || !namePattern().MatchString(name) {
 		return fmt.Errorf("skill name %q: want 1-%d characters of a-z, 0-9 and single hyphens, not starting or ending with a hyphen", shorten(name), MaxNameLength)
 	}
 	return nil
@@ -202,13 +203,13 @@ func isFence(line []byte) bool {
 	return string(bytes.TrimRight(line, " \t\r")) == "---"
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+var yamlLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: line (\d+): (.*)$`) })
 
 // yamlError turns a YAML syntax error into a *FieldError, its line counted
 // from the top of the file (the opening "---" is line 1).
 func yamlError(file string, err error) error {
 	msg := err.Error()
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+	if m := yamlLine().FindStringSubmatch(msg); m != nil {
 		n, _ := strconv.Atoi(m[1])
 		return &FieldError{File: file, Line: n + 1, Reason: "YAML: " + m[2]}
 	}

@@ -68,7 +68,7 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 		h.Close(ctx)
 		return nil, fmt.Errorf("wasmhost: instantiate %s: %w", "host-call module", err)
 	}
-	agent, err := rt.CompileModule(ctx, modules.Agent)
+	agent, err := rt.CompileModule(ctx, modules.Step)
 	if err != nil {
 		h.Close(ctx)
 		return nil, fmt.Errorf("wasmhost: compile agent module: %w", err)

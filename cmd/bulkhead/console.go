@@ -84,7 +84,9 @@ func (c *console) Notef(format string, args ...any) {
 
 // logLine matches a log line as globals.logger writes it: the time when
 // shown, then the level word.
-var logLine = regexp.MustCompile(`^(\d\d:\d\d:\d\d\.\d{3} )?(error|warning|info|debug|trace): `)
+var logLine = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(\d\d:\d\d:\d\d\.\d{3} )?(error|warning|info|debug|trace): `)
+})
 
 // levelColours are the colours of the log lines' level words.
 var levelColours = map[string]string{"error": sgrRed, "warning": sgrYellow, "info": sgrCyan, "debug": sgrDim, "trace": sgrDim}
@@ -95,7 +97,7 @@ var levelColours = map[string]string{"error": sgrRed, "warning": sgrYellow, "inf
 func (c *console) Write(p []byte) (int, error) {
 	for _, line := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
 		head := ""
-		if m := logLine.FindStringSubmatch(line); m != nil {
+		if m := logLine().FindStringSubmatch(line); m != nil {
 			head, line = m[1]+c.paint(levelColours[m[2]], m[2]+":")+" ", line[len(m[0]):]
 		}
 		c.message(head, line)

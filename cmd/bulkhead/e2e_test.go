@@ -147,7 +147,7 @@ func TestRunErrors(t *testing.T) {
 		{"device as cassette", exitError, nil, []string{"run", "-m", "hi", "--replay", "/dev/zero"}, "cassette /dev/zero: not a regular file"},
 		{"bad log level", exitUsage, []string{"BULKHEAD_LOG_LEVEL=loud"}, []string{"workspace", "list"}, "BULKHEAD_LOG_LEVEL"},
 		{"mistyped subcommand", exitUsage, nil, []string{"sandbox", "exce", "--", "true"}, `unknown command "exce" for bulkhead sandbox`},
-		{"missing subcommand", exitUsage, nil, []string{"workspace"}, "needs a subcommand: create, delete, list, show, update"},
+		{"missing subcommand", exitUsage, nil, []string{"workspace"}, "needs a subcommand: create, delete, export, import, list, show, update"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

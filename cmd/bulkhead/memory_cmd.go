@@ -62,42 +62,25 @@ func newMemoryCmd(g *globals) *cobra.Command {
 				return nil, nil, err
 			}
 		}
-		log, err := g.logger()
-		if err != nil {
-			return nil, nil, err
-		}
 		p, err := g.platform()
 		if err != nil {
 			return nil, nil, err
 		}
-		defer p.Close()
 		ws, err := openWorkspace(p, workspaceID.value, createDefault)
 		if err != nil {
+			p.Close()
 			return nil, nil, err
 		}
-		// In use, as by a run: a concurrent workspace delete waits for us.
-		release, err := ws.Acquire()
+		// As a run's: the workspace held in use (a delete fails meanwhile),
+		// its embedder unless the flags name one (a broken setting is
+		// logged and degrades to keyword-only search), no background work
+		// (a CLI call is too short-lived for it).
+		s, done, err := ws.OpenMemory(runtime.MemoryOptions{Embedder: flagEmbedder, DisableBackfill: true})
 		if err != nil {
-			return nil, nil, err
-		}
-		opts := memory.Options{
-			Logger:          log,
-			Embedder:        flagEmbedder,
-			DisableBackfill: true, // a CLI call is too short-lived for background work
-		}
-		if flagEmbedder == nil {
-			if opts.Embedder, err = ws.Embedder(); err != nil {
-				// The workspace's own setting, as its runs use it: a broken
-				// setup degrades to keyword-only search with a note.
-				stderr.Notef("workspace %q: embeddings unavailable (%v); keyword-only search", workspaceID.value, err)
-			}
-		}
-		s, err := memory.OpenWorkspace(ws.Dir(), opts)
-		if err != nil {
-			release()
+			p.Close()
 			return nil, nil, fmt.Errorf("workspace %q: %w", workspaceID.value, err)
 		}
-		return s, func() { s.Close(); release() }, nil
+		return s, func() { done(); p.Close() }, nil
 	}
 	cmd.AddCommand(
 		memoryStoreCmd(open, &asJSON),

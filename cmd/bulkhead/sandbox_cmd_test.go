@@ -224,7 +224,17 @@ func testUser(t *testing.T) (uid, gid int) {
 		t.Fatalf("useradd %s: %v: %s", name, err, out)
 	}
 	t.Cleanup(func() {
-		if out, err := exec.Command("userdel", name).CombinedOutput(); err != nil {
+		// The user's last processes (a jail being torn down) may still be
+		// exiting: userdel refuses while they run.
+		var out []byte
+		var err error
+		for range 50 {
+			if out, err = exec.Command("userdel", name).CombinedOutput(); err == nil || !strings.Contains(string(out), "currently used by process") {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if err != nil {
 			t.Errorf("userdel %s: %v: %s", name, err, out)
 		}
 	})

@@ -136,7 +136,8 @@ func newWorkspaceCmd(g *globals) *cobra.Command {
 		},
 	}
 	show.Flags().BoolVar(&asJSON, "json", false, "print a JSON object (id, dir, files_dir, home_dir, config, sessions, disk)")
-	cmd.AddCommand(create, update, list, show, newWorkspaceDeleteCmd(g, completeWorkspace))
+	cmd.AddCommand(create, update, list, show, newWorkspaceDeleteCmd(g, completeWorkspace), newWorkspaceUsageCmd(g, completeWorkspace),
+		newWorkspaceExportCmd(g, completeWorkspace), newWorkspaceImportCmd(g))
 	return cmd
 }
 

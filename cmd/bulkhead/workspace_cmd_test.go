@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"github.com/bulkhead-dev/bulkhead/internal/fakellm"
 	"os"
 	"path/filepath"
 	"strings"
@@ -135,4 +136,38 @@ func TestWorkspaceBudgetAndSubagentFlags(t *testing.T) {
 	}
 	wantUsageError(t, cli(t, state, nil, "workspace", "update", "w", "--subagent-depth", "99"), `invalid --subagent-depth "99"`)
 	wantUsageError(t, cli(t, state, nil, "workspace", "update", "w", "--subagent-role", "noequals"), `want NAME=VALUE`)
+}
+
+// TestWorkspaceUsage: `workspace usage` sums the ledger's rows of the
+// range asked for, in text and JSON, and lists runs with --runs.
+func TestWorkspaceUsage(t *testing.T) {
+	srv := fakellm.New(
+		fakellm.Step{ToolCalls: []fakellm.ToolCall{{Name: "ls"}}},
+		fakellm.Step{Text: "one"},
+		fakellm.Step{Text: "two"},
+	)
+	defer srv.Close()
+	state := t.TempDir()
+	for _, msg := range []string{"a", "b"} {
+		if r := cli(t, state, fakeEnv(srv), "run", "-m", msg); r.code != 0 {
+			t.Fatalf("run: %s", r.stderr)
+		}
+	}
+	r := cli(t, state, nil, "workspace", "usage", "default", "--json", "--runs")
+	var rep usageReportJSON
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("usage --json: %q: %v", r.stdout, err)
+	}
+	if rep.Totals.Runs != 2 || rep.Totals.ModelCalls != 3 || rep.Totals.ToolCalls["ls"] != 1 || len(rep.Runs) != 2 || rep.Totals.OutputTokens == 0 {
+		t.Errorf("report %+v", rep)
+	}
+	r = cli(t, state, nil, "workspace", "usage", "default", "--runs")
+	if r.code != 0 || !strings.Contains(r.stdout, "runs         2 (0 failed)") || !strings.Contains(r.stdout, "ls 1") || strings.Count(r.stdout, "end_turn") != 2 {
+		t.Errorf("usage: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = cli(t, state, nil, "workspace", "usage", "default", "--since", "1h", "--until", "30m", "--json")
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || rep.Totals.Runs != 0 || rep.To == nil {
+		t.Errorf("an earlier range: %+v (%v)", rep, err)
+	}
+	wantUsageError(t, cli(t, state, nil, "workspace", "usage", "default", "--until", "2h", "--since", "1h"), "invalid --until 2h0m0s")
 }

@@ -3,6 +3,7 @@ package atomicfile
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -11,7 +12,19 @@ import (
 
 // WriteFile atomically replaces path with data, created with permission perm.
 // The temporary file lives beside path and is removed on failure.
-func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
+func WriteFile(path string, data []byte, perm os.FileMode) error {
+	return WriteFrom(path, perm, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// WriteFrom atomically replaces path with what write writes, created with
+// permission perm: write gets a temporary file beside path, which is
+// fsynced and renamed over path (and the directory fsynced) once write
+// returns nil, and removed when it or any step fails. For content streamed
+// from elsewhere, such as an archive.
+func WriteFrom(path string, perm os.FileMode, write func(w io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, tempPrefix(path)+"*")
 	if err != nil {
@@ -26,7 +39,7 @@ func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
 	if err = tmp.Chmod(perm); err != nil {
 		return fmt.Errorf("atomic write %s: %w", path, err)
 	}
-	if _, err = tmp.Write(data); err != nil {
+	if err = write(tmp); err != nil {
 		return fmt.Errorf("atomic write %s: %w", path, err)
 	}
 	if err = tmp.Sync(); err != nil {

@@ -1,6 +1,8 @@
 package atomicfile
 
 import (
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -70,5 +72,35 @@ func TestRemoveTemps(t *testing.T) {
 	}
 	if len(names) != 2 || names[0] != ".other.json.tmp-1" || names[1] != "v.json" {
 		t.Fatalf("left %v, want the target and the other file's temporary file", names)
+	}
+}
+
+// TestWriteFrom: what the function writes replaces the file; when it
+// fails, the old file stays and no temporary file is left.
+func TestWriteFrom(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "a.tar.zst")
+	if err := WriteFile(p, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	failing := errors.New("stream broke")
+	err := WriteFrom(p, 0o600, func(w io.Writer) error {
+		io.WriteString(w, "partial")
+		return failing
+	})
+	if !errors.Is(err, failing) {
+		t.Fatalf("err = %v", err)
+	}
+	if got, _ := os.ReadFile(p); string(got) != "old" {
+		t.Fatalf("after a failed write: %q", got)
+	}
+	if err := WriteFrom(p, 0o640, func(w io.Writer) error { _, err := io.WriteString(w, "new"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(p)
+	fi, _ := os.Stat(p)
+	entries, _ := os.ReadDir(dir)
+	if string(got) != "new" || fi.Mode().Perm() != 0o640 || len(entries) != 1 {
+		t.Fatalf("content %q, mode %v, %d entries", got, fi.Mode().Perm(), len(entries))
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // MaxLen is the longest name accepted, in bytes.
@@ -12,7 +13,7 @@ const MaxLen = 128
 // pattern is the portable variable name syntax of POSIX.1-2017, Base
 // Definitions §8.1 (letters, digits and underscore, not starting with a
 // digit).
-var pattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+var pattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`) })
 
 // denied are names that make a loader, shell or interpreter run code or
 // load libraries before the command (see ld.so(8), bash(1) INVOCATION,
@@ -42,7 +43,7 @@ var deniedPrefixes = []string{"LD_", "DYLD_", "BASH_FUNC_", "MALLOC_", "PYTHON",
 // Valid reports whether name matches [A-Za-z_][A-Za-z0-9_]* and is at most
 // MaxLen bytes long.
 func Valid(name string) bool {
-	return len(name) <= MaxLen && pattern.MatchString(name)
+	return len(name) <= MaxLen && pattern().MatchString(name)
 }
 
 // Denied reports whether name, compared without regard to case, is on the

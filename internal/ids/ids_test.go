@@ -1,6 +1,7 @@
 package ids
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -38,4 +39,18 @@ func TestValidateShortensAtRuneBoundary(t *testing.T) {
 	if want := `"a` + strings.Repeat("é", 31) + `…"`; err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("error %v, want the id shown as %s", err, want)
 	}
+}
+
+// FuzzValidate: valid agrees with the rule's regular expression.
+func FuzzValidate(f *testing.F) {
+	for _, s := range []string{"a", "a..b", "-x", "A.b_c-9", "é", "a b"} {
+		f.Add(s)
+	}
+	re := regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+	f.Fuzz(func(t *testing.T, id string) {
+		want := re.MatchString(id) && !strings.Contains(id, "..")
+		if got := Validate("x", id) == nil; got != want {
+			t.Errorf("Validate(%q) ok = %v, want %v", id, got, want)
+		}
+	})
 }

@@ -72,6 +72,10 @@ func TestCreate(t *testing.T) {
 	if err := Create(filepath.Join(dir, "zeros")); err != nil || !BeingCreated(filepath.Join(dir, "zeros")) {
 		t.Errorf("a header of zeros: Create %v, BeingCreated false", err)
 	}
+	// A file of /proc, which stat calls empty, is no database either.
+	if err := Create("/proc/self/status"); !errors.Is(err, ErrDamaged) {
+		t.Errorf("Create of /proc/self/status: %v, want ErrDamaged", err)
+	}
 	must(t, os.Symlink(filepath.Join(dir, "elsewhere"), filepath.Join(dir, "link.db")))
 	if err := Create(filepath.Join(dir, "link.db")); err == nil {
 		t.Error("Create followed a symbolic link")
@@ -96,6 +100,54 @@ func TestRestrict(t *testing.T) {
 		if fi, err := os.Stat(path); err != nil || fi.Mode() != want {
 			t.Errorf("%s: %v, %v; want mode %v", path, fi.Mode(), err, want)
 		}
+	}
+}
+
+// TestOwnDir: a missing directory is created 0700 whatever the umask, an
+// existing one is tightened to 0700; a link, a file and a shared (sticky)
+// directory are refused with ErrUnsafePath and left as they were; a
+// missing parent is not created.
+func TestOwnDir(t *testing.T) {
+	defer syscall.Umask(syscall.Umask(0o022))
+	dir := t.TempDir()
+	made, open := filepath.Join(dir, "made"), filepath.Join(dir, "open")
+	must(t, OwnDir(made))
+	must(t, os.Mkdir(open, 0o777))
+	must(t, os.Chmod(open, 0o777))
+	must(t, OwnDir(open))
+	for _, p := range []string{made, open} {
+		if fi, err := os.Lstat(p); err != nil || fi.Mode() != fs.ModeDir|0o700 {
+			t.Errorf("%s: %v, %v; want mode 0700", p, fi, err)
+		}
+	}
+	must(t, os.Symlink(open, filepath.Join(dir, "link")))
+	must(t, os.WriteFile(filepath.Join(dir, "file"), nil, 0o600))
+	must(t, os.Mkdir(filepath.Join(dir, "shared"), 0o777))
+	must(t, os.Chmod(filepath.Join(dir, "shared"), 0o777|fs.ModeSticky))
+	for name, want := range map[string]string{
+		"link":   "is a symbolic link",
+		"file":   "is not a directory",
+		"shared": "is a shared directory (sticky bit set)",
+	} {
+		p := filepath.Join(dir, name)
+		before, _ := os.Lstat(p)
+		err := OwnDir(p)
+		if !errors.Is(err, ErrUnsafePath) || err.Error() != "unsafe memory path: "+p+" "+want {
+			t.Errorf("%s: %v, want ErrUnsafePath: %s", name, err, want)
+		}
+		if after, _ := os.Lstat(p); after.Mode() != before.Mode() {
+			t.Errorf("%s: mode changed from %v to %v", name, before.Mode(), after.Mode())
+		}
+	}
+	if fi, _ := os.Stat(open); fi.Mode() != fs.ModeDir|0o700 {
+		t.Errorf("the link's target changed: %v", fi.Mode())
+	}
+	missing := filepath.Join(dir, "none", "memory")
+	if err := OwnDir(missing); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing parent: %v, want ErrNotExist", err)
+	}
+	if _, err := os.Lstat(filepath.Dir(missing)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the missing parent was created: %v", err)
 	}
 }
 

@@ -2,6 +2,7 @@ package dbfile
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"syscall"
@@ -15,6 +16,13 @@ func RestrictFile(path string) error {
 
 // RestrictDir sets the mode of the directory at path, if it exists, to
 // 0700, without following a symbolic link. See restrictMode.
+//
+// # Notes
+//
+//   - A directory with the sticky bit is refused with ErrUnsafePath and
+//     left as it is: such a directory (/tmp, /var/tmp, /dev/shm) is shared
+//     by users, who could plant files next to the database, and making it
+//     owner-only would break its other users.
 func RestrictDir(path string) error {
 	return restrictMode(path, syscall.O_DIRECTORY, 0o700)
 }
@@ -45,6 +53,9 @@ func restrictMode(path string, flag int, mode fs.FileMode) error {
 	}
 	if fi.Mode()&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky) == mode {
 		return nil
+	}
+	if fi.IsDir() && fi.Mode()&fs.ModeSticky != 0 {
+		return fmt.Errorf("%w: %s is a shared directory (sticky bit set)", ErrUnsafePath, path)
 	}
 	if err := f.Chmod(mode); err != nil && !errors.Is(err, syscall.EROFS) {
 		return err

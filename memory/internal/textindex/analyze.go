@@ -3,6 +3,7 @@ package textindex
 import (
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -220,7 +221,7 @@ func Fold(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range strings.ToLower(s) {
-		if base, ok := latinBase[r]; ok {
+		if base, ok := latinBase()[r]; ok {
 			r = base
 		}
 		if unicode.Is(unicode.Mn, r) {
@@ -232,7 +233,7 @@ func Fold(s string) string {
 }
 
 // latinBase maps accented lower-case Latin letters to their base letter.
-var latinBase = func() map[rune]rune {
+var latinBase = sync.OnceValue(func() map[rune]rune {
 	m := map[rune]rune{}
 	for base, accented := range map[rune]string{
 		'a': "àáâãäåāăą", 'c': "çćĉċč", 'e': "èéêëēĕėęě", 'i': "ìíîïĩīĭįı",
@@ -243,7 +244,7 @@ var latinBase = func() map[rune]rune {
 		}
 	}
 	return m
-}()
+})
 
 // isASCII reports whether s is all ASCII.
 func isASCII(s string) bool {

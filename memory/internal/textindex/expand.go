@@ -135,7 +135,7 @@ func latinStopwords(langs []Language) func(string) bool {
 	}
 	sets := make([]wordSet, len(latin))
 	for i, l := range latin {
-		sets[i] = stopwords[l]
+		sets[i] = lists().stopwords[l]
 	}
 	return func(w string) bool {
 		return slices.ContainsFunc(sets, func(s wordSet) bool { return s[w] })
@@ -156,7 +156,7 @@ func latinOf(langs []Language) []Language {
 // arabicStopword reports whether the normalised word n is a stopword, alone
 // or after the conjunction و or ف written onto it.
 func arabicStopword(n string) bool {
-	sw := stopwords[Arabic]
+	sw := lists().stopwords[Arabic]
 	if sw[n] {
 		return true
 	}
@@ -202,7 +202,7 @@ func japaneseKeywords(run string) []string {
 	var out []string
 	start, cur := 0, -1
 	flush := func(end int) {
-		if cur > 0 && !stopwords[Japanese][run[start:end]] {
+		if cur > 0 && !lists().stopwords[Japanese][run[start:end]] {
 			out = append(out, run[start:end])
 		}
 	}
@@ -219,11 +219,11 @@ func japaneseKeywords(run string) []string {
 // koreanKeywords strips the longest matching particle or ending from a
 // Hangul word and drops it when it is a stopword.
 func koreanKeywords(word string) []string {
-	sw := stopwords[Korean]
+	sw := lists().stopwords[Korean]
 	if sw[word] {
 		return nil
 	}
-	for _, s := range koreanSuffixes {
+	for _, s := range lists().koreanSuffixes {
 		if rest, ok := strings.CutSuffix(word, s); ok && rest != "" {
 			word = rest
 			break
@@ -242,7 +242,7 @@ func chineseKeywords(run string) []string {
 	start, i := 0, 0
 	for i < len(run) {
 		matched := ""
-		for _, sw := range chineseStopwordsLongestFirst {
+		for _, sw := range lists().chineseStopwordsLongestFirst {
 			if strings.HasPrefix(run[i:], sw) {
 				matched = sw
 				break

@@ -85,7 +85,7 @@ func latinLanguages(text string, toks []token) []Language {
 		}
 		w := Fold(t.text)
 		for _, l := range []Language{English, Spanish, Portuguese} {
-			if stopwords[l][w] {
+			if lists().stopwords[l][w] {
 				scores[l]++
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"embed"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -51,17 +52,28 @@ func byLengthDesc(words []string) []string {
 
 func identity(s string) string { return s }
 
-// The stopword lists, one per language, and the Korean suffix list.
-var (
-	stopwords = map[Language]wordSet{
-		English:    toSet(loadWords("en", Fold)),
-		Spanish:    toSet(loadWords("es", Fold)),
-		Portuguese: toSet(loadWords("pt", Fold)),
-		Chinese:    toSet(loadWords("zh", identity)),
-		Japanese:   toSet(loadWords("ja", identity)),
-		Korean:     toSet(loadWords("ko", identity)),
-		Arabic:     toSet(loadWords("ar", arabicNormalize)),
+// wordLists are the stopword lists, one per language, and the Korean
+// suffix list.
+type wordLists struct {
+	stopwords                    map[Language]wordSet
+	chineseStopwordsLongestFirst []string
+	koreanSuffixes               []string
+}
+
+// lists loads the word lists on first use, not in init: a process that
+// never analyses text (most CLI commands) does not pay for them.
+var lists = sync.OnceValue(func() *wordLists {
+	return &wordLists{
+		stopwords: map[Language]wordSet{
+			English:    toSet(loadWords("en", Fold)),
+			Spanish:    toSet(loadWords("es", Fold)),
+			Portuguese: toSet(loadWords("pt", Fold)),
+			Chinese:    toSet(loadWords("zh", identity)),
+			Japanese:   toSet(loadWords("ja", identity)),
+			Korean:     toSet(loadWords("ko", identity)),
+			Arabic:     toSet(loadWords("ar", arabicNormalize)),
+		},
+		chineseStopwordsLongestFirst: byLengthDesc(loadWords("zh", identity)),
+		koreanSuffixes:               byLengthDesc(loadWords("ko_suffixes", identity)),
 	}
-	chineseStopwordsLongestFirst = byLengthDesc(loadWords("zh", identity))
-	koreanSuffixes               = byLengthDesc(loadWords("ko_suffixes", identity))
-)
+})

@@ -31,7 +31,7 @@
 //	caps.go      securebits, all five capability sets emptied, not dumpable
 //	seccomp.go   no_new_privs and the seccomp filter
 //	verify.go    everything above read back from inside
-//	exec.go      the command as child, PID 1 reaping until it exits
+//	exec.go      the command as child, PID 1 reaping until it exits, then killing and reaping the rest
 //
 // signals.go resets all signal handlers first, which makes the init stage
 // immune to signals from the command; spec.go and wire.go carry the

@@ -57,7 +57,8 @@ func lookPath(name string) (string, error) {
 // waitCommand acts as PID 1 of the namespace until the command exits: it
 // reaps every child, including orphans the kernel reparents to it (see
 // pid_namespaces(7), "The namespace init process"), so no zombie
-// accumulates, and returns the command's wait status.
+// accumulates, and returns the command's wait status; reapAll ends the
+// rest.
 func waitCommand(pid int) (syscall.WaitStatus, error) {
 	for {
 		var ws syscall.WaitStatus
@@ -70,6 +71,30 @@ func waitCommand(pid int) (syscall.WaitStatus, error) {
 		}
 		if got == pid && (ws.Exited() || ws.Signaled()) {
 			return ws, nil
+		}
+	}
+}
+
+// reapAll ends the jail once the command has exited: it kills every other
+// process of the namespace (kill(2) with pid -1, which from PID 1 reaches
+// exactly the namespace's other processes) and reaps them all, so that
+// their resource usage — CPU times, maximum resident set and the I/O
+// accounting of proc_pid_io(5) — adds up into the init stage's, which the
+// host reads from wait4(2) when it reaps the init stage (getrusage(2),
+// RUSAGE_CHILDREN). Left to the kernel, which kills them when the init
+// stage exits, they would be reaped with SIGCHLD ignored and their usage
+// dropped (zap_pid_ns_processes in kernel/pid_namespace.c). If the kill
+// fails (it cannot: every process of the jail has the init stage's uid and
+// none can change it) the rest is left to the kernel rather than waited
+// for.
+func reapAll() {
+	if err := syscall.Kill(-1, syscall.SIGKILL); err != nil {
+		return // ESRCH: nothing else runs
+	}
+	for {
+		_, err := syscall.Wait4(-1, nil, 0, nil)
+		if err != nil && !errors.Is(err, syscall.EINTR) {
+			return // ECHILD: all reaped
 		}
 	}
 }

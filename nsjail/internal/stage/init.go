@@ -118,6 +118,7 @@ func Main() int {
 	if err != nil {
 		return fail(reportPipe, "pid", err)
 	}
+	reapAll()
 	rep, code := statusReport(ws)
 	rep.Steps = times
 	if err := writeReport(reportPipe, rep); err != nil {
