@@ -349,6 +349,15 @@ func TestRunCost(t *testing.T) {
 	if b, _ := json.Marshal(done); !bytes.Contains(b, []byte(`"cost_usd":`)) || !bytes.Contains(b, []byte(`"subagent_cost_usd":`)) {
 		t.Errorf("done event JSON %s", b)
 	}
+	// The usage ledger has a row per run, the subagent's included: the
+	// workspace's cost is their sum.
+	report, err := ws.Usage(bg, time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total := res.CostUSD + res.SubagentCostUSD; len(report.Runs) != 2 || math.Abs(report.Totals.CostUSD-total) > 1e-12 {
+		t.Errorf("ledger: %d rows, cost %g, want %g", len(report.Runs), report.Totals.CostUSD, total)
+	}
 
 	// A model without a price is counted, not priced.
 	srv2 := fakellm.New(fakellm.Step{Text: "ok"})
