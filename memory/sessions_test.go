@@ -116,7 +116,7 @@ func TestIndexSessionsTornTailAndRecreate(t *testing.T) {
 	}
 	// Lines of a newer format wait; garbage lines are passed over.
 	os.WriteFile(path, []byte(line(chat.UserText("Totally new session?"))+line(assistant("Yes, a new one."))+
-		"not json\n"+line(chat.UserText("q"))+`{"v":2,"message":{"role":"assistant","content":[]}}`+"\n"), 0o600)
+		"not json\n"+line(chat.UserText("q"))+`{"v":3,"message":{"role":"assistant","content":[]}}`+"\n"), 0o600)
 	if st, _ := s.IndexSessions(ctx, dir); st.Turns != 0 || st.Skipped != 1 {
 		t.Fatalf("newer version: %+v", st)
 	}

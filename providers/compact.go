@@ -170,7 +170,14 @@ func (c Compaction) Apply(history []chat.Message) []chat.Message {
 		return history
 	}
 	out := make([]chat.Message, 0, len(history)-c.Replaced+1)
-	out = append(out, chat.UserText(compactionHeader+c.Summary))
+	out = append(out, c.Message())
 	out = append(out, history[c.Replaced:]...)
 	return chat.Coalesce(out)
+}
+
+// Message returns the user message that stands for the replaced part of
+// the history: a header saying the history was compacted, then the
+// summary.
+func (c Compaction) Message() chat.Message {
+	return chat.UserText(compactionHeader + c.Summary)
 }

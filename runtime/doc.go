@@ -9,6 +9,14 @@
 // nsjail) and custom host tools written in Go. Progress streams to the
 // caller as Events, through a callback or an iter.Seq2.
 //
+// Model calls share one providers.Health per Platform (cooldowns, key
+// rotation, dropped keys), follow a workspace's or a request's fallback
+// chain, carry the request settings (RequestSettings) and are priced
+// (RunResult.CostUSD). Before each call a context guard keeps the request
+// inside the model's window: it shrinks old tool results, then compacts
+// the session into a summary kept in the transcript (see
+// ContextGuardPercent).
+//
 // # State layout
 //
 // A Platform keeps everything under its state directory (Options.StateDir),

@@ -32,6 +32,7 @@ type run struct {
 	history     []chat.Message // prior transcript
 	message     chat.Message   // the new user message
 	llm         providers.Provider
+	calls       modelSetup // settings, prices and context window of its model calls
 	store       *sessions.Store
 	tools       map[string]hostTool
 	toolSpecs   []chat.Tool
@@ -128,10 +129,12 @@ func (r *run) HandleHostCall(ctx context.Context, method string, payload []byte)
 }
 
 // complete makes one model turn on the host, streaming text deltas as
-// events. The model and system prompt are the run's, whatever the guest
-// sent: the guest chooses the conversation, not the account it is billed to.
+// events and reporting the provider layer's notices. The model, system
+// prompt and request settings are the run's, whatever the guest sent: the
+// guest chooses the conversation, not the account it is billed to.
 func (r *run) complete(ctx context.Context, req chat.Request) (*chat.Response, error) {
 	req.Model, req.System = r.model, r.system
+	r.calls.settings.apply(&req)
 	req.Messages = chat.Coalesce(req.Messages)
 	if r.allowed != nil {
 		req.Tools = slices.DeleteFunc(slices.Clone(req.Tools), func(t chat.Tool) bool { return !r.allows(t.Name) })
@@ -141,7 +144,7 @@ func (r *run) complete(ctx context.Context, req chat.Request) (*chat.Response, e
 	turn := r.turn
 	r.mu.Unlock()
 	r.emit(Event{Type: EventTurnStart, Turn: turn, Model: r.model})
-	resp, err := r.llm.Complete(ctx, req, func(delta string) {
+	resp, err := r.llm.Complete(r.observe(ctx, turn), req, func(delta string) {
 		r.emit(Event{Type: EventTextDelta, Turn: turn, Text: delta})
 	})
 	if err != nil {
@@ -149,14 +152,12 @@ func (r *run) complete(ctx context.Context, req chat.Request) (*chat.Response, e
 	}
 	answeredBy := cmp.Or(resp.Model, r.model)
 	r.mu.Lock()
-	r.result.Usage = r.result.Usage.Add(resp.Usage)
-	r.result.ModelCalls++
 	r.answeredBy = answeredBy
 	r.provider = cmp.Or(resp.Provider, r.provider)
 	r.mu.Unlock()
-	r.budget.addTokens(resp.Usage)
+	cost := r.account(resp)
 	usage := resp.Usage
-	r.emit(Event{Type: EventUsage, Turn: turn, Model: answeredBy, Usage: &usage})
+	r.emit(Event{Type: EventUsage, Turn: turn, Provider: resp.Provider, Model: answeredBy, Usage: &usage, CostUSD: cost})
 	return resp, nil
 }
 

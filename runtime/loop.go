@@ -63,7 +63,13 @@ func (r *run) drive(ctx context.Context, host *wasmhost.Host, dir string, timeou
 				return r.finishAt(conv, in.Turn, reason), nil
 			}
 			req := *out.Request
-			req.Messages = conv // the host's copy: hooks may have changed results
+			// The host's copy: hooks may have changed results, and the
+			// context guard may shrink or compact it.
+			conv, persisted, err = r.guard(ctx, req, conv, persisted)
+			if err != nil {
+				return nil, r.failure(ctx, timeout, err)
+			}
+			req.Messages, next.Messages = conv, conv
 			resp, err := r.complete(ctx, req)
 			if err != nil {
 				return nil, r.failure(ctx, timeout, err)

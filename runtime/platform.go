@@ -13,6 +13,7 @@ import (
 
 	"github.com/bulkhead-dev/bulkhead/egress"
 	"github.com/bulkhead-dev/bulkhead/nsjail"
+	"github.com/bulkhead-dev/bulkhead/providers"
 	"github.com/bulkhead-dev/bulkhead/skillrun"
 	"github.com/bulkhead-dev/bulkhead/skills"
 	"github.com/bulkhead-dev/bulkhead/wasmhost"
@@ -61,6 +62,19 @@ type Options struct {
 	// HookTimeout bounds one call of a lifecycle hook (see Hooks). Zero:
 	// DefaultHookTimeout.
 	HookTimeout time.Duration
+	// ProviderHealth tunes the cooldowns, probes and dropped keys that
+	// every provider call of the platform shares (one providers.Health
+	// for all runs and tenants). A dropped key is logged as a warning
+	// naming it by fingerprint; Notify, when set, is called after.
+	ProviderHealth providers.HealthConfig
+	// Prices adds to or replaces entries of providers.DefaultPrices, the
+	// table that turns each model call's usage into RunResult.CostUSD.
+	Prices providers.Prices
+	// ContextWindows adds to or replaces entries of
+	// providers.DefaultContextWindows, the models' context windows in
+	// tokens, for the context guard (see WorkspaceConfig.ContextWindow)
+	// and for fallbacks on context_overflow.
+	ContextWindows providers.ContextWindows
 }
 
 // Platform is the root of a state directory: it creates, opens, lists and
@@ -75,6 +89,10 @@ type Platform struct {
 	maxQueue int               // Options.MaxQueuedRuns
 	cgroup   nsjail.CgroupMode // Options.JailCgroup
 	cacheDir string
+
+	health  *providers.Health        // shared by every provider call
+	prices  providers.Prices         // DefaultPrices with Options.Prices
+	windows providers.ContextWindows // DefaultContextWindows with Options.ContextWindows
 
 	hostMu sync.Mutex
 	host   *wasmhost.Host // created by the first run
@@ -155,6 +173,9 @@ func NewPlatform(opts Options) (*Platform, error) {
 	if opts.Logger != nil {
 		p.log = *opts.Logger
 	}
+	p.health = p.newHealth(opts.ProviderHealth)
+	p.prices = merged(providers.DefaultPrices, opts.Prices)
+	p.windows = merged(providers.DefaultContextWindows, opts.ContextWindows)
 	p.mem = newMemoryPool(opts.MaxIdleMemories, p.log)
 	if p.http == nil {
 		p.http = http.DefaultClient

@@ -25,16 +25,31 @@ type RunRequest struct {
 	Provider string
 	Model    string
 	// APIKey and BaseURL override the provider's usual environment
-	// variables (see providers.ResolveKey and providers.ResolveBaseURL).
-	// The key stays in the host: never in the guest, transcript or logs.
+	// variables (see providers.ResolveKeys and providers.ResolveBaseURL).
+	// APIKeys adds keys to a pool tried in order, APIKey first: a key
+	// that hits a rate limit rests while the next is used, a revoked or
+	// unpaid one is dropped for the platform's lifetime. Without explicit
+	// keys the pool is <PROVIDER>_API_KEYS=a,b,c, then <PROVIDER>_API_KEY.
+	// Keys stay in the host: never in the guest, transcript, events or
+	// logs.
 	APIKey  string
+	APIKeys []string
 	BaseURL string
+	// Fallbacks replaces the workspace's fallback chain
+	// (WorkspaceConfig.Fallbacks): "provider/model" entries, e.g.
+	// "openai/gpt-4.1", that continue the conversation in turn when the
+	// model before fails in a way another may not (see providers.Fallback).
+	Fallbacks []string
 	// NoStream asks the provider for whole responses instead of streams;
 	// EventTextDelta then carries each turn's text at once.
 	NoStream bool
 	// LLM, if set, is used instead of building a provider from Provider,
-	// APIKey and BaseURL: a cassette replay, a recorder, a test double.
+	// APIKey, APIKeys, BaseURL and Fallbacks: a cassette replay, a
+	// recorder, a test double.
 	LLM providers.Provider
+	// RequestSettings override the workspace's for each model call:
+	// output cap, temperature, thinking budget, stop sequences.
+	RequestSettings
 	// WorkspaceDir is the host directory mounted at /workspace. It must be
 	// an existing directory. Empty: the workspace's files/ directory.
 	WorkspaceDir string
@@ -132,12 +147,25 @@ type RunResult struct {
 	// SessionID names the session the run appended to.
 	SessionID string `json:"session_id"`
 	// Usage sums the tokens of the run's model calls, as the provider
-	// reported them; ModelCalls counts the calls. SubagentUsage sums the
+	// reported them, compaction summaries included; ModelCalls counts the
+	// calls. SubagentUsage sums the
 	// tokens of the subagents it started (theirs and their own
 	// subagents'), each of which is a run of its own.
 	Usage         chat.Usage `json:"usage"`
 	ModelCalls    int        `json:"model_calls"`
 	SubagentUsage chat.Usage `json:"subagent_usage"`
+	// CostUSD is the cost of the run's own model calls, in US dollars,
+	// at the platform's prices (Options.Prices over
+	// providers.DefaultPrices) for the provider and model that answered
+	// each; SubagentCostUSD is its subagents', as SubagentUsage.
+	// UnpricedCalls counts the calls, the subagents' included, whose
+	// model has no price: the costs leave them out.
+	CostUSD         float64 `json:"cost_usd"`
+	SubagentCostUSD float64 `json:"subagent_cost_usd"`
+	UnpricedCalls   int     `json:"unpriced_calls,omitempty"`
+	// Compactions counts the times the run compacted its session to keep
+	// it inside the model's context window (see WorkspaceConfig.ContextWindow).
+	Compactions int `json:"compactions,omitempty"`
 	// ToolCalls lists the tool calls in the order they ran.
 	ToolCalls []ToolCall `json:"tool_calls"`
 	// Turns counts model turns; Reason says why the loop ended.

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -16,7 +15,6 @@ import (
 	"github.com/bulkhead-dev/bulkhead/chat"
 	"github.com/bulkhead-dev/bulkhead/internal/ids"
 	"github.com/bulkhead-dev/bulkhead/nsjail"
-	"github.com/bulkhead-dev/bulkhead/providers"
 	"github.com/bulkhead-dev/bulkhead/sessions"
 )
 
@@ -131,10 +129,12 @@ func (w *Workspace) run(ctx context.Context, req RunRequest, emit func(Event)) (
 		return nil, err
 	}
 	defer unlock()
-	history, warnings, err := w.sessions.Load(r.sessionID)
+	loaded, warnings, err := w.sessions.LoadHistory(r.sessionID)
 	if err != nil {
 		return nil, fmt.Errorf("load session %s: %w", r.sessionID, err)
 	}
+	history := loaded.Messages
+	r.calls.base, r.calls.lead = compactedPrefix(loaded)
 	for _, warn := range warnings {
 		w.p.log.Warn().Str("session", r.sessionID).Msg(warn.String())
 	}
@@ -276,10 +276,14 @@ func (w *Workspace) prepare(req RunRequest, emit func(Event)) (*run, string, err
 		return nil, "", err
 	}
 	provider := w.ProviderName(req.Provider)
-	model := cmp.Or(req.Model, w.cfg.Model, providers.DefaultModel(provider))
+	model := w.modelFor(req, provider)
+	calls, err := w.modelSetup(req, provider, model)
+	if err != nil {
+		return nil, "", err
+	}
 	llm := req.LLM
 	if llm == nil {
-		if llm, err = w.p.Provider(provider, req.APIKey, req.BaseURL, req.NoStream); err != nil {
+		if llm, err = w.LLM(req); err != nil {
 			return nil, "", err
 		}
 	}
@@ -309,6 +313,7 @@ func (w *Workspace) prepare(req RunRequest, emit func(Event)) (*run, string, err
 		provider:    provider,
 		message:     chat.UserText(req.Message),
 		llm:         llm,
+		calls:       calls,
 		store:       w.sessions,
 		emit:        emit,
 		pending:     map[string]*ToolCall{},
@@ -322,21 +327,6 @@ func (w *Workspace) prepare(req RunRequest, emit func(Event)) (*run, string, err
 	}
 	r.meter = &jailMeter{budget: r.budget}
 	return r, dir, nil
-}
-
-// Provider builds the named provider (see providers.Names) with the key and
-// base URL resolved from the explicit values or the provider's usual
-// environment variables; noStream asks for whole responses.
-func (p *Platform) Provider(name, key, baseURL string, noStream bool) (providers.Provider, error) {
-	key, err := providers.ResolveKey(name, key, os.Getenv)
-	if err != nil {
-		return nil, err
-	}
-	baseURL, err = providers.ResolveBaseURL(name, baseURL, os.Getenv)
-	if err != nil {
-		return nil, err
-	}
-	return providers.New(providers.Config{Name: name, APIKey: key, BaseURL: baseURL, HTTPClient: p.http, NoStream: noStream, IdleTimeout: p.idle})
 }
 
 // NewSessionID returns a fresh session id: UTC time and 6 random hex digits,

@@ -140,8 +140,8 @@ func (w *Workspace) subagentTool(parent *run, cfg *SubagentConfig, dir string) h
 		}
 		req := RunRequest{
 			Message: in.Task, SystemPrompt: cmp.Or(role.SystemPrompt, DefaultSubagentPrompt),
-			Model: parent.model, LLM: parent.llm, WorkspaceDir: dir, MaxTurns: parent.maxTurns,
-			Jail: parent.jail, sub: sub,
+			Provider: parent.calls.provider, Model: parent.model, LLM: parent.llm, RequestSettings: parent.calls.settings,
+			WorkspaceDir: dir, MaxTurns: parent.maxTurns, Jail: parent.jail, sub: sub,
 		}
 		res, err := w.run(ctx, req, func(Event) {})
 		if err != nil {
@@ -149,6 +149,8 @@ func (w *Workspace) subagentTool(parent *run, cfg *SubagentConfig, dir string) h
 		}
 		parent.mu.Lock()
 		parent.result.SubagentUsage = parent.result.SubagentUsage.Add(res.Usage).Add(res.SubagentUsage)
+		parent.result.SubagentCostUSD += res.CostUSD + res.SubagentCostUSD
+		parent.result.UnpricedCalls += res.UnpricedCalls
 		parent.mu.Unlock()
 		if res.Reason != hostcall.FinishEndTurn {
 			return fmt.Sprintf("[the subagent stopped early: %s]\n%s", res.Reason, res.Response), false

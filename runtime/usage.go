@@ -51,7 +51,7 @@ func (w *Workspace) record(r *run, start time.Time, res *RunResult, err error) {
 		Provider: r.provider, Model: r.answeredBy,
 		InputTokens: r.result.Usage.InputTokens, OutputTokens: r.result.Usage.OutputTokens,
 		CacheReadTokens: r.result.Usage.CacheReadTokens, CacheWriteTokens: r.result.Usage.CacheWriteTokens,
-		ModelCalls: r.result.ModelCalls, WallTime: end.Sub(start),
+		ModelCalls: r.result.ModelCalls, WallTime: end.Sub(start), CostUSD: r.result.CostUSD,
 	}
 	for _, c := range r.result.ToolCalls {
 		if rec.ToolCalls == nil {

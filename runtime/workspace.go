@@ -31,6 +31,22 @@ type WorkspaceConfig struct {
 	Model        string `json:"model,omitempty"`
 	SystemPrompt string `json:"system_prompt,omitempty"`
 	MaxTurns     int    `json:"max_turns,omitempty"`
+	// Fallbacks is the fallback chain of the workspace's runs:
+	// "provider/model" entries (providers.ParseRoute), e.g.
+	// "openai/gpt-4.1", that continue a turn in order when the model
+	// before them fails in a way another may not (see providers.Fallback).
+	// Their keys and base URLs come from the host's environment. A run
+	// request's Fallbacks replace them.
+	Fallbacks []string `json:"fallbacks,omitempty"`
+	// RequestSettings are the defaults of each model call of the
+	// workspace's runs: output cap, temperature, thinking budget, stop
+	// sequences.
+	RequestSettings
+	// ContextWindow is the context window, in tokens, the context guard
+	// assumes for the workspace's model (see ContextGuardPercent). Zero:
+	// the platform's table (Options.ContextWindows over
+	// providers.DefaultContextWindows).
+	ContextWindow int `json:"context_window,omitempty"`
 	// EmbeddingProvider enables vector search in the workspace's memory
 	// (openai, gemini, voyage, mistral, ollama; see package memory/embedding),
 	// with EmbeddingModel or the provider's default. Its key and base URL
@@ -91,7 +107,9 @@ const (
 // validate returns an ErrInvalidConfig error naming the first field it
 // refuses: a Provider that providers.Names does not list, a negative
 // MaxTurns or ToolTimeout, an EmbeddingProvider that embedding.Providers does
-// not list, or an EmbeddingModel without a provider.
+// not list, an EmbeddingModel without a provider, a fallback that is not
+// "provider/model", request settings out of range, or a context window
+// below MinContextWindow.
 func (c WorkspaceConfig) validate() error {
 	switch {
 	case c.Provider != "" && !slices.Contains(providers.Names(), c.Provider):
@@ -114,6 +132,14 @@ func (c WorkspaceConfig) validate() error {
 		return fmt.Errorf("%w: allowed hosts: %w", ErrInvalidConfig, policyErr(c.AllowHosts))
 	case len(c.Mounts) > nsjail.MaxBinds:
 		return fmt.Errorf("%w: %d mounts, more than %d", ErrInvalidConfig, len(c.Mounts), nsjail.MaxBinds)
+	case c.ContextWindow < 0 || (c.ContextWindow > 0 && c.ContextWindow < MinContextWindow):
+		return fmt.Errorf("%w: context window %d: want 0 (the model's) or at least %d tokens", ErrInvalidConfig, c.ContextWindow, MinContextWindow)
+	}
+	if err := checkFallbacks(c.Fallbacks); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	}
+	if err := c.RequestSettings.validate(); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
 	if err := c.Budgets.validate(); err != nil {
 		return err

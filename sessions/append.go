@@ -47,20 +47,41 @@ func (s *Store) append(id, parent, model string, msgs []chat.Message) error {
 	if err := ids.Validate("session", id); err != nil {
 		return err
 	}
-	if len(msgs) == 0 {
+	recs := make([]record, len(msgs))
+	for i, m := range msgs {
+		recs[i] = record{Message: m}
+	}
+	return s.write(id, parent, model, recs)
+}
+
+// write appends recs to the transcript of session id, stamped with the
+// current time, model and parent, and updates its index entry (see
+// Append). A transcript must exist already for a compaction record.
+func (s *Store) write(id, parent, model string, recs []record) error {
+	if len(recs) == 0 {
 		return nil
 	}
 	now := time.Now().UTC()
 	var data []byte
-	for i, m := range msgs {
-		b, err := encodeLine(record{Time: now, Model: model, Parent: parent, Message: m}, s.limits.MaxMessageBytes, s.limits.MaxLineBytes)
+	messages, compacts := 0, false
+	for i, r := range recs {
+		r.Time, r.Model, r.Parent = now, model, parent
+		b, err := encodeLine(r, s.limits.MaxMessageBytes, s.limits.MaxLineBytes)
 		if err != nil {
 			return fmt.Errorf("append to session %q: message %d: %w", id, i, err)
 		}
 		data = append(data, b...)
+		if r.Compaction == nil {
+			messages++
+		} else {
+			compacts = true
+		}
 	}
 
 	path := s.transcriptPath(id)
+	if _, err := os.Lstat(path); compacts && errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("append to session %q: %w", id, ErrNotFound)
+	}
 	fl, err := s.acquireTimeout(path)
 	if err != nil {
 		return fmt.Errorf("append to session %q: %w", id, err)
@@ -74,6 +95,15 @@ func (s *Store) append(id, parent, model string, msgs []chat.Message) error {
 	pre, err := s.repairTail(f)
 	if err != nil {
 		return fmt.Errorf("append to session %q: %w", id, err)
+	}
+	if compacts {
+		sum, err := summarize(io.NewSectionReader(f, 0, pre), s.limits.MaxLineBytes)
+		if err != nil {
+			return fmt.Errorf("append to session %q: %w", id, err)
+		}
+		if err := checkCompactions(recs, sum.messages); err != nil {
+			return fmt.Errorf("append to session %q: %w", id, err)
+		}
 	}
 	if _, err := f.Write(data); err != nil {
 		return fmt.Errorf("append to session %q: %w", id, err)
@@ -93,7 +123,7 @@ func (s *Store) append(id, parent, model string, msgs []chat.Message) error {
 		switch {
 		case ok && e.Size == post: // a rebuild just counted these lines
 		case ok && e.Size == pre:
-			e.Messages += len(msgs)
+			e.Messages += messages
 		default:
 			sum, err := summarize(io.NewSectionReader(f, 0, post), s.limits.MaxLineBytes)
 			if err != nil {

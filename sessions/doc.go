@@ -31,10 +31,26 @@
 // id of the session whose run started it; the index keeps it as
 // Info.Parent.
 //
-// Readers accept unknown fields in a version 1 record, so fields can be added
-// without a version change. A record with a higher version is never skipped
-// or truncated: Load reports it as corruption and Append refuses to write
-// after it, so an older binary cannot damage a newer transcript.
+// A compaction record (AppendCompaction) stands for the session's first
+// "replaced" messages with a summary, so that a long session fits its
+// model's context window; the messages stay on disk. It is a record of
+// version 2, holding "compaction" instead of "message":
+//
+//	{"v":2,"time":"…","compaction":{"replaced":40,"summary":{"role":"user","content":[...]},"tokens_before":170000,"tokens_after":21000,"provider":"anthropic","model":"m","usage":{...}}}
+//
+// Load applies the latest compaction record: its summary, then the
+// messages after the replaced ones. Session indexes count messages only.
+// Scan passes compaction records over.
+//
+// Readers accept unknown fields in a record, so fields can be added
+// without a version change. This build reads versions 1 and 2 and writes
+// messages as version 1, so a session that was never compacted stays
+// readable by builds that predate compaction; such a build sees a
+// compaction record as a newer version, which it refuses rather than
+// misreads (a history without its summary, or with the replaced messages
+// twice). A record with a version higher than the reader's is never
+// skipped or truncated: Load reports it as corruption and Append refuses
+// to write after it, so an older binary cannot damage a newer transcript.
 //
 // # Crashes and recovery
 //

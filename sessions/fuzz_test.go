@@ -49,6 +49,7 @@ func FuzzLoad(f *testing.F) {
 	f.Add(append(append([]byte{}, valid...), "\x00\x00\n"...))
 	f.Add([]byte("{oops\n" + string(valid)))
 	f.Add([]byte(`{"v":2}` + "\n"))
+	f.Add(append(append([]byte{}, valid...), `{"v":2,"time":"2025-01-02T03:04:05Z","compaction":{"replaced":1,"summary":{"role":"user","content":[{"type":"text","text":"S"}]}}}`+"\n"...))
 	f.Add([]byte(`{"v":1,"time":"2025-01-02T03:04:05+01:00","message":{"role":"user","content":null},"extra":[1]}` + "\n"))
 	f.Add(bytes.Repeat([]byte("x"), fuzzMaxLine+1))
 	f.Add([]byte("\n\n"))

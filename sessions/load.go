@@ -9,10 +9,12 @@ import (
 	"github.com/bulkhead-dev/bulkhead/internal/ids"
 )
 
-// Load returns the messages of session id in the order they were appended.
-// A session with no transcript and no index entry has an empty history:
-// Load returns nil messages and no error (use Get to tell whether a
-// session exists).
+// Load returns the messages of session id in the order they were appended,
+// with the latest compaction applied: when the session was compacted (see
+// Compaction), the summary comes first, followed by the messages after
+// the ones it replaces. A session with no transcript and no index entry
+// has an empty history: Load returns nil messages and no error (use Get to
+// tell whether a session exists).
 //
 // A torn final line (see the package documentation) is skipped and
 // described by the one Warning returned; the messages before it are
@@ -20,8 +22,15 @@ import (
 // Limits.MaxLineBytes before the final one, fails with a *CorruptError
 // naming the line. A transcript shorter than the index's record of it
 // (emptied, cut or removed while the index counts its messages) fails
-// with an error wrapping ErrTruncated.
+// with an error wrapping ErrTruncated. See LoadHistory for the compaction
+// itself.
 func (s *Store) Load(id string) ([]chat.Message, []Warning, error) {
+	h, warns, err := s.LoadHistory(id)
+	return h.Messages, warns, err
+}
+
+// load reads every record of session id's transcript (see Load).
+func (s *Store) load(id string) ([]record, []Warning, error) {
 	if err := ids.Validate("session", id); err != nil {
 		return nil, nil, err
 	}
@@ -53,11 +62,7 @@ func (s *Store) Load(id string) ([]chat.Message, []Warning, error) {
 		}
 		return nil, nil, fmt.Errorf("load session %q: %w", id, err)
 	}
-	msgs := make([]chat.Message, len(recs))
-	for i, r := range recs {
-		msgs[i] = r.Message
-	}
-	return msgs, warns, nil
+	return recs, warns, nil
 }
 
 // indexedSize returns the index entry of session id (zero when it has

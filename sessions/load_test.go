@@ -97,7 +97,7 @@ func TestLoadCorruption(t *testing.T) {
 		{"missing time", `{"v":1,"message":{"role":"user","content":[]}}` + "\n" + good("b"), 1, "no time"},
 		{"unknown role", good("a") + `{"v":1,"time":"2025-01-02T03:04:05Z","message":{"role":"tool","content":[]}}` + "\n" + good("c"), 2, "role"},
 		{"over-long line in the middle", good("a") + strings.Repeat("x", 300) + "\n" + good("c"), 2, "exceeds the 256-byte limit"},
-		{"newer version, final line", good("a") + `{"v":2,"time":"2025-01-02T03:04:05Z","what":"ever"}` + "\n", 2, "unsupported transcript format version 2"},
+		{"newer version, final line", good("a") + `{"v":3,"time":"2025-01-02T03:04:05Z","what":"ever"}` + "\n", 2, "unsupported transcript format version 3"},
 		{"newer version, first line", `{"v":9}` + "\n" + good("b"), 1, "unsupported transcript format version 9"},
 	}
 	for _, tc := range tests {
@@ -122,7 +122,7 @@ func TestLoadCorruption(t *testing.T) {
 func TestAppendRefusesNewerFinalLine(t *testing.T) {
 	s := newStore(t)
 	mustAppend(t, s, "s1", "m", user("a"))
-	newer := `{"v":2,"time":"2025-01-02T03:04:05Z"}` + "\n"
+	newer := `{"v":3,"time":"2025-01-02T03:04:05Z"}` + "\n"
 	appendRaw(t, s, "s1", []byte(newer))
 	before, _ := os.ReadFile(s.transcriptPath("s1"))
 	err := s.Append("s1", "m", user("b"))

@@ -42,10 +42,12 @@ func (e *CorruptError) Error() string {
 func (e *CorruptError) Unwrap() error { return e.Err }
 
 // readTranscript decodes a whole transcript. A torn final line is skipped
-// with a Warning; any other invalid line fails with *CorruptError.
+// with a Warning; any other invalid line, and a compaction record that
+// replaces more messages than precede it, fails with *CorruptError.
 func readTranscript(r io.Reader, maxLine int) ([]record, []Warning, error) {
 	lr := newLineReader(r, maxLine)
 	var recs []record
+	stored := 0 // message records so far
 	for {
 		l, err := lr.next()
 		if errors.Is(err, io.EOF) {
@@ -56,7 +58,14 @@ func readTranscript(r io.Reader, maxLine int) ([]record, []Warning, error) {
 		}
 		rec, perr := parseLine(l, maxLine)
 		if perr == nil {
+			// A well-formed record is never a torn tail.
+			if err := checkCompactions([]record{rec}, stored); err != nil {
+				return nil, nil, &CorruptError{Line: l.num, Offset: l.off, Err: err}
+			}
 			recs = append(recs, rec)
+			if rec.Compaction == nil {
+				stored++
+			}
 			continue
 		}
 		if !errors.Is(perr, errVersion) {
@@ -75,7 +84,7 @@ func readTranscript(r io.Reader, maxLine int) ([]record, []Warning, error) {
 
 // summary is what the index needs to know about a transcript.
 type summary struct {
-	messages    int       // valid lines
+	messages    int       // valid message lines (compactions are not messages)
 	first, last time.Time // times of the first and last valid line
 	model       string    // model of the last valid line naming one
 	parent      string    // parent session named by the first line naming one
@@ -99,7 +108,9 @@ func summarize(r io.Reader, maxLine int) (summary, error) {
 		if err != nil {
 			continue
 		}
-		sum.messages++
+		if rec.Compaction == nil {
+			sum.messages++
+		}
 		if sum.first.IsZero() {
 			sum.first = rec.Time
 		}

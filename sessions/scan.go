@@ -27,7 +27,8 @@ type Entry struct {
 // version, which only a newer build can read; the caller reads on from the
 // last End later. A complete line that cannot be decoded (invalid JSON, an
 // older version, too long, an invalid message) is passed over and counted
-// in skipped. err is a read error of r.
+// in skipped. Compaction records are passed over without being counted:
+// they are not messages (see Compaction). err is a read error of r.
 func Scan(r io.Reader, start int64, maxLine int, yield func(Entry) bool) (skipped int, err error) {
 	if maxLine <= 0 {
 		maxLine = DefaultMaxLineBytes
@@ -50,6 +51,8 @@ func Scan(r io.Reader, start int64, maxLine int, yield func(Entry) bool) (skippe
 			return skipped, nil
 		case err != nil:
 			skipped++
+			continue
+		case rec.Compaction != nil:
 			continue
 		}
 		if !yield(Entry{Time: rec.Time, Model: rec.Model, Message: rec.Message, End: l.end()}) {

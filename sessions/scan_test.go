@@ -24,7 +24,7 @@ func TestScan(t *testing.T) {
 		buf.WriteString("not json\n")
 	}
 	good := buf.Len()
-	buf.WriteString(`{"v":2,"time":"2026-01-02T03:04:05Z","message":{"role":"user"}}` + "\n")
+	buf.WriteString(`{"v":3,"time":"2026-01-02T03:04:05Z","message":{"role":"user"}}` + "\n")
 	b, _ := encodeLine(record{Time: at, Message: chat.UserText("after the newer line")}, DefaultMaxMessageBytes, DefaultMaxLineBytes)
 	buf.Write(b)
 	data := buf.Bytes()

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/bulkhead-dev/bulkhead/egress"
+	"github.com/bulkhead-dev/bulkhead/providers"
 	"github.com/bulkhead-dev/bulkhead/runtime"
 
 	"github.com/bulkhead-dev/bulkhead/internal/count"
@@ -298,3 +299,75 @@ func subagents(cfg **runtime.SubagentConfig) *runtime.SubagentConfig {
 	}
 	return *cfg
 }
+
+// listFlag is a repeatable flag of strings, each checked by check when it
+// is set (nil: any); the value "none" clears the list.
+type listFlag struct {
+	v     *[]string
+	check func(string) error
+}
+
+func (f listFlag) Set(s string) error { return f.Append(s) }
+
+func (f listFlag) Append(s string) error {
+	if s == "none" {
+		*f.v = []string{}
+		return nil
+	}
+	if f.check != nil {
+		if err := f.check(s); err != nil {
+			return err
+		}
+	}
+	*f.v = append(*f.v, s)
+	return nil
+}
+
+func (f listFlag) Replace(list []string) error {
+	*f.v = nil
+	for _, s := range list {
+		if err := f.Append(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (f listFlag) GetSlice() []string { return slices.Clone(*f.v) }
+
+func (f listFlag) String() string { return "[" + strings.Join(*f.v, ",") + "]" }
+
+func (f listFlag) Type() string { return "strings" }
+
+// routeCheck refuses a fallback that is not PROVIDER/MODEL with a known
+// provider.
+func routeCheck(s string) error {
+	_, _, err := providers.ParseRoute(s)
+	return err
+}
+
+// temperatureFlag is an optional sampling temperature: "none" (or "")
+// unsets it.
+type temperatureFlag struct{ v **float64 }
+
+func (f temperatureFlag) Set(s string) error {
+	if s == "none" || s == "" {
+		*f.v = nil
+		return nil
+	}
+	t, err := strconv.ParseFloat(s, 64)
+	if err != nil || t < 0 || t > runtime.MaxTemperature {
+		return fmt.Errorf("want a number from 0 to %g, or none", runtime.MaxTemperature)
+	}
+	*f.v = &t
+	return nil
+}
+
+func (f temperatureFlag) String() string {
+	if *f.v == nil {
+		return ""
+	}
+	return strconv.FormatFloat(**f.v, 'g', -1, 64)
+}
+
+func (f temperatureFlag) Type() string { return "float" }

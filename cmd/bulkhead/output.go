@@ -8,7 +8,6 @@ import (
 
 	"github.com/bulkhead-dev/bulkhead/chat"
 	"github.com/bulkhead-dev/bulkhead/hostcall"
-	"github.com/bulkhead-dev/bulkhead/providers"
 	"github.com/bulkhead-dev/bulkhead/runtime"
 )
 
@@ -34,7 +33,7 @@ type runTally struct {
 	apiTime   time.Duration // sum of the model calls' latencies
 	usage     chat.Usage
 	cost      float64
-	priced    bool   // every turn's model has a price (providers.DefaultPrices)
+	priced    bool   // every model call's model has a price (providers.DefaultPrices)
 	turnText  string // the text of the latest turn
 }
 
@@ -52,11 +51,18 @@ func (t *runTally) observe(ev runtime.Event) {
 		t.turns, t.turnStart, t.turnText = ev.Turn, ev.Time, ""
 	case runtime.EventTextDelta:
 		t.turnText += ev.Text
-	case runtime.EventUsage:
-		t.apiTime += ev.Time.Sub(t.turnStart)
+	case runtime.EventTextReset:
+		t.turnText = ""
+	case runtime.EventUsage, runtime.EventCompaction:
+		if ev.Type == runtime.EventUsage {
+			t.apiTime += ev.Time.Sub(t.turnStart)
+		}
 		t.usage = t.usage.Add(*ev.Usage)
-		c, ok := providers.DefaultPrices.Cost(t.provider, ev.Model, *ev.Usage)
-		t.cost, t.priced = t.cost+c, t.priced && ok
+		if ev.CostUSD != nil {
+			t.cost += *ev.CostUSD
+		} else {
+			t.priced = false
+		}
 	}
 }
 
@@ -111,7 +117,8 @@ type resultObject struct {
 	DurationMs    int64      `json:"duration_ms"`
 	DurationAPIMs int64      `json:"duration_api_ms"`
 	Usage         chat.Usage `json:"usage"`
-	// TotalCostUSD is left out when a model has no price in
+	// TotalCostUSD is the cost of the run's model calls and its
+	// subagents', in US dollars; left out when a model has no price in
 	// providers.DefaultPrices.
 	TotalCostUSD *float64 `json:"total_cost_usd,omitempty"`
 }
@@ -134,6 +141,11 @@ func (t *runTally) result(res *runtime.RunResult, err error) resultObject {
 	}
 	if res != nil {
 		r.Result, r.Reason, r.NumTurns, r.Usage = res.Response, res.Reason, res.Turns, res.Usage
+		r.TotalCostUSD = nil
+		if res.UnpricedCalls == 0 {
+			total := res.CostUSD + res.SubagentCostUSD
+			r.TotalCostUSD = &total
+		}
 	}
 	switch {
 	case err == nil:

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/bulkhead-dev/bulkhead/providers"
 	"github.com/bulkhead-dev/bulkhead/runtime"
 	"golang.org/x/term"
 )
@@ -18,9 +19,10 @@ import (
 // is a terminal it also shows the run as it goes: the model's text as it
 // streams (on stdout when that is a terminal too, so that the answer is
 // not printed twice), a line for each finished tool call with its time
-// and, for a failed one, its reason, and a status line (see console) with
-// what the run waits for: the busy session, the model, or the running
-// tool, with the time it has taken so far.
+// and, for a failed one, its reason, a note for each retry, key rotation,
+// fallback, void answer and compaction, and a status line (see console)
+// with what the run waits for: the busy session, the model, or the
+// running tool, with the time it has taken so far.
 type textView struct {
 	tally  *runTally
 	stdout *os.File
@@ -71,6 +73,14 @@ func (v *textView) event(ev runtime.Event) {
 	case runtime.EventTextDelta:
 		v.wait("", ev.Time)
 		v.con.Stream(v.text, ev.Text)
+	case runtime.EventProvider:
+		if line := noticeLine(*ev.Notice); line != "" {
+			v.con.Notef("%s", line)
+		}
+	case runtime.EventTextReset:
+		v.con.Notef("the model's answer above was cut off and is void; it starts again")
+	case runtime.EventCompaction:
+		v.con.Notef("%s", ev.Text)
 	case runtime.EventToolStart:
 		v.tools = append(v.tools, pendingTool{ev.Tool.ID, ev.Tool.Name, displayText(toolSummary(ev.Tool.Input)), ev.Time})
 		v.wait("tool", ev.Time)
@@ -179,6 +189,23 @@ func (v *textView) finish(res *runtime.RunResult, err error, newSession bool) {
 	if err == nil && newSession {
 		v.con.Printf("session: %s", res.SessionID)
 	}
+}
+
+// noticeLine is the note shown on a terminal for a provider notice: a
+// retry, a key rotation or a fallback; "" for the others (cooldowns are
+// the provider layer's bookkeeping, a restart has its own note, and a
+// dropped key is a warning the platform logs).
+func noticeLine(n providers.Notice) string {
+	what := n.Provider + "/" + n.Model
+	switch n.Kind {
+	case providers.NoticeRetry:
+		return fmt.Sprintf("%s: %s; retrying in %s", what, n.Class, elapsed(n.Delay))
+	case providers.NoticeRotate:
+		return fmt.Sprintf("%s: %s with key %s; trying the next key", what, n.Class, n.Key)
+	case providers.NoticeFallback:
+		return fmt.Sprintf("%s: %s; falling back to %s", what, n.Class, n.To)
+	}
+	return ""
 }
 
 // toolSummary is one line saying what a tool call works on: the command

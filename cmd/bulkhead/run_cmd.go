@@ -22,17 +22,22 @@ import (
 
 // runFlags are the flags of `bulkhead run`.
 type runFlags struct {
-	message, model, apiKey, baseURL string
-	provider                        choiceFlag
-	session, workspaceID            idFlag
-	workspace, systemPrompt         string
-	maxTurns                        int
-	timeout, maxJailCPU             time.Duration
-	maxTokens                       int64
-	resume                          bool
-	format                          choiceFlag
-	json, noStream                  bool
-	record, replay                  string
+	message, model, baseURL string
+	apiKeys, fallbacks      []string
+	provider                choiceFlag
+	session, workspaceID    idFlag
+	workspace, systemPrompt string
+	maxTurns                int
+	timeout, maxJailCPU     time.Duration
+	maxTokens               int64
+	resume                  bool
+	format                  choiceFlag
+	json, noStream          bool
+	record, replay          string
+	// The request settings; temperature counts only when given.
+	maxOutputTokens, thinkingBudget int
+	temperature                     float64
+	stops                           []string
 }
 
 // maxPromptBytes bounds a prompt read from standard input: 1 MiB, more
@@ -73,8 +78,13 @@ func newRunCmd(g *globals) *cobra.Command {
 	fl.Var(&f.session, "session", "session id to continue or create (default: a new id)")
 	fl.Var(&f.provider, "provider", "LLM provider: "+strings.Join(providers.Names(), ", ")+" (default: the workspace's, else anthropic)")
 	fl.StringVar(&f.model, "model", "", "model name (default: the workspace's, else the provider's default)")
-	fl.StringVar(&f.apiKey, "api-key", "", "provider API key (default: the provider's usual variable, e.g. ANTHROPIC_API_KEY)")
+	fl.StringArrayVar(&f.apiKeys, "api-key", nil, "provider API key; repeat it for a pool tried in order (default: the provider's variables, e.g. ANTHROPIC_API_KEYS=k1,k2, then ANTHROPIC_API_KEY)")
 	fl.StringVar(&f.baseURL, "base-url", "", "provider base URL (default: ANTHROPIC_BASE_URL / OPENAI_BASE_URL, else the provider's)")
+	fl.StringArrayVar(&f.fallbacks, "fallback", nil, "PROVIDER/MODEL the run continues on when the model fails (e.g. openai/gpt-4.1), its key from the provider's variables; repeatable, tried in order; replaces the workspace's")
+	fl.IntVar(&f.maxOutputTokens, "max-output-tokens", 0, "output cap of each model call, in tokens (default: the workspace's, else 8192)")
+	fl.Float64Var(&f.temperature, "temperature", 0, "sampling temperature, 0 to 2 (default: the workspace's, else the provider's)")
+	fl.IntVar(&f.thinkingBudget, "thinking-budget", 0, fmt.Sprintf("Anthropic extended thinking with this many tokens, at least %d (default: the workspace's, else off)", runtime.MinThinkingBudget))
+	fl.StringArrayVar(&f.stops, "stop", nil, fmt.Sprintf("a stop sequence: the model's output ends where it writes it; repeatable, at most %d (default: the workspace's)", runtime.MaxStopSequences))
 	fl.StringVar(&f.workspace, "workspace", "", "directory mounted at /workspace (default: the workspace's files/)")
 	fl.Var(&f.workspaceID, "workspace-id", "workspace (tenant) id")
 	fl.StringVar(&f.systemPrompt, "system-prompt", "", "system prompt (default: the workspace's, else built in)")
@@ -116,6 +126,15 @@ func (f *runFlags) check(cmd *cobra.Command) error {
 		return usage(fmt.Errorf("invalid --max-tokens %d: want 0 (the default) or more", f.maxTokens))
 	case f.maxJailCPU < 0:
 		return usage(fmt.Errorf("invalid --max-jail-cpu %s: want 0 (the default) or more", f.maxJailCPU))
+	case f.maxOutputTokens < 0:
+		return usage(fmt.Errorf("invalid --max-output-tokens %d: want 0 (the default) or more", f.maxOutputTokens))
+	case f.thinkingBudget < 0:
+		return usage(fmt.Errorf("invalid --thinking-budget %d: want 0 (the default) or more", f.thinkingBudget))
+	}
+	for _, fb := range f.fallbacks {
+		if _, _, err := providers.ParseRoute(fb); err != nil {
+			return usage(fmt.Errorf("invalid --fallback: %w", err))
+		}
 	}
 	if f.json {
 		f.format.value = formatStreamJSON
@@ -194,11 +213,15 @@ func runAgent(cmd *cobra.Command, g *globals, f *runFlags, args []string) error 
 	}
 	req := runtime.RunRequest{
 		Message: message, SessionID: sessionID, SystemPrompt: f.systemPrompt,
-		Provider: f.provider.value, Model: f.model, APIKey: f.apiKey, BaseURL: f.baseURL,
+		Provider: f.provider.value, Model: f.model, APIKeys: f.apiKeys, BaseURL: f.baseURL, Fallbacks: f.fallbacks,
 		WorkspaceDir: f.workspace, MaxTurns: f.maxTurns, NoStream: f.noStream,
 		Timeout: f.timeout, MaxTokens: f.maxTokens, MaxJailCPU: f.maxJailCPU,
+		RequestSettings: runtime.RequestSettings{MaxOutputTokens: f.maxOutputTokens, ThinkingBudget: f.thinkingBudget, StopSequences: f.stops},
 	}
-	if req.LLM, err = cassetteLLM(p, ws, f); err != nil {
+	if cmd.Flags().Changed("temperature") {
+		req.Temperature = &f.temperature
+	}
+	if req.LLM, err = cassetteLLM(ws, f, req); err != nil {
 		return err
 	}
 	log, err := g.logger()
@@ -220,9 +243,8 @@ func runAgent(cmd *cobra.Command, g *globals, f *runFlags, args []string) error 
 		trace.event(ev)
 		view.event(ev)
 	}
-	runCtx := trace.observe(ctx)
-	res, err := ws.Run(runCtx, req)
-	err = runOutcome(runCtx, res, err, sessionID)
+	res, err := ws.Run(ctx, req)
+	err = runOutcome(ctx, res, err, sessionID)
 	view.finish(res, err, newSession)
 	return err
 }
@@ -283,14 +305,14 @@ func latestSession(ws *runtime.Workspace) (string, error) {
 	return infos[0].ID, nil
 }
 
-// cassetteLLM returns the provider for --replay or --record, or nil to let
-// the run build its own.
-func cassetteLLM(p *runtime.Platform, ws *runtime.Workspace, f *runFlags) (providers.Provider, error) {
+// cassetteLLM returns the provider for --replay or --record (the run's
+// provider chain, recorded), or nil to let the run build its own.
+func cassetteLLM(ws *runtime.Workspace, f *runFlags, req runtime.RunRequest) (providers.Provider, error) {
 	switch {
 	case f.replay != "":
 		return providers.Replay(f.replay)
 	case f.record != "":
-		live, err := p.Provider(ws.ProviderName(f.provider.value), f.apiKey, f.baseURL, f.noStream)
+		live, err := ws.LLM(req)
 		if err != nil {
 			return nil, err
 		}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"sync"
 	"time"
 
@@ -12,8 +11,9 @@ import (
 
 // runTrace logs what a run does at info level, which --verbose shows: its
 // start and end, each model call with its model, latency and tokens, each
-// tool call with its time (for bash, the jail's whole life), and the
-// provider layer's retries, key rotations and fallbacks.
+// tool call with its time (for bash, the jail's whole life), the provider
+// layer's retries, key rotations, cooldowns and fallbacks, and
+// compactions.
 type runTrace struct {
 	log       zerolog.Logger
 	mu        sync.Mutex
@@ -25,31 +25,6 @@ func newRunTrace(log zerolog.Logger) *runTrace { return &runTrace{log: log} }
 
 // on reports whether the trace is logged at all.
 func (t *runTrace) on() bool { return t.log.GetLevel() <= zerolog.InfoLevel }
-
-// observe returns ctx carrying a provider observer that logs the provider
-// layer's notices (see providers.WithObserver), when the trace is on.
-func (t *runTrace) observe(ctx context.Context) context.Context {
-	if !t.on() {
-		return ctx
-	}
-	return providers.WithObserver(ctx, providers.Observer{Notice: func(n providers.Notice) {
-		e := t.log.Info()
-		if n.Kind == providers.NoticeKeyDropped {
-			e = t.log.Warn()
-		}
-		e = e.Str("provider", n.Provider).Str("model", n.Model).Str("class", string(n.Class))
-		if n.Delay > 0 {
-			e = e.Str("delay", n.Delay.String())
-		}
-		if n.To != "" {
-			e = e.Str("to", n.To)
-		}
-		if n.Key != "" {
-			e = e.Str("key", n.Key) // a fingerprint, never the key
-		}
-		e.Str("error", n.Message).Msg("provider " + string(n.Kind))
-	}})
-}
 
 func (t *runTrace) event(ev runtime.Event) {
 	if !t.on() {
@@ -70,6 +45,25 @@ func (t *runTrace) event(ev runtime.Event) {
 			Int64("input_tokens", ev.Usage.InputTokens).Int64("output_tokens", ev.Usage.OutputTokens).
 			Int64("cache_read_tokens", ev.Usage.CacheReadTokens).Int64("cache_write_tokens", ev.Usage.CacheWriteTokens).
 			Msg("model call")
+	case runtime.EventProvider:
+		// A dropped key is the platform's warning, logged at every level.
+		if n := ev.Notice; n.Kind != providers.NoticeKeyDropped {
+			e := t.log.Info().Int("turn", ev.Turn).Str("provider", n.Provider).Str("model", n.Model).Str("class", string(n.Class))
+			if n.Delay > 0 {
+				e = e.Str("delay", roundMs(n.Delay))
+			}
+			if n.To != "" {
+				e = e.Str("to", n.To)
+			}
+			if n.Key != "" {
+				e = e.Str("key", n.Key) // a fingerprint, never the key
+			}
+			e.Str("error", n.Message).Msg("provider " + string(n.Kind))
+		}
+	case runtime.EventCompaction:
+		c := ev.Compaction
+		t.log.Info().Int("turn", ev.Turn).Str("model", ev.Model).Int("replaced", c.Replaced).
+			Int("tokens_before", c.TokensBefore).Int("tokens_after", c.TokensAfter).Msg("session compacted")
 	case runtime.EventToolEnd:
 		t.log.Info().Int("turn", ev.Turn).Str("tool", ev.Tool.Name).Str("duration", roundMs(time.Duration(ev.Tool.DurationMs)*time.Millisecond)).
 			Bool("error", ev.Tool.IsError).Msg("tool call")
